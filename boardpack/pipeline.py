@@ -1,0 +1,213 @@
+"""The steps of a run as plain functions: flows and the command line wire them together.
+
+sources → schemas → transforms → warehouse → outputs. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from boardpack.config import Council, Source
+from schemas.observations import (
+    REJECTION_COLUMNS,
+    duplicates_across_files,
+    rejection_frame,
+    split_observations,
+    whole_file_rejection,
+)
+from schemas.registers import split_register
+from sources.extracts import Extract, department_column, extracts
+from transforms.measures import compute_measures
+from transforms.summary import board_summary
+from warehouse import store
+from warehouse.models import Milestone, Risk
+
+LINEAGE = ("source_id", "file", "content_hash", "row_number")
+_REGISTER_COLUMNS = {
+    "milestones": ("ref", "fy", "quarter", "service", "description", "due_date", "status",
+                   "commentary", "source_id"),
+    "risks": ("ref", "fy", "quarter", "service", "description", "rating", "mitigation",
+              "progress", "source_id"),
+}
+
+
+@dataclass
+class FileResult:
+    """What happened to one file (or query) of a source in this run."""
+
+    source_id: str
+    department: str
+    file: str
+    content_hash: str | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class Batch:
+    """Everything read from one source (or, merged, from all of them)."""
+
+    files: list[FileResult] = field(default_factory=list)
+    observations: list[pl.DataFrame] = field(default_factory=list)
+    rejections: list[pl.DataFrame] = field(default_factory=list)
+    registers: dict[str, list[pl.DataFrame]] = field(
+        default_factory=lambda: {"milestones": [], "risks": []}
+    )
+
+    def frame(self, name: str) -> pl.DataFrame:
+        frames = self.observations if name == "observations" else self.rejections
+        if name in self.registers:
+            frames = self.registers[name]
+        schema = REJECTION_COLUMNS if name == "rejections" else None
+        if not frames:
+            return pl.DataFrame(schema=schema)
+        return pl.concat(frames, how="diagonal_relaxed")
+
+
+def check_extract(
+    council: Council, extract: Extract, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Validate one extract: (accepted rows with lineage, rejections, rows read)."""
+    source = extract.source
+    if extract.failure is not None or extract.frame is None:
+        reason, message = extract.failure or ("unreadable_file", "unreadable")
+        return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
+    frame = extract.frame
+    ysm = council.settings.year_start_month
+    if source.kind == "observations":
+        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
+    elif source.kind in _REGISTER_COLUMNS:
+        accepted, rejected = split_register(frame, source.kind, ysm)
+    else:
+        raise NotImplementedError("targets sources are not supported yet; use targets.csv")
+    lineage = [
+        pl.lit(source.id).alias("source_id"),
+        pl.lit(extract.file).alias("file"),
+        pl.lit(extract.content_hash).alias("content_hash"),
+    ]
+    rejections = rejection_frame(rejected.with_columns(*lineage[:2])).with_columns(
+        pl.Series(
+            "column",
+            [department_column(c, h, source) for c, h in
+             zip(rejected["column"], rejected["header"], strict=True)],
+            dtype=pl.String,
+        )
+    )
+    return accepted.with_columns(lineage), rejections, frame.height
+
+
+def ingest_source(
+    council: Council,
+    source: Source,
+    as_of: dt.date,
+    skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+) -> Batch:
+    """Read and validate every file of one source; files already loaded are skipped."""
+    batch = Batch()
+    for extract in extracts(council, source):
+        result = FileResult(source.id, source.department, extract.file, extract.content_hash)
+        batch.files.append(result)
+        if extract.content_hash and (source.id, extract.content_hash) in skip_hashes:
+            result.skipped = True
+            continue
+        accepted, rejections, read = check_extract(council, extract, as_of)
+        result.rows_read = read
+        batch.rejections.append(rejections)
+        if source.kind == "observations":
+            batch.observations.append(accepted)
+        elif not accepted.is_empty():
+            batch.registers[source.kind].append(accepted)
+    return batch
+
+
+def merge(batches: list[Batch]) -> Batch:
+    """All sources of a run together; a figure sent in two files is rejected in both."""
+    merged = Batch()
+    for batch in batches:
+        merged.files += batch.files
+        merged.rejections += batch.rejections
+        merged.observations += batch.observations
+        for kind, frames in batch.registers.items():
+            merged.registers[kind] += frames
+    observations = merged.frame("observations")
+    if not observations.is_empty():
+        kept, clashing = duplicates_across_files(observations)
+        merged.observations = [kept]
+        if not clashing.is_empty():
+            merged.rejections.append(rejection_frame(clashing))
+    _count_outcomes(merged)
+    return merged
+
+
+def _count_outcomes(batch: Batch) -> None:
+    loaded = _counts(batch.frame("observations"))
+    for kind in batch.registers:
+        loaded.update(_counts(batch.frame(kind)))
+    rejected = _counts(batch.frame("rejections").filter(pl.col("row_number").is_not_null()))
+    for result in batch.files:
+        key = (result.source_id, result.file)
+        result.rows_loaded = loaded.get(key, 0)
+        result.rows_rejected = rejected.get(key, 0)
+
+
+def _counts(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
+    if frame.is_empty():
+        return {}
+    grouped = frame.group_by("source_id", "file").len()
+    return {(r["source_id"], r["file"]): r["len"] for r in grouped.to_dicts()}
+
+
+def store_batch(connection: sa.Connection, run_id: int, council: Council, batch: Batch) -> int:
+    """Load one run's accepted rows, rejections and file records; returns new versions stored."""
+    store.replace_catalogue(
+        connection,
+        council.indicators,
+        [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards],
+        council.boards,
+        council.targets,
+    )
+    stored = store.load_observations(connection, run_id, batch.frame("observations"))
+    store.record_rejections(connection, run_id, batch.frame("rejections"))
+    for kind, model in (("milestones", Milestone), ("risks", Risk)):
+        rows = batch.frame(kind)
+        if not rows.is_empty():
+            store.replace_register(connection, model, run_id, rows.select(_REGISTER_COLUMNS[kind]))
+    store.record_files(
+        connection,
+        run_id,
+        [
+            {"content_hash": f.content_hash, "source_id": f.source_id, "file": f.file,
+             "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
+             "rows_rejected": f.rows_rejected}
+            for f in batch.files
+            if f.content_hash and not f.skipped
+        ],
+    )
+    return stored
+
+
+def recompute(connection: sa.Connection, council: Council, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Measures and board summaries from the current observations, stored in place."""
+    observations = store.current_observations(connection).rename({"indicator_code": "code"})
+    measures = compute_measures(
+        council.indicators, observations, council.targets, as_of, council.settings.year_start_month
+    )
+    summaries = board_summary(measures, council.indicators, council.boards)
+    store.replace_measures(connection, measures, summaries)
+    return measures, summaries
+
+
+def run_totals(batch: Batch) -> dict[str, Any]:
+    return {
+        "rows_read": sum(f.rows_read for f in batch.files),
+        "rows_loaded": sum(f.rows_loaded for f in batch.files),
+        "rows_rejected": batch.frame("rejections").height,
+        "files_skipped": sum(f.skipped for f in batch.files),
+    }

@@ -1,0 +1,126 @@
+"""pandera models for the council's configuration tables (SPEC §2).
+
+The CSVs are read as text so that every cell can be judged as the officer typed it;
+each failed check becomes a problem naming the row (as the spreadsheet shows it) and
+the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+FY_PATTERN = r"^\d{4}/\d{2}$"
+
+UNITS = ("percent", "count", "days", "gbp", "rate", "score")
+POLARITIES = ("higher", "lower", "target", "none")
+AGGREGATIONS = ("sum", "mean", "last", "ratio")
+FREQUENCIES = ("monthly", "quarterly", "annual")
+TOLERANCE_TYPES = ("relative", "absolute")
+BOOLEANS = ("true", "false")
+
+# What a valid cell looks like, by column, for messages.
+EXPECTED: dict[str, str] = {
+    "code": "a unique code of 1 to 32 characters",
+    "title": "a title",
+    "service": "a service name",
+    "unit": "one of " + ", ".join(UNITS),
+    "polarity": "one of " + ", ".join(POLARITIES),
+    "aggregation": "one of " + ", ".join(AGGREGATIONS),
+    "frequency": "one of " + ", ".join(FREQUENCIES),
+    "decimals": "a whole number from 0 to 3",
+    "scale": "empty or a positive number",
+    "tolerance": "empty or a number of at least 0",
+    "tolerance_type": "empty, relative or absolute",
+    "key": "true or false",
+    "financial_year": "a financial year such as 2019/20",
+    "period": "empty (the annual target) or Q1, Q2, Q3 or Q4",
+    "target": "a plain number such as 85 or 12.5",
+}
+
+
+def _text(
+    *,
+    required: bool = True,
+    isin: tuple[str, ...] | None = None,
+    matches: str | None = None,
+    unique: bool = False,
+) -> pa.Column:
+    checks = []
+    if isin is not None:
+        checks.append(pa.Check.isin(list(isin)))
+    if matches is not None:
+        checks.append(pa.Check.str_matches(matches))
+    return pa.Column(pl.String, checks=checks, nullable=not required, unique=unique)
+
+
+INDICATORS_SCHEMA = pa.DataFrameSchema(
+    {
+        "code": _text(matches=r"^.{1,32}$", unique=True),
+        "title": _text(),
+        "service": _text(),
+        "unit": _text(isin=UNITS),
+        "polarity": _text(isin=POLARITIES),
+        "aggregation": _text(isin=AGGREGATIONS),
+        "frequency": _text(isin=FREQUENCIES),
+        "decimals": _text(isin=("0", "1", "2", "3")),
+        "scale": _text(required=False, matches=NUMBER_PATTERN),
+        "tolerance": _text(required=False, matches=NUMBER_PATTERN),
+        "tolerance_type": _text(required=False, isin=TOLERANCE_TYPES),
+        "key": _text(required=False, isin=BOOLEANS),
+    },
+    name="indicators",
+)
+
+TARGETS_SCHEMA = pa.DataFrameSchema(
+    {
+        "code": _text(),
+        "financial_year": _text(matches=FY_PATTERN),
+        "period": _text(required=False, isin=("Q1", "Q2", "Q3", "Q4")),
+        "target": _text(matches=NUMBER_PATTERN),
+    },
+    name="targets",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failed check on one cell of a configuration table."""
+
+    row: int | None
+    column: str
+    value: str | None
+    problem: str
+
+
+def table_problems(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+    """Every failed check of ``frame`` (text columns plus ``row_number``), first row first."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _problems_from(errors.failure_cases, frame)
+    return []
+
+
+def _problems_from(failures: pl.DataFrame, frame: pl.DataFrame) -> list[Problem]:
+    problems = []
+    for failure in failures.iter_rows(named=True):
+        column = failure["column"]
+        index = failure["index"]
+        row = None if index is None else int(frame["row_number"][index])
+        value = failure["failure_case"]
+        if failure["check"] == "column_in_dataframe":
+            problems.append(Problem(None, value, None, "the column is missing"))
+            continue
+        if failure["check"] == "field_uniqueness":
+            detail = f"'{value}' appears more than once; codes must be unique"
+        elif value is None:
+            detail = f"the cell is empty; expected {EXPECTED.get(column, 'a value')}"
+        else:
+            detail = f"'{value}' is not valid; expected {EXPECTED.get(column, 'a value')}"
+        problems.append(Problem(row, column, value, detail))
+    return sorted(problems, key=lambda p: (p.row or 0, list(EXPECTED).index(p.column)
+                                            if p.column in EXPECTED else 99))

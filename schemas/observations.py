@@ -1,0 +1,391 @@
+"""Validation of observation extracts (SPEC §4) with pandera's polars backend.
+
+The canonical frame arrives as text. It is typed explicitly in polars (numbers by a
+strict pattern, periods by :mod:`transforms.periods`), then validated lazily by one
+named check per rejection rule, so every problem of a file is found in one pass. A
+row's reason is its first failing check in the SPEC's order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas.config import NUMBER_PATTERN
+from transforms.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
+from transforms.rating import EPSILON, round_half_away
+
+REJECTION_COLUMNS = {
+    "source_id": pl.String,
+    "file": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason_code": pl.String,
+    "message": pl.String,
+}
+# Every reason code of SPEC §4, in the order checks are judged.
+REASON_CODES = (
+    "unreadable_file",
+    "missing_column",
+    "unknown_code",
+    "bad_period",
+    "frequency_mismatch",
+    "future_period",
+    "ratio_missing_parts",
+    "not_a_number",
+    "ratio_bad_denominator",
+    "ratio_negative_numerator",
+    "missing_value",
+    "ratio_inconsistent",
+    "percent_out_of_range",
+    "negative_value",
+    "duplicate_in_extract",
+    "duplicate_across_sources",
+)
+TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
+
+_is_ratio = pl.col("aggregation") == "ratio"
+_FREQUENCY_WORD = {"monthly": "a month such as 2019-07", "quarterly": "a quarter such as 2019/20 Q2",
+                   "annual": "a financial year such as 2019/20"}
+
+
+def _number_ok(column: str) -> pl.Expr:
+    return pl.col(column).is_null() | pl.col(column).str.contains(NUMBER_PATTERN)
+
+
+def _quoted(column: str) -> pl.Expr:
+    return pl.format("'{}'", pl.col(column).fill_null(""))
+
+
+def _number_text(number: pl.Expr) -> pl.Expr:
+    """100.0 -> '100', 56.25 -> '56.25': numbers as a person writes them."""
+    return number.cast(pl.String).str.replace(r"\.0$", "")
+
+
+def _figure() -> pl.Expr:
+    """The figure as the department wrote it, else the one its parts give."""
+    return pl.coalesce(
+        pl.when(pl.col("value").is_not_null()).then(_quoted("value")),
+        _number_text(pl.col("computed_value")),
+    )
+
+
+def _first_bad_number() -> pl.Expr:
+    """The first of value, numerator, denominator that is present but not a plain number."""
+    checked = ("value", "numerator", "denominator")
+    choice = pl.lit(None, dtype=pl.String)
+    for column in reversed(checked):
+        judged = _is_ratio if column != "value" else pl.lit(True)
+        choice = pl.when(judged & ~_number_ok(column)).then(pl.lit(column)).otherwise(choice)
+    return choice
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rejection rule: which rows pass, the column it blames and what it says."""
+
+    reason: str
+    passes: pl.Expr
+    column: pl.Expr
+    message: pl.Expr
+
+
+def _rules() -> tuple[Rule, ...]:
+    known = pl.col("unit").is_not_null()
+    expected_granularity = pl.col("frequency").replace_strict(FREQUENCY_GRANULARITY, default=None)
+    effective = pl.coalesce(pl.col("value_num"), pl.col("computed_value"))
+    decimals = pl.col("decimals")
+    return (
+        Rule(
+            "unknown_code",
+            known,
+            pl.lit("indicator_code"),
+            pl.format("{} is not an indicator code in indicators.csv", _quoted("indicator_code")),
+        ),
+        Rule(
+            "bad_period",
+            pl.col("granularity").is_not_null(),
+            pl.lit("period"),
+            pl.format(
+                "{} is not a period: use a month such as 2019-07 or Apr-19, a quarter such as "
+                "2019/20 Q2, or a financial year such as 2019/20",
+                _quoted("period"),
+            ),
+        ),
+        Rule(
+            "frequency_mismatch",
+            pl.col("granularity") == expected_granularity,
+            pl.lit("period"),
+            pl.format(
+                "{} is a {} but {} is reported {}: use {}",
+                _quoted("period"),
+                pl.col("granularity"),
+                pl.col("indicator_code"),
+                pl.col("frequency"),
+                pl.col("frequency").replace_strict(_FREQUENCY_WORD, default=""),
+            ),
+        ),
+        Rule(
+            "future_period",
+            pl.col("period_end") <= pl.col("as_of"),
+            pl.lit("period"),
+            pl.format(
+                "{} ends on {}, after the run's as-of date {}",
+                _quoted("period"),
+                pl.col("period_end"),
+                pl.col("as_of"),
+            ),
+        ),
+        Rule(
+            "ratio_missing_parts",
+            ~_is_ratio | (pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()),
+            pl.when(pl.col("numerator").is_null()).then(pl.lit("numerator")).otherwise(
+                pl.lit("denominator")
+            ),
+            pl.format(
+                "{} is a ratio indicator: both numerator and denominator are needed",
+                pl.col("indicator_code"),
+            ),
+        ),
+        Rule(
+            "not_a_number",
+            _first_bad_number().is_null(),
+            _first_bad_number(),
+            pl.format(
+                "'{}' is not a plain number: write digits with an optional sign and decimal "
+                "point, without thousands separators, currency or percent signs",
+                pl.coalesce(
+                    pl.when(~_number_ok("value")).then(pl.col("value")),
+                    pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
+                    pl.col("denominator"),
+                ),
+            ),
+        ),
+        Rule(
+            "ratio_bad_denominator",
+            ~_is_ratio | (pl.col("denominator_num") > 0),
+            pl.lit("denominator"),
+            pl.format("denominator {} must be greater than 0", _quoted("denominator")),
+        ),
+        Rule(
+            "ratio_negative_numerator",
+            ~_is_ratio | (pl.col("numerator_num") >= 0),
+            pl.lit("numerator"),
+            pl.format("numerator {} must not be negative", _quoted("numerator")),
+        ),
+        Rule(
+            "missing_value",
+            _is_ratio | pl.col("value").is_not_null(),
+            pl.lit("value"),
+            pl.lit("the value is empty: enter the figure, or leave the row out"),
+        ),
+        Rule(
+            "ratio_inconsistent",
+            ~_is_ratio
+            | pl.col("value_num").is_null()
+            | (
+                (
+                    round_half_away(pl.col("value_num"), decimals)
+                    - round_half_away(pl.col("computed_value"), decimals)
+                ).abs()
+                < EPSILON
+            ),
+            pl.lit("value"),
+            pl.format(
+                "value {} disagrees with numerator / denominator × {} = {} (to {} decimal places)",
+                _quoted("value"),
+                _number_text(pl.col("scale")),
+                _number_text(round_half_away(pl.col("computed_value"), decimals)),
+                decimals,
+            ),
+        ),
+        Rule(
+            "percent_out_of_range",
+            (pl.col("unit") != "percent") | effective.is_between(0, 100),
+            pl.lit("value"),
+            pl.format("{} is outside 0–100 for a percentage", _figure()),
+        ),
+        Rule(
+            "negative_value",
+            ~pl.col("unit").is_in(["count", "days"]) | (effective >= 0),
+            pl.lit("value"),
+            pl.format("{} is negative; a {} cannot be", _figure(), pl.col("unit")),
+        ),
+    )
+
+
+RULES = _rules()
+_RULE_BY_REASON = {rule.reason: rule for rule in RULES}
+
+
+def _schema() -> pa.DataFrameSchema:
+    def check(rule: Rule) -> pa.Check:
+        passes: Callable[[pa.PolarsData], pl.LazyFrame] = lambda data: data.lazyframe.select(  # noqa: E731
+            rule.passes.fill_null(False)
+        )
+        return pa.Check(passes, name=rule.reason)
+
+    return pa.DataFrameSchema(
+        {
+            "row_number": pa.Column(pl.Int64),
+            **{name: pa.Column(pl.String, nullable=True) for name in TEXT_COLUMNS},
+        },
+        checks=[check(rule) for rule in RULES],
+        name="observations",
+    )
+
+
+OBSERVATIONS_SCHEMA = _schema()
+
+
+def type_observations(
+    frame: pl.DataFrame, indicators: pl.DataFrame, as_of: dt.date, year_start_month: int
+) -> pl.DataFrame:
+    """Parse the text columns and join each row to its indicator's definition."""
+    periods = parse_period_labels(frame["period"], year_start_month)
+    number = {c: pl.when(_number_ok(c)).then(pl.col(c).cast(pl.Float64, strict=False))
+              for c in ("value", "numerator", "denominator")}
+    typed = (
+        pl.concat([frame, periods], how="horizontal")
+        .join(
+            indicators.select(
+                pl.col("code").alias("indicator_code"),
+                "unit", "frequency", "aggregation", "decimals", "scale",
+            ),
+            on="indicator_code",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            value_num=number["value"],
+            numerator_num=number["numerator"],
+            denominator_num=number["denominator"],
+            period_end=period_end_expr(pl.col("fy"), pl.col("fm"), year_start_month),
+            as_of=pl.lit(as_of),
+        )
+    )
+    return typed.with_columns(
+        computed_value=pl.when(pl.col("denominator_num") > 0).then(
+            pl.col("numerator_num") / pl.col("denominator_num") * pl.col("scale")
+        )
+    )
+
+
+def first_failures(typed: pl.DataFrame) -> pl.DataFrame:
+    """``index`` and ``reason_code`` of each row that fails any check (its first failure)."""
+    try:
+        OBSERVATIONS_SCHEMA.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        order = {reason: i for i, reason in enumerate(REASON_CODES)}
+        failures = errors.failure_cases.filter(pl.col("check").is_in(list(order)))
+        return (
+            failures.select(
+                pl.col("index").cast(pl.UInt32),
+                pl.col("check").alias("reason_code"),
+                pl.col("check").replace_strict(order, return_dtype=pl.Int32).alias("rank"),
+            )
+            .sort("index", "rank")
+            .unique("index", keep="first", maintain_order=True)
+            .drop("rank")
+        )
+    return pl.DataFrame(schema={"index": pl.UInt32, "reason_code": pl.String})
+
+
+def _explain(reasons: pl.DataFrame) -> pl.DataFrame:
+    """Add the blamed column and message of each row's reason."""
+    column = pl.lit(None, dtype=pl.String)
+    message = pl.lit(None, dtype=pl.String)
+    for rule in RULES:
+        chosen = pl.col("reason_code") == rule.reason
+        column = pl.when(chosen).then(rule.column).otherwise(column)
+        message = pl.when(chosen).then(rule.message).otherwise(message)
+    return reasons.with_columns(column=column, message=message)
+
+
+def split_observations(
+    frame: pl.DataFrame, indicators: pl.DataFrame, as_of: dt.date, year_start_month: int = 4
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split one file's canonical rows into (accepted, rejected).
+
+    ``frame`` has ``row_number`` and the text columns. Accepted rows gain ``fy``, ``fm``
+    and typed numbers; rejected rows gain ``reason_code``, ``column`` and ``message``.
+    Duplicates within the file are judged among the rows that pass every other check.
+    """
+    typed = type_observations(frame, indicators, as_of, year_start_month).with_row_index("index")
+    failures = first_failures(typed.drop("index"))
+    rejected = _explain(typed.join(failures, on="index", how="inner"))
+    passed = typed.join(failures, on="index", how="anti")
+    duplicated = pl.struct("indicator_code", "fy", "fm").is_duplicated()
+    repeated = passed.filter(duplicated)
+    if not repeated.is_empty():
+        rejected = pl.concat(
+            [rejected, _duplicates(repeated, "duplicate_in_extract", "in this file")],
+            how="diagonal_relaxed",
+        )
+        passed = passed.filter(~duplicated)
+    return passed.drop("index"), rejected.drop("index").sort("row_number")
+
+
+def _duplicates(rows: pl.DataFrame, reason: str, where: str) -> pl.DataFrame:
+    """Every copy of a repeated indicator and period, each naming the other copies."""
+    key = ["indicator_code", "fy", "fm"]
+    places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
+    return rows.with_columns(
+        reason_code=pl.lit(reason),
+        column=pl.lit("period"),
+        message=pl.format(
+            "{} {} appears more than once {} (rows {}); send one figure per period",
+            pl.col("indicator_code"), _quoted("period"), pl.lit(where), places,
+        ),
+    )
+
+
+def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reject every copy of an indicator and period that arrives in more than one file."""
+    key = ["indicator_code", "fy", "fm"]
+    files = pl.col("file").n_unique().over(key)
+    clashing = accepted.filter(files > 1)
+    if clashing.is_empty():
+        return accepted, clashing
+    others = pl.col("file").unique().sort().str.join("; ").over(key)
+    rejected = clashing.with_columns(
+        reason_code=pl.lit("duplicate_across_sources"),
+        column=pl.lit("period"),
+        message=pl.format(
+            "{} {} arrives in more than one file in this run ({}); it must come from one",
+            pl.col("indicator_code"), _quoted("period"), others,
+        ),
+    )
+    return accepted.filter(files == 1), rejected
+
+
+def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
+    """The warehouse's rejection columns (rows carry ``source_id`` and ``file``)."""
+    cells = [c for c in rejected.columns if c not in ("column", "message", "row_number")
+             and rejected.schema[c] == pl.String]
+    value = pl.coalesce(
+        [pl.when(pl.col("column") == name).then(pl.col(name)) for name in cells]
+        or [pl.lit(None, dtype=pl.String)]
+    )
+    return rejected.select(
+        "source_id",
+        "file",
+        pl.col("row_number").cast(pl.Int64),
+        "column",
+        value.alias("value"),
+        "reason_code",
+        "message",
+    )
+
+
+def whole_file_rejection(source_id: str, file: str, reason: str, message: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"source_id": source_id, "file": file, "row_number": None, "column": None,
+          "value": None, "reason_code": reason, "message": message}],
+        schema=REJECTION_COLUMNS,
+    )

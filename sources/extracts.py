@@ -1,0 +1,164 @@
+"""From a source's files to canonical text frames (SPEC §4): column maps, long and wide.
+
+A canonical frame has ``row_number``, ``header`` (the department's column name of the
+figure, for messages) and the canonical columns of its kind, all as text.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from boardpack.config import Council, Source
+from sources.readers import ROW_NUMBER, RawTable, UnreadableFile, read_csv, read_excel, read_sql
+from transforms.periods import parse_period_labels
+
+CANONICAL: dict[str, tuple[str, ...]] = {
+    "observations": (
+        "indicator_code", "period", "value", "numerator", "denominator", "commentary",
+    ),
+    "targets": ("indicator_code", "financial_year", "period", "target"),
+    "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),
+    "risks": ("ref", "service", "description", "rating", "mitigation", "progress", "period"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "observations": ("indicator_code", "period"),
+    "targets": ("indicator_code", "financial_year", "target"),
+    "milestones": ("ref", "service", "description", "status", "period"),
+    "risks": ("ref", "service", "description", "rating", "period"),
+}
+
+
+class MissingColumn(Exception):
+    """A required column is absent; the text names it as the department would."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One file of a source, read and put into canonical columns (or why it could not be)."""
+
+    source: Source
+    file: str
+    content_hash: str | None
+    frame: pl.DataFrame | None
+    failure: tuple[str, str] | None = None  # (reason_code, message) for a whole-file rejection
+
+
+def source_files(council: Council, source: Source) -> list[Path]:
+    """The files a file source's glob matches under the configuration folder, sorted."""
+    pattern = str(council.folder / (source.path or ""))
+    return [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+
+
+def resolve_sql_url(council: Council, url: str) -> str:
+    """Relative SQLite paths are relative to the configuration folder, not the shell."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        database = Path(parsed.database)
+        if not database.is_absolute():
+            return parsed.set(database=str(council.folder / database)).render_as_string(
+                hide_password=False
+            )
+    return url
+
+
+def read_raw(council: Council, source: Source, path: Path | None = None) -> RawTable:
+    if source.format == "sql":
+        return read_sql(resolve_sql_url(council, source.url or ""), source.query or "")
+    assert path is not None
+    if source.format == "excel":
+        return read_excel(path, source.sheet, source.header_row)
+    return read_csv(path, source.delimiter, source.encoding)
+
+
+def extracts(council: Council, source: Source) -> Iterator[Extract]:
+    """Every file (or the query) of a source, canonicalised or marked as rejected whole."""
+    paths: list[Path | None] = [None] if source.format == "sql" else list(source_files(council, source))
+    for path in paths:
+        yield read_extract(council, source, path)
+
+
+def read_extract(council: Council, source: Source, path: Path | None) -> Extract:
+    label = str(path) if path is not None else f"{source.id} (sql)"
+    try:
+        raw = read_raw(council, source, path)
+    except UnreadableFile as error:
+        return Extract(source, label, None, None, ("unreadable_file", f"cannot read {label}: {error}"))
+    try:
+        frame = canonical_frame(raw.frame, source)
+    except MissingColumn as error:
+        return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
+    return Extract(source, raw.file, raw.content_hash, frame)
+
+
+def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Rename the department's columns to ours, then unpivot a wide layout."""
+    theirs = {ours: source.columns.get(ours, ours) for ours in CANONICAL[source.kind]}
+    renamed = frame.rename(
+        {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
+    )
+    if source.layout == "wide":
+        return _wide_to_long(renamed, theirs)
+    required = REQUIRED[source.kind]
+    missing = [theirs[c] for c in required if c not in renamed.columns]
+    if source.kind == "observations" and not _has_figures(renamed):
+        missing.append(theirs["value"])
+    if missing:
+        raise MissingColumn(
+            f"the required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)} "
+            f"{'are' if len(missing) > 1 else 'is'} missing (found: {', '.join(frame.columns)})"
+        )
+    canonical = [
+        pl.col(c) if c in renamed.columns else pl.lit(None, dtype=pl.String).alias(c)
+        for c in CANONICAL[source.kind]
+    ]
+    header = pl.lit(None, dtype=pl.String).alias("header")
+    return renamed.select(ROW_NUMBER, header, *canonical)
+
+
+def _has_figures(frame: pl.DataFrame) -> bool:
+    return "value" in frame.columns or {"numerator", "denominator"} <= set(frame.columns)
+
+
+def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str]) -> pl.DataFrame:
+    """One row per indicator, one column per period -> one row per non-blank cell."""
+    if "indicator_code" not in frame.columns:
+        raise MissingColumn(f"the required column '{theirs['indicator_code']}' is missing")
+    candidates = [c for c in frame.columns if c not in (ROW_NUMBER, "indicator_code", "commentary")]
+    parsed = parse_period_labels(pl.Series(candidates, dtype=pl.String))
+    period_columns = [c for c, g in zip(candidates, parsed["granularity"], strict=True) if g]
+    if not period_columns:
+        raise MissingColumn(
+            "no period columns were found: headers such as Apr-19, 2019-04 or 2019/20 Q1 "
+            f"are expected (found: {', '.join(candidates)})"
+        )
+    long = frame.unpivot(
+        on=period_columns, index=[ROW_NUMBER, "indicator_code"], variable_name="header",
+        value_name="value",
+    ).filter(pl.col("value").is_not_null())
+    empty = pl.lit(None, dtype=pl.String)
+    return long.select(
+        ROW_NUMBER,
+        "header",
+        "indicator_code",
+        pl.col("header").alias("period"),
+        "value",
+        empty.alias("numerator"),
+        empty.alias("denominator"),
+        empty.alias("commentary"),
+    ).sort(ROW_NUMBER, maintain_order=True)
+
+
+def department_column(column: str | None, header: str | None, source: Source) -> str | None:
+    """The column as the department named it: a wide sheet's period header, else the map."""
+    if column is None:
+        return None
+    if header is not None and column in ("period", "value"):
+        return header
+    return source.columns.get(column, column)

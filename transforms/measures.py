@@ -1,0 +1,247 @@
+"""Measures: one row per indicator × reporting period (SPEC §3), vectorised in polars.
+
+Observations are first reduced to one partial aggregate per indicator, FY and quarter
+(count, sum, numerator, denominator, latest value). Every window and year-to-date set
+of SPEC §1 is a run of whole quarters, so each period's aggregates are sums of those
+partials: no loop per indicator, and memory proportional to indicators × quarters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from transforms.periods import period_label_expr, reporting_periods_frame
+from transforms.rating import direction_expr, rag_expr, round_half_away
+
+INDICATOR_COLUMNS = {
+    "code": pl.String,
+    "unit": pl.String,
+    "polarity": pl.String,
+    "aggregation": pl.String,
+    "frequency": pl.String,
+    "decimals": pl.Int32,
+    "scale": pl.Float64,
+    "tolerance": pl.Float64,
+    "tolerance_type": pl.String,
+}
+OBSERVATION_COLUMNS = {
+    "code": pl.String,
+    "fy": pl.Int32,
+    "fm": pl.Int32,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+}
+TARGET_COLUMNS = {"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64}
+
+MEASURE_COLUMNS = {
+    "indicator_code": pl.String,
+    "fy": pl.Int32,
+    "period_type": pl.String,
+    "period_number": pl.Int8,
+    "period": pl.String,
+    "financial_year": pl.String,
+    "period_value": pl.Float64,
+    "ytd_value": pl.Float64,
+    "ytd_target": pl.Float64,
+    "previous_ytd_value": pl.Float64,
+    "months_expected": pl.Int32,
+    "months_present": pl.Int32,
+    "rag": pl.String,
+    "direction": pl.String,
+}
+
+_PARTS = ("n", "s", "num", "den")
+_QUARTERS = (1, 2, 3, 4)
+
+
+def empty_measures() -> pl.DataFrame:
+    return pl.DataFrame(schema=MEASURE_COLUMNS)
+
+
+def compute_measures(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    targets: pl.DataFrame,
+    as_of: dt.date,
+    year_start_month: int = 4,
+) -> pl.DataFrame:
+    """Every measure of SPEC §3 for periods ended on or before ``as_of``."""
+    if observations.is_empty():
+        return empty_measures()
+    indicators = indicators.select(
+        [pl.col(name).cast(dtype) for name, dtype in INDICATOR_COLUMNS.items()]
+    )
+    first_fy = int(observations["fy"].min())  # type: ignore[arg-type]
+    periods = reporting_periods_frame(first_fy, as_of, year_start_month)
+    if periods.is_empty():
+        return empty_measures()
+
+    skeleton = indicators.join(periods, how="cross").filter(
+        (pl.col("frequency") != "annual") | (pl.col("end_fm") == 12) & (pl.col("start_fm") != 10)
+    )
+    partials = _quarter_partials(observations, first_fy)
+    measured = (
+        skeleton.join(partials, on=["code", "fy"], how="left")
+        .join(_targets_wide(targets), on=["code", "fy"], how="left")
+        .with_columns(_period_aggregates())
+        .with_columns(_ytd_target().alias("ytd_target"))
+    )
+    measured = _with_previous_year(measured).with_columns(
+        round_half_away(pl.col("ytd_value"), pl.col("decimals")).alias("_actual"),
+        round_half_away(pl.col("ytd_target"), pl.col("decimals")).alias("_target"),
+        round_half_away(pl.col("previous_ytd_value"), pl.col("decimals")).alias("_previous"),
+    )
+    return (
+        measured.with_columns(
+            rag=rag_expr(
+                pl.col("_actual"),
+                pl.col("_target"),
+                pl.col("polarity"),
+                pl.col("tolerance"),
+                pl.col("tolerance_type"),
+            ),
+            direction=direction_expr(
+                pl.col("_actual"), pl.col("_previous"), pl.col("polarity"), pl.col("_target")
+            ),
+            period=period_label_expr(pl.col("fy"), pl.col("period_suffix")),
+            financial_year=period_label_expr(pl.col("fy"), pl.lit("")),
+        )
+        .rename({"code": "indicator_code"})
+        # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
+        .sort(["indicator_code", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])
+        .select([pl.col(name).cast(dtype) for name, dtype in MEASURE_COLUMNS.items()])
+    )
+
+
+def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame:
+    """One row per indicator and FY, with count/sum/numerator/denominator/latest by quarter."""
+    by_quarter = (
+        observations.filter(pl.col("fy") >= first_fy)
+        .with_columns(q=((pl.col("fm") - 1) // 3 + 1).cast(pl.Int32))
+        .group_by(["code", "fy", "q"])
+        .agg(
+            n=pl.len().cast(pl.Int32),
+            s=pl.col("value").sum(),
+            num=pl.col("numerator").sum(),
+            den=pl.col("denominator").sum(),
+            last=pl.col("value").sort_by("fm").last(),
+        )
+    )
+    wide = by_quarter.pivot(
+        on="q", index=["code", "fy"], values=[*_PARTS, "last"], on_columns=list(_QUARTERS)
+    )
+    renames = {f"{part}_{q}": f"{part}{q}" for part in (*_PARTS, "last") for q in _QUARTERS}
+    wide = wide.rename({old: new for old, new in renames.items() if old in wide.columns})
+    missing = [pl.lit(None).alias(new) for new in renames.values() if new not in wide.columns]
+    return wide.with_columns(missing).with_columns(
+        [pl.col(f"{part}{q}").fill_null(0) for part in _PARTS for q in _QUARTERS]
+    )
+
+
+def _span(part: str, quarters: tuple[int, ...]) -> pl.Expr:
+    return pl.sum_horizontal([pl.col(f"{part}{q}") for q in quarters])
+
+
+def _latest(quarters: tuple[int, ...]) -> pl.Expr:
+    return pl.coalesce([pl.col(f"last{q}") for q in reversed(quarters)])
+
+
+def _aggregate(quarters: tuple[int, ...]) -> pl.Expr:
+    """The indicator's aggregation over the observations of the given quarters."""
+    n = _span("n", quarters)
+    aggregated = (
+        pl.when(pl.col("aggregation") == "sum")
+        .then(_span("s", quarters))
+        .when(pl.col("aggregation") == "mean")
+        .then(_span("s", quarters) / n)
+        .when(pl.col("aggregation") == "last")
+        .then(_latest(quarters))
+        .otherwise(_span("num", quarters) / _span("den", quarters) * pl.col("scale"))
+    )
+    return pl.when(n > 0).then(aggregated)
+
+
+def _by_period(choices: dict[tuple[str, int], pl.Expr]) -> pl.Expr:
+    expr = pl.lit(None, dtype=pl.Float64)
+    for (period_type, number), choice in choices.items():
+        expr = (
+            pl.when((pl.col("period_type") == period_type) & (pl.col("period_number") == number))
+            .then(choice)
+            .otherwise(expr)
+        )
+    return expr
+
+
+def _by_k(choices: dict[int, pl.Expr]) -> pl.Expr:
+    expr = pl.lit(None, dtype=pl.Float64)
+    for k, choice in choices.items():
+        expr = pl.when(pl.col("k") == k).then(choice).otherwise(expr)
+    return expr
+
+
+def _period_aggregates() -> list[pl.Expr]:
+    windows = {("quarter", q): (q,) for q in _QUARTERS}
+    windows |= {("half", 1): (1, 2), ("half", 2): (3, 4), ("year", 0): _QUARTERS}
+    ytd = {k: _QUARTERS[:k] for k in _QUARTERS}
+    slots = {"monthly": 3 * pl.col("k"), "quarterly": pl.col("k"), "annual": pl.lit(1)}
+    expected = pl.lit(None, dtype=pl.Int32)
+    for frequency, count in slots.items():
+        expected = pl.when(pl.col("frequency") == frequency).then(count).otherwise(expected)
+    return [
+        _by_period({key: _aggregate(qs) for key, qs in windows.items()}).alias("period_value"),
+        _by_k({k: _aggregate(qs) for k, qs in ytd.items()}).alias("ytd_value"),
+        expected.cast(pl.Int32).alias("months_expected"),
+        _by_k({k: _span("n", qs) for k, qs in ytd.items()})
+        .fill_null(0)
+        .cast(pl.Int32)
+        .alias("months_present"),
+    ]
+
+
+def _targets_wide(targets: pl.DataFrame) -> pl.DataFrame:
+    """One row per indicator and FY: ``annual`` and profiled ``t1``..``t4``."""
+    keyed = targets.with_columns(
+        slot=pl.when(pl.col("period").is_null() | (pl.col("period") == ""))
+        .then(pl.lit("annual"))
+        .otherwise(pl.format("t{}", pl.col("period").str.slice(1)))
+    )
+    slots = ["annual", *(f"t{q}" for q in _QUARTERS)]
+    schema = {"code": pl.String, "fy": pl.Int32} | dict.fromkeys(slots, pl.Float64)
+    if keyed.is_empty():
+        return pl.DataFrame(schema=schema)
+    wide = keyed.pivot(on="slot", index=["code", "fy"], values="target", on_columns=slots)
+    return wide.with_columns(
+        [pl.lit(None, dtype=pl.Float64).alias(s) for s in slots if s not in wide.columns]
+    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def _ytd_target() -> pl.Expr:
+    """SPEC §3: sum indicators add a full profile to date, else pro-rate the annual target."""
+    profiled_sum = {
+        k: pl.when(pl.all_horizontal([pl.col(f"t{q}").is_not_null() for q in _QUARTERS[:k]]))
+        .then(pl.sum_horizontal([pl.col(f"t{q}") for q in _QUARTERS[:k]]))
+        .otherwise(pl.col("annual") * k / 4)
+        for k in _QUARTERS
+    }
+    level = {k: pl.coalesce(pl.col(f"t{k}"), pl.col("annual")) for k in _QUARTERS}
+    return (
+        pl.when(pl.col("aggregation") == "sum").then(_by_k(profiled_sum)).otherwise(_by_k(level))
+    )
+
+
+def _with_previous_year(measured: pl.DataFrame) -> pl.DataFrame:
+    previous = measured.select(
+        "code",
+        "period_type",
+        "period_number",
+        (pl.col("fy") + 1).alias("fy"),
+        pl.col("ytd_value").alias("previous_ytd_value"),
+    )
+    return measured.join(
+        previous, on=["code", "fy", "period_type", "period_number"], how="left"
+    )
+
+

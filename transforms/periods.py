@@ -1,0 +1,248 @@
+"""Financial-year periods (SPEC §1) and parsing of every period label form (SPEC §1, §4).
+
+A financial year (FY) is identified by the calendar year it starts in: FY 2019 is
+``2019/20``. Inside an FY, months are numbered 1..12 from ``year_start_month``
+(fm), quarters 1..4 and halves 1..2. Every observation is placed at the FY month
+its period ends in: a month at itself, a quarter at its last month, a year at fm 12.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+PeriodType = Literal["quarter", "half", "year"]
+Granularity = Literal["month", "quarter", "year"]
+
+FREQUENCY_GRANULARITY: dict[str, Granularity] = {
+    "monthly": "month",
+    "quarterly": "quarter",
+    "annual": "year",
+}
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
+_MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+# An FY written as 2019/20, 2019-20, 2019/2020 or 2019-2020.
+_FY = r"(\d{4})[/-](\d{2}|\d{4})"
+
+# Named patterns tried in order; each captures what it needs. Labels are trimmed and
+# lower-cased before matching.
+_MONTH_ISO = r"^(\d{4})-(\d{1,2})(?:-01)?$"
+_MONTH_NAMED = rf"^{_MONTH_NAME}[\s\-]*(\d{{2}}|\d{{4}})$"
+_QUARTER_FY_FIRST = rf"^{_FY}[\s;,]*q([1-4])$"
+_QUARTER_Q_FIRST = rf"^q([1-4])[\s;,]*{_FY}$"
+_YEAR = rf"^(?:fy\s*)?{_FY}$"
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    """One reporting period kind inside an FY: where it starts and ends (FY months)."""
+
+    period_type: PeriodType
+    number: int  # quarter 1..4, half 1..2, year 0
+    start_fm: int
+    end_fm: int
+
+    @property
+    def k(self) -> int:
+        """The quarter the period ends in (SPEC §1)."""
+        return self.end_fm // 3
+
+    @property
+    def suffix(self) -> str:
+        return {"quarter": f"Q{self.number}", "half": f"H{self.number}", "year": ""}[
+            self.period_type
+        ]
+
+
+REPORTING_PERIODS: tuple[ReportingPeriod, ...] = (
+    ReportingPeriod("quarter", 1, 1, 3),
+    ReportingPeriod("quarter", 2, 4, 6),
+    ReportingPeriod("quarter", 3, 7, 9),
+    ReportingPeriod("quarter", 4, 10, 12),
+    ReportingPeriod("half", 1, 1, 6),
+    ReportingPeriod("half", 2, 7, 12),
+    ReportingPeriod("year", 0, 1, 12),
+)
+
+CADENCE_PERIODS: dict[str, tuple[str, ...]] = {
+    "quarterly": ("Q1", "Q2", "Q3", "Q4"),
+    "half-yearly": ("H1", "H2"),
+}
+
+
+def fy_label(fy: int) -> str:
+    """``2019`` -> ``2019/20``."""
+    return f"{fy}/{(fy + 1) % 100:02d}"
+
+
+def period_label(fy: int, suffix: str) -> str:
+    """``(2019, "Q2")`` -> ``2019/20 Q2``; an empty suffix is the year itself."""
+    return f"{fy_label(fy)} {suffix}".rstrip()
+
+
+def fy_of(day: dt.date, year_start_month: int = 4) -> int:
+    """The FY a calendar date falls in."""
+    return day.year if day.month >= year_start_month else day.year - 1
+
+
+def fy_month_start(fy: int, fm: int, year_start_month: int = 4) -> dt.date:
+    """First calendar day of FY month ``fm`` of ``fy``."""
+    months = fy * 12 + (year_start_month - 1) + (fm - 1)
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def fy_month_end(fy: int, fm: int, year_start_month: int = 4) -> dt.date:
+    """Last calendar day of FY month ``fm`` of ``fy``."""
+    following = fy_month_start(fy, fm, year_start_month)
+    months = following.year * 12 + following.month  # the month after, zero-based
+    return dt.date(months // 12, months % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def parse_fy_label(text: str) -> int | None:
+    """``2019/20`` (or ``2019-20``, ``2019/2020``) -> 2019; None if it is not a valid FY."""
+    found = re.fullmatch(_YEAR, text.strip().lower())
+    return _valid_fy(found.group(1), found.group(2)) if found else None
+
+
+def parse_reporting_period(text: str) -> tuple[int, ReportingPeriod] | None:
+    """``2019/20 Q2``, ``Q2 2019/20``, ``2019/20 H1`` or ``2019/20`` -> (fy, period)."""
+    cleaned = text.strip().lower()
+    found = re.fullmatch(rf"{_FY}[\s;,]*([qh][1-4])?", cleaned) or re.fullmatch(
+        rf"([qh][1-4])[\s;,]*{_FY}", cleaned
+    )
+    if found is None:
+        return None
+    groups = found.groups()
+    suffix, start, end = (groups[2], groups[0], groups[1]) if groups[0][0].isdigit() else groups
+    fy = _valid_fy(start, end)
+    matching = [p for p in REPORTING_PERIODS if p.suffix.lower() == (suffix or "")]
+    return (fy, matching[0]) if fy is not None and matching else None
+
+
+def _valid_fy(start: str, end: str) -> int | None:
+    first = int(start)
+    ok = int(end) == first + 1 if len(end) == 4 else int(end) == (first + 1) % 100
+    return first if ok else None
+
+
+def _fy_expr(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """FY start year when ``end`` is the year after ``start`` (2 or 4 digits), else null."""
+    start_i = start.cast(pl.Int32)
+    end_i = end.cast(pl.Int32)
+    valid = pl.when(end.str.len_chars() == 4).then(end_i == start_i + 1).otherwise(
+        end_i == (start_i + 1) % 100
+    )
+    return pl.when(valid).then(start_i)
+
+
+def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.DataFrame:
+    """Parse period labels into ``granularity`` (month/quarter/year), ``fy`` and ``fm``.
+
+    ``fm`` is the FY month the period ends in. Unparseable labels give nulls in all three.
+    Accepts ``2019-07``, ``Jul-19``, ``July 2019``, ``2019/20 Q1``, ``Q1 2019/20``,
+    ``2018-19;Q1`` and ``2019/20`` / ``2019-20``.
+    """
+    text = pl.col("label").str.strip_chars().str.to_lowercase()
+    frame = pl.DataFrame({"label": labels.cast(pl.String)})
+
+    iso_year = text.str.extract(_MONTH_ISO, 1).cast(pl.Int32, strict=False)
+    iso_month = text.str.extract(_MONTH_ISO, 2).cast(pl.Int32, strict=False)
+    named_month = (
+        text.str.extract(_MONTH_NAMED, 1).str.slice(0, 3).replace_strict(_MONTHS, default=None)
+    )
+    named_year_raw = text.str.extract(_MONTH_NAMED, 2)
+    named_year = (
+        pl.when(named_year_raw.str.len_chars() == 2)
+        .then(2000 + named_year_raw.cast(pl.Int32, strict=False))
+        .otherwise(named_year_raw.cast(pl.Int32, strict=False))
+    )
+    cal_year = pl.coalesce(iso_year, named_year)
+    cal_month = pl.coalesce(
+        pl.when(iso_month.is_between(1, 12)).then(iso_month),
+        pl.when(iso_year.is_null()).then(named_month.cast(pl.Int32)),
+    )
+
+    q_fy_first = _fy_expr(text.str.extract(_QUARTER_FY_FIRST, 1), text.str.extract(_QUARTER_FY_FIRST, 2))
+    q_first_fy = _fy_expr(text.str.extract(_QUARTER_Q_FIRST, 2), text.str.extract(_QUARTER_Q_FIRST, 3))
+    quarter = pl.coalesce(
+        pl.when(q_fy_first.is_not_null()).then(text.str.extract(_QUARTER_FY_FIRST, 3)),
+        pl.when(q_first_fy.is_not_null()).then(text.str.extract(_QUARTER_Q_FIRST, 1)),
+    ).cast(pl.Int32)
+    quarter_fy = pl.coalesce(q_fy_first, q_first_fy)
+    year_fy = _fy_expr(text.str.extract(_YEAR, 1), text.str.extract(_YEAR, 2))
+
+    month_fm = (cal_month - year_start_month) % 12 + 1
+    month_fy = pl.when(cal_month >= year_start_month).then(cal_year).otherwise(cal_year - 1)
+    is_month = cal_month.is_not_null() & cal_year.is_not_null()
+
+    return frame.select(
+        granularity=pl.when(is_month)
+        .then(pl.lit("month"))
+        .when(quarter_fy.is_not_null())
+        .then(pl.lit("quarter"))
+        .when(year_fy.is_not_null())
+        .then(pl.lit("year")),
+        fy=pl.when(is_month).then(month_fy).otherwise(pl.coalesce(quarter_fy, year_fy)),
+        fm=pl.when(is_month)
+        .then(month_fm)
+        .when(quarter_fy.is_not_null())
+        .then(quarter * 3)
+        .when(year_fy.is_not_null())
+        .then(pl.lit(12)),
+    ).with_columns(pl.col("fy").cast(pl.Int32), pl.col("fm").cast(pl.Int32))
+
+
+def reporting_periods_frame(
+    first_fy: int, as_of: dt.date, year_start_month: int = 4
+) -> pl.DataFrame:
+    """Every reporting period (quarter, half, year) of FYs first_fy..FY(as_of) ended by as_of."""
+    rows = []
+    for fy in range(first_fy, fy_of(as_of, year_start_month) + 1):
+        for period in REPORTING_PERIODS:
+            if fy_month_end(fy, period.end_fm, year_start_month) <= as_of:
+                rows.append(
+                    {
+                        "fy": fy,
+                        "period_type": period.period_type,
+                        "period_number": period.number,
+                        "period_suffix": period.suffix,
+                        "start_fm": period.start_fm,
+                        "end_fm": period.end_fm,
+                        "k": period.k,
+                    }
+                )
+    schema = {
+        "fy": pl.Int32,
+        "period_type": pl.String,
+        "period_number": pl.Int8,
+        "period_suffix": pl.String,
+        "start_fm": pl.Int8,
+        "end_fm": pl.Int8,
+        "k": pl.Int8,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def period_label_expr(fy: pl.Expr, suffix: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`period_label`."""
+    fy_text = pl.format(
+        "{}/{}", fy, ((fy + 1) % 100).cast(pl.String).str.zfill(2)
+    )
+    return pl.when(suffix == "").then(fy_text).otherwise(pl.format("{} {}", fy_text, suffix))
+
+
+def period_end_expr(fy: pl.Expr, fm: pl.Expr, year_start_month: int = 4) -> pl.Expr:
+    """Vectorised :func:`fy_month_end`: the last calendar day of FY month ``fm``."""
+    months = fy * 12 + (year_start_month - 1) + (fm - 1)
+    return pl.date(months // 12, months % 12 + 1, 1).dt.month_end()

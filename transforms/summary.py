@@ -1,0 +1,96 @@
+"""Board summaries (SPEC §3): RAG counts per board and period, largest-remainder percentages."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.periods import CADENCE_PERIODS, period_label_expr
+from transforms.rating import RAG_STATUSES
+
+SUMMARY_COLUMNS = {
+    "board_id": pl.String,
+    "fy": pl.Int32,
+    "period_suffix": pl.String,
+    "period": pl.String,
+    **{status: pl.Int32 for status in RAG_STATUSES},
+    "green_pct": pl.Int32,
+    "amber_pct": pl.Int32,
+    "red_pct": pl.Int32,
+}
+_RATED = ("green", "amber", "red")
+
+
+def board_measures(
+    measures: pl.DataFrame, indicators: pl.DataFrame, boards: pl.DataFrame
+) -> pl.DataFrame:
+    """The measures each board reports, one row per board × indicator × cadence period.
+
+    ``boards`` has ``board_id``, ``service`` (one row per service) and ``cadence``. A
+    quarterly board reports annual indicators at Q4 from their year measure.
+    """
+    suffix = (
+        pl.when(pl.col("period_type") == "quarter")
+        .then(pl.format("Q{}", pl.col("period_number")))
+        .when(pl.col("period_type") == "half")
+        .then(pl.format("H{}", pl.col("period_number")))
+        .otherwise(pl.lit("Y"))
+    )
+    cadence_rows = pl.DataFrame(
+        [
+            {"cadence": cadence, "period_suffix": p, "source_suffix": p}
+            for cadence, periods in CADENCE_PERIODS.items()
+            for p in periods
+        ]
+        + [{"cadence": "quarterly", "period_suffix": "Q4", "source_suffix": "Y"}]
+    )
+    with_board = (
+        measures.with_columns(source_suffix=suffix)
+        .join(indicators.select("code", "service", "frequency"), left_on="indicator_code", right_on="code")
+        .join(boards, on="service")
+        .join(cadence_rows, on=["cadence", "source_suffix"])
+    )
+    # The year measure stands in at Q4 only for annual indicators (others have a real Q4).
+    return with_board.filter(
+        (pl.col("source_suffix") != "Y") | (pl.col("frequency") == "annual")
+    ).with_columns(period=period_label_expr(pl.col("fy"), pl.col("period_suffix")))
+
+
+def board_summary(
+    measures: pl.DataFrame, indicators: pl.DataFrame, boards: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per board and cadence period that has ended: counts and percentages."""
+    reported = board_measures(measures, indicators, boards)
+    periods = reported.select("board_id", "fy", "period_suffix", "period").unique()
+    counts = (
+        reported.group_by("board_id", "fy", "period_suffix")
+        .agg([(pl.col("rag") == status).sum().alias(status) for status in RAG_STATUSES])
+    )
+    return (
+        periods.join(counts, on=["board_id", "fy", "period_suffix"], how="left")
+        .with_columns(largest_remainder_percentages(*_RATED))
+        .select([pl.col(name).cast(dtype) for name, dtype in SUMMARY_COLUMNS.items()])
+        .sort("board_id", "fy", "period_suffix")
+    )
+
+
+def largest_remainder_percentages(*columns: str) -> list[pl.Expr]:
+    """Whole percentages of the columns' total that sum to 100 (null when the total is 0).
+
+    Each gets the floor of its share; the points left go to the largest remainders, ties
+    to the earlier column (green, then amber, then red).
+    """
+    total = pl.sum_horizontal([pl.col(c) for c in columns])
+    floors = {c: (pl.col(c) * 100) // total for c in columns}
+    remainders = {c: (pl.col(c) * 100) % total for c in columns}
+    left_over = 100 - pl.sum_horizontal(list(floors.values()))
+    shares = []
+    for i, c in enumerate(columns):
+        ahead = [
+            (remainders[other] >= remainders[c]) if j < i else (remainders[other] > remainders[c])
+            for j, other in enumerate(columns)
+            if other != c
+        ]
+        rank = pl.sum_horizontal([a.cast(pl.Int32) for a in ahead])
+        share = floors[c] + (rank < left_over).cast(pl.Int32)
+        shares.append(pl.when(total > 0).then(share).alias(f"{c}_pct"))
+    return shares

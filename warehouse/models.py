@@ -1,0 +1,206 @@
+"""SQLAlchemy models of the warehouse. Alembic migrations (warehouse/migrations) own the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    """One nightly run, backfill or validation that wrote to the warehouse."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    council: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, partial, failed
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    files_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    service: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(10))
+    polarity: Mapped[str] = mapped_column(String(10))
+    aggregation: Mapped[str] = mapped_column(String(10))
+    frequency: Mapped[str] = mapped_column(String(10))
+    decimals: Mapped[int] = mapped_column(SmallInteger)
+    scale: Mapped[float] = mapped_column(Float)
+    tolerance: Mapped[float] = mapped_column(Float)
+    tolerance_type: Mapped[str] = mapped_column(String(10))
+    key: Mapped[bool] = mapped_column(Boolean)
+
+
+class Board(Base):
+    __tablename__ = "boards"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    cadence: Mapped[str] = mapped_column(String(20))
+
+
+class BoardService(Base):
+    __tablename__ = "board_services"
+    board_id: Mapped[str] = mapped_column(ForeignKey("boards.id"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(2), primary_key=True)  # "" = annual
+    target: Mapped[float] = mapped_column(Float)
+
+
+class Observation(Base):
+    """Every version of every figure: a restatement adds a row and retires the old one."""
+
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(32))
+    fy: Mapped[int] = mapped_column(Integer)
+    fm: Mapped[int] = mapped_column(SmallInteger)
+    period: Mapped[str] = mapped_column(String(40))  # as the department wrote it
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    commentary: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    superseded_by_run: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_observations_current", "indicator_code", "fy", "fm", "is_current"),
+    )
+
+
+class LoadedFile(Base):
+    """A file whose content was loaded: the next run skips the same content."""
+
+    __tablename__ = "loaded_files"
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+
+
+class Rejection(Base):
+    __tablename__ = "rejections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    source_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    commentary: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class Risk(Base):
+    __tablename__ = "risks"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    rating: Mapped[str] = mapped_column(String(10))
+    mitigation: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    indicator_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(String(16))
+    financial_year: Mapped[str] = mapped_column(String(8))
+    period_value: Mapped[float | None] = mapped_column(Float)
+    ytd_value: Mapped[float | None] = mapped_column(Float)
+    ytd_target: Mapped[float | None] = mapped_column(Float)
+    previous_ytd_value: Mapped[float | None] = mapped_column(Float)
+    months_expected: Mapped[int] = mapped_column(SmallInteger)
+    months_present: Mapped[int] = mapped_column(SmallInteger)
+    rag: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(16))
+
+
+class BoardSummary(Base):
+    __tablename__ = "board_summaries"
+    board_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_suffix: Mapped[str] = mapped_column(String(2), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16))
+    green: Mapped[int] = mapped_column(Integer)
+    amber: Mapped[int] = mapped_column(Integer)
+    red: Mapped[int] = mapped_column(Integer)
+    no_target: Mapped[int] = mapped_column(Integer)
+    no_data: Mapped[int] = mapped_column(Integer)
+    green_pct: Mapped[int | None] = mapped_column(Integer)
+    amber_pct: Mapped[int | None] = mapped_column(Integer)
+    red_pct: Mapped[int | None] = mapped_column(Integer)
+
+
+class PublishedReport(Base):
+    """A board report as published: its path, content hash and the rows it showed."""
+
+    __tablename__ = "published_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    board_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    rows_json: Mapped[str] = mapped_column(Text)

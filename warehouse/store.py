@@ -1,0 +1,217 @@
+"""Loading into and reading from the warehouse. Frames in, frames out; bulk statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from warehouse.models import (
+    Board,
+    BoardService,
+    BoardSummary,
+    Indicator,
+    LoadedFile,
+    Measure,
+    Milestone,
+    Observation,
+    Rejection,
+    Risk,
+    Run,
+    Target,
+)
+
+OBSERVATION_FIELDS = (
+    "indicator_code", "fy", "fm", "period", "value", "numerator", "denominator", "commentary",
+    "source_id", "file", "content_hash", "row_number",
+)
+# A new version of a figure is stored only when one of these differs from the current one.
+_VERSIONED = ("value", "numerator", "denominator", "commentary")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _rows(frame: pl.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+    return frame.select(list(columns)).to_dicts()
+
+
+def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(sa.insert(table), rows)
+
+
+def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int:
+    with engine.begin() as connection:
+        result = connection.execute(
+            sa.insert(Run.__table__).returning(Run.__table__.c.id),
+            {"kind": kind, "council": council, "as_of": as_of, "started_at": _now(),
+             "status": "running"},
+        )
+        return int(result.scalar_one())
+
+
+def finish_run(engine: sa.Engine, run_id: int, status: str, **counts: Any) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(Run.__table__).where(Run.__table__.c.id == run_id),
+            {"status": status, "finished_at": _now(), **counts},
+        )
+
+
+def replace_catalogue(
+    connection: sa.Connection,
+    indicators: pl.DataFrame,
+    boards: list[dict[str, Any]],
+    board_services: pl.DataFrame,
+    targets: pl.DataFrame,
+) -> None:
+    """The configuration is the truth: indicators, boards and config targets are replaced."""
+    for table in (BoardService, Board, Indicator, Target):
+        connection.execute(sa.delete(table.__table__))
+    _insert(connection, Indicator.__table__, indicators.to_dicts())
+    _insert(connection, Board.__table__, boards)
+    _insert(
+        connection,
+        BoardService.__table__,
+        _rows(board_services, ["board_id", "service"]),
+    )
+    _insert(connection, Target.__table__, _rows(targets, ["code", "fy", "period", "target"]))
+
+
+def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
+    table = LoadedFile.__table__
+    return {(r.source_id, r.content_hash) for r in connection.execute(sa.select(table))}
+
+
+def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
+    table = LoadedFile.__table__
+    for row in files:
+        connection.execute(
+            sa.delete(table).where(
+                (table.c.content_hash == row["content_hash"]) & (table.c.source_id == row["source_id"])
+            )
+        )
+    _insert(connection, table, [{**row, "run_id": run_id} for row in files])
+
+
+def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.DataFrame) -> None:
+    _insert(
+        connection,
+        Rejection.__table__,
+        [{**row, "run_id": run_id} for row in rejections.to_dicts()],
+    )
+
+
+def current_observations(connection: sa.Connection) -> pl.DataFrame:
+    table = Observation.__table__
+    query = sa.select(*(table.c[name] for name in OBSERVATION_FIELDS)).where(table.c.is_current)
+    return _frame(connection, query, {
+        "indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32, "period": pl.String,
+        "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64,
+        "commentary": pl.String, "source_id": pl.String, "file": pl.String,
+        "content_hash": pl.String, "row_number": pl.Int64,
+    })
+
+
+def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> int:
+    """Store accepted figures; a changed figure supersedes the current one, which is kept.
+
+    Returns how many new versions were stored (unchanged figures are not stored again).
+    """
+    if accepted.is_empty():
+        return 0
+    key = ["indicator_code", "fy", "fm"]
+    current = (
+        current_observations(connection)
+        .select(*key, *_VERSIONED)
+        .with_columns(existed=pl.lit(True))
+    )
+    incoming = accepted.select(list(OBSERVATION_FIELDS))
+    joined = incoming.join(current, on=key, how="left", suffix="_old").with_columns(
+        pl.col("existed").fill_null(False)
+    )
+    unchanged = pl.all_horizontal(
+        [pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED]
+    )
+    changed = joined.filter(~(pl.col("existed") & unchanged))
+    restated = changed.filter(pl.col("existed"))
+    table = Observation.__table__
+    if not restated.is_empty():
+        connection.execute(
+            sa.update(table)
+            .where(
+                (table.c.indicator_code == sa.bindparam("k_code"))
+                & (table.c.fy == sa.bindparam("k_fy"))
+                & (table.c.fm == sa.bindparam("k_fm"))
+                & table.c.is_current
+            )
+            .values(is_current=False, superseded_by_run=run_id),
+            restated.select(
+                pl.col("indicator_code").alias("k_code"),
+                pl.col("fy").alias("k_fy"),
+                pl.col("fm").alias("k_fm"),
+            ).to_dicts(),
+        )
+    new_rows = changed.select(list(OBSERVATION_FIELDS)).with_columns(
+        run_id=pl.lit(run_id), is_current=pl.lit(True)
+    )
+    _insert(connection, table, new_rows.to_dicts())
+    return new_rows.height
+
+
+def replace_register(
+    connection: sa.Connection, model: type[Milestone] | type[Risk], run_id: int, rows: pl.DataFrame
+) -> None:
+    """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
+    if rows.is_empty():
+        return
+    table = model.__table__
+    for key in rows.select("ref", "fy", "quarter").unique().to_dicts():
+        connection.execute(
+            sa.delete(table).where(
+                (table.c.ref == key["ref"]) & (table.c.fy == key["fy"])
+                & (table.c.quarter == key["quarter"])
+            )
+        )
+    _insert(connection, table, [{**row, "run_id": run_id} for row in rows.to_dicts()])
+
+
+def replace_measures(
+    connection: sa.Connection, measures: pl.DataFrame, summaries: pl.DataFrame
+) -> None:
+    """Measures and summaries are derived: each compute replaces them whole."""
+    connection.execute(sa.delete(Measure.__table__))
+    connection.execute(sa.delete(BoardSummary.__table__))
+    _insert(connection, Measure.__table__, measures.to_dicts())
+    _insert(connection, BoardSummary.__table__, summaries.to_dicts())
+
+
+def _frame(
+    connection: sa.Connection, query: sa.Select[Any] | sa.TextClause, schema: dict[str, Any]
+) -> pl.DataFrame:
+    result = connection.execute(query)
+    return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
+
+
+def read_table(connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()) -> pl.DataFrame:
+    """A whole table as a frame, typed from the model's columns."""
+    table: sa.Table = model.__table__
+    types = {
+        sa.Integer: pl.Int64, sa.SmallInteger: pl.Int64, sa.BigInteger: pl.Int64,
+        sa.Float: pl.Float64, sa.Boolean: pl.Boolean, sa.Date: pl.Date,
+        sa.DateTime: pl.Datetime("us", "UTC"),
+    }
+
+    def dtype(column: sa.Column[Any]) -> Any:
+        for sql_type, polars_type in types.items():
+            if isinstance(column.type, sql_type):
+                return polars_type
+        return pl.String
+
+    query = sa.select(table).order_by(*(table.c[c] for c in order_by))
+    return _frame(connection, query, {c.name: dtype(c) for c in table.columns})
