@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
 from boardpack.config import Council, Source
+from boardpack.errors import ConfigError
 from schemas.observations import (
     REJECTION_COLUMNS,
     duplicates_across_files,
@@ -25,7 +27,9 @@ from sources.extracts import Extract, department_column, extracts
 from transforms.measures import compute_measures
 from transforms.summary import board_summary
 from warehouse import store
-from warehouse.models import Milestone, Risk
+from outputs.site import SiteInputs, board_pages, write_site
+from warehouse.models import Board as BoardModel
+from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
 
 LINEAGE = ("source_id", "file", "content_hash", "row_number")
 _REGISTER_COLUMNS = {
@@ -211,3 +215,45 @@ def run_totals(batch: Batch) -> dict[str, Any]:
         "rows_rejected": batch.frame("rejections").height,
         "files_skipped": sum(f.skipped for f in batch.files),
     }
+
+
+def as_at_text(as_of: dt.date) -> str:
+    return f"{as_of.day} {as_of:%B %Y} (figures for periods ended on or before this date)"
+
+
+def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> SiteInputs:
+    """Everything the reports show, read back from the warehouse."""
+    tolerance = council.settings.tolerance
+    observations = store.current_observations(connection)
+    return SiteInputs(
+        council=council.settings.name,
+        as_at=as_at_text(as_of),
+        default_tolerance=(tolerance.type, tolerance.value),
+        boards=store.read_table(connection, BoardModel, ["id"]),
+        board_services=council.boards,
+        indicators=store.read_table(connection, Indicator, ["code"]),
+        measures=store.read_table(connection, Measure),
+        summaries=store.read_table(connection, BoardSummary),
+        observations=observations,
+        milestones=store.read_table(connection, Milestone),
+        risks=store.read_table(connection, Risk),
+    )
+
+
+def publish(
+    engine: sa.Engine, council: Council, out: Path, as_of: dt.date,
+    periods: set[tuple[int, str]] | None = None, boards: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Render the board reports (all, or only ``periods`` / ``boards``) and the site files."""
+    with engine.connect() as connection:
+        inputs = site_inputs(connection, council, as_of)
+    known = {b.id for b in council.settings.boards}
+    unknown = sorted(set(boards or []) - known)
+    if unknown:
+        raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
+    pages = [
+        p for p in board_pages(inputs)
+        if (periods is None or (p.fy, p.suffix) in periods)
+        and (boards is None or p.board_id in boards)
+    ]
+    return write_site(pages, out, inputs.council, inputs.as_at)

@@ -312,8 +312,8 @@ def split_observations(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split one file's canonical rows into (accepted, rejected).
 
-    ``frame`` has ``row_number`` and the text columns. Accepted rows gain ``fy``, ``fm``
-    and typed numbers; rejected rows gain ``reason_code``, ``column`` and ``message``.
+    ``frame`` has ``row_number`` and the text columns. Accepted rows come back typed, with
+    ``fy`` and ``fm``; rejected rows gain ``reason_code``, ``column`` and ``message``.
     Duplicates within the file are judged among the rows that pass every other check.
     """
     typed = type_observations(frame, indicators, as_of, year_start_month).with_row_index("index")
@@ -328,7 +328,14 @@ def split_observations(
             how="diagonal_relaxed",
         )
         passed = passed.filter(~duplicated)
-    return passed.drop("index"), rejected.drop("index").sort("row_number")
+    accepted = passed.select(
+        "row_number", "indicator_code", "period", "fy", "fm",
+        pl.col("value_num").alias("value"),
+        pl.col("numerator_num").alias("numerator"),
+        pl.col("denominator_num").alias("denominator"),
+        "commentary",
+    )
+    return accepted, rejected.drop("index").sort("row_number")
 
 
 def _duplicates(rows: pl.DataFrame, reason: str, where: str) -> pl.DataFrame:

@@ -1,0 +1,49 @@
+# Every target creates the environment it needs: a fresh machine needs only Python 3.11+.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null)
+DEMO_OUT := out/demo
+DEMO_WAREHOUSE := sqlite:///var/demo-warehouse.sqlite
+DEMO_AS_OF := 2026-09-30
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: env demo test lint bench browser postgres clean
+
+$(BIN)/boardpack: pyproject.toml uv.lock
+	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
+	@UV_BIN=$$(command -v uv || echo "$$(python3 -m site --user-base)/bin/uv"); \
+	  $$UV_BIN sync --frozen --quiet
+	@touch $@
+
+env: $(BIN)/boardpack
+
+demo: env
+	@mkdir -p var
+	@rm -f var/demo-warehouse.sqlite
+	$(BIN)/boardpack run --config examples/demo-council --warehouse $(DEMO_WAREHOUSE) \
+	  --out $(DEMO_OUT) --as-of $(DEMO_AS_OF) || [ $$? -eq 1 ]
+	@echo
+	@echo "Open $(CURDIR)/$(DEMO_OUT)/index.html for the board reports"
+	@echo "and $(CURDIR)/$(DEMO_OUT)/data-quality.html for what was rejected and why."
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq postgresql)
+
+test: env browser postgres
+	$(BIN)/pytest -q
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+bench: env
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

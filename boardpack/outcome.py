@@ -1,0 +1,82 @@
+"""What a run did, for the command line, the Prefect artifacts and the exit status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boardpack.pipeline import Batch, FileResult
+
+DEFAULT_OUT = Path("out")
+
+
+def default_out() -> Path:
+    return DEFAULT_OUT
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    as_of: dt.date
+    out: str
+    files: list[FileResult]
+    rejections: list[dict[str, Any]]
+    failed_sources: dict[str, str]
+    measures: int = 0
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def begin(
+        cls, run_id: int, as_of: dt.date, out: str, batch: Batch, failed: dict[str, str]
+    ) -> RunOutcome:
+        return cls(run_id, as_of, out, batch.files, batch.frame("rejections").to_dicts(), failed)
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.rejections or self.failed_sources else "succeeded"
+
+    @property
+    def exit_code(self) -> int:
+        """SPEC §6: 0 when everything loaded, 1 when rows, files or sources were rejected."""
+        return 1 if self.status == "partial" else 0
+
+    def message(self) -> str:
+        read = sum(f.rows_read for f in self.files)
+        loaded = sum(f.rows_loaded for f in self.files)
+        parts = [f"{read} rows read, {loaded} loaded, {len(self.rejections)} rejected"]
+        if self.failed_sources:
+            parts.append(f"sources failed: {', '.join(sorted(self.failed_sources))}")
+        parts.append(f"{self.measures} measures, {len(self.reports)} reports")
+        return "; ".join(parts)
+
+    def lines(self) -> list[str]:
+        """A plain-text account for the terminal."""
+        out = [f"Run {self.run_id} (as of {self.as_of}): {self.message()}."]
+        for f in self.files:
+            state = "unchanged, skipped" if f.skipped else (
+                f"{f.rows_read} read, {f.rows_loaded} loaded, {f.rows_rejected} rejected")
+            out.append(f"  {f.source_id}: {Path(f.file).name}: {state}")
+        for source_id, why in sorted(self.failed_sources.items()):
+            out.append(f"  {source_id}: FAILED: {why}")
+        if self.rejections:
+            out.append(f"{len(self.rejections)} rejection(s); see 'boardpack export rejections' "
+                       f"or {Path(self.out) / 'data-quality.html'}")
+        if self.reports:
+            out.append(f"Reports written to {Path(self.out).resolve()}/index.html")
+        return out
+
+    def markdown(self) -> str:
+        rows = "\n".join(
+            f"| {f.source_id} | {Path(f.file).name} | {f.rows_read} | {f.rows_loaded} | "
+            f"{f.rows_rejected} | {'yes' if f.skipped else ''} |"
+            for f in self.files
+        )
+        failed = "".join(f"\n- **{s}** failed: {why}" for s, why in sorted(self.failed_sources.items()))
+        reports = "\n".join(f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50])
+        return (
+            f"# boardpack run {self.run_id} ({self.status})\n\nAs of {self.as_of}. {self.message()}.\n"
+            f"{failed}\n\n| source | file | read | loaded | rejected | skipped |\n"
+            f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
+        )

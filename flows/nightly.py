@@ -1,0 +1,183 @@
+"""Prefect flows: the nightly run, backfills and publishing. Thin: the work is in boardpack.pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from boardpack import pipeline
+from boardpack.config import Council, Source, load_council
+from boardpack.outcome import RunOutcome, default_out
+from outputs.quality import write_quality_page
+from transforms.periods import ReportingPeriod, parse_reporting_period
+from warehouse import store
+from warehouse.schema import connect, warehouse_url
+
+RETRY = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
+
+
+@task(name="open warehouse", **RETRY)
+def open_warehouse(url: str) -> Any:
+    return connect(url)
+
+
+@task(name="read source {source.id}", task_run_name="read source {source.id}", **RETRY)
+def read_source(
+    council: Council, source: Source, as_of: dt.date, skip: frozenset[tuple[str, str]]
+) -> pipeline.Batch:
+    batch = pipeline.ingest_source(council, source, as_of, skip)
+    get_run_logger().info(
+        "%s: %d file(s), %d row(s) read", source.id, len(batch.files),
+        sum(f.rows_read for f in batch.files),
+    )
+    return batch
+
+
+@task(name="load and compute", **RETRY)
+def load_and_compute(engine: Any, run_id: int, council: Council, batch: pipeline.Batch,
+                     as_of: dt.date) -> int:
+    with engine.begin() as connection:
+        pipeline.store_batch(connection, run_id, council, batch)
+        measures, _ = pipeline.recompute(connection, council, as_of)
+    return int(measures.height)
+
+
+@task(name="recompute measures", **RETRY)
+def recompute_only(engine: Any, council: Council, as_of: dt.date) -> int:
+    with engine.begin() as connection:
+        measures, _ = pipeline.recompute(connection, council, as_of)
+    return int(measures.height)
+
+
+@task(name="publish reports", cache_policy=NO_CACHE)
+def publish_reports(engine: Any, council: Council, out: Path, as_of: dt.date,
+                    periods: set[tuple[int, str]] | None, boards: list[str] | None = None) -> list[dict[str, Any]]:
+    return pipeline.publish(engine, council, out, as_of, periods, boards)
+
+
+def _publish_artifacts(outcome: RunOutcome) -> None:
+    create_table_artifact(
+        key="boardpack-sources",
+        table=[
+            {"source": f.source_id, "file": Path(f.file).name, "read": f.rows_read,
+             "loaded": f.rows_loaded, "rejected": f.rows_rejected, "skipped": f.skipped}
+            for f in outcome.files
+        ],
+        description="Rows read, loaded and rejected per file",
+    )
+    if outcome.rejections:
+        create_table_artifact(
+            key="boardpack-data-quality", table=outcome.rejections,
+            description="Rejected rows and files, with reasons",
+        )
+    create_markdown_artifact(key="boardpack-run-summary", markdown=outcome.markdown())
+
+
+@flow(name="boardpack-nightly", log_prints=True)
+def nightly(
+    config: str,
+    warehouse: str | None = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
+    force: bool = False,
+) -> RunOutcome:
+    """Ingest every source, validate, load, compute and publish the board reports."""
+    council = load_council(config)
+    as_of = as_of or dt.date.today()
+    engine = open_warehouse(warehouse_url(warehouse))
+    run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
+    with engine.connect() as connection:
+        skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+    futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
+    batches, failed = [], {}
+    for source_id, future in futures.items():
+        state = future.wait() or future.state
+        if state.is_completed():
+            batches.append(future.result())
+        else:
+            failed[source_id] = str(state.message or "failed")
+            get_run_logger().error("source %s failed: %s", source_id, failed[source_id])
+    batch = pipeline.merge(batches)
+    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
+    try:
+        outcome.measures = load_and_compute(engine, run_id, council, batch, as_of)
+        outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, None)
+        write_quality_page(Path(outcome.out), council.settings.name, pipeline.as_at_text(as_of),
+                           [vars(f) for f in batch.files], batch.frame("rejections"))
+    except Exception as error:
+        store.finish_run(engine, run_id, "failed", message=str(error), **pipeline.run_totals(batch))
+        raise
+    store.finish_run(engine, run_id, outcome.status, message=outcome.message(),
+                     **pipeline.run_totals(batch))
+    _publish_artifacts(outcome)
+    return outcome
+
+
+def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
+    """Every quarter and half from ``start`` to ``end`` inclusive (labels as in SPEC §1)."""
+    first, last = parse_reporting_period(start), parse_reporting_period(end)
+    if first is None or last is None:
+        raise ValueError(f"'{start if first is None else end}' is not a period such as 2019/20 Q2")
+    from transforms.periods import REPORTING_PERIODS
+
+    return [
+        (fy, period)
+        for fy in range(first[0], last[0] + 1)
+        for period in REPORTING_PERIODS
+        if (first[0], first[1].end_fm) <= (fy, period.end_fm) <= (last[0], last[1].end_fm)
+        and period.period_type != "year"
+    ]
+
+
+@flow(name="boardpack-backfill", log_prints=True)
+def backfill(
+    config: str,
+    start: str,
+    end: str,
+    warehouse: str | None = None,
+    out: str | None = None,
+    boards: list[str] | None = None,
+    as_of: dt.date | None = None,
+) -> RunOutcome:
+    """Recompute the measures and republish the reports of a range of periods."""
+    council = load_council(config)
+    as_of = as_of or dt.date.today()
+    wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
+    engine = open_warehouse(warehouse_url(warehouse))
+    run_id = store.begin_run(engine, "backfill", council.settings.name, as_of)
+    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
+    outcome.measures = recompute_only(engine, council, as_of)
+    outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, wanted, boards)
+    store.finish_run(engine, run_id, outcome.status, message=outcome.message())
+    _publish_artifacts(outcome)
+    return outcome
+
+
+@flow(name="boardpack-publish", log_prints=True)
+def publish(
+    config: str,
+    board: str,
+    period: str,
+    warehouse: str | None = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
+) -> RunOutcome:
+    """Render one board's report for one period from the warehouse as it stands."""
+    council = load_council(config)
+    as_of = as_of or dt.date.today()
+    parsed = parse_reporting_period(period)
+    if parsed is None:
+        raise ValueError(f"'{period}' is not a period such as 2019/20 Q2")
+    engine = open_warehouse(warehouse_url(warehouse))
+    run_id = store.begin_run(engine, "publish", council.settings.name, as_of)
+    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
+    outcome.reports = publish_reports(
+        engine, council, Path(outcome.out), as_of, {(parsed[0], parsed[1].suffix)}, [board]
+    )
+    store.finish_run(engine, run_id, outcome.status, message=outcome.message())
+    return outcome

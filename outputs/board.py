@@ -1,0 +1,263 @@
+"""One board report page (SPEC §5) from frames already read from the warehouse.
+
+Everything a department wrote (titles, commentary, milestones, risks) reaches the page
+as a plain great-tables cell, which great-tables escapes; the page's own text is
+escaped with :func:`html.escape`. Nothing here reads the clock, so the same inputs give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import polars as pl
+from great_tables import GT, from_column, loc, style
+
+from outputs.formatting import (
+    DIRECTION,
+    MILESTONE,
+    STATUS,
+    STATUS_MEANING,
+    format_figure,
+    labelled,
+    period_title,
+    rounded,
+)
+
+# Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
+STATUS_COLOURS = {
+    "green": ("#0b3d1a", "#d7f0dd"),
+    "amber": ("#4a3300", "#ffe9a8"),
+    "red": ("#5c0a14", "#f9d3d7"),
+}
+CSS = """
+body { font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; margin: 2rem auto;
+       max-width: 78rem; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #1d4f91; }
+.council { color: #3d3d3d; margin-top: 0; }
+.summary { font-size: 1.1rem; }
+dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
+dl.notes dd { margin-left: 1.5rem; }
+a { color: #1d4f91; }
+"""
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """What one page shows; built by outputs.site from the warehouse's frames."""
+
+    council: str
+    board_id: str
+    board_name: str
+    fy: int
+    suffix: str  # Q1..Q4, H1, H2
+    as_at: str
+    tolerance_note: str
+    summary: dict[str, int | None]
+    indicators: pl.DataFrame
+    milestones: pl.DataFrame
+    risks: pl.DataFrame
+    restated: pl.DataFrame
+
+    @property
+    def title(self) -> str:
+        return f"{self.board_name} — {period_title(self.fy, self.suffix)}"
+
+
+def indicator_rows(page: BoardPage) -> pl.DataFrame:
+    """The indicator table as text, in board order (service, then code)."""
+    frame = page.indicators.with_columns(
+        rounded("previous_ytd_value").alias("_previous"),
+        rounded("ytd_target").alias("_target"),
+        rounded("ytd_value").alias("_actual"),
+    ).sort("service", "code")
+    figures = {
+        name: [
+            format_figure(v, u, d)
+            for v, u, d in zip(frame[f"_{name}"], frame["unit"], frame["decimals"], strict=True)
+        ]
+        for name in ("previous", "target", "actual")
+    }
+    return frame.select(
+        "service",
+        pl.when(pl.col("key")).then(pl.format("{} ★", pl.col("code"))).otherwise(pl.col("code"))
+        .alias("code"),
+        "title",
+        pl.Series("previous", figures["previous"]),
+        pl.Series("target", figures["target"]),
+        pl.Series("actual", figures["actual"]),
+        pl.col("rag").map_elements(lambda r: labelled(STATUS, r), return_dtype=pl.String)
+        .alias("status"),
+        pl.col("direction").map_elements(lambda d: labelled(DIRECTION, d), return_dtype=pl.String)
+        .alias("direction"),
+        "trend",
+        pl.format("Quarterly values, oldest first: {}",
+                  pl.col("trend").list.eval(pl.element().round(2).cast(pl.String).fill_null("no data"))
+                  .list.join(", ")).alias("trend_alt"),
+        pl.col("commentary").fill_null(""),
+        "rag",
+    )
+
+
+def _table_html(table: GT) -> str:
+    """great-tables HTML; it names each table by its title (aria-labelledby)."""
+    return table.as_raw_html(inline_css=False)
+
+
+def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
+    name = f"Performance indicators, {period_title(page.fy, page.suffix)}"
+    table = (
+        GT(rows, id=f"{page.board_id}-indicators", groupname_col="service")
+        .tab_header(title=name)
+        .cols_label(
+            code="Code", title="Measure", previous="Same period last year",
+            target="Target to date", actual="Actual to date", status="Status",
+            direction="Direction of travel", trend="Trend (8 quarters)",
+            commentary="Commentary",
+        )
+        .cols_hide(["rag", "trend_alt"])
+        .fmt_nanoplot("trend", plot_type="line", missing_vals="gap", alt=from_column("trend_alt"))
+    )
+    for rag, (text, fill) in STATUS_COLOURS.items():
+        positions = [i for i, r in enumerate(rows["rag"]) if r == rag]
+        if positions:
+            table = table.tab_style(
+                style=[style.fill(color=fill), style.text(color=text, weight="bold")],
+                locations=loc.body(columns="status", rows=positions),
+            )
+    return _table_html(table)
+
+
+def summary_sentence(summary: dict[str, int | None]) -> str:
+    rated = sum(summary[s] or 0 for s in ("green", "amber", "red"))
+    if rated == 0:
+        return "No measures with a target have figures for this period yet."
+    parts = [
+        f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green)",
+        f"{summary['amber']} ({summary['amber_pct']}%) amber",
+        f"{summary['red']} ({summary['red_pct']}%) red",
+    ]
+    extra = []
+    if summary["no_target"]:
+        extra.append(f"{summary['no_target']} reported for information only")
+    if summary["no_data"]:
+        extra.append(f"{summary['no_data']} with no data yet")
+    tail = f"; {' and '.join(extra)}" if extra else ""
+    return f"{parts[0]}, {parts[1]}, {parts[2]}{tail}."
+
+
+def summary_table(page: BoardPage) -> str:
+    s = page.summary
+    labels = [("green", "green_pct"), ("amber", "amber_pct"), ("red", "red_pct"),
+              ("no_target", None), ("no_data", None)]
+    frame = pl.DataFrame(
+        {
+            "status": [labelled(STATUS, key) for key, _ in labels],
+            "measures": [s[key] or 0 for key, _ in labels],
+            "share": [f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in labels],
+        }
+    )
+    name = f"Summary of status, {period_title(page.fy, page.suffix)}"
+    table = (
+        GT(frame, id=f"{page.board_id}-summary")
+        .tab_header(title=name)
+        .cols_label(status="Status", measures="Measures", share="Share of rated measures")
+    )
+    for i, (key, _) in enumerate(labels[:3]):
+        text, fill = STATUS_COLOURS[key]
+        table = table.tab_style(
+            style=[style.fill(color=fill), style.text(color=text, weight="bold")],
+            locations=loc.body(columns="status", rows=[i]),
+        )
+    return _table_html(table)
+
+
+def milestones_table(page: BoardPage) -> str:
+    if page.milestones.is_empty():
+        return "<p>No milestones were reported for this period.</p>"
+    frame = page.milestones.sort("service", "ref").select(
+        "service", "ref", "description",
+        pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
+        pl.col("status").map_elements(lambda s: labelled(MILESTONE, s), return_dtype=pl.String),
+        pl.col("commentary").fill_null(""),
+    )
+    name = f"Objectives and milestones, {period_title(page.fy, page.suffix)}"
+    table = (
+        GT(frame, id=f"{page.board_id}-milestones", groupname_col="service")
+        .tab_header(title=name)
+        .cols_label(ref="Ref", description="Milestone", due="Due", status="Progress",
+                    commentary="Commentary")
+    )
+    return _table_html(table)
+
+
+def risks_table(page: BoardPage) -> str:
+    if page.risks.is_empty():
+        return "<p>No high risks were reported for this period.</p>"
+    frame = page.risks.sort("service", "ref").select(
+        "service", "ref", "description", pl.col("mitigation").fill_null(""),
+        pl.col("progress").fill_null(""),
+    )
+    name = f"High risks and mitigation, {period_title(page.fy, page.suffix)}"
+    table = (
+        GT(frame, id=f"{page.board_id}-risks", groupname_col="service")
+        .tab_header(title=name)
+        .cols_label(ref="Ref", description="Risk", mitigation="Mitigation",
+                    progress="Progress with mitigation")
+    )
+    return _table_html(table)
+
+
+def notes(page: BoardPage) -> str:
+    items = [
+        f"<dt>{html.escape(labelled(STATUS, key))}</dt><dd>{html.escape(meaning)}.</dd>"
+        for key, meaning in STATUS_MEANING.items()
+    ]
+    items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
+    items.append(
+        "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
+        "period last year; for measures with a target band, closer to target is better.</dd>"
+    )
+    items.append("<dt>★</dt><dd>A key (business-critical) measure.</dd>")
+    items.append(f"<dt>Data as at</dt><dd>{html.escape(page.as_at)}</dd>")
+    if not page.restated.is_empty():
+        restated = "; ".join(
+            f"{r['indicator_code']} {r['period']}" for r in page.restated.iter_rows(named=True)
+        )
+        items.append(
+            f"<dt>Restated figures</dt><dd>Figures since restated by the service: "
+            f"{html.escape(restated)}.</dd>"
+        )
+    return '<dl class="notes">' + "".join(items) + "</dl>"
+
+
+def render_page(page: BoardPage) -> tuple[str, str]:
+    """(HTML page, CSV of the indicator table) for one board and period."""
+    rows = indicator_rows(page)
+    title = html.escape(page.title)
+    body = [
+        f"<h1>{title}</h1>",
+        f'<p class="council">{html.escape(page.council)}</p>',
+        '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
+        f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p>',
+        summary_table(page), "</section>",
+        '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
+        indicator_table(page, rows), "</section>",
+        '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
+        milestones_table(page), "</section>",
+        '<section aria-labelledby="risks"><h2 id="risks">High risks</h2>',
+        risks_table(page), "</section>",
+        '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>', notes(page), "</section>",
+        '<p><a href="../../index.html">All board reports</a></p>',
+    ]
+    document = (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(body)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+    csv_text = rows.drop("trend", "trend_alt", "rag").write_csv()
+    return document, csv_text

@@ -1,0 +1,69 @@
+"""How figures, statuses and directions read in a board report."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.periods import fy_label
+from transforms.rating import round_half_away
+
+# (symbol, words) so that status never relies on colour alone.
+STATUS = {
+    "green": ("✔", "On target"),
+    "amber": ("▲", "Near target"),
+    "red": ("✖", "Off target"),
+    "no_target": ("○", "Data only"),
+    "no_data": ("–", "No data"),
+}
+STATUS_MEANING = {
+    "green": "the year-to-date figure meets or beats the year-to-date target",
+    "amber": "the figure misses the target, but by no more than the tolerance",
+    "red": "the figure misses the target by more than the tolerance",
+    "no_target": "no target is set (or the measure is reported for information only)",
+    "no_data": "a target is set but no figures have been received for the year so far",
+}
+DIRECTION = {
+    "improved": ("↑", "Improved"),
+    "worsened": ("↓", "Worse"),
+    "unchanged": ("→", "No change"),
+    "up": ("↗", "Up"),
+    "down": ("↘", "Down"),
+    "not_comparable": ("·", "Not comparable"),
+}
+MILESTONE = {
+    "complete": ("✔", "Complete"),
+    "on_track": ("✔", "On track"),
+    "at_risk": ("?", "At risk"),
+    "off_track": ("✖", "Off track"),
+}
+PERIOD_WORDS = {"Q": "Quarter", "H": "Half-year"}
+
+
+def period_title(fy: int, suffix: str) -> str:
+    """``(2019, "Q2")`` -> ``Quarter 2 2019/20``; ``H1`` -> ``Half-year 1 2019/20``."""
+    return f"{PERIOD_WORDS[suffix[0]]} {suffix[1:]} {fy_label(fy)}"
+
+
+def labelled(mapping: dict[str, tuple[str, str]], key: str | None) -> str:
+    symbol, words = mapping.get(key or "", ("", key or ""))
+    return f"{symbol} {words}".strip()
+
+
+def format_figure(value: float | None, unit: str, decimals: int) -> str:
+    """A value already rounded to ``decimals``, written for its unit."""
+    if value is None:
+        return "–"
+    number = f"{abs(value):,.{decimals}f}"
+    sign = "−" if value < 0 and float(number.replace(",", "")) != 0 else ""
+    if unit == "percent":
+        return f"{sign}{number}%"
+    if unit == "gbp":
+        return f"{sign}£{number}"
+    if unit == "days":
+        return f"{sign}{number} days" if number != "1" else f"{sign}1 day"
+    return f"{sign}{number}"
+
+
+def rounded(column: str) -> pl.Expr:
+    """A figure rounded half away from zero at its indicator's decimals (for display)."""
+    return round_half_away(pl.col(column), pl.col("decimals"))

@@ -1,0 +1,213 @@
+"""The published site: a page and CSV per board and period, ``index.html``, ``manifest.json``."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from outputs.board import CSS, BoardPage, render_page
+from outputs.formatting import period_title
+from transforms.periods import fy_label
+from transforms.summary import board_measures
+
+TREND_QUARTERS = 8
+_WINDOWS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "H1": (1, 6), "H2": (7, 12)}
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """The warehouse state a site is rendered from."""
+
+    council: str
+    as_at: str
+    default_tolerance: tuple[str, float]  # (type, value)
+    boards: pl.DataFrame  # id, name, cadence
+    board_services: pl.DataFrame  # board_id, service, cadence
+    indicators: pl.DataFrame
+    measures: pl.DataFrame
+    summaries: pl.DataFrame
+    observations: pl.DataFrame  # current: indicator_code, fy, fm, commentary
+    milestones: pl.DataFrame
+    risks: pl.DataFrame
+
+
+def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
+    def describe(kind: str, value: float) -> str:
+        return f"{value * 100:g}% of the target" if kind == "relative" else f"{value:g} (in the measure's unit)"
+
+    own = indicators.filter(
+        (pl.col("tolerance_type") != default[0]) | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
+    ).sort("code")
+    note = (
+        "Amber means the figure misses its target by no more than the tolerance: "
+        f"{describe(*default)} unless stated. For measures with a target band, green is "
+        "within one tolerance of the target and amber within two."
+    )
+    if own.height:
+        listed = ", ".join(
+            f"{r['code']}: {describe(r['tolerance_type'], r['tolerance'])}"
+            for r in own.iter_rows(named=True)
+        )
+        note += f" Measures with their own tolerance: {listed}."
+    return note
+
+
+def _trends(reported: pl.DataFrame, measures: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Period values of the last eight quarters (years, for annual measures) up to each period."""
+    history = (
+        measures.join(indicators.select(pl.col("code").alias("indicator_code"), "frequency"),
+                      on="indicator_code")
+        .filter(
+            ((pl.col("period_type") == "quarter") & (pl.col("frequency") != "annual"))
+            | ((pl.col("period_type") == "year") & (pl.col("frequency") == "annual"))
+        )
+        .select(
+            "indicator_code",
+            (pl.col("fy") * 4 + pl.col("period_number").cast(pl.Int32).clip(1, 4)).alias("slot"),
+            pl.col("period_value").alias("point"),
+        )
+    )
+    end_quarter = pl.col("period_suffix").str.slice(1).cast(pl.Int32) * pl.when(
+        pl.col("period_suffix").str.starts_with("H")).then(2).otherwise(1)
+    keys = reported.select(
+        "board_id", "indicator_code", "fy", "period_suffix",
+        (pl.col("fy") * 4 + end_quarter).alias("end_slot"),
+    )
+    trend = (
+        keys.join(history, on="indicator_code")
+        .filter((pl.col("slot") <= pl.col("end_slot"))
+                & (pl.col("slot") > pl.col("end_slot") - TREND_QUARTERS))
+        .sort("slot")
+        .group_by("board_id", "indicator_code", "fy", "period_suffix")
+        .agg(pl.col("point").alias("trend"))
+    )
+    return reported.join(trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left")
+
+
+def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
+    """The latest commentary a service gave within each period's own window."""
+    windows = pl.DataFrame(
+        [{"period_suffix": s, "start_fm": a, "end_fm": b} for s, (a, b) in _WINDOWS.items()]
+    )
+    notes = (
+        reported.select("board_id", "indicator_code", "fy", "period_suffix")
+        .join(windows, on="period_suffix")
+        .join(observations.filter(pl.col("commentary").is_not_null())
+              .select("indicator_code", "fy", "fm", "commentary"), on=["indicator_code", "fy"])
+        .filter(pl.col("fm").is_between(pl.col("start_fm"), pl.col("end_fm")))
+        .sort("fm")
+        .group_by("board_id", "indicator_code", "fy", "period_suffix")
+        .agg(pl.col("commentary").last())
+    )
+    return reported.join(notes, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left")
+
+
+def board_pages(inputs: SiteInputs) -> list[BoardPage]:
+    """A page for each board and cadence period in which any of its measures has data."""
+    reported = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+    reported = _commentary(_trends(reported, inputs.measures, inputs.indicators), inputs.observations)
+    with_data = (
+        reported.group_by("board_id", "fy", "period_suffix")
+        .agg((pl.col("months_present") > 0).any().alias("has_data"))
+        .filter("has_data")
+    )
+    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
+    names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
+    pages = []
+    details = inputs.indicators.select(
+        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
+    )
+    for key in with_data.sort("board_id", "fy", "period_suffix").iter_rows(named=True):
+        board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
+        rows = reported.filter(
+            (pl.col("board_id") == board_id) & (pl.col("fy") == fy) & (pl.col("period_suffix") == suffix)
+        ).join(details, on="indicator_code").rename({"indicator_code": "code"})
+        summary = inputs.summaries.filter(
+            (pl.col("board_id") == board_id) & (pl.col("fy") == fy) & (pl.col("period_suffix") == suffix)
+        ).row(0, named=True)
+        quarter = _WINDOWS[suffix][1] // 3
+        services = inputs.board_services.filter(pl.col("board_id") == board_id)["service"]
+        in_scope = (pl.col("fy") == fy) & (pl.col("quarter") == quarter) & pl.col("service").is_in(services.implode())
+        pages.append(
+            BoardPage(
+                council=inputs.council, board_id=board_id, board_name=names[board_id], fy=fy,
+                suffix=suffix, as_at=inputs.as_at, tolerance_note=note, summary=summary,
+                indicators=rows, milestones=inputs.milestones.filter(in_scope),
+                risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
+                restated=pl.DataFrame(),
+            )
+        )
+    return pages
+
+
+def page_path(page: BoardPage) -> Path:
+    """``2019-20/Q2/<board-id>.html`` (SPEC §5)."""
+    return Path(fy_label(page.fy).replace("/", "-")) / page.suffix / f"{page.board_id}.html"
+
+
+def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> list[dict[str, Any]]:
+    """Write the pages and their CSVs, then the manifest and index over every page published.
+
+    Entries already in ``manifest.json`` for other boards or periods are kept, so that a
+    backfill or a single publish does not drop the rest of the site.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page in pages:
+        document, csv_text = render_page(page)
+        path = out / page_path(page)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document, encoding="utf-8")
+        path.with_suffix(".csv").write_text(csv_text, encoding="utf-8")
+        written.append({
+            "board_id": page.board_id, "board": page.board_name,
+            "period": f"{fy_label(page.fy)} {page.suffix}",
+            "title": period_title(page.fy, page.suffix),
+            "path": page_path(page).as_posix(),
+            "csv": page_path(page).with_suffix(".csv").as_posix(),
+            "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
+            "as_at": as_at,
+        })
+    entries = _merged(out / "manifest.json", written)
+    manifest = {"council": council, "reports": entries}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    (out / "index.html").write_text(index_html(entries, council), encoding="utf-8")
+    return written
+
+
+def _merged(manifest: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    previous = json.loads(manifest.read_text(encoding="utf-8"))["reports"] if manifest.exists() else []
+    by_path = {e["path"]: e for e in previous if (Path(manifest.parent) / e["path"]).exists()}
+    by_path.update({e["path"]: e for e in written})
+    return sorted(by_path.values(), key=lambda e: (e["board"], e["path"]))
+
+
+def index_html(entries: list[dict[str, Any]], council: str) -> str:
+    by_board: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_board.setdefault(entry["board"], []).append(entry)
+    sections = []
+    for name, listed in sorted(by_board.items()):
+        items = "".join(
+            f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
+            f'(data as at {html.escape(e["as_at"])}; '
+            f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
+            for e in sorted(listed, key=lambda e: e["path"], reverse=True)
+        )
+        sections.append(f"<section><h2>{html.escape(name)}</h2><ul>{items}</ul></section>")
+    title = html.escape(f"{council}: board performance reports")
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{title}</h1>\n"
+        + "\n".join(sections)
+        + "\n</main>\n</body>\n</html>\n"
+    )

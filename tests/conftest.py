@@ -1,0 +1,66 @@
+"""Shared fixtures. Prefect is configured before anything imports it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ.pop("BOARDPACK_WAREHOUSE_URL", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo-council"
+RESEARCH = ROOT.parent / "shared" / "research-data"
+DEMO_AS_OF = dt.date(2026, 9, 30)
+
+
+def indicator(code: str = "X 01", **overrides: object) -> dict[str, object]:
+    """One resolved indicator row with sensible defaults for worked examples."""
+    row: dict[str, object] = {
+        "code": code, "title": f"Indicator {code}", "service": "Service A", "unit": "count",
+        "polarity": "higher", "aggregation": "sum", "frequency": "monthly", "decimals": 0,
+        "scale": 1.0, "tolerance": 0.05, "tolerance_type": "relative", "key": False,
+    }
+    row.update(overrides)
+    return row
+
+
+def observations(rows: list[tuple[str, int, int, float | None]], ratio: list[tuple[float, float]] | None = None) -> pl.DataFrame:
+    """(code, fy, fm, value) rows; optional numerator/denominator pairs, one per row."""
+    parts = ratio or [(None, None)] * len(rows)  # type: ignore[list-item]
+    return pl.DataFrame(
+        {
+            "code": [r[0] for r in rows],
+            "fy": [r[1] for r in rows],
+            "fm": [r[2] for r in rows],
+            "value": [r[3] for r in rows],
+            "numerator": [p[0] for p in parts],
+            "denominator": [p[1] for p in parts],
+        },
+        schema={"code": pl.String, "fy": pl.Int32, "fm": pl.Int32, "value": pl.Float64,
+                "numerator": pl.Float64, "denominator": pl.Float64},
+    )
+
+
+def targets(rows: list[tuple[str, int, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64},
+        orient="row",
+    )
+
+
+@pytest.fixture()
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of the demo council that a test may change."""
+    target = tmp_path / "council"
+    shutil.copytree(DEMO, target)
+    return target
