@@ -208,6 +208,23 @@ def recompute(connection: sa.Connection, council: Council, as_of: dt.date) -> tu
     return measures, summaries
 
 
+def ingest_all(
+    council: Council, as_of: dt.date, skip_hashes: frozenset[tuple[str, str]] = frozenset()
+) -> Batch:
+    """Every source, one after another (the nightly flow reads them as concurrent tasks)."""
+    return merge([ingest_source(council, s, as_of, skip_hashes) for s in council.settings.sources])
+
+
+def load_and_compute(
+    engine: sa.Engine, run_id: int, council: Council, batch: Batch, as_of: dt.date
+) -> pl.DataFrame:
+    """Load a run and recompute its measures in one transaction: all of it lands, or none."""
+    with engine.begin() as connection:
+        store_batch(connection, run_id, council, batch)
+        measures, _ = recompute(connection, council, as_of)
+    return measures
+
+
 def run_totals(batch: Batch) -> dict[str, Any]:
     return {
         "rows_read": sum(f.rows_read for f in batch.files),

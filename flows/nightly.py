@@ -41,10 +41,7 @@ def read_source(
 @task(name="load and compute", **RETRY)
 def load_and_compute(engine: Any, run_id: int, council: Council, batch: pipeline.Batch,
                      as_of: dt.date) -> int:
-    with engine.begin() as connection:
-        pipeline.store_batch(connection, run_id, council, batch)
-        measures, _ = pipeline.recompute(connection, council, as_of)
-    return int(measures.height)
+    return int(pipeline.load_and_compute(engine, run_id, council, batch, as_of).height)
 
 
 @task(name="recompute measures", **RETRY)

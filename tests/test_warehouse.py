@@ -1,0 +1,112 @@
+"""The warehouse on SQLite and on a real PostgreSQL 15 (the same tests on both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from boardpack import pipeline
+from boardpack.config import load_council
+from tests.conftest import DEMO, DEMO_AS_OF
+from warehouse import store
+from warehouse.exports import export_csv
+from warehouse.models import Base, Observation
+from warehouse.schema import connect
+
+
+def nightly(url: str, council_dir: Path = DEMO, as_of: dt.date = DEMO_AS_OF, force: bool = False) -> sa.Engine:
+    """The nightly run's warehouse steps, without Prefect."""
+    council = load_council(council_dir)
+    engine = connect(url)
+    run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
+    with engine.connect() as connection:
+        skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+    batch = pipeline.ingest_all(council, as_of, skip)
+    pipeline.load_and_compute(engine, run_id, council, batch, as_of)
+    store.finish_run(engine, run_id, "succeeded", **pipeline.run_totals(batch))
+    return engine
+
+
+def test_migrations_create_every_table_on_an_empty_database(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    connect(warehouse_url)  # a second start finds the schema current and changes nothing
+
+
+def test_demo_loads_and_reruns_change_nothing(warehouse_url: str) -> None:
+    engine = nightly(warehouse_url)
+    first = export_csv(engine, "measures")
+    assert first.count("\n") == 2351  # header + 2,350 measures
+    with engine.connect() as connection:
+        versions = connection.execute(sa.select(sa.func.count()).select_from(Observation)).scalar()
+    nightly(warehouse_url)  # unchanged files are skipped
+    nightly(warehouse_url, force=True)  # re-read, but identical figures add no versions
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(Observation)).scalar() == versions
+    assert export_csv(engine, "measures") == first
+
+
+def test_demo_measures_are_identical_in_sqlite_and_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    sqlite = nightly(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS same_demo"))
+        connection.execute(sa.text("CREATE DATABASE same_demo"))
+    postgres = nightly(postgres_url.rsplit("/", 1)[0] + "/same_demo")
+    for table in ("measures", "summary", "rejections"):
+        assert export_csv(sqlite, table) == export_csv(postgres, table), table
+
+
+def test_a_restated_figure_supersedes_the_old_one_which_is_kept(warehouse_url: str, demo_copy: Path) -> None:
+    engine = nightly(warehouse_url, demo_copy)
+    before = pl.read_csv(export_csv(engine, "measures").encode())
+    path = demo_copy / "extracts" / "children" / "cyp_returns_2025-26.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    old_line = next(line for line in text.splitlines() if line.startswith("CYP SC 03,2025-04,"))
+    path.write_text(text.replace(old_line, "CYP SC 03,2025-04,999,,,Restated after audit"),
+                    encoding="utf-8-sig")
+    nightly(warehouse_url, demo_copy)
+    with engine.connect() as connection:
+        versions = store.read_table(connection, Observation).filter(
+            (pl.col("indicator_code") == "CYP SC 03") & (pl.col("fy") == 2025) & (pl.col("fm") == 1))
+    assert versions.sort("run_id").select("value", "is_current", "superseded_by_run").rows() == [
+        (float(old_line.split(",")[2]), False, 2), (999.0, True, None)]
+    after = pl.read_csv(export_csv(engine, "measures").encode())
+    changed = before.join(after, on=["indicator_code", "period"]).filter(
+        pl.col("ytd_value") != pl.col("ytd_value_right"))
+    assert set(changed["indicator_code"]) == {"CYP SC 03"}
+
+
+def test_export_rejections_lists_the_current_rejections_in_spec_columns(warehouse_url: str) -> None:
+    engine = nightly(warehouse_url)
+    frame = pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False)
+    assert frame.columns == ["source_id", "file", "row_number", "column", "reason_code", "message"]
+    assert sorted(frame["reason_code"]) == sorted([
+        "unknown_code", "duplicate_in_extract", "duplicate_in_extract", "not_a_number",
+        "not_a_number", "future_period", "ratio_inconsistent", "missing_value", "percent_out_of_range"])
+    nightly(warehouse_url)  # a run that skips the unchanged files keeps their rejections current
+    assert pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False).height == 9
+
+
+def test_a_run_that_fails_half_way_leaves_the_previous_state(warehouse_url: str, monkeypatch: object) -> None:
+    engine = nightly(warehouse_url)
+    before = export_csv(engine, "measures")
+    council = load_council(DEMO)
+    batch = pipeline.ingest_all(council, DEMO_AS_OF + dt.timedelta(days=92))
+
+    def database_gone(*args: object, **kwargs: object) -> None:
+        raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(pipeline.store, "replace_measures", database_gone)  # type: ignore[attr-defined]
+    run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
+    try:
+        pipeline.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92))
+    except sa.exc.OperationalError:
+        pass
+    assert export_csv(engine, "measures") == before
