@@ -13,7 +13,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from boardpack.errors import BoardpackError, UsageError
@@ -174,14 +173,15 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as error:
-        typer.echo(f"boardpack: {error.format_message()}", err=True)
-        sys.exit(2)
-    except click.Abort:
+    except typer.Abort:
         typer.echo("boardpack: interrupted", err=True)
         sys.exit(130)
+    except typer.TyperException as error:  # usage errors from typer's own click
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        typer.echo(f"boardpack: {message}", err=True)
+        sys.exit(2)
     except BoardpackError as error:
         typer.echo(f"boardpack: {error}", err=True)
         sys.exit(error.exit_code)

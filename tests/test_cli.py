@@ -1,0 +1,92 @@
+"""The command line as the data team uses it: output, one-line errors and exit codes (SPEC §6)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import DEMO, ROOT
+from tests.test_warehouse import nightly
+
+BOARDPACK = str(ROOT / ".venv" / "bin" / "boardpack")
+
+
+def boardpack(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([BOARDPACK, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_validate_prints_every_problem_and_a_total_and_exits_1() -> None:
+    file = DEMO / "extracts" / "corporate" / "corporate_kpis_2025-26.csv"
+    result = boardpack("validate", "--config", str(DEMO), "--source", "corporate-kpis", str(file),
+                       "--as-of", "2026-09-30")
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == (f"{file}:28: column 'Numerator' value '1,204': not_a_number: '1,204' is not a "
+                        "plain number: write digits with an optional sign and decimal point, without "
+                        "thousands separators, currency or percent signs")
+    assert lines[-1] == f"1 problem in {file}: 161 rows read, 160 would load, 1 would be rejected."
+
+
+def test_validate_a_clean_file_exits_0() -> None:
+    file = DEMO / "extracts" / "children" / "cyp_returns_2022-23.csv"
+    result = boardpack("validate", "--config", str(DEMO), "--source", "cyp-returns", str(file),
+                       "--as-of", "2026-09-30")
+    assert (result.returncode, result.stdout.strip().splitlines()[-1]) == (
+        0, f"0 problems in {file}: 114 rows read, 114 would load, 0 would be rejected.")
+
+
+def test_validate_an_export_of_a_database_source(tmp_path: Path) -> None:
+    file = tmp_path / "community.csv"
+    file.write_text("kpi_code,return_period,actual,num,den,notes\nLS 01,2026-13,5,,,\n")
+    result = boardpack("validate", "--config", str(DEMO), "--source", "community-db", str(file),
+                       "--as-of", "2026-09-30")
+    assert result.returncode == 1
+    assert ":2: column 'return_period' value '2026-13': bad_period:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run"], "Missing option '--config'"),
+        (["run", "--config", "/no/such/folder"], "/no/such/folder: the configuration folder does not exist"),
+        (["validate", "--config", str(DEMO), "--source", "nope", "x.csv"], "no source 'nope'"),
+        (["validate", "--config", str(DEMO), "--source", "cyp-returns", "/no/file.csv"], "no such file"),
+        (["backfill", "--config", str(DEMO), "--from", "2019/20 Q5", "--to", "2019/20 Q4"],
+         "--from: '2019/20 Q5' is not a period"),
+        (["run", "--config", str(DEMO), "--as-of", "30/09/2026"], "is not a date"),
+        (["export", "tables", "--config", str(DEMO)], "tables"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
+    result = boardpack(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_configuration_row_is_one_line_naming_file_row_and_column(demo_copy: Path) -> None:
+    path = demo_copy / "targets.csv"
+    path.write_text(path.read_text() + "CYP SC 01,2024/25,Q7,95\n")
+    result = boardpack("run", "--config", str(demo_copy))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"boardpack: {path}, row ")
+    assert "column 'period': 'Q7' is not valid" in result.stderr
+
+
+def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    nightly(url)
+    measures = boardpack("export", "measures", "--config", str(DEMO), "--warehouse", url)
+    assert measures.returncode == 0
+    frame = pl.read_csv(measures.stdout.encode())
+    assert frame.columns == [
+        "indicator_code", "period", "period_type", "financial_year", "period_value", "ytd_value",
+        "ytd_target", "previous_ytd_value", "months_expected", "months_present", "rag", "direction"]
+    assert set(frame["period_type"]) == {"quarter", "half", "year"}
+    summary = pl.read_csv(boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url).stdout.encode())
+    assert summary.columns == ["board_id", "period", "green", "amber", "red", "no_target", "no_data",
+                               "green_pct", "amber_pct", "red_pct"]

@@ -1,0 +1,82 @@
+"""The Prefect flows under one test harness per session (it takes ~20 s to start)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from tests.conftest import DEMO, DEMO_AS_OF, ROOT
+from warehouse.exports import export_csv
+from warehouse.schema import connect
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_nightly_flow_runs_the_demo_end_to_end(harness: None, tmp_path: Path) -> None:
+    from flows.nightly import nightly
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    assert outcome.exit_code == 1  # the demo's planted mistakes are rejected
+    assert len(outcome.rejections) == 9
+    assert outcome.measures == 2350
+    assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+    quality = (tmp_path / "out" / "data-quality.html").read_text()
+    assert "CYP SC 09" in quality and "duplicate_in_extract" in quality
+    again = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    assert all(f.skipped for f in again.files)
+    assert again.exit_code == 0
+
+
+def test_backfill_over_two_years_equals_a_fresh_full_run(harness: None, tmp_path: Path) -> None:
+    from flows.nightly import backfill, nightly
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    nightly(str(DEMO), url, str(tmp_path / "full"), DEMO_AS_OF)
+    outcome = backfill(str(DEMO), "2024/25 Q1", "2025/26 Q4", url, str(tmp_path / "back"),
+                       None, DEMO_AS_OF)
+    assert {r["period"] for r in outcome.reports} == {
+        f"{fy} {p}" for fy in ("2024/25", "2025/26") for p in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
+    }
+    assert len(outcome.reports) == 2 * (2 * 4 + 2 * 2)  # two quarterly and two half-yearly boards
+    for entry in outcome.reports:
+        assert (tmp_path / "back" / entry["path"]).read_bytes() == (tmp_path / "full" / entry["path"]).read_bytes()
+
+
+def test_a_failing_source_leaves_the_others_loaded(harness: None, tmp_path: Path, demo_copy: Path) -> None:
+    from flows.nightly import nightly
+
+    (demo_copy / "extracts" / "community" / "community.db").write_bytes(b"this is not a database")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = nightly(str(demo_copy), url, str(tmp_path / "out"), DEMO_AS_OF)
+    assert outcome.exit_code == 1
+    broken = [r for r in outcome.rejections if r["source_id"] == "community-db"]
+    assert [r["reason_code"] for r in broken] == ["unreadable_file"]
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode())
+    loaded = measures.filter(pl.col("months_present") > 0)["indicator_code"].unique()
+    assert "CYP SC 01" in loaded.to_list() and "LS 01" not in loaded.to_list()
+
+
+def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
+    import importlib
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    names = {d["name"]: d for d in spec["deployments"]}
+    assert set(names) == {"nightly", "backfill", "publish"}
+    assert names["nightly"]["schedules"] == [{"cron": "0 2 * * *", "timezone": "Europe/London"}]
+    for deployment in spec["deployments"]:
+        module, function = deployment["entrypoint"].split(":")
+        flow = getattr(importlib.import_module(module.replace("/", ".").removesuffix(".py")), function)
+        assert set(deployment["parameters"]) <= set(flow.parameters.properties)

@@ -1,0 +1,103 @@
+"""Board report pages (SPEC §5): the right rows and statuses, escaping, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from boardpack import pipeline
+from boardpack.config import load_council
+from tests.conftest import DEMO, DEMO_AS_OF
+from tests.test_warehouse import nightly
+from warehouse.exports import export_csv
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
+    return nightly(f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}")
+
+
+@pytest.fixture(scope="module")
+def site(engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "out"
+    pipeline.publish(engine, load_council(DEMO), out, DEMO_AS_OF)
+    return out
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_board_and_period_with_data_has_a_page_at_the_spec_path(site: Path) -> None:
+    manifest = json.loads((site / "manifest.json").read_text())
+    paths = {r["path"] for r in manifest["reports"]}
+    assert "2026-27/Q2/els-ppb.html" in paths
+    assert "2026-27/H1/cabinet.html" in paths
+    assert "2026-27/Q3/els-ppb.html" not in paths  # not ended by the as-of date
+    assert len(paths) == 2 * 4 * 5 + 2 * 2 + 2 * 2 * 5 + 2  # 5 full years and 2026/27 so far
+    for entry in manifest["reports"]:
+        assert (site / entry["path"]).exists() and (site / entry["csv"]).exists()
+    index = (site / "index.html").read_text()
+    assert 'href="2026-27/Q2/els-ppb.html"' in index
+
+
+def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> None:
+    html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
+    assert "<title>Employment, Learning and Skills Policy and Performance Board — Quarter 2 2026/27</title>" in html
+    assert '<html lang="en-GB">' in html
+    text = text_of(html)
+    summaries = pl.read_csv(export_csv(engine, "summary").encode()).to_dicts()
+    summary = next(r for r in summaries if r["board_id"] == "els-ppb" and r["period"] == "2026/27 Q2")
+    assert (f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green), "
+            f"{summary['amber']} ({summary['amber_pct']}%) amber, {summary['red']} ({summary['red_pct']}%) red") in text
+    rows = {r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb.csv")}
+    # Annual measures join a quarterly board's report at Q4 only.
+    assert set(rows) == set(load_council(DEMO).indicators.filter(
+        pl.col("code").str.starts_with("ELS") & (pl.col("frequency") != "annual"))["code"])
+    assert rows["ELS LI 03"]["status"] == "○ Data only"
+    # Status is in words and symbol, never colour alone.
+    assert all(r["status"].split(" ", 1)[0] in "✔▲✖○–" for r in rows.values())
+    assert "Objectives and milestones" in text and "ELS M02" in text
+    assert "High risks" in text
+    assert "Data as at 30 September 2026" in text
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_figures_are_formatted_by_unit(site: Path) -> None:
+    rows = {r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "H1" / "cabinet.csv")}
+    assert rows["FIN 01"]["target"] == "57.0%"  # the Q2 profile of council tax collection
+    assert re.fullmatch(r"−?£[\d,]+", rows["FIN 06"]["actual"])
+    assert rows["FIN 06"]["target"] == "£0"
+    assert rows["FIN 04"]["actual"].endswith(" days")
+
+
+def test_key_measures_are_marked(site: Path) -> None:
+    codes = [r["code"] for r in csv_rows(site / "2026-27" / "H1" / "cabinet.csv")]
+    assert "PL 01 ★" in codes and "PL 02" in codes
+
+
+def test_text_from_extracts_is_escaped(site: Path) -> None:
+    html = (site / "2024-25" / "Q2" / "cyp-ppb.html").read_text()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;AB&lt;/b&gt; &amp; team" in html
+
+
+def test_the_same_warehouse_renders_byte_identical_files(engine: sa.Engine, tmp_path: Path) -> None:
+    pipeline.publish(engine, load_council(DEMO), tmp_path / "again", DEMO_AS_OF)
+    pipeline.publish(engine, load_council(DEMO), tmp_path / "again2", DEMO_AS_OF)
+    first = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
+    assert first
+    for relative in first:
+        assert (tmp_path / "again" / relative).read_bytes() == (tmp_path / "again2" / relative).read_bytes()
