@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,16 +30,22 @@ ConfigOption = Annotated[
 ]
 WarehouseOption = Annotated[
     str | None,
-    typer.Option("--warehouse", help="SQLAlchemy URL; default $BOARDPACK_WAREHOUSE_URL, "
-                 "else sqlite:///var/warehouse.sqlite."),
+    typer.Option(
+        "--warehouse",
+        help="SQLAlchemy URL; default $BOARDPACK_WAREHOUSE_URL, "
+        "else sqlite:///var/warehouse.sqlite.",
+    ),
 ]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the reports (default ./out).")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Folder for the reports (default ./out).")
+]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD) the run reports up to; default today.")
+    str | None,
+    typer.Option("--as-of", help="Date (YYYY-MM-DD) the run reports up to; default today."),
 ]
 
 
-class Table(str, Enum):
+class Table(StrEnum):
     measures = "measures"
     summary = "summary"
     rejections = "rejections"
@@ -72,7 +78,9 @@ def run(
     warehouse: WarehouseOption = None,
     out: OutOption = None,
     as_of: AsOfOption = None,
-    force: Annotated[bool, typer.Option(help="Re-read files whose content was loaded before.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Re-read files whose content was loaded before.")
+    ] = False,
 ) -> None:
     """The nightly job: ingest, validate, load, compute, publish."""
     from boardpack.config import load_council
@@ -107,8 +115,11 @@ def backfill(
     _quiet_prefect()
     from flows.nightly import backfill as backfill_flow
 
-    _finish(backfill_flow(str(config), start, end, warehouse, str(out) if out else None,
-                          board or None, date))
+    _finish(
+        backfill_flow(
+            str(config), start, end, warehouse, str(out) if out else None, board or None, date
+        )
+    )
 
 
 @app.command()

@@ -71,7 +71,10 @@ class CouncilSettings(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CouncilSettings:
-        for kind, ids in (("board", [b.id for b in self.boards]), ("source", [s.id for s in self.sources])):
+        for kind, ids in (
+            ("board", [b.id for b in self.boards]),
+            ("source", [s.id for s in self.sources]),
+        ):
             repeated = sorted({i for i in ids if ids.count(i) > 1})
             if repeated:
                 raise ValueError(f"{kind} id '{repeated[0]}' is used more than once")
@@ -125,7 +128,8 @@ def _load_settings(path: Path) -> CouncilSettings:
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", None)
         raise ConfigError(
-            path, f"not valid YAML ({getattr(error, 'problem', error)})",
+            path,
+            f"not valid YAML ({getattr(error, 'problem', error)})",
             row=None if line is None else line + 1,
         ) from None
     if not isinstance(raw, dict):
@@ -197,8 +201,10 @@ def _load_targets(path: Path, codes: set[str]) -> pl.DataFrame:
             )
         if parse_fy_label(row["financial_year"]) is None:
             raise ConfigError(
-                path, f"'{row['financial_year']}' is not a financial year such as 2019/20",
-                row["row_number"], "financial_year",
+                path,
+                f"'{row['financial_year']}' is not a financial year such as 2019/20",
+                row["row_number"],
+                "financial_year",
             )
     typed = frame.select(
         "row_number",
@@ -213,6 +219,7 @@ def _load_targets(path: Path, codes: set[str]) -> pl.DataFrame:
         raise ConfigError(
             path,
             f"a second target for '{row['code']}' {row['period'] or 'annual'} in the same year",
-            row["row_number"], "period",
+            row["row_number"],
+            "period",
         )
     return typed.drop("row_number")

@@ -55,14 +55,19 @@ class RunOutcome:
         """A plain-text account for the terminal."""
         out = [f"Run {self.run_id} (as of {self.as_of}): {self.message()}."]
         for f in self.files:
-            state = "unchanged, skipped" if f.skipped else (
-                f"{f.rows_read} read, {f.rows_loaded} loaded, {f.rows_rejected} rejected")
+            state = (
+                "unchanged, skipped"
+                if f.skipped
+                else (f"{f.rows_read} read, {f.rows_loaded} loaded, {f.rows_rejected} rejected")
+            )
             out.append(f"  {f.source_id}: {Path(f.file).name}: {state}")
         for source_id, why in sorted(self.failed_sources.items()):
             out.append(f"  {source_id}: FAILED: {why}")
         if self.rejections:
-            out.append(f"{len(self.rejections)} rejection(s); see 'boardpack export rejections' "
-                       f"or {Path(self.out) / 'data-quality.html'}")
+            out.append(
+                f"{len(self.rejections)} rejection(s); see 'boardpack export rejections' "
+                f"or {Path(self.out) / 'data-quality.html'}"
+            )
         if self.reports:
             out.append(f"Reports written to {Path(self.out).resolve()}/index.html")
         return out
@@ -73,10 +78,15 @@ class RunOutcome:
             f"{f.rows_rejected} | {'yes' if f.skipped else ''} |"
             for f in self.files
         )
-        failed = "".join(f"\n- **{s}** failed: {why}" for s, why in sorted(self.failed_sources.items()))
-        reports = "\n".join(f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50])
+        failed = "".join(
+            f"\n- **{s}** failed: {why}" for s, why in sorted(self.failed_sources.items())
+        )
+        reports = "\n".join(
+            f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50]
+        )
         return (
-            f"# boardpack run {self.run_id} ({self.status})\n\nAs of {self.as_of}. {self.message()}.\n"
+            f"# boardpack run {self.run_id} ({self.status})\n\n"
+            f"As of {self.as_of}. {self.message()}.\n"
             f"{failed}\n\n| source | file | read | loaded | rejected | skipped |\n"
             f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
         )

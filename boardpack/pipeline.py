@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from boardpack.config import Council, Source
 from boardpack.errors import ConfigError
+from outputs.site import SiteInputs, board_pages, write_site
 from schemas.observations import (
     REJECTION_COLUMNS,
     duplicates_across_files,
@@ -27,16 +28,33 @@ from sources.extracts import Extract, department_column, extracts
 from transforms.measures import compute_measures
 from transforms.summary import board_summary
 from warehouse import store
-from outputs.site import SiteInputs, board_pages, write_site
 from warehouse.models import Board as BoardModel
 from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
 
 LINEAGE = ("source_id", "file", "content_hash", "row_number")
 _REGISTER_COLUMNS = {
-    "milestones": ("ref", "fy", "quarter", "service", "description", "due_date", "status",
-                   "commentary", "source_id"),
-    "risks": ("ref", "fy", "quarter", "service", "description", "rating", "mitigation",
-              "progress", "source_id"),
+    "milestones": (
+        "ref",
+        "fy",
+        "quarter",
+        "service",
+        "description",
+        "due_date",
+        "status",
+        "commentary",
+        "source_id",
+    ),
+    "risks": (
+        "ref",
+        "fy",
+        "quarter",
+        "service",
+        "description",
+        "rating",
+        "mitigation",
+        "progress",
+        "source_id",
+    ),
 }
 
 
@@ -99,8 +117,10 @@ def check_extract(
     rejections = rejection_frame(rejected.with_columns(*lineage[:2])).with_columns(
         pl.Series(
             "column",
-            [department_column(c, h, source) for c, h in
-             zip(rejected["column"], rejected["header"], strict=True)],
+            [
+                department_column(c, h, source)
+                for c, h in zip(rejected["column"], rejected["header"], strict=True)
+            ],
             dtype=pl.String,
         )
     )
@@ -187,9 +207,14 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         connection,
         run_id,
         [
-            {"content_hash": f.content_hash, "source_id": f.source_id, "file": f.file,
-             "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
-             "rows_rejected": f.rows_rejected}
+            {
+                "content_hash": f.content_hash,
+                "source_id": f.source_id,
+                "file": f.file,
+                "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded,
+                "rows_rejected": f.rows_rejected,
+            }
             for f in batch.files
             if f.content_hash and not f.skipped
         ],
@@ -197,7 +222,9 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     return stored
 
 
-def recompute(connection: sa.Connection, council: Council, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def recompute(
+    connection: sa.Connection, council: Council, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Measures and board summaries from the current observations, stored in place."""
     observations = store.current_observations(connection).rename({"indicator_code": "code"})
     measures = compute_measures(
@@ -258,8 +285,12 @@ def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> 
 
 
 def publish(
-    engine: sa.Engine, council: Council, out: Path, as_of: dt.date,
-    periods: set[tuple[int, str]] | None = None, boards: list[str] | None = None,
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    periods: set[tuple[int, str]] | None = None,
+    boards: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Render the board reports (all, or only ``periods`` / ``boards``) and the site files."""
     with engine.connect() as connection:
@@ -269,7 +300,8 @@ def publish(
     if unknown:
         raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
     pages = [
-        p for p in board_pages(inputs)
+        p
+        for p in board_pages(inputs)
         if (periods is None or (p.fy, p.suffix) in periods)
         and (boards is None or p.board_id in boards)
     ]

@@ -48,7 +48,9 @@ def check_file(config: Path, source_id: str, file: Path, as_of: dt.date) -> Vali
         # A database source's rows can be checked from an export of its query.
         inferred = _FORMAT_BY_SUFFIX.get(file.suffix.lower())
         if inferred is None:
-            raise UsageError(f"{file}: export the query to .csv or .xlsx to validate source '{source_id}'")
+            raise UsageError(
+                f"{file}: export the query to .csv or .xlsx to validate source '{source_id}'"
+            )
         source = source.model_copy(update={"format": inferred})
     if not file.exists():
         raise UsageError(f"{file}: no such file")

@@ -1,4 +1,7 @@
-"""Prefect flows: the nightly run, backfills and publishing. Thin: the work is in boardpack.pipeline."""
+"""Prefect flows: the nightly run, backfills and publishing.
+
+Thin: the work is done by boardpack.pipeline's plain functions.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -18,42 +22,71 @@ from transforms.periods import ReportingPeriod, parse_reporting_period
 from warehouse import store
 from warehouse.schema import connect, warehouse_url
 
-RETRY = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
+# Sources and the database can blip: retry twice, after 2 s then 10 s.
+RETRIES = 2
+RETRY_DELAYS: list[float] = [2, 10]
 
 
-@task(name="open warehouse", **RETRY)
-def open_warehouse(url: str) -> Any:
+@task(
+    name="open warehouse", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
+)
+def open_warehouse(url: str) -> sa.Engine:
     return connect(url)
 
 
-@task(name="read source {source.id}", task_run_name="read source {source.id}", **RETRY)
+@task(
+    name="read source",
+    task_run_name="read source {source.id}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def read_source(
     council: Council, source: Source, as_of: dt.date, skip: frozenset[tuple[str, str]]
 ) -> pipeline.Batch:
     batch = pipeline.ingest_source(council, source, as_of, skip)
     get_run_logger().info(
-        "%s: %d file(s), %d row(s) read", source.id, len(batch.files),
+        "%s: %d file(s), %d row(s) read",
+        source.id,
+        len(batch.files),
         sum(f.rows_read for f in batch.files),
     )
     return batch
 
 
-@task(name="load and compute", **RETRY)
-def load_and_compute(engine: Any, run_id: int, council: Council, batch: pipeline.Batch,
-                     as_of: dt.date) -> int:
+@task(
+    name="load and compute",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
+def load_and_compute(
+    engine: sa.Engine, run_id: int, council: Council, batch: pipeline.Batch, as_of: dt.date
+) -> int:
     return int(pipeline.load_and_compute(engine, run_id, council, batch, as_of).height)
 
 
-@task(name="recompute measures", **RETRY)
-def recompute_only(engine: Any, council: Council, as_of: dt.date) -> int:
+@task(
+    name="recompute measures",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
+def recompute_only(engine: sa.Engine, council: Council, as_of: dt.date) -> int:
     with engine.begin() as connection:
         measures, _ = pipeline.recompute(connection, council, as_of)
     return int(measures.height)
 
 
 @task(name="publish reports", cache_policy=NO_CACHE)
-def publish_reports(engine: Any, council: Council, out: Path, as_of: dt.date,
-                    periods: set[tuple[int, str]] | None, boards: list[str] | None = None) -> list[dict[str, Any]]:
+def publish_reports(
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    periods: set[tuple[int, str]] | None,
+    boards: list[str] | None = None,
+) -> list[dict[str, Any]]:
     return pipeline.publish(engine, council, out, as_of, periods, boards)
 
 
@@ -61,15 +94,22 @@ def _publish_artifacts(outcome: RunOutcome) -> None:
     create_table_artifact(
         key="boardpack-sources",
         table=[
-            {"source": f.source_id, "file": Path(f.file).name, "read": f.rows_read,
-             "loaded": f.rows_loaded, "rejected": f.rows_rejected, "skipped": f.skipped}
+            {
+                "source": f.source_id,
+                "file": Path(f.file).name,
+                "read": f.rows_read,
+                "loaded": f.rows_loaded,
+                "rejected": f.rows_rejected,
+                "skipped": f.skipped,
+            }
             for f in outcome.files
         ],
         description="Rows read, loaded and rejected per file",
     )
     if outcome.rejections:
         create_table_artifact(
-            key="boardpack-data-quality", table=outcome.rejections,
+            key="boardpack-data-quality",
+            table=outcome.rejections,
             description="Rejected rows and files, with reasons",
         )
     create_markdown_artifact(key="boardpack-run-summary", markdown=outcome.markdown())
@@ -104,13 +144,19 @@ def nightly(
     try:
         outcome.measures = load_and_compute(engine, run_id, council, batch, as_of)
         outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, None)
-        write_quality_page(Path(outcome.out), council.settings.name, pipeline.as_at_text(as_of),
-                           [vars(f) for f in batch.files], batch.frame("rejections"))
+        write_quality_page(
+            Path(outcome.out),
+            council.settings.name,
+            pipeline.as_at_text(as_of),
+            [vars(f) for f in batch.files],
+            batch.frame("rejections"),
+        )
     except Exception as error:
         store.finish_run(engine, run_id, "failed", message=str(error), **pipeline.run_totals(batch))
         raise
-    store.finish_run(engine, run_id, outcome.status, message=outcome.message(),
-                     **pipeline.run_totals(batch))
+    store.finish_run(
+        engine, run_id, outcome.status, message=outcome.message(), **pipeline.run_totals(batch)
+    )
     _publish_artifacts(outcome)
     return outcome
 

@@ -82,20 +82,27 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
     }
     return frame.select(
         "service",
-        pl.when(pl.col("key")).then(pl.format("{} ★", pl.col("code"))).otherwise(pl.col("code"))
+        pl.when(pl.col("key"))
+        .then(pl.format("{} ★", pl.col("code")))
+        .otherwise(pl.col("code"))
         .alias("code"),
         "title",
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
         pl.Series("actual", figures["actual"]),
-        pl.col("rag").map_elements(lambda r: labelled(STATUS, r), return_dtype=pl.String)
+        pl.col("rag")
+        .map_elements(lambda r: labelled(STATUS, r), return_dtype=pl.String)
         .alias("status"),
-        pl.col("direction").map_elements(lambda d: labelled(DIRECTION, d), return_dtype=pl.String)
+        pl.col("direction")
+        .map_elements(lambda d: labelled(DIRECTION, d), return_dtype=pl.String)
         .alias("direction"),
         "trend",
-        pl.format("Quarterly values, oldest first: {}",
-                  pl.col("trend").list.eval(pl.element().round(2).cast(pl.String).fill_null("no data"))
-                  .list.join(", ")).alias("trend_alt"),
+        pl.format(
+            "Quarterly values, oldest first: {}",
+            pl.col("trend")
+            .list.eval(pl.element().round(2).cast(pl.String).fill_null("no data"))
+            .list.join(", "),
+        ).alias("trend_alt"),
         pl.col("commentary").fill_null(""),
         "rag",
     )
@@ -112,12 +119,18 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
         GT(rows, id=f"{page.board_id}-indicators", groupname_col="service")
         .tab_header(title=name)
         .cols_label(
-            code="Code", title="Measure", previous="Same period last year",
-            target="Target to date", actual="Actual to date", status="Status",
-            direction="Direction of travel", trend="Trend (8 quarters)",
+            code="Code",
+            title="Measure",
+            previous="Same period last year",
+            target="Target to date",
+            actual="Actual to date",
+            status="Status",
+            direction="Direction of travel",
+            trend="Trend (8 quarters)",
             commentary="Commentary",
         )
         .cols_hide(["rag", "trend_alt"])
+        .cols_align("right", columns=["previous", "target", "actual"])
         .fmt_nanoplot("trend", plot_type="line", missing_vals="gap", alt=from_column("trend_alt"))
     )
     for rag, (text, fill) in STATUS_COLOURS.items():
@@ -150,8 +163,13 @@ def summary_sentence(summary: dict[str, int | None]) -> str:
 
 def summary_table(page: BoardPage) -> str:
     s = page.summary
-    labels = [("green", "green_pct"), ("amber", "amber_pct"), ("red", "red_pct"),
-              ("no_target", None), ("no_data", None)]
+    labels = [
+        ("green", "green_pct"),
+        ("amber", "amber_pct"),
+        ("red", "red_pct"),
+        ("no_target", None),
+        ("no_data", None),
+    ]
     frame = pl.DataFrame(
         {
             "status": [labelled(STATUS, key) for key, _ in labels],
@@ -178,7 +196,9 @@ def milestones_table(page: BoardPage) -> str:
     if page.milestones.is_empty():
         return "<p>No milestones were reported for this period.</p>"
     frame = page.milestones.sort("service", "ref").select(
-        "service", "ref", "description",
+        "service",
+        "ref",
+        "description",
         pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
         pl.col("status").map_elements(lambda s: labelled(MILESTONE, s), return_dtype=pl.String),
         pl.col("commentary").fill_null(""),
@@ -187,8 +207,13 @@ def milestones_table(page: BoardPage) -> str:
     table = (
         GT(frame, id=f"{page.board_id}-milestones", groupname_col="service")
         .tab_header(title=name)
-        .cols_label(ref="Ref", description="Milestone", due="Due", status="Progress",
-                    commentary="Commentary")
+        .cols_label(
+            ref="Ref",
+            description="Milestone",
+            due="Due",
+            status="Progress",
+            commentary="Commentary",
+        )
     )
     return _table_html(table)
 
@@ -197,15 +222,22 @@ def risks_table(page: BoardPage) -> str:
     if page.risks.is_empty():
         return "<p>No high risks were reported for this period.</p>"
     frame = page.risks.sort("service", "ref").select(
-        "service", "ref", "description", pl.col("mitigation").fill_null(""),
+        "service",
+        "ref",
+        "description",
+        pl.col("mitigation").fill_null(""),
         pl.col("progress").fill_null(""),
     )
     name = f"High risks and mitigation, {period_title(page.fy, page.suffix)}"
     table = (
         GT(frame, id=f"{page.board_id}-risks", groupname_col="service")
         .tab_header(title=name)
-        .cols_label(ref="Ref", description="Risk", mitigation="Mitigation",
-                    progress="Progress with mitigation")
+        .cols_label(
+            ref="Ref",
+            description="Risk",
+            mitigation="Mitigation",
+            progress="Progress with mitigation",
+        )
     )
     return _table_html(table)
 
@@ -242,14 +274,20 @@ def render_page(page: BoardPage) -> tuple[str, str]:
         f'<p class="council">{html.escape(page.council)}</p>',
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
         f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p>',
-        summary_table(page), "</section>",
+        summary_table(page),
+        "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
-        indicator_table(page, rows), "</section>",
+        indicator_table(page, rows),
+        "</section>",
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
-        milestones_table(page), "</section>",
+        milestones_table(page),
+        "</section>",
         '<section aria-labelledby="risks"><h2 id="risks">High risks</h2>',
-        risks_table(page), "</section>",
-        '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>', notes(page), "</section>",
+        risks_table(page),
+        "</section>",
+        '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>',
+        notes(page),
+        "</section>",
         '<p><a href="../../index.html">All board reports</a></p>',
     ]
     document = (

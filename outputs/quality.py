@@ -14,23 +14,42 @@ from outputs.board import CSS
 QUALITY_PAGE = "data-quality.html"
 
 
-def quality_html(council: str, as_at: str, files: list[dict[str, Any]],
-                 rejections: pl.DataFrame) -> str:
+def quality_html(
+    council: str, as_at: str, files: list[dict[str, Any]], rejections: pl.DataFrame
+) -> str:
     """An accessible page: a table of files (read, loaded, rejected) and of rejections."""
-    file_frame = pl.DataFrame(
-        files,
-        schema={"source_id": pl.String, "file": pl.String, "rows_read": pl.Int64,
-                "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "skipped": pl.Boolean},
-    ).with_columns(
-        pl.col("file").map_elements(lambda f: Path(f).name, return_dtype=pl.String),
-        pl.when(pl.col("skipped")).then(pl.lit("unchanged since last load: skipped"))
-        .otherwise(pl.lit("")).alias("note"),
-    ).drop("skipped")
+    file_frame = (
+        pl.DataFrame(
+            files,
+            schema={
+                "source_id": pl.String,
+                "file": pl.String,
+                "rows_read": pl.Int64,
+                "rows_loaded": pl.Int64,
+                "rows_rejected": pl.Int64,
+                "skipped": pl.Boolean,
+            },
+        )
+        .with_columns(
+            pl.col("file").map_elements(lambda f: Path(f).name, return_dtype=pl.String),
+            pl.when(pl.col("skipped"))
+            .then(pl.lit("unchanged since last load: skipped"))
+            .otherwise(pl.lit(""))
+            .alias("note"),
+        )
+        .drop("skipped")
+    )
     files_table = (
         GT(file_frame, id="quality-files")
         .tab_header(title="Files received, by source")
-        .cols_label(source_id="Source", file="File", rows_read="Rows read",
-                    rows_loaded="Rows loaded", rows_rejected="Rows rejected", note="Note")
+        .cols_label(
+            source_id="Source",
+            file="File",
+            rows_read="Rows read",
+            rows_loaded="Rows loaded",
+            rows_rejected="Rows rejected",
+            note="Note",
+        )
         .as_raw_html()
     )
     if rejections.is_empty():
@@ -43,8 +62,14 @@ def quality_html(council: str, as_at: str, files: list[dict[str, Any]],
         rejected = (
             GT(frame.fill_null(""), id="quality-rejections", groupname_col="source_id")
             .tab_header(title="Rejected rows and files, with reasons")
-            .cols_label(file="File", row_number="Row", column="Column", value="Value",
-                        reason_code="Reason", message="What is wrong")
+            .cols_label(
+                file="File",
+                row_number="Row",
+                column="Column",
+                value="Value",
+                reason_code="Reason",
+                message="What is wrong",
+            )
             .as_raw_html()
         )
     title = html.escape(f"{council}: data quality")
@@ -53,15 +78,18 @@ def quality_html(council: str, as_at: str, files: list[dict[str, Any]],
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{title}</h1>\n<p>Run as at {html.escape(as_at)}.</p>\n"
-        f'<section aria-labelledby="files"><h2 id="files">Files received</h2>{files_table}</section>\n'
-        f'<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>{rejected}</section>\n'
+        '<section aria-labelledby="files"><h2 id="files">Files received</h2>'
+        f"{files_table}</section>\n"
+        '<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>'
+        f"{rejected}</section>\n"
         '<p><a href="index.html">All board reports</a></p>\n'
         "</main>\n</body>\n</html>\n"
     )
 
 
-def write_quality_page(out: Path, council: str, as_at: str, files: list[dict[str, Any]],
-                       rejections: pl.DataFrame) -> Path:
+def write_quality_page(
+    out: Path, council: str, as_at: str, files: list[dict[str, Any]], rejections: pl.DataFrame
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / QUALITY_PAGE
     path.write_text(quality_html(council, as_at, files, rejections), encoding="utf-8")

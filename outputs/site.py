@@ -39,10 +39,15 @@ class SiteInputs:
 
 def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
     def describe(kind: str, value: float) -> str:
-        return f"{value * 100:g}% of the target" if kind == "relative" else f"{value:g} (in the measure's unit)"
+        return (
+            f"{value * 100:g}% of the target"
+            if kind == "relative"
+            else f"{value:g} (in the measure's unit)"
+        )
 
     own = indicators.filter(
-        (pl.col("tolerance_type") != default[0]) | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
+        (pl.col("tolerance_type") != default[0])
+        | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
     ).sort("code")
     note = (
         "Amber means the figure misses its target by no more than the tolerance: "
@@ -58,11 +63,15 @@ def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
     return note
 
 
-def _trends(reported: pl.DataFrame, measures: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+def _trends(
+    reported: pl.DataFrame, measures: pl.DataFrame, indicators: pl.DataFrame
+) -> pl.DataFrame:
     """Period values of the last eight quarters (years, for annual measures) up to each period."""
     history = (
-        measures.join(indicators.select(pl.col("code").alias("indicator_code"), "frequency"),
-                      on="indicator_code")
+        measures.join(
+            indicators.select(pl.col("code").alias("indicator_code"), "frequency"),
+            on="indicator_code",
+        )
         .filter(
             ((pl.col("period_type") == "quarter") & (pl.col("frequency") != "annual"))
             | ((pl.col("period_type") == "year") & (pl.col("frequency") == "annual"))
@@ -74,20 +83,28 @@ def _trends(reported: pl.DataFrame, measures: pl.DataFrame, indicators: pl.DataF
         )
     )
     end_quarter = pl.col("period_suffix").str.slice(1).cast(pl.Int32) * pl.when(
-        pl.col("period_suffix").str.starts_with("H")).then(2).otherwise(1)
+        pl.col("period_suffix").str.starts_with("H")
+    ).then(2).otherwise(1)
     keys = reported.select(
-        "board_id", "indicator_code", "fy", "period_suffix",
+        "board_id",
+        "indicator_code",
+        "fy",
+        "period_suffix",
         (pl.col("fy") * 4 + end_quarter).alias("end_slot"),
     )
     trend = (
         keys.join(history, on="indicator_code")
-        .filter((pl.col("slot") <= pl.col("end_slot"))
-                & (pl.col("slot") > pl.col("end_slot") - TREND_QUARTERS))
+        .filter(
+            (pl.col("slot") <= pl.col("end_slot"))
+            & (pl.col("slot") > pl.col("end_slot") - TREND_QUARTERS)
+        )
         .sort("slot")
         .group_by("board_id", "indicator_code", "fy", "period_suffix")
         .agg(pl.col("point").alias("trend"))
     )
-    return reported.join(trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left")
+    return reported.join(
+        trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left"
+    )
 
 
 def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
@@ -98,20 +115,28 @@ def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFr
     notes = (
         reported.select("board_id", "indicator_code", "fy", "period_suffix")
         .join(windows, on="period_suffix")
-        .join(observations.filter(pl.col("commentary").is_not_null())
-              .select("indicator_code", "fy", "fm", "commentary"), on=["indicator_code", "fy"])
+        .join(
+            observations.filter(pl.col("commentary").is_not_null()).select(
+                "indicator_code", "fy", "fm", "commentary"
+            ),
+            on=["indicator_code", "fy"],
+        )
         .filter(pl.col("fm").is_between(pl.col("start_fm"), pl.col("end_fm")))
         .sort("fm")
         .group_by("board_id", "indicator_code", "fy", "period_suffix")
         .agg(pl.col("commentary").last())
     )
-    return reported.join(notes, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left")
+    return reported.join(
+        notes, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left"
+    )
 
 
 def board_pages(inputs: SiteInputs) -> list[BoardPage]:
     """A page for each board and cadence period in which any of its measures has data."""
     reported = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
-    reported = _commentary(_trends(reported, inputs.measures, inputs.indicators), inputs.observations)
+    reported = _commentary(
+        _trends(reported, inputs.measures, inputs.indicators), inputs.observations
+    )
     with_data = (
         reported.group_by("board_id", "fy", "period_suffix")
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
@@ -125,20 +150,39 @@ def board_pages(inputs: SiteInputs) -> list[BoardPage]:
     )
     for key in with_data.sort("board_id", "fy", "period_suffix").iter_rows(named=True):
         board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
-        rows = reported.filter(
-            (pl.col("board_id") == board_id) & (pl.col("fy") == fy) & (pl.col("period_suffix") == suffix)
-        ).join(details, on="indicator_code").rename({"indicator_code": "code"})
+        rows = (
+            reported.filter(
+                (pl.col("board_id") == board_id)
+                & (pl.col("fy") == fy)
+                & (pl.col("period_suffix") == suffix)
+            )
+            .join(details, on="indicator_code")
+            .rename({"indicator_code": "code"})
+        )
         summary = inputs.summaries.filter(
-            (pl.col("board_id") == board_id) & (pl.col("fy") == fy) & (pl.col("period_suffix") == suffix)
+            (pl.col("board_id") == board_id)
+            & (pl.col("fy") == fy)
+            & (pl.col("period_suffix") == suffix)
         ).row(0, named=True)
         quarter = _WINDOWS[suffix][1] // 3
         services = inputs.board_services.filter(pl.col("board_id") == board_id)["service"]
-        in_scope = (pl.col("fy") == fy) & (pl.col("quarter") == quarter) & pl.col("service").is_in(services.implode())
+        in_scope = (
+            (pl.col("fy") == fy)
+            & (pl.col("quarter") == quarter)
+            & pl.col("service").is_in(services.implode())
+        )
         pages.append(
             BoardPage(
-                council=inputs.council, board_id=board_id, board_name=names[board_id], fy=fy,
-                suffix=suffix, as_at=inputs.as_at, tolerance_note=note, summary=summary,
-                indicators=rows, milestones=inputs.milestones.filter(in_scope),
+                council=inputs.council,
+                board_id=board_id,
+                board_name=names[board_id],
+                fy=fy,
+                suffix=suffix,
+                as_at=inputs.as_at,
+                tolerance_note=note,
+                summary=summary,
+                indicators=rows,
+                milestones=inputs.milestones.filter(in_scope),
                 risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
                 restated=pl.DataFrame(),
             )
@@ -165,25 +209,31 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document, encoding="utf-8")
         path.with_suffix(".csv").write_text(csv_text, encoding="utf-8")
-        written.append({
-            "board_id": page.board_id, "board": page.board_name,
-            "period": f"{fy_label(page.fy)} {page.suffix}",
-            "title": period_title(page.fy, page.suffix),
-            "path": page_path(page).as_posix(),
-            "csv": page_path(page).with_suffix(".csv").as_posix(),
-            "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
-            "as_at": as_at,
-        })
+        written.append(
+            {
+                "board_id": page.board_id,
+                "board": page.board_name,
+                "period": f"{fy_label(page.fy)} {page.suffix}",
+                "title": period_title(page.fy, page.suffix),
+                "path": page_path(page).as_posix(),
+                "csv": page_path(page).with_suffix(".csv").as_posix(),
+                "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
+                "as_at": as_at,
+            }
+        )
     entries = _merged(out / "manifest.json", written)
     manifest = {"council": council, "reports": entries}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (out / "index.html").write_text(index_html(entries, council), encoding="utf-8")
     return written
 
 
 def _merged(manifest: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    previous = json.loads(manifest.read_text(encoding="utf-8"))["reports"] if manifest.exists() else []
+    previous = (
+        json.loads(manifest.read_text(encoding="utf-8"))["reports"] if manifest.exists() else []
+    )
     by_path = {e["path"]: e for e in previous if (Path(manifest.parent) / e["path"]).exists()}
     by_path.update({e["path"]: e for e in written})
     return sorted(by_path.values(), key=lambda e: (e["board"], e["path"]))
@@ -197,7 +247,7 @@ def index_html(entries: list[dict[str, Any]], council: str) -> str:
     for name, listed in sorted(by_board.items()):
         items = "".join(
             f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
-            f'(data as at {html.escape(e["as_at"])}; '
+            f"(data as at {html.escape(e['as_at'])}; "
             f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
             for e in sorted(listed, key=lambda e: e["path"], reverse=True)
         )
@@ -207,7 +257,5 @@ def index_html(entries: list[dict[str, Any]], council: str) -> str:
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{title}</h1>\n"
-        + "\n".join(sections)
-        + "\n</main>\n</body>\n</html>\n"
+        f"<h1>{title}</h1>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
     )

@@ -122,5 +122,7 @@ def _problems_from(failures: pl.DataFrame, frame: pl.DataFrame) -> list[Problem]
         else:
             detail = f"'{value}' is not valid; expected {EXPECTED.get(column, 'a value')}"
         problems.append(Problem(row, column, value, detail))
-    return sorted(problems, key=lambda p: (p.row or 0, list(EXPECTED).index(p.column)
-                                            if p.column in EXPECTED else 99))
+    return sorted(
+        problems,
+        key=lambda p: (p.row or 0, list(EXPECTED).index(p.column) if p.column in EXPECTED else 99),
+    )

@@ -50,8 +50,11 @@ REASON_CODES = (
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
 
 _is_ratio = pl.col("aggregation") == "ratio"
-_FREQUENCY_WORD = {"monthly": "a month such as 2019-07", "quarterly": "a quarter such as 2019/20 Q2",
-                   "annual": "a financial year such as 2019/20"}
+_FREQUENCY_WORD = {
+    "monthly": "a month such as 2019-07",
+    "quarterly": "a quarter such as 2019/20 Q2",
+    "annual": "a financial year such as 2019/20",
+}
 
 
 def _number_ok(column: str) -> pl.Expr:
@@ -144,9 +147,9 @@ def _rules() -> tuple[Rule, ...]:
         Rule(
             "ratio_missing_parts",
             ~_is_ratio | (pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()),
-            pl.when(pl.col("numerator").is_null()).then(pl.lit("numerator")).otherwise(
-                pl.lit("denominator")
-            ),
+            pl.when(pl.col("numerator").is_null())
+            .then(pl.lit("numerator"))
+            .otherwise(pl.lit("denominator")),
             pl.format(
                 "{} is a ratio indicator: both numerator and denominator are needed",
                 pl.col("indicator_code"),
@@ -248,14 +251,20 @@ def type_observations(
 ) -> pl.DataFrame:
     """Parse the text columns and join each row to its indicator's definition."""
     periods = parse_period_labels(frame["period"], year_start_month)
-    number = {c: pl.when(_number_ok(c)).then(pl.col(c).cast(pl.Float64, strict=False))
-              for c in ("value", "numerator", "denominator")}
+    number = {
+        c: pl.when(_number_ok(c)).then(pl.col(c).cast(pl.Float64, strict=False))
+        for c in ("value", "numerator", "denominator")
+    }
     typed = (
         pl.concat([frame, periods], how="horizontal")
         .join(
             indicators.select(
                 pl.col("code").alias("indicator_code"),
-                "unit", "frequency", "aggregation", "decimals", "scale",
+                "unit",
+                "frequency",
+                "aggregation",
+                "decimals",
+                "scale",
             ),
             on="indicator_code",
             how="left",
@@ -329,7 +338,11 @@ def split_observations(
         )
         passed = passed.filter(~duplicated)
     accepted = passed.select(
-        "row_number", "indicator_code", "period", "fy", "fm",
+        "row_number",
+        "indicator_code",
+        "period",
+        "fy",
+        "fm",
         pl.col("value_num").alias("value"),
         pl.col("numerator_num").alias("numerator"),
         pl.col("denominator_num").alias("denominator"),
@@ -347,7 +360,10 @@ def _duplicates(rows: pl.DataFrame, reason: str, where: str) -> pl.DataFrame:
         column=pl.lit("period"),
         message=pl.format(
             "{} {} appears more than once {} (rows {}); send one figure per period",
-            pl.col("indicator_code"), _quoted("period"), pl.lit(where), places,
+            pl.col("indicator_code"),
+            _quoted("period"),
+            pl.lit(where),
+            places,
         ),
     )
 
@@ -365,7 +381,9 @@ def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         column=pl.lit("period"),
         message=pl.format(
             "{} {} arrives in more than one file in this run ({}); it must come from one",
-            pl.col("indicator_code"), _quoted("period"), others,
+            pl.col("indicator_code"),
+            _quoted("period"),
+            others,
         ),
     )
     return accepted.filter(files == 1), rejected
@@ -373,12 +391,15 @@ def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
 
 def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
     """The warehouse's rejection columns (rows carry ``source_id`` and ``file``)."""
-    cells = [c for c in rejected.columns if c not in ("column", "message", "row_number")
-             and rejected.schema[c] == pl.String]
-    value = pl.coalesce(
-        [pl.when(pl.col("column") == name).then(pl.col(name)) for name in cells]
-        or [pl.lit(None, dtype=pl.String)]
-    )
+    cells = [
+        c
+        for c in rejected.columns
+        if c not in ("column", "message", "row_number") and rejected.schema[c] == pl.String
+    ]
+    choices: list[pl.Expr] = [
+        pl.when(pl.col("column") == name).then(pl.col(name)) for name in cells
+    ]
+    value = pl.coalesce(choices or [pl.lit(None, dtype=pl.String)])
     return rejected.select(
         "source_id",
         "file",
@@ -392,7 +413,16 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
 
 def whole_file_rejection(source_id: str, file: str, reason: str, message: str) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"source_id": source_id, "file": file, "row_number": None, "column": None,
-          "value": None, "reason_code": reason, "message": message}],
+        [
+            {
+                "source_id": source_id,
+                "file": file,
+                "row_number": None,
+                "column": None,
+                "value": None,
+                "reason_code": reason,
+                "message": message,
+            }
+        ],
         schema=REJECTION_COLUMNS,
     )

@@ -23,9 +23,7 @@ _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RI
 
 
 def _due_date() -> pl.Expr:
-    return pl.coalesce(
-        pl.col("due_date").str.to_date(fmt, strict=False) for fmt in DATE_FORMATS
-    )
+    return pl.coalesce(pl.col("due_date").str.to_date(fmt, strict=False) for fmt in DATE_FORMATS)
 
 
 def _checks(kind: str) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
@@ -79,8 +77,10 @@ def split_register(
     checks = _checks(kind)
     schema = pa.DataFrameSchema(
         checks=[
-            pa.Check(lambda data, e=passes: data.lazyframe.select(e.fill_null(False)),
-                     name=f"{reason}:{column}")
+            pa.Check(
+                lambda data, e=passes: data.lazyframe.select(e.fill_null(False)),
+                name=f"{reason}:{column}",
+            )
             for reason, column, passes, _ in checks
         ]
     )

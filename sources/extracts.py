@@ -20,7 +20,12 @@ from transforms.periods import parse_period_labels
 
 CANONICAL: dict[str, tuple[str, ...]] = {
     "observations": (
-        "indicator_code", "period", "value", "numerator", "denominator", "commentary",
+        "indicator_code",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "commentary",
     ),
     "targets": ("indicator_code", "financial_year", "period", "target"),
     "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),
@@ -78,7 +83,9 @@ def read_raw(council: Council, source: Source, path: Path | None = None) -> RawT
 
 def extracts(council: Council, source: Source) -> Iterator[Extract]:
     """Every file (or the query) of a source, canonicalised or marked as rejected whole."""
-    paths: list[Path | None] = [None] if source.format == "sql" else list(source_files(council, source))
+    paths: list[Path | None] = (
+        [None] if source.format == "sql" else list(source_files(council, source))
+    )
     for path in paths:
         yield read_extract(council, source, path)
 
@@ -88,7 +95,9 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
     try:
         raw = read_raw(council, source, path)
     except UnreadableFile as error:
-        return Extract(source, label, None, None, ("unreadable_file", f"cannot read {label}: {error}"))
+        return Extract(
+            source, label, None, None, ("unreadable_file", f"cannot read {label}: {error}")
+        )
     try:
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
@@ -139,7 +148,9 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str]) -> pl.DataFrame:
             f"are expected (found: {', '.join(candidates)})"
         )
     long = frame.unpivot(
-        on=period_columns, index=[ROW_NUMBER, "indicator_code"], variable_name="header",
+        on=period_columns,
+        index=[ROW_NUMBER, "indicator_code"],
+        variable_name="header",
         value_name="value",
     ).filter(pl.col("value").is_not_null())
     empty = pl.lit(None, dtype=pl.String)

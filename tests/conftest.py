@@ -27,15 +27,26 @@ DEMO_AS_OF = dt.date(2026, 9, 30)
 def indicator(code: str = "X 01", **overrides: object) -> dict[str, object]:
     """One resolved indicator row with sensible defaults for worked examples."""
     row: dict[str, object] = {
-        "code": code, "title": f"Indicator {code}", "service": "Service A", "unit": "count",
-        "polarity": "higher", "aggregation": "sum", "frequency": "monthly", "decimals": 0,
-        "scale": 1.0, "tolerance": 0.05, "tolerance_type": "relative", "key": False,
+        "code": code,
+        "title": f"Indicator {code}",
+        "service": "Service A",
+        "unit": "count",
+        "polarity": "higher",
+        "aggregation": "sum",
+        "frequency": "monthly",
+        "decimals": 0,
+        "scale": 1.0,
+        "tolerance": 0.05,
+        "tolerance_type": "relative",
+        "key": False,
     }
     row.update(overrides)
     return row
 
 
-def observations(rows: list[tuple[str, int, int, float | None]], ratio: list[tuple[float, float]] | None = None) -> pl.DataFrame:
+def observations(
+    rows: list[tuple[str, int, int, float | None]], ratio: list[tuple[float, float]] | None = None
+) -> pl.DataFrame:
     """(code, fy, fm, value) rows; optional numerator/denominator pairs, one per row."""
     parts = ratio or [(None, None)] * len(rows)  # type: ignore[list-item]
     return pl.DataFrame(
@@ -47,14 +58,21 @@ def observations(rows: list[tuple[str, int, int, float | None]], ratio: list[tup
             "numerator": [p[0] for p in parts],
             "denominator": [p[1] for p in parts],
         },
-        schema={"code": pl.String, "fy": pl.Int32, "fm": pl.Int32, "value": pl.Float64,
-                "numerator": pl.Float64, "denominator": pl.Float64},
+        schema={
+            "code": pl.String,
+            "fy": pl.Int32,
+            "fm": pl.Int32,
+            "value": pl.Float64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+        },
     )
 
 
 def targets(rows: list[tuple[str, int, str, float]]) -> pl.DataFrame:
     return pl.DataFrame(
-        rows, schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64},
+        rows,
+        schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64},
         orient="row",
     )
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
+    )
     if found is None:
         raise RuntimeError(f"PostgreSQL's {name} is not installed (run 'make postgres')")
     return found
@@ -43,13 +45,41 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(root, "nobody", "nogroup")
     os.chmod(root, 0o755)
     port = _free_port()
-    subprocess.run(_as_server_user([_binary("initdb"), "-D", str(data), "-U", "boardpack",
-                                    "--auth=trust", "-E", "UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_server_user(
+            [
+                _binary("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "boardpack",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
-    subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", str(data), "-o", options,
-                                    "-l", str(root / "log"), "-w", "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_server_user(
+            [
+                _binary("pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -59,6 +89,8 @@ def postgres_server() -> Iterator[str]:
             time.sleep(0.2)
         yield f"postgresql+psycopg://boardpack@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

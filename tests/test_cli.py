@@ -20,29 +20,57 @@ def boardpack(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def test_validate_prints_every_problem_and_a_total_and_exits_1() -> None:
     file = DEMO / "extracts" / "corporate" / "corporate_kpis_2025-26.csv"
-    result = boardpack("validate", "--config", str(DEMO), "--source", "corporate-kpis", str(file),
-                       "--as-of", "2026-09-30")
+    result = boardpack(
+        "validate",
+        "--config",
+        str(DEMO),
+        "--source",
+        "corporate-kpis",
+        str(file),
+        "--as-of",
+        "2026-09-30",
+    )
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == (f"{file}:28: column 'Numerator' value '1,204': not_a_number: '1,204' is not a "
-                        "plain number: write digits with an optional sign and decimal point, without "
-                        "thousands separators, currency or percent signs")
+    assert lines[0] == (
+        f"{file}:28: column 'Numerator' value '1,204': not_a_number: '1,204' is not a "
+        "plain number: write digits with an optional sign and decimal point, without "
+        "thousands separators, currency or percent signs"
+    )
     assert lines[-1] == f"1 problem in {file}: 161 rows read, 160 would load, 1 would be rejected."
 
 
 def test_validate_a_clean_file_exits_0() -> None:
     file = DEMO / "extracts" / "children" / "cyp_returns_2022-23.csv"
-    result = boardpack("validate", "--config", str(DEMO), "--source", "cyp-returns", str(file),
-                       "--as-of", "2026-09-30")
+    result = boardpack(
+        "validate",
+        "--config",
+        str(DEMO),
+        "--source",
+        "cyp-returns",
+        str(file),
+        "--as-of",
+        "2026-09-30",
+    )
     assert (result.returncode, result.stdout.strip().splitlines()[-1]) == (
-        0, f"0 problems in {file}: 114 rows read, 114 would load, 0 would be rejected.")
+        0,
+        f"0 problems in {file}: 114 rows read, 114 would load, 0 would be rejected.",
+    )
 
 
 def test_validate_an_export_of_a_database_source(tmp_path: Path) -> None:
     file = tmp_path / "community.csv"
     file.write_text("kpi_code,return_period,actual,num,den,notes\nLS 01,2026-13,5,,,\n")
-    result = boardpack("validate", "--config", str(DEMO), "--source", "community-db", str(file),
-                       "--as-of", "2026-09-30")
+    result = boardpack(
+        "validate",
+        "--config",
+        str(DEMO),
+        "--source",
+        "community-db",
+        str(file),
+        "--as-of",
+        "2026-09-30",
+    )
     assert result.returncode == 1
     assert ":2: column 'return_period' value '2026-13': bad_period:" in result.stdout
 
@@ -51,11 +79,19 @@ def test_validate_an_export_of_a_database_source(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["run"], "Missing option '--config'"),
-        (["run", "--config", "/no/such/folder"], "/no/such/folder: the configuration folder does not exist"),
+        (
+            ["run", "--config", "/no/such/folder"],
+            "/no/such/folder: the configuration folder does not exist",
+        ),
         (["validate", "--config", str(DEMO), "--source", "nope", "x.csv"], "no source 'nope'"),
-        (["validate", "--config", str(DEMO), "--source", "cyp-returns", "/no/file.csv"], "no such file"),
-        (["backfill", "--config", str(DEMO), "--from", "2019/20 Q5", "--to", "2019/20 Q4"],
-         "--from: '2019/20 Q5' is not a period"),
+        (
+            ["validate", "--config", str(DEMO), "--source", "cyp-returns", "/no/file.csv"],
+            "no such file",
+        ),
+        (
+            ["backfill", "--config", str(DEMO), "--from", "2019/20 Q5", "--to", "2019/20 Q4"],
+            "--from: '2019/20 Q5' is not a period",
+        ),
         (["run", "--config", str(DEMO), "--as-of", "30/09/2026"], "is not a date"),
         (["export", "tables", "--config", str(DEMO)], "tables"),
     ],
@@ -84,9 +120,32 @@ def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
     assert measures.returncode == 0
     frame = pl.read_csv(measures.stdout.encode())
     assert frame.columns == [
-        "indicator_code", "period", "period_type", "financial_year", "period_value", "ytd_value",
-        "ytd_target", "previous_ytd_value", "months_expected", "months_present", "rag", "direction"]
+        "indicator_code",
+        "period",
+        "period_type",
+        "financial_year",
+        "period_value",
+        "ytd_value",
+        "ytd_target",
+        "previous_ytd_value",
+        "months_expected",
+        "months_present",
+        "rag",
+        "direction",
+    ]
     assert set(frame["period_type"]) == {"quarter", "half", "year"}
-    summary = pl.read_csv(boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url).stdout.encode())
-    assert summary.columns == ["board_id", "period", "green", "amber", "red", "no_target", "no_data",
-                               "green_pct", "amber_pct", "red_pct"]
+    summary = pl.read_csv(
+        boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url).stdout.encode()
+    )
+    assert summary.columns == [
+        "board_id",
+        "period",
+        "green",
+        "amber",
+        "red",
+        "no_target",
+        "no_data",
+        "green_pct",
+        "amber_pct",
+        "red_pct",
+    ]

@@ -39,8 +39,12 @@ def error_for(folder: Path) -> ConfigError:
 
 
 def test_bad_unit_names_file_row_and_column(demo_copy: Path) -> None:
-    replace_in(demo_copy, "indicators.csv", "CYP SC 02,Number of children looked after,Children's Social Care,count",
-               "CYP SC 02,Number of children looked after,Children's Social Care,people")
+    replace_in(
+        demo_copy,
+        "indicators.csv",
+        "CYP SC 02,Number of children looked after,Children's Social Care,count",
+        "CYP SC 02,Number of children looked after,Children's Social Care,people",
+    )
     error = error_for(demo_copy)
     assert (error.row, error.column) == (3, "unit")
     assert str(error).startswith(f"{demo_copy / 'indicators.csv'}, row 3, column 'unit': 'people'")
@@ -107,7 +111,9 @@ def test_broken_yaml_gives_its_line(demo_copy: Path) -> None:
 
 
 def test_sql_source_needs_url_and_query(demo_copy: Path) -> None:
-    replace_in(demo_copy, "council.yaml", "    url: sqlite:///extracts/community/community.db\n", "")
+    replace_in(
+        demo_copy, "council.yaml", "    url: sqlite:///extracts/community/community.db\n", ""
+    )
     assert "a sql source needs both 'url' and 'query'" in str(error_for(demo_copy))
 
 

@@ -17,7 +17,8 @@ from boardpack.pipeline import check_extract, ingest_source, merge
 from sources.extracts import read_extract
 
 AS_OF = dt.date(2020, 3, 31)
-INDICATORS = """code,title,service,unit,polarity,aggregation,frequency,decimals,scale,tolerance,tolerance_type,key
+INDICATORS = """\
+code,title,service,unit,polarity,aggregation,frequency,decimals,scale,tolerance,tolerance_type,key
 PCT,Invoices paid in 30 days,Finance,percent,higher,ratio,monthly,1,,,,false
 CNT,Library visits,Libraries,count,higher,sum,monthly,0,,,,false
 DAY,Days to process claims,Finance,days,lower,mean,monthly,1,,,,false
@@ -33,12 +34,17 @@ def make_council(folder: Path, sources: str) -> Council:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
     (folder / "council.yaml").write_text(
-        "name: Test Council\nboards:\n  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
-        f"sources:\n{sources}", encoding="utf-8")
+        "name: Test Council\nboards:\n"
+        "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
+        f"sources:\n{sources}",
+        encoding="utf-8",
+    )
     return load_council(folder)
 
 
-CSV_SOURCE = "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}\n"
+CSV_SOURCE = (
+    "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}\n"
+)
 
 
 @pytest.fixture()
@@ -47,8 +53,13 @@ def council(tmp_path: Path) -> Council:
     return make_council(tmp_path / "c", CSV_SOURCE)
 
 
-def check(council: Council, body: str, name: str = "return.csv", encoding: str = "utf-8",
-          header: str = HEADER) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def check(
+    council: Council,
+    body: str,
+    name: str = "return.csv",
+    encoding: str = "utf-8",
+    header: str = HEADER,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     path = council.folder / "in" / name
     path.write_bytes((header + body).encode(encoding))
     source = council.settings.sources[0]
@@ -57,7 +68,9 @@ def check(council: Council, body: str, name: str = "return.csv", encoding: str =
 
 def reasons(council: Council, body: str) -> list[tuple[int, str, str]]:
     _, rejected, _ = check(council, body)
-    return [(r["row_number"], r["column"], r["reason_code"]) for r in rejected.iter_rows(named=True)]
+    return [
+        (r["row_number"], r["column"], r["reason_code"]) for r in rejected.iter_rows(named=True)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +85,7 @@ def reasons(council: Council, body: str) -> list[tuple[int, str, str]]:
         ("CNT,2020-04,5,,,", (2, "period", "future_period")),
         ("PCT,2019-04,90,,50,", (2, "numerator", "ratio_missing_parts")),
         ("PCT,2019-04,90,45,,", (2, "denominator", "ratio_missing_parts")),
-        ("CNT,2019-04,\"1,234\",,,", (2, "value", "not_a_number")),
+        ('CNT,2019-04,"1,234",,,', (2, "value", "not_a_number")),
         ("CNT,2019-04,£12,,,", (2, "value", "not_a_number")),
         ("LVL,2019-04,85%,,,", (2, "value", "not_a_number")),
         ("PCT,2019-04,,45,n/a,", (2, "denominator", "not_a_number")),
@@ -91,9 +104,11 @@ def test_each_rejection_rule(council: Council, row: str, expected: tuple[int, st
 
 
 def test_valid_rows_of_every_kind_load(council: Council) -> None:
-    body = ("PCT,2019-04,90.0,45,50,On track\nPCT,2019-05,,45,50,\nCNT,Apr-19,1200,,,\n"
-            "DAY,2019-04,12.5,,,\nLVL,April 2019,8.1,,,\nQTR,Q1 2019/20,88,,,\n"
-            "QTR,2019-20;Q2,90,,,\nANN,2019/20,47.5,,,\nGBP,2019/20 Q1,-60000,,,\nCNT,2019-05,1e3,,,\n")
+    body = (
+        "PCT,2019-04,90.0,45,50,On track\nPCT,2019-05,,45,50,\nCNT,Apr-19,1200,,,\n"
+        "DAY,2019-04,12.5,,,\nLVL,April 2019,8.1,,,\nQTR,Q1 2019/20,88,,,\n"
+        "QTR,2019-20;Q2,90,,,\nANN,2019/20,47.5,,,\nGBP,2019/20 Q1,-60000,,,\nCNT,2019-05,1e3,,,\n"
+    )
     accepted, rejected, read = check(council, body)
     assert rejected.is_empty(), rejected
     assert read == accepted.height == 10
@@ -111,8 +126,10 @@ def test_the_first_failing_check_wins(council: Council) -> None:
 
 def test_duplicates_in_one_extract_reject_every_copy_by_parsed_period(council: Council) -> None:
     body = "QTR,2019/20 Q2,90,,,\nCNT,2019-04,5,,,\nQTR,Q2 2019/20,91,,,\n"
-    assert reasons(council, body) == [(2, "period", "duplicate_in_extract"),
-                                     (4, "period", "duplicate_in_extract")]
+    assert reasons(council, body) == [
+        (2, "period", "duplicate_in_extract"),
+        (4, "period", "duplicate_in_extract"),
+    ]
 
 
 def test_duplicates_are_judged_among_otherwise_valid_rows(council: Council) -> None:
@@ -125,15 +142,19 @@ def test_duplicates_across_two_files_reject_every_copy(council: Council) -> None
     (council.folder / "in" / "b.csv").write_text(HEADER + "CNT,2019-04,5,,,\n")
     batch = merge([ingest_source(council, council.settings.sources[0], AS_OF)])
     rejected = batch.frame("rejections")
-    assert sorted(zip(rejected["file"].map_elements(lambda f: Path(f).name, return_dtype=pl.String),
-                      rejected["reason_code"], strict=True)) == [
-        ("a.csv", "duplicate_across_sources"), ("b.csv", "duplicate_across_sources")]
+    assert sorted(
+        zip(
+            rejected["file"].map_elements(lambda f: Path(f).name, return_dtype=pl.String),
+            rejected["reason_code"],
+            strict=True,
+        )
+    ) == [("a.csv", "duplicate_across_sources"), ("b.csv", "duplicate_across_sources")]
     assert batch.frame("observations")["period"].to_list() == ["2019-05"]
 
 
 def test_row_numbers_are_the_spreadsheets_even_with_blank_rows(council: Council) -> None:
     body = "CNT,2019-04,5,,,\n\n,,,,,\nCNT,2019-05,-5,,,\n"
-    accepted, rejected, read = check(council, body)
+    _, rejected, read = check(council, body)
     assert read == 2  # wholly blank rows are not data
     assert rejected["row_number"].to_list() == [5]
 
@@ -142,7 +163,9 @@ def test_utf8_with_bom_and_windows_1252_semicolons(council: Council) -> None:
     _, rejected, read = check(council, "CNT,2019-04,5,,,Café £5\n", encoding="utf-8-sig")
     assert (read, rejected.height) == (1, 0)
     body = "CNT;2019-04;5;;;Spend of £38k\n"
-    accepted, rejected, read = check(council, body, encoding="cp1252", header=HEADER.replace(",", ";"))
+    accepted, rejected, read = check(
+        council, body, encoding="cp1252", header=HEADER.replace(",", ";")
+    )
     assert (read, rejected.height) == (1, 0)
     assert accepted["commentary"].to_list() == ["Spend of £38k"]
 
@@ -163,12 +186,18 @@ def test_an_unreadable_file_is_rejected_whole_and_other_files_still_load(council
 
 
 def test_column_map_names_the_departments_own_headers_in_messages(tmp_path: Path) -> None:
-    source = ("  - {id: corp, department: Corporate, kind: observations, format: csv, path: 'in/*.csv',"
-              " columns: {indicator_code: KPI Ref, period: Period, value: Actual}}\n")
+    source = (
+        "  - {id: corp, department: Corporate, kind: observations, format: csv, path: 'in/*.csv',"
+        " columns: {indicator_code: KPI Ref, period: Period, value: Actual}}\n"
+    )
     council = make_council(tmp_path / "c", source)
     (council.folder / "in").mkdir()
     _, rejected, _ = check(council, "CNT,2019-04,-4\n", header="KPI Ref,Period,Actual\n")
-    assert rejected.select("column", "value", "reason_code").row(0) == ("Actual", "-4", "negative_value")
+    assert rejected.select("column", "value", "reason_code").row(0) == (
+        "Actual",
+        "-4",
+        "negative_value",
+    )
 
 
 def write_workbook(path: Path, rows: list[list[object]], title_rows: int = 2) -> None:
@@ -185,35 +214,52 @@ def write_workbook(path: Path, rows: list[list[object]], title_rows: int = 2) ->
 
 
 def test_wide_excel_with_a_title_block_and_every_header_form(tmp_path: Path) -> None:
-    source = ("  - {id: els, department: ELS, kind: observations, format: excel, path: 'in/*.xlsx',"
-              " sheet: Returns, header_row: 3, layout: wide, columns: {indicator_code: Code}}\n")
+    source = (
+        "  - {id: els, department: ELS, kind: observations, format: excel, path: 'in/*.xlsx',"
+        " sheet: Returns, header_row: 3, layout: wide, columns: {indicator_code: Code}}\n"
+    )
     council = make_council(tmp_path / "c", source)
     (council.folder / "in").mkdir()
     path = council.folder / "in" / "els.xlsx"
-    write_workbook(path, [
-        ["Code", "Description", "Apr-19", "2019-05", "Q1 2019/20", "2019/20 Q2"],
-        ["CNT", "Visits", 100, 110, None, None],
-        ["QTR", "Decisions", None, None, 88, 91],
-        ["CNT", "Visits again", None, None, None, None],
-        ["LVL", "Tax", "n/a", 16.2, None, None],
-    ])
-    accepted, rejected, read = check_extract(council, read_extract(council, council.settings.sources[0], path), AS_OF)
+    write_workbook(
+        path,
+        [
+            ["Code", "Description", "Apr-19", "2019-05", "Q1 2019/20", "2019/20 Q2"],
+            ["CNT", "Visits", 100, 110, None, None],
+            ["QTR", "Decisions", None, None, 88, 91],
+            ["CNT", "Visits again", None, None, None, None],
+            ["LVL", "Tax", "n/a", 16.2, None, None],
+        ],
+    )
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
     assert read == 6  # one per non-blank cell
     assert sorted(accepted.select("indicator_code", "value").rows()) == [
-        ("CNT", 100.0), ("CNT", 110.0), ("LVL", 16.2), ("QTR", 88.0), ("QTR", 91.0)]
+        ("CNT", 100.0),
+        ("CNT", 110.0),
+        ("LVL", 16.2),
+        ("QTR", 88.0),
+        ("QTR", 91.0),
+    ]
     # Row 7 in Excel: 2 title rows, the header on row 3, four indicator rows.
     assert rejected.select("row_number", "column", "value", "reason_code").rows() == [
-        (7, "Apr-19", "n/a", "not_a_number")]
+        (7, "Apr-19", "n/a", "not_a_number")
+    ]
 
 
 def test_a_missing_sheet_is_an_unreadable_file(tmp_path: Path) -> None:
-    source = ("  - {id: els, department: ELS, kind: observations, format: excel, path: 'in/*.xlsx',"
-              " sheet: Missing}\n")
+    source = (
+        "  - {id: els, department: ELS, kind: observations, format: excel, path: 'in/*.xlsx',"
+        " sheet: Missing}\n"
+    )
     council = make_council(tmp_path / "c", source)
     (council.folder / "in").mkdir()
     path = council.folder / "in" / "els.xlsx"
     write_workbook(path, [["indicator_code", "period", "value"]])
-    _, rejected, _ = check_extract(council, read_extract(council, council.settings.sources[0], path), AS_OF)
+    _, rejected, _ = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
     assert rejected["reason_code"].to_list() == ["unreadable_file"]
 
 
@@ -222,17 +268,23 @@ def test_sql_source_reads_a_departmental_table(tmp_path: Path) -> None:
     folder.mkdir()
     connection = sqlite3.connect(folder / "dept.db")
     connection.execute("CREATE TABLE r (code TEXT, period TEXT, actual REAL)")
-    connection.executemany("INSERT INTO r VALUES (?, ?, ?)",
-                           [("CNT", "2019-04", 5.0), ("CNT", "2019-05", None), ("DAY", "2019-04", 3.25)])
+    connection.executemany(
+        "INSERT INTO r VALUES (?, ?, ?)",
+        [("CNT", "2019-04", 5.0), ("CNT", "2019-05", None), ("DAY", "2019-04", 3.25)],
+    )
     connection.commit()
     connection.close()
-    source = ("  - {id: db, department: Community, kind: observations, format: sql,"
-              " url: 'sqlite:///dept.db', query: 'SELECT * FROM r ORDER BY rowid',"
-              " columns: {indicator_code: code, value: actual}}\n")
+    source = (
+        "  - {id: db, department: Community, kind: observations, format: sql,"
+        " url: 'sqlite:///dept.db', query: 'SELECT * FROM r ORDER BY rowid',"
+        " columns: {indicator_code: code, value: actual}}\n"
+    )
     council = make_council(folder, source)
     batch = merge([ingest_source(council, council.settings.sources[0], AS_OF)])
     assert batch.frame("observations")["value"].to_list() == [5.0, 3.25]
-    assert batch.frame("rejections").select("row_number", "reason_code").rows() == [(2, "missing_value")]
+    assert batch.frame("rejections").select("row_number", "reason_code").rows() == [
+        (2, "missing_value")
+    ]
 
 
 def test_ten_thousand_rows_with_a_few_bad_ones_load_the_rest(council: Council) -> None:
@@ -252,22 +304,47 @@ def test_ten_thousand_rows_with_a_few_bad_ones_load_the_rest(council: Council) -
 
 cell = st.one_of(
     st.text(max_size=8),
-    st.sampled_from(["", "5", "-5", "1e3", "1,000", "£5", "101", "0", "2019-04", "2019/20 Q1",
-                     "Q5 2019/20", "2020-04", "PCT", "CNT", "QTR", "ANN", "XYZ", "=1+1", "<b>"]),
+    st.sampled_from(
+        [
+            "",
+            "5",
+            "-5",
+            "1e3",
+            "1,000",
+            "£5",
+            "101",
+            "0",
+            "2019-04",
+            "2019/20 Q1",
+            "Q5 2019/20",
+            "2020-04",
+            "PCT",
+            "CNT",
+            "QTR",
+            "ANN",
+            "XYZ",
+            "=1+1",
+            "<b>",
+        ]
+    ),
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(cell, cell, cell, cell, cell), min_size=1, max_size=25))
 def test_random_malformed_cells_never_crash_and_nothing_is_lost(
     council: Council, rows: list[tuple[str, ...]]
 ) -> None:
-    frame = pl.DataFrame(rows, schema=["indicator_code", "period", "value", "numerator", "denominator"],
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema=["indicator_code", "period", "value", "numerator", "denominator"], orient="row"
+    )
     path = council.folder / "in" / "fuzz.csv"
     frame.with_columns(commentary=pl.lit("x")).write_csv(path)
     accepted, rejected, read = check_extract(
-        council, read_extract(council, council.settings.sources[0], path), AS_OF)
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
     assert accepted.height + rejected.height == read
     assert rejected["reason_code"].null_count() == 0
     assert rejected["message"].null_count() == 0

@@ -45,17 +45,22 @@ def test_backfill_over_two_years_equals_a_fresh_full_run(harness: None, tmp_path
 
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     nightly(str(DEMO), url, str(tmp_path / "full"), DEMO_AS_OF)
-    outcome = backfill(str(DEMO), "2024/25 Q1", "2025/26 Q4", url, str(tmp_path / "back"),
-                       None, DEMO_AS_OF)
+    outcome = backfill(
+        str(DEMO), "2024/25 Q1", "2025/26 Q4", url, str(tmp_path / "back"), None, DEMO_AS_OF
+    )
     assert {r["period"] for r in outcome.reports} == {
         f"{fy} {p}" for fy in ("2024/25", "2025/26") for p in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
     }
     assert len(outcome.reports) == 2 * (2 * 4 + 2 * 2)  # two quarterly and two half-yearly boards
     for entry in outcome.reports:
-        assert (tmp_path / "back" / entry["path"]).read_bytes() == (tmp_path / "full" / entry["path"]).read_bytes()
+        assert (tmp_path / "back" / entry["path"]).read_bytes() == (
+            tmp_path / "full" / entry["path"]
+        ).read_bytes()
 
 
-def test_a_failing_source_leaves_the_others_loaded(harness: None, tmp_path: Path, demo_copy: Path) -> None:
+def test_a_failing_source_leaves_the_others_loaded(
+    harness: None, tmp_path: Path, demo_copy: Path
+) -> None:
     from flows.nightly import nightly
 
     (demo_copy / "extracts" / "community" / "community.db").write_bytes(b"this is not a database")
@@ -78,5 +83,7 @@ def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
     assert names["nightly"]["schedules"] == [{"cron": "0 2 * * *", "timezone": "Europe/London"}]
     for deployment in spec["deployments"]:
         module, function = deployment["entrypoint"].split(":")
-        flow = getattr(importlib.import_module(module.replace("/", ".").removesuffix(".py")), function)
+        flow = getattr(
+            importlib.import_module(module.replace("/", ".").removesuffix(".py")), function
+        )
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)

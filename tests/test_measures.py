@@ -30,12 +30,18 @@ def measures_of(
     return {(r["indicator_code"], r["period"]): r for r in frame.iter_rows(named=True)}
 
 
-def one(ind: dict[str, Any], obs: pl.DataFrame, tgts: pl.DataFrame | None, period: str,
-        as_of: dt.date = YEAR_END) -> dict[str, Any]:
+def one(
+    ind: dict[str, Any],
+    obs: pl.DataFrame,
+    tgts: pl.DataFrame | None,
+    period: str,
+    as_of: dt.date = YEAR_END,
+) -> dict[str, Any]:
     return measures_of([ind], obs, tgts, as_of)[(ind["code"], period)]
 
 
 # --- aggregations -------------------------------------------------------------------
+
 
 def test_sum_adds_the_months_of_the_period_and_the_year_so_far() -> None:
     obs = observations([("X 01", 2019, fm, 10.0 * fm) for fm in range(1, 7)])
@@ -81,6 +87,7 @@ def test_an_empty_window_gives_null_not_zero() -> None:
 
 # --- targets -------------------------------------------------------------------------
 
+
 def test_sum_target_is_pro_rated_from_the_annual_target_without_a_profile() -> None:
     obs = observations([("X 01", 2019, 1, 10.0)])
     tg = targets([("X 01", 2019, "", 1200.0)])
@@ -92,8 +99,14 @@ def test_sum_target_is_pro_rated_from_the_annual_target_without_a_profile() -> N
 
 def test_sum_target_adds_the_profile_only_where_every_quarter_so_far_is_profiled() -> None:
     obs = observations([("X 01", 2019, 1, 10.0)])
-    tg = targets([("X 01", 2019, "", 1200.0), ("X 01", 2019, "Q1", 100.0), ("X 01", 2019, "Q2", 500.0),
-                  ("X 01", 2019, "Q4", 50.0)])
+    tg = targets(
+        [
+            ("X 01", 2019, "", 1200.0),
+            ("X 01", 2019, "Q1", 100.0),
+            ("X 01", 2019, "Q2", 500.0),
+            ("X 01", 2019, "Q4", 50.0),
+        ]
+    )
     assert one(indicator(), obs, tg, "2019/20 Q1")["ytd_target"] == 100.0
     assert one(indicator(), obs, tg, "2019/20 Q2")["ytd_target"] == 600.0
     # Q3 is not profiled: back to the annual pro-rata (1200 × 9/12), even though Q4 is.
@@ -120,6 +133,7 @@ def test_no_target_gives_null_target_and_no_target_status() -> None:
 
 # --- RAG -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("actual", "status"),
     [(100.0, "green"), (120.0, "green"), (95.0, "amber"), (94.9, "red"), (97.0, "amber")],
@@ -127,8 +141,12 @@ def test_no_target_gives_null_target_and_no_target_status() -> None:
 def test_higher_is_better_boundaries(actual: float, status: str) -> None:
     # Target 100, tolerance 5% of 100 = 5: green at 100 or more, amber down to exactly 95.
     ind = indicator(aggregation="last", unit="percent", decimals=1)
-    row = one(ind, observations([("X 01", 2019, 3, actual)]), targets([("X 01", 2019, "", 100.0)]),
-              "2019/20 Q1")
+    row = one(
+        ind,
+        observations([("X 01", 2019, 3, actual)]),
+        targets([("X 01", 2019, "", 100.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == status
 
 
@@ -138,22 +156,45 @@ def test_higher_is_better_boundaries(actual: float, status: str) -> None:
 def test_lower_is_better_boundaries(actual: float, status: str) -> None:
     # Target 20 days, tolerance 5% = 1 day: amber up to exactly 21.
     ind = indicator(aggregation="mean", unit="days", polarity="lower", decimals=1)
-    row = one(ind, observations([("X 01", 2019, 1, actual)]), targets([("X 01", 2019, "", 20.0)]),
-              "2019/20 Q1")
+    row = one(
+        ind,
+        observations([("X 01", 2019, 1, actual)]),
+        targets([("X 01", 2019, "", 20.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == status
 
 
 @pytest.mark.parametrize(
     ("actual", "status"),
-    [(10.0, "green"), (11.0, "green"), (9.0, "green"), (12.0, "amber"), (8.0, "amber"),
-     (12.1, "red"), (7.9, "red")],
+    [
+        (10.0, "green"),
+        (11.0, "green"),
+        (9.0, "green"),
+        (12.0, "amber"),
+        (8.0, "amber"),
+        (12.1, "red"),
+        (7.9, "red"),
+    ],
 )
-def test_target_polarity_is_green_within_one_tolerance_and_amber_within_two(actual: float, status: str) -> None:
+def test_target_polarity_is_green_within_one_tolerance_and_amber_within_two(
+    actual: float, status: str
+) -> None:
     # Staff turnover aiming at 10% with an absolute tolerance of 1 point.
-    ind = indicator(aggregation="last", unit="percent", polarity="target", decimals=1,
-                    tolerance=1.0, tolerance_type="absolute")
-    row = one(ind, observations([("X 01", 2019, 3, actual)]), targets([("X 01", 2019, "", 10.0)]),
-              "2019/20 Q1")
+    ind = indicator(
+        aggregation="last",
+        unit="percent",
+        polarity="target",
+        decimals=1,
+        tolerance=1.0,
+        tolerance_type="absolute",
+    )
+    row = one(
+        ind,
+        observations([("X 01", 2019, 3, actual)]),
+        targets([("X 01", 2019, "", 10.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == status
 
 
@@ -166,10 +207,17 @@ def test_target_of_zero_with_relative_tolerance_needs_the_exact_figure() -> None
 
 
 def test_target_of_zero_with_absolute_tolerance_budget_variance() -> None:
-    ind = indicator(unit="gbp", aggregation="last", polarity="target", tolerance=250000.0,
-                    tolerance_type="absolute")
+    ind = indicator(
+        unit="gbp",
+        aggregation="last",
+        polarity="target",
+        tolerance=250000.0,
+        tolerance_type="absolute",
+    )
     tg = targets([("X 01", 2019, "", 0.0)])
-    assert one(ind, observations([("X 01", 2019, 3, -180000.0)]), tg, "2019/20 Q1")["rag"] == "green"
+    assert (
+        one(ind, observations([("X 01", 2019, 3, -180000.0)]), tg, "2019/20 Q1")["rag"] == "green"
+    )
     assert one(ind, observations([("X 01", 2019, 3, 400000.0)]), tg, "2019/20 Q1")["rag"] == "amber"
     assert one(ind, observations([("X 01", 2019, 3, 600000.0)]), tg, "2019/20 Q1")["rag"] == "red"
 
@@ -177,8 +225,12 @@ def test_target_of_zero_with_absolute_tolerance_budget_variance() -> None:
 def test_half_rounds_away_from_zero_not_to_even() -> None:
     # 2.5 rounds to 3 (Excel) and meets a target of 3; banker's rounding would give 2 (red).
     ind = indicator(aggregation="last", tolerance=0.1)
-    row = one(ind, observations([("X 01", 2019, 3, 2.5)]), targets([("X 01", 2019, "", 3.0)]),
-              "2019/20 Q1")
+    row = one(
+        ind,
+        observations([("X 01", 2019, 3, 2.5)]),
+        targets([("X 01", 2019, "", 3.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == "green"
     assert row["ytd_value"] == 2.5  # stored at full precision
 
@@ -191,16 +243,24 @@ def test_rounding_works_on_the_decimal_written_not_its_binary_approximation() ->
     assert row["rag"] == "green"
     # 1.005 is held as 1.00499999…; Excel's ROUND(1.005, 2) is 1.01.
     ind2 = indicator(aggregation="last", decimals=2, tolerance=0.0)
-    row2 = one(ind2, observations([("X 01", 2019, 3, 1.005)]), targets([("X 01", 2019, "", 1.01)]),
-               "2019/20 Q1")
+    row2 = one(
+        ind2,
+        observations([("X 01", 2019, 3, 1.005)]),
+        targets([("X 01", 2019, "", 1.01)]),
+        "2019/20 Q1",
+    )
     assert row2["rag"] == "green"
 
 
 def test_comparison_uses_values_rounded_to_the_indicators_decimals() -> None:
     # 94.96% rounds to 95.0%: exactly on the amber boundary of a 100% target.
     ind = indicator(aggregation="last", unit="percent", decimals=1)
-    row = one(ind, observations([("X 01", 2019, 3, 94.96)]), targets([("X 01", 2019, "", 100.0)]),
-              "2019/20 Q1")
+    row = one(
+        ind,
+        observations([("X 01", 2019, 3, 94.96)]),
+        targets([("X 01", 2019, "", 100.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == "amber"
 
 
@@ -214,12 +274,17 @@ def test_status_is_no_data_when_a_target_exists_but_no_figures() -> None:
 
 def test_polarity_none_is_data_only_even_with_a_target() -> None:
     ind = indicator(polarity="none")
-    row = one(ind, observations([("X 01", 2019, 1, 10.0)]), targets([("X 01", 2019, "", 1.0)]),
-              "2019/20 Q1")
+    row = one(
+        ind,
+        observations([("X 01", 2019, 1, 10.0)]),
+        targets([("X 01", 2019, "", 1.0)]),
+        "2019/20 Q1",
+    )
     assert row["rag"] == "no_target"
 
 
 # --- direction of travel ---------------------------------------------------------------
+
 
 def two_years(this: float, last: float, **ind: Any) -> dict[str, Any]:
     obs = observations([("X 01", 2018, 3, last), ("X 01", 2019, 3, this)])
@@ -265,6 +330,7 @@ def test_no_data_last_year_is_not_comparable() -> None:
 
 
 # --- which rows exist ----------------------------------------------------------------
+
 
 def test_rows_exist_only_for_periods_ended_by_the_as_of_date() -> None:
     obs = observations([("X 01", 2019, 1, 10.0)])

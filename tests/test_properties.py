@@ -49,8 +49,14 @@ def test_ytd_value_and_rag_match_an_exact_reference(
     aggregation: str, data: dict[int, Decimal], target: Decimal, decimals: int, polarity: str
 ) -> None:
     obs = observations([("X", 2020, fm, float(v)) for fm, v in sorted(data.items())])
-    ind = indicator("X", aggregation=aggregation, decimals=decimals, polarity=polarity,
-                    unit="score", tolerance=0.1)
+    ind = indicator(
+        "X",
+        aggregation=aggregation,
+        decimals=decimals,
+        polarity=polarity,
+        unit="score",
+        tolerance=0.1,
+    )
     tgt = targets([("X", 2020, "", float(target))])
     frame = compute_measures(pl.DataFrame([ind]), obs, tgt, AS_OF)
     rows = {r["period"]: r for r in frame.iter_rows(named=True)}
@@ -83,10 +89,16 @@ def test_q4_ytd_equals_the_year_and_h1_equals_q2_ytd(
     fms = sorted({(fm + 2) // 3 * 3 for fm in data}) if frequency == "quarterly" else sorted(data)
     values_ = [float(data.get(fm, Decimal(1))) for fm in fms]
     ratio = [(v, 100.0) for v in values_] if aggregation == "ratio" else None
-    obs = observations([("X", 2020, fm, v) for fm, v in zip(fms, values_, strict=True)], ratio=ratio)
+    obs = observations(
+        [("X", 2020, fm, v) for fm, v in zip(fms, values_, strict=True)], ratio=ratio
+    )
     ind = indicator("X", aggregation=aggregation, frequency=frequency, unit="percent", scale=100.0)
-    rows = {r["period"]: r for r in compute_measures(pl.DataFrame([ind]), obs, targets([]), AS_OF)
-            .iter_rows(named=True)}
+    rows = {
+        r["period"]: r
+        for r in compute_measures(pl.DataFrame([ind]), obs, targets([]), AS_OF).iter_rows(
+            named=True
+        )
+    }
     year, q4, h1, q2 = (rows[p] for p in ("2020/21", "2020/21 Q4", "2020/21 H1", "2020/21 Q2"))
     assert q4["ytd_value"] == year["ytd_value"] == year["period_value"]
     assert h1["period_value"] == h1["ytd_value"] == q2["ytd_value"]

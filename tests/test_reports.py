@@ -48,17 +48,30 @@ def test_every_board_and_period_with_data_has_a_page_at_the_spec_path(site: Path
 
 def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> None:
     html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
-    assert "<title>Employment, Learning and Skills Policy and Performance Board — Quarter 2 2026/27</title>" in html
+    assert (
+        "<title>Employment, Learning and Skills Policy and Performance Board"
+        " — Quarter 2 2026/27</title>" in html
+    )
     assert '<html lang="en-GB">' in html
     text = text_of(html)
     summaries = pl.read_csv(export_csv(engine, "summary").encode()).to_dicts()
-    summary = next(r for r in summaries if r["board_id"] == "els-ppb" and r["period"] == "2026/27 Q2")
-    assert (f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green), "
-            f"{summary['amber']} ({summary['amber_pct']}%) amber, {summary['red']} ({summary['red_pct']}%) red") in text
-    rows = {r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb.csv")}
+    summary = next(
+        r for r in summaries if r["board_id"] == "els-ppb" and r["period"] == "2026/27 Q2"
+    )
+    assert (
+        f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green), "
+        f"{summary['amber']} ({summary['amber_pct']}%) amber, "
+        f"{summary['red']} ({summary['red_pct']}%) red"
+    ) in text
+    rows = {
+        r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb.csv")
+    }
     # Annual measures join a quarterly board's report at Q4 only.
-    assert set(rows) == set(load_council(DEMO).indicators.filter(
-        pl.col("code").str.starts_with("ELS") & (pl.col("frequency") != "annual"))["code"])
+    assert set(rows) == set(
+        load_council(DEMO).indicators.filter(
+            pl.col("code").str.starts_with("ELS") & (pl.col("frequency") != "annual")
+        )["code"]
+    )
     assert rows["ELS LI 03"]["status"] == "○ Data only"
     # Status is in words and symbol, never colour alone.
     assert all(r["status"].split(" ", 1)[0] in "✔▲✖○–" for r in rows.values())
@@ -75,7 +88,9 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_figures_are_formatted_by_unit(site: Path) -> None:
-    rows = {r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "H1" / "cabinet.csv")}
+    rows = {
+        r["code"].replace(" ★", ""): r for r in csv_rows(site / "2026-27" / "H1" / "cabinet.csv")
+    }
     assert rows["FIN 01"]["target"] == "57.0%"  # the Q2 profile of council tax collection
     assert re.fullmatch(r"−?£[\d,]+", rows["FIN 06"]["actual"])
     assert rows["FIN 06"]["target"] == "£0"
@@ -97,7 +112,11 @@ def test_text_from_extracts_is_escaped(site: Path) -> None:
 def test_the_same_warehouse_renders_byte_identical_files(engine: sa.Engine, tmp_path: Path) -> None:
     pipeline.publish(engine, load_council(DEMO), tmp_path / "again", DEMO_AS_OF)
     pipeline.publish(engine, load_council(DEMO), tmp_path / "again2", DEMO_AS_OF)
-    first = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
+    first = sorted(
+        p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file()
+    )
     assert first
     for relative in first:
-        assert (tmp_path / "again" / relative).read_bytes() == (tmp_path / "again2" / relative).read_bytes()
+        assert (tmp_path / "again" / relative).read_bytes() == (
+            tmp_path / "again2" / relative
+        ).read_bytes()

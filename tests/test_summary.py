@@ -1,4 +1,4 @@
-"""Board summaries (SPEC §3): counts, largest-remainder percentages, which measures a board reports."""
+"""Board summaries (SPEC §3): counts, largest-remainder percentages, what a board reports."""
 
 from __future__ import annotations
 
@@ -49,22 +49,34 @@ def test_percentages_always_sum_to_100_and_stay_within_one_of_the_exact_share(
 
 
 def test_summary_counts_a_boards_measures_and_reports_annual_ones_at_q4() -> None:
-    indicators = pl.DataFrame([
-        indicator("G", service="Libraries"),
-        indicator("R", service="Libraries"),
-        indicator("N", service="Libraries", polarity="none"),
-        indicator("D", service="Libraries"),
-        indicator("A", service="Libraries", frequency="annual", aggregation="last"),
-        indicator("OTHER", service="Finance"),
-    ])
-    obs = observations([("G", 2019, fm, 10.0) for fm in range(1, 13)]
-                       + [("R", 2019, fm, 1.0) for fm in range(1, 13)]
-                       + [("N", 2019, 1, 1.0), ("A", 2019, 12, 50.0), ("OTHER", 2019, 1, 1.0)])
-    tgts = targets([("G", 2019, "", 120.0), ("R", 2019, "", 120.0), ("D", 2019, "", 10.0),
-                    ("A", 2019, "", 40.0)])
+    indicators = pl.DataFrame(
+        [
+            indicator("G", service="Libraries"),
+            indicator("R", service="Libraries"),
+            indicator("N", service="Libraries", polarity="none"),
+            indicator("D", service="Libraries"),
+            indicator("A", service="Libraries", frequency="annual", aggregation="last"),
+            indicator("OTHER", service="Finance"),
+        ]
+    )
+    obs = observations(
+        [("G", 2019, fm, 10.0) for fm in range(1, 13)]
+        + [("R", 2019, fm, 1.0) for fm in range(1, 13)]
+        + [("N", 2019, 1, 1.0), ("A", 2019, 12, 50.0), ("OTHER", 2019, 1, 1.0)]
+    )
+    tgts = targets(
+        [
+            ("G", 2019, "", 120.0),
+            ("R", 2019, "", 120.0),
+            ("D", 2019, "", 10.0),
+            ("A", 2019, "", 40.0),
+        ]
+    )
     measures = compute_measures(indicators, obs, tgts, dt.date(2020, 3, 31))
     boards = pl.DataFrame({"board_id": ["els"], "service": ["Libraries"], "cadence": ["quarterly"]})
-    summary = {r["period"]: r for r in board_summary(measures, indicators, boards).iter_rows(named=True)}
+    summary = {
+        r["period"]: r for r in board_summary(measures, indicators, boards).iter_rows(named=True)
+    }
     assert sorted(summary) == ["2019/20 Q1", "2019/20 Q2", "2019/20 Q3", "2019/20 Q4"]
     q1 = summary["2019/20 Q1"]
     assert (q1["green"], q1["amber"], q1["red"], q1["no_target"], q1["no_data"]) == (1, 0, 1, 1, 1)
@@ -76,8 +88,11 @@ def test_summary_counts_a_boards_measures_and_reports_annual_ones_at_q4() -> Non
 
 def test_half_yearly_boards_report_h1_and_h2() -> None:
     indicators = pl.DataFrame([indicator("G", service="Parks")])
-    measures = compute_measures(indicators, observations([("G", 2019, 1, 1.0)]), targets([]),
-                                dt.date(2020, 3, 31))
+    measures = compute_measures(
+        indicators, observations([("G", 2019, 1, 1.0)]), targets([]), dt.date(2020, 3, 31)
+    )
     boards = pl.DataFrame({"board_id": ["cs"], "service": ["Parks"], "cadence": ["half-yearly"]})
     assert board_summary(measures, indicators, boards)["period"].to_list() == [
-        "2019/20 H1", "2019/20 H2"]
+        "2019/20 H1",
+        "2019/20 H2",
+    ]

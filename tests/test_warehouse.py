@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from boardpack import pipeline
@@ -17,7 +18,9 @@ from warehouse.models import Base, Observation
 from warehouse.schema import connect
 
 
-def nightly(url: str, council_dir: Path = DEMO, as_of: dt.date = DEMO_AS_OF, force: bool = False) -> sa.Engine:
+def nightly(
+    url: str, council_dir: Path = DEMO, as_of: dt.date = DEMO_AS_OF, force: bool = False
+) -> sa.Engine:
     """The nightly run's warehouse steps, without Prefect."""
     council = load_council(council_dir)
     engine = connect(url)
@@ -35,7 +38,10 @@ def test_migrations_create_every_table_on_an_empty_database(warehouse_url: str) 
     tables = set(sa.inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert (
+            connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == "0001"
+        )
     connect(warehouse_url)  # a second start finds the schema current and changes nothing
 
 
@@ -48,11 +54,16 @@ def test_demo_loads_and_reruns_change_nothing(warehouse_url: str) -> None:
     nightly(warehouse_url)  # unchanged files are skipped
     nightly(warehouse_url, force=True)  # re-read, but identical figures add no versions
     with engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(Observation)).scalar() == versions
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(Observation)).scalar()
+            == versions
+        )
     assert export_csv(engine, "measures") == first
 
 
-def test_demo_measures_are_identical_in_sqlite_and_postgresql(tmp_path: Path, postgres_url: str) -> None:
+def test_demo_measures_are_identical_in_sqlite_and_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
     sqlite = nightly(f"sqlite:///{tmp_path / 'w.sqlite'}")
     engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -63,23 +74,30 @@ def test_demo_measures_are_identical_in_sqlite_and_postgresql(tmp_path: Path, po
         assert export_csv(sqlite, table) == export_csv(postgres, table), table
 
 
-def test_a_restated_figure_supersedes_the_old_one_which_is_kept(warehouse_url: str, demo_copy: Path) -> None:
+def test_a_restated_figure_supersedes_the_old_one_which_is_kept(
+    warehouse_url: str, demo_copy: Path
+) -> None:
     engine = nightly(warehouse_url, demo_copy)
     before = pl.read_csv(export_csv(engine, "measures").encode())
     path = demo_copy / "extracts" / "children" / "cyp_returns_2025-26.csv"
     text = path.read_text(encoding="utf-8-sig")
     old_line = next(line for line in text.splitlines() if line.startswith("CYP SC 03,2025-04,"))
-    path.write_text(text.replace(old_line, "CYP SC 03,2025-04,999,,,Restated after audit"),
-                    encoding="utf-8-sig")
+    path.write_text(
+        text.replace(old_line, "CYP SC 03,2025-04,999,,,Restated after audit"), encoding="utf-8-sig"
+    )
     nightly(warehouse_url, demo_copy)
     with engine.connect() as connection:
         versions = store.read_table(connection, Observation).filter(
-            (pl.col("indicator_code") == "CYP SC 03") & (pl.col("fy") == 2025) & (pl.col("fm") == 1))
+            (pl.col("indicator_code") == "CYP SC 03") & (pl.col("fy") == 2025) & (pl.col("fm") == 1)
+        )
     assert versions.sort("run_id").select("value", "is_current", "superseded_by_run").rows() == [
-        (float(old_line.split(",")[2]), False, 2), (999.0, True, None)]
+        (float(old_line.split(",")[2]), False, 2),
+        (999.0, True, None),
+    ]
     after = pl.read_csv(export_csv(engine, "measures").encode())
     changed = before.join(after, on=["indicator_code", "period"]).filter(
-        pl.col("ytd_value") != pl.col("ytd_value_right"))
+        pl.col("ytd_value") != pl.col("ytd_value_right")
+    )
     assert set(changed["indicator_code"]) == {"CYP SC 03"}
 
 
@@ -87,14 +105,26 @@ def test_export_rejections_lists_the_current_rejections_in_spec_columns(warehous
     engine = nightly(warehouse_url)
     frame = pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False)
     assert frame.columns == ["source_id", "file", "row_number", "column", "reason_code", "message"]
-    assert sorted(frame["reason_code"]) == sorted([
-        "unknown_code", "duplicate_in_extract", "duplicate_in_extract", "not_a_number",
-        "not_a_number", "future_period", "ratio_inconsistent", "missing_value", "percent_out_of_range"])
+    assert sorted(frame["reason_code"]) == sorted(
+        [
+            "unknown_code",
+            "duplicate_in_extract",
+            "duplicate_in_extract",
+            "not_a_number",
+            "not_a_number",
+            "future_period",
+            "ratio_inconsistent",
+            "missing_value",
+            "percent_out_of_range",
+        ]
+    )
     nightly(warehouse_url)  # a run that skips the unchanged files keeps their rejections current
     assert pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False).height == 9
 
 
-def test_a_run_that_fails_half_way_leaves_the_previous_state(warehouse_url: str, monkeypatch: object) -> None:
+def test_a_run_that_fails_half_way_leaves_the_previous_state(
+    warehouse_url: str, monkeypatch: object
+) -> None:
     engine = nightly(warehouse_url)
     before = export_csv(engine, "measures")
     council = load_council(DEMO)
@@ -105,8 +135,8 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(warehouse_url: str,
 
     monkeypatch.setattr(pipeline.store, "replace_measures", database_gone)  # type: ignore[attr-defined]
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
-    try:
-        pipeline.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92))
-    except sa.exc.OperationalError:
-        pass
+    with pytest.raises(sa.exc.OperationalError):
+        pipeline.load_and_compute(
+            engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92)
+        )
     assert export_csv(engine, "measures") == before

@@ -111,7 +111,9 @@ def compute_measures(
         )
         .rename({"code": "indicator_code"})
         # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
-        .sort(["indicator_code", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])
+        .sort(
+            ["indicator_code", "fy", "end_fm", "start_fm"], descending=[False, False, False, True]
+        )
         .select([pl.col(name).cast(dtype) for name, dtype in MEASURE_COLUMNS.items()])
     )
 
@@ -183,7 +185,7 @@ def _by_k(choices: dict[int, pl.Expr]) -> pl.Expr:
 
 
 def _period_aggregates() -> list[pl.Expr]:
-    windows = {("quarter", q): (q,) for q in _QUARTERS}
+    windows: dict[tuple[str, int], tuple[int, ...]] = {("quarter", q): (q,) for q in _QUARTERS}
     windows |= {("half", 1): (1, 2), ("half", 2): (3, 4), ("year", 0): _QUARTERS}
     ytd = {k: _QUARTERS[:k] for k in _QUARTERS}
     slots = {"monthly": 3 * pl.col("k"), "quarterly": pl.col("k"), "annual": pl.lit(1)}
@@ -227,9 +229,7 @@ def _ytd_target() -> pl.Expr:
         for k in _QUARTERS
     }
     level = {k: pl.coalesce(pl.col(f"t{k}"), pl.col("annual")) for k in _QUARTERS}
-    return (
-        pl.when(pl.col("aggregation") == "sum").then(_by_k(profiled_sum)).otherwise(_by_k(level))
-    )
+    return pl.when(pl.col("aggregation") == "sum").then(_by_k(profiled_sum)).otherwise(_by_k(level))
 
 
 def _with_previous_year(measured: pl.DataFrame) -> pl.DataFrame:
@@ -240,8 +240,4 @@ def _with_previous_year(measured: pl.DataFrame) -> pl.DataFrame:
         (pl.col("fy") + 1).alias("fy"),
         pl.col("ytd_value").alias("previous_ytd_value"),
     )
-    return measured.join(
-        previous, on=["code", "fy", "period_type", "period_number"], how="left"
-    )
-
-
+    return measured.join(previous, on=["code", "fy", "period_type", "period_number"], how="left")

@@ -140,8 +140,10 @@ def _fy_expr(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     """FY start year when ``end`` is the year after ``start`` (2 or 4 digits), else null."""
     start_i = start.cast(pl.Int32)
     end_i = end.cast(pl.Int32)
-    valid = pl.when(end.str.len_chars() == 4).then(end_i == start_i + 1).otherwise(
-        end_i == (start_i + 1) % 100
+    valid = (
+        pl.when(end.str.len_chars() == 4)
+        .then(end_i == start_i + 1)
+        .otherwise(end_i == (start_i + 1) % 100)
     )
     return pl.when(valid).then(start_i)
 
@@ -173,8 +175,12 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
         pl.when(iso_year.is_null()).then(named_month.cast(pl.Int32)),
     )
 
-    q_fy_first = _fy_expr(text.str.extract(_QUARTER_FY_FIRST, 1), text.str.extract(_QUARTER_FY_FIRST, 2))
-    q_first_fy = _fy_expr(text.str.extract(_QUARTER_Q_FIRST, 2), text.str.extract(_QUARTER_Q_FIRST, 3))
+    q_fy_first = _fy_expr(
+        text.str.extract(_QUARTER_FY_FIRST, 1), text.str.extract(_QUARTER_FY_FIRST, 2)
+    )
+    q_first_fy = _fy_expr(
+        text.str.extract(_QUARTER_Q_FIRST, 2), text.str.extract(_QUARTER_Q_FIRST, 3)
+    )
     quarter = pl.coalesce(
         pl.when(q_fy_first.is_not_null()).then(text.str.extract(_QUARTER_FY_FIRST, 3)),
         pl.when(q_first_fy.is_not_null()).then(text.str.extract(_QUARTER_Q_FIRST, 1)),
@@ -236,9 +242,7 @@ def reporting_periods_frame(
 
 def period_label_expr(fy: pl.Expr, suffix: pl.Expr) -> pl.Expr:
     """Vectorised :func:`period_label`."""
-    fy_text = pl.format(
-        "{}/{}", fy, ((fy + 1) % 100).cast(pl.String).str.zfill(2)
-    )
+    fy_text = pl.format("{}/{}", fy, ((fy + 1) % 100).cast(pl.String).str.zfill(2))
     return pl.when(suffix == "").then(fy_text).otherwise(pl.format("{} {}", fy_text, suffix))
 
 

@@ -45,7 +45,11 @@ def board_measures(
     )
     with_board = (
         measures.with_columns(source_suffix=suffix)
-        .join(indicators.select("code", "service", "frequency"), left_on="indicator_code", right_on="code")
+        .join(
+            indicators.select("code", "service", "frequency"),
+            left_on="indicator_code",
+            right_on="code",
+        )
         .join(boards, on="service")
         .join(cadence_rows, on=["cadence", "source_suffix"])
     )
@@ -61,9 +65,8 @@ def board_summary(
     """One row per board and cadence period that has ended: counts and percentages."""
     reported = board_measures(measures, indicators, boards)
     periods = reported.select("board_id", "fy", "period_suffix", "period").unique()
-    counts = (
-        reported.group_by("board_id", "fy", "period_suffix")
-        .agg([(pl.col("rag") == status).sum().alias(status) for status in RAG_STATUSES])
+    counts = reported.group_by("board_id", "fy", "period_suffix").agg(
+        [(pl.col("rag") == status).sum().alias(status) for status in RAG_STATUSES]
     )
     return (
         periods.join(counts, on=["board_id", "fy", "period_suffix"], how="left")

@@ -9,12 +9,30 @@ from warehouse import store
 from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection
 
 MEASURE_EXPORT = (
-    "indicator_code", "period", "period_type", "financial_year", "period_value", "ytd_value",
-    "ytd_target", "previous_ytd_value", "months_expected", "months_present", "rag", "direction",
+    "indicator_code",
+    "period",
+    "period_type",
+    "financial_year",
+    "period_value",
+    "ytd_value",
+    "ytd_target",
+    "previous_ytd_value",
+    "months_expected",
+    "months_present",
+    "rag",
+    "direction",
 )
 SUMMARY_EXPORT = (
-    "board_id", "period", "green", "amber", "red", "no_target", "no_data", "green_pct",
-    "amber_pct", "red_pct",
+    "board_id",
+    "period",
+    "green",
+    "amber",
+    "red",
+    "no_target",
+    "no_data",
+    "green_pct",
+    "amber_pct",
+    "red_pct",
 )
 REJECTION_EXPORT = ("source_id", "file", "row_number", "column", "reason_code", "message")
 _PERIOD_ORDER = {"quarter": 0, "half": 1, "year": 2}
@@ -23,24 +41,32 @@ _PERIOD_ORDER = {"quarter": 0, "half": 1, "year": 2}
 def measures(connection: sa.Connection) -> pl.DataFrame:
     frame = store.read_table(connection, Measure)
     # Q1, Q2, H1, Q3, Q4, H2, year: the order a performance officer reads them in.
-    end = (pl.when(pl.col("period_type") == "quarter").then(pl.col("period_number") * 3)
-           .when(pl.col("period_type") == "half").then(pl.col("period_number") * 6)
-           .otherwise(12))
+    end = (
+        pl.when(pl.col("period_type") == "quarter")
+        .then(pl.col("period_number") * 3)
+        .when(pl.col("period_type") == "half")
+        .then(pl.col("period_number") * 6)
+        .otherwise(12)
+    )
     order = pl.col("period_type").replace_strict(_PERIOD_ORDER, return_dtype=pl.Int32)
     return frame.sort([pl.col("indicator_code"), pl.col("fy"), end, order]).select(MEASURE_EXPORT)
 
 
 def summary(connection: sa.Connection) -> pl.DataFrame:
-    return store.read_table(connection, BoardSummary).sort("board_id", "period").select(SUMMARY_EXPORT)
+    return (
+        store.read_table(connection, BoardSummary).sort("board_id", "period").select(SUMMARY_EXPORT)
+    )
 
 
 def current_rejections(connection: sa.Connection) -> pl.DataFrame:
     """Rejections from the latest run that processed each file (older ones were superseded)."""
     rejections = store.read_table(connection, Rejection, ["id"])
-    processed = pl.concat([
-        store.read_table(connection, LoadedFile).select("source_id", "file", "run_id"),
-        rejections.select("source_id", "file", "run_id"),
-    ])
+    processed = pl.concat(
+        [
+            store.read_table(connection, LoadedFile).select("source_id", "file", "run_id"),
+            rejections.select("source_id", "file", "run_id"),
+        ]
+    )
     latest = processed.group_by("source_id", "file").agg(pl.col("run_id").max())
     return (
         rejections.join(latest, on=["source_id", "file", "run_id"], how="semi")

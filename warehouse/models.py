@@ -100,9 +100,7 @@ class Observation(Base):
     is_current: Mapped[bool] = mapped_column(Boolean)
     superseded_by_run: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (
-        Index("ix_observations_current", "indicator_code", "fy", "fm", "is_current"),
-    )
+    __table_args__ = (Index("ix_observations_current", "indicator_code", "fy", "fm", "is_current"),)
 
 
 class LoadedFile(Base):

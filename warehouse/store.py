@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import sqlalchemy as sa
@@ -25,11 +25,26 @@ from warehouse.models import (
 )
 
 OBSERVATION_FIELDS = (
-    "indicator_code", "fy", "fm", "period", "value", "numerator", "denominator", "commentary",
-    "source_id", "file", "content_hash", "row_number",
+    "indicator_code",
+    "fy",
+    "fm",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "source_id",
+    "file",
+    "content_hash",
+    "row_number",
 )
 # A new version of a figure is stored only when one of these differs from the current one.
 _VERSIONED = ("value", "numerator", "denominator", "commentary")
+
+
+def _table(model: Any) -> sa.Table:
+    """A model's table, typed as the Table it is."""
+    return cast(sa.Table, model.__table__)
 
 
 def _now() -> dt.datetime:
@@ -48,9 +63,14 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any
 def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int:
     with engine.begin() as connection:
         result = connection.execute(
-            sa.insert(Run.__table__).returning(Run.__table__.c.id),
-            {"kind": kind, "council": council, "as_of": as_of, "started_at": _now(),
-             "status": "running"},
+            sa.insert(_table(Run)).returning(_table(Run).c.id),
+            {
+                "kind": kind,
+                "council": council,
+                "as_of": as_of,
+                "started_at": _now(),
+                "status": "running",
+            },
         )
         return int(result.scalar_one())
 
@@ -58,7 +78,7 @@ def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int
 def finish_run(engine: sa.Engine, run_id: int, status: str, **counts: Any) -> None:
     with engine.begin() as connection:
         connection.execute(
-            sa.update(Run.__table__).where(Run.__table__.c.id == run_id),
+            sa.update(_table(Run)).where(_table(Run).c.id == run_id),
             {"status": status, "finished_at": _now(), **counts},
         )
 
@@ -72,28 +92,29 @@ def replace_catalogue(
 ) -> None:
     """The configuration is the truth: indicators, boards and config targets are replaced."""
     for table in (BoardService, Board, Indicator, Target):
-        connection.execute(sa.delete(table.__table__))
-    _insert(connection, Indicator.__table__, indicators.to_dicts())
-    _insert(connection, Board.__table__, boards)
+        connection.execute(sa.delete(_table(table)))
+    _insert(connection, _table(Indicator), indicators.to_dicts())
+    _insert(connection, _table(Board), boards)
     _insert(
         connection,
-        BoardService.__table__,
+        _table(BoardService),
         _rows(board_services, ["board_id", "service"]),
     )
-    _insert(connection, Target.__table__, _rows(targets, ["code", "fy", "period", "target"]))
+    _insert(connection, _table(Target), _rows(targets, ["code", "fy", "period", "target"]))
 
 
 def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
-    table = LoadedFile.__table__
+    table = _table(LoadedFile)
     return {(r.source_id, r.content_hash) for r in connection.execute(sa.select(table))}
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
-    table = LoadedFile.__table__
+    table = _table(LoadedFile)
     for row in files:
         connection.execute(
             sa.delete(table).where(
-                (table.c.content_hash == row["content_hash"]) & (table.c.source_id == row["source_id"])
+                (table.c.content_hash == row["content_hash"])
+                & (table.c.source_id == row["source_id"])
             )
         )
     _insert(connection, table, [{**row, "run_id": run_id} for row in files])
@@ -102,20 +123,32 @@ def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, A
 def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.DataFrame) -> None:
     _insert(
         connection,
-        Rejection.__table__,
+        _table(Rejection),
         [{**row, "run_id": run_id} for row in rejections.to_dicts()],
     )
 
 
 def current_observations(connection: sa.Connection) -> pl.DataFrame:
-    table = Observation.__table__
+    table = _table(Observation)
     query = sa.select(*(table.c[name] for name in OBSERVATION_FIELDS)).where(table.c.is_current)
-    return _frame(connection, query, {
-        "indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32, "period": pl.String,
-        "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64,
-        "commentary": pl.String, "source_id": pl.String, "file": pl.String,
-        "content_hash": pl.String, "row_number": pl.Int64,
-    })
+    return _frame(
+        connection,
+        query,
+        {
+            "indicator_code": pl.String,
+            "fy": pl.Int32,
+            "fm": pl.Int32,
+            "period": pl.String,
+            "value": pl.Float64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "commentary": pl.String,
+            "source_id": pl.String,
+            "file": pl.String,
+            "content_hash": pl.String,
+            "row_number": pl.Int64,
+        },
+    )
 
 
 def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> int:
@@ -135,12 +168,10 @@ def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataF
     joined = incoming.join(current, on=key, how="left", suffix="_old").with_columns(
         pl.col("existed").fill_null(False)
     )
-    unchanged = pl.all_horizontal(
-        [pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED]
-    )
+    unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED])
     changed = joined.filter(~(pl.col("existed") & unchanged))
     restated = changed.filter(pl.col("existed"))
-    table = Observation.__table__
+    table = _table(Observation)
     if not restated.is_empty():
         connection.execute(
             sa.update(table)
@@ -170,11 +201,12 @@ def replace_register(
     """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
     if rows.is_empty():
         return
-    table = model.__table__
+    table = _table(model)
     for key in rows.select("ref", "fy", "quarter").unique().to_dicts():
         connection.execute(
             sa.delete(table).where(
-                (table.c.ref == key["ref"]) & (table.c.fy == key["fy"])
+                (table.c.ref == key["ref"])
+                & (table.c.fy == key["fy"])
                 & (table.c.quarter == key["quarter"])
             )
         )
@@ -185,10 +217,10 @@ def replace_measures(
     connection: sa.Connection, measures: pl.DataFrame, summaries: pl.DataFrame
 ) -> None:
     """Measures and summaries are derived: each compute replaces them whole."""
-    connection.execute(sa.delete(Measure.__table__))
-    connection.execute(sa.delete(BoardSummary.__table__))
-    _insert(connection, Measure.__table__, measures.to_dicts())
-    _insert(connection, BoardSummary.__table__, summaries.to_dicts())
+    connection.execute(sa.delete(_table(Measure)))
+    connection.execute(sa.delete(_table(BoardSummary)))
+    _insert(connection, _table(Measure), measures.to_dicts())
+    _insert(connection, _table(BoardSummary), summaries.to_dicts())
 
 
 def _frame(
@@ -198,12 +230,18 @@ def _frame(
     return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
 
 
-def read_table(connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()) -> pl.DataFrame:
+def read_table(
+    connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()
+) -> pl.DataFrame:
     """A whole table as a frame, typed from the model's columns."""
-    table: sa.Table = model.__table__
+    table: sa.Table = _table(model)
     types = {
-        sa.Integer: pl.Int64, sa.SmallInteger: pl.Int64, sa.BigInteger: pl.Int64,
-        sa.Float: pl.Float64, sa.Boolean: pl.Boolean, sa.Date: pl.Date,
+        sa.Integer: pl.Int64,
+        sa.SmallInteger: pl.Int64,
+        sa.BigInteger: pl.Int64,
+        sa.Float: pl.Float64,
+        sa.Boolean: pl.Boolean,
+        sa.Date: pl.Date,
         sa.DateTime: pl.Datetime("us", "UTC"),
     }
 
