@@ -23,8 +23,9 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
-from schemas.registers import split_register
+from schemas.registers import split_register, split_targets
 from sources.extracts import Extract, department_column, extracts
+from transforms.coverage import source_coverage
 from transforms.measures import compute_measures
 from transforms.summary import board_summary
 from warehouse import store
@@ -80,7 +81,7 @@ class Batch:
     observations: list[pl.DataFrame] = field(default_factory=list)
     rejections: list[pl.DataFrame] = field(default_factory=list)
     registers: dict[str, list[pl.DataFrame]] = field(
-        default_factory=lambda: {"milestones": [], "risks": []}
+        default_factory=lambda: {"milestones": [], "risks": [], "targets": []}
     )
 
     def frame(self, name: str) -> pl.DataFrame:
@@ -108,7 +109,7 @@ def check_extract(
     elif source.kind in _REGISTER_COLUMNS:
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
-        raise NotImplementedError("targets sources are not supported yet; use targets.csv")
+        accepted, rejected = split_targets(frame, council.indicators["code"])
     lineage = [
         pl.lit(source.id).alias("source_id"),
         pl.lit(extract.file).alias("file"),
@@ -199,6 +200,9 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     )
     stored = store.load_observations(connection, run_id, batch.frame("observations"))
     store.record_rejections(connection, run_id, batch.frame("rejections"))
+    targets = batch.frame("targets")
+    if not targets.is_empty():
+        store.load_targets(connection, targets)
     for kind, model in (("milestones", Milestone), ("risks", Risk)):
         rows = batch.frame(kind)
         if not rows.is_empty():
@@ -227,8 +231,9 @@ def recompute(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Measures and board summaries from the current observations, stored in place."""
     observations = store.current_observations(connection).rename({"indicator_code": "code"})
+    targets = store.current_targets(connection)
     measures = compute_measures(
-        council.indicators, observations, council.targets, as_of, council.settings.year_start_month
+        council.indicators, observations, targets, as_of, council.settings.year_start_month
     )
     summaries = board_summary(measures, council.indicators, council.boards)
     store.replace_measures(connection, measures, summaries)
@@ -282,6 +287,21 @@ def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> 
         milestones=store.read_table(connection, Milestone),
         risks=store.read_table(connection, Risk),
     )
+
+
+def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFrame:
+    """Each observations source's latest figures, against the latest quarter."""
+    sources = pl.DataFrame(
+        [
+            {"id": s.id, "department": s.department}
+            for s in council.settings.sources
+            if s.kind == "observations"
+        ],
+        schema={"id": pl.String, "department": pl.String},
+    )
+    with engine.connect() as connection:
+        observations = store.current_observations(connection)
+    return source_coverage(observations, sources, as_of, council.settings.year_start_month)
 
 
 def publish(

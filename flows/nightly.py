@@ -150,6 +150,7 @@ def nightly(
             pipeline.as_at_text(as_of),
             [vars(f) for f in batch.files],
             batch.frame("rejections"),
+            pipeline.coverage(engine, council, as_of),
         )
     except Exception as error:
         store.finish_run(engine, run_id, "failed", message=str(error), **pipeline.run_totals(batch))

@@ -15,7 +15,11 @@ QUALITY_PAGE = "data-quality.html"
 
 
 def quality_html(
-    council: str, as_at: str, files: list[dict[str, Any]], rejections: pl.DataFrame
+    council: str,
+    as_at: str,
+    files: list[dict[str, Any]],
+    rejections: pl.DataFrame,
+    coverage: pl.DataFrame | None = None,
 ) -> str:
     """An accessible page: a table of files (read, loaded, rejected) and of rejections."""
     file_frame = (
@@ -72,6 +76,7 @@ def quality_html(
             )
             .as_raw_html()
         )
+    coverage_html = _coverage_table(coverage) if coverage is not None else ""
     title = html.escape(f"{council}: data quality")
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
@@ -82,15 +87,44 @@ def quality_html(
         f"{files_table}</section>\n"
         '<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>'
         f"{rejected}</section>\n"
+        f"{coverage_html}"
         '<p><a href="index.html">All board reports</a></p>\n'
         "</main>\n</body>\n</html>\n"
     )
 
 
+def _coverage_table(coverage: pl.DataFrame) -> str:
+    """Sources with nothing for the latest quarter, so the team can chase them."""
+    silent = coverage.filter(~pl.col("current"))
+    expected = coverage["expected"][0] if coverage.height else ""
+    heading = (
+        '<section aria-labelledby="coverage"><h2 id="coverage">'
+        f"Sources with nothing for {html.escape(expected)}</h2>"
+    )
+    if silent.is_empty():
+        every = f"Every source has sent figures for {html.escape(expected)}."
+        return f"{heading}<p>{every}</p></section>\n"
+    table = (
+        GT(
+            silent.select("id", "department", pl.col("latest_received").fill_null("nothing yet")),
+            id="quality-coverage",
+        )
+        .tab_header(title=f"Sources with no figures for {expected}")
+        .cols_label(id="Source", department="Department", latest_received="Latest figures for")
+        .as_raw_html()
+    )
+    return f"{heading}{table}</section>\n"
+
+
 def write_quality_page(
-    out: Path, council: str, as_at: str, files: list[dict[str, Any]], rejections: pl.DataFrame
+    out: Path,
+    council: str,
+    as_at: str,
+    files: list[dict[str, Any]],
+    rejections: pl.DataFrame,
+    coverage: pl.DataFrame | None = None,
 ) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / QUALITY_PAGE
-    path.write_text(quality_html(council, as_at, files, rejections), encoding="utf-8")
+    path.write_text(quality_html(council, as_at, files, rejections, coverage), encoding="utf-8")
     return path

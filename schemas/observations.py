@@ -9,13 +9,12 @@ row's reason is its first failing check in the SPEC's order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
 
 from schemas.config import NUMBER_PATTERN
+from schemas.rules import Rule, schema_for, split_by_rules
 from transforms.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from transforms.rating import EPSILON, round_half_away
 
@@ -86,16 +85,6 @@ def _first_bad_number() -> pl.Expr:
         judged = _is_ratio if column != "value" else pl.lit(True)
         choice = pl.when(judged & ~_number_ok(column)).then(pl.lit(column)).otherwise(choice)
     return choice
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rejection rule: which rows pass, the column it blames and what it says."""
-
-    reason: str
-    passes: pl.Expr
-    column: pl.Expr
-    message: pl.Expr
 
 
 def _rules() -> tuple[Rule, ...]:
@@ -223,27 +212,14 @@ def _rules() -> tuple[Rule, ...]:
 
 
 RULES = _rules()
-_RULE_BY_REASON = {rule.reason: rule for rule in RULES}
-
-
-def _schema() -> pa.DataFrameSchema:
-    def check(rule: Rule) -> pa.Check:
-        passes: Callable[[pa.PolarsData], pl.LazyFrame] = lambda data: data.lazyframe.select(  # noqa: E731
-            rule.passes.fill_null(False)
-        )
-        return pa.Check(passes, name=rule.reason)
-
-    return pa.DataFrameSchema(
-        {
-            "row_number": pa.Column(pl.Int64),
-            **{name: pa.Column(pl.String, nullable=True) for name in TEXT_COLUMNS},
-        },
-        checks=[check(rule) for rule in RULES],
-        name="observations",
-    )
-
-
-OBSERVATIONS_SCHEMA = _schema()
+OBSERVATIONS_SCHEMA = schema_for(
+    RULES,
+    {
+        "row_number": pa.Column(pl.Int64),
+        **{name: pa.Column(pl.String, nullable=True) for name in TEXT_COLUMNS},
+    },
+    "observations",
+)
 
 
 def type_observations(
@@ -285,37 +261,6 @@ def type_observations(
     )
 
 
-def first_failures(typed: pl.DataFrame) -> pl.DataFrame:
-    """``index`` and ``reason_code`` of each row that fails any check (its first failure)."""
-    try:
-        OBSERVATIONS_SCHEMA.validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        order = {reason: i for i, reason in enumerate(REASON_CODES)}
-        failures = errors.failure_cases.filter(pl.col("check").is_in(list(order)))
-        return (
-            failures.select(
-                pl.col("index").cast(pl.UInt32),
-                pl.col("check").alias("reason_code"),
-                pl.col("check").replace_strict(order, return_dtype=pl.Int32).alias("rank"),
-            )
-            .sort("index", "rank")
-            .unique("index", keep="first", maintain_order=True)
-            .drop("rank")
-        )
-    return pl.DataFrame(schema={"index": pl.UInt32, "reason_code": pl.String})
-
-
-def _explain(reasons: pl.DataFrame) -> pl.DataFrame:
-    """Add the blamed column and message of each row's reason."""
-    column = pl.lit(None, dtype=pl.String)
-    message = pl.lit(None, dtype=pl.String)
-    for rule in RULES:
-        chosen = pl.col("reason_code") == rule.reason
-        column = pl.when(chosen).then(rule.column).otherwise(column)
-        message = pl.when(chosen).then(rule.message).otherwise(message)
-    return reasons.with_columns(column=column, message=message)
-
-
 def split_observations(
     frame: pl.DataFrame, indicators: pl.DataFrame, as_of: dt.date, year_start_month: int = 4
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -325,10 +270,8 @@ def split_observations(
     ``fy`` and ``fm``; rejected rows gain ``reason_code``, ``column`` and ``message``.
     Duplicates within the file are judged among the rows that pass every other check.
     """
-    typed = type_observations(frame, indicators, as_of, year_start_month).with_row_index("index")
-    failures = first_failures(typed.drop("index"))
-    rejected = _explain(typed.join(failures, on="index", how="inner"))
-    passed = typed.join(failures, on="index", how="anti")
+    typed = type_observations(frame, indicators, as_of, year_start_month)
+    passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
     duplicated = pl.struct("indicator_code", "fy", "fm").is_duplicated()
     repeated = passed.filter(duplicated)
     if not repeated.is_empty():
@@ -348,7 +291,7 @@ def split_observations(
         pl.col("denominator_num").alias("denominator"),
         "commentary",
     )
-    return accepted, rejected.drop("index").sort("row_number")
+    return accepted, rejected.sort("row_number")
 
 
 def _duplicates(rows: pl.DataFrame, reason: str, where: str) -> pl.DataFrame:

@@ -1,7 +1,8 @@
-"""Validation of milestone and risk returns (SPEC §4) with pandera's polars backend.
+"""Validation of milestone, risk and target returns (SPEC §2, §4) with pandera's polars backend.
 
-Besides the SPEC's reason codes these use ``invalid_choice`` (a status or rating not in
-the list) and ``invalid_date`` (a due date that is not a date); see docs/decisions.md.
+Besides the SPEC's reason codes, milestones and risks use ``invalid_choice`` (a status or
+rating not in the list) and ``invalid_date`` (a due date that is not a date); see
+docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from schemas.config import NUMBER_PATTERN
+from schemas.rules import Rule, schema_for, split_by_rules
 from transforms.periods import parse_period_labels
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
@@ -26,44 +29,53 @@ def _due_date() -> pl.Expr:
     return pl.coalesce(pl.col("due_date").str.to_date(fmt, strict=False) for fmt in DATE_FORMATS)
 
 
-def _checks(kind: str) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
-    """(reason, column, passes, message) in the order they are judged."""
-    checks = [
-        (
-            "missing_value",
-            column,
-            pl.col(column).is_not_null(),
-            pl.lit(f"the {column.replace('_', ' ')} is empty"),
-        )
-        for column in _REQUIRED[kind]
-    ]
-    checks.append(
-        (
+def _missing(column: str) -> Rule:
+    return Rule(
+        "missing_value",
+        pl.col(column).is_not_null(),
+        pl.lit(column),
+        pl.lit(f"the {column.replace('_', ' ')} is empty"),
+        name=f"missing_value:{column}",
+    )
+
+
+def _register_rules(kind: str) -> list[Rule]:
+    rules = [_missing(column) for column in _REQUIRED[kind]]
+    rules.append(
+        Rule(
             "bad_period",
-            "period",
             pl.col("quarter").is_not_null() | pl.col("period").is_null(),
+            pl.lit("period"),
             pl.format("'{}' is not a quarter such as 2019/20 Q2", pl.col("period")),
         )
     )
     column, allowed = _CHOICES[kind]
-    checks.append(
-        (
+    rules.append(
+        Rule(
             "invalid_choice",
-            column,
             pl.col(column).is_in(list(allowed)) | pl.col(column).is_null(),
+            pl.lit(column),
             pl.format(f"'{{}}' is not a {column}: use one of {', '.join(allowed)}", pl.col(column)),
         )
     )
     if kind == "milestones":
-        checks.append(
-            (
+        rules.append(
+            Rule(
                 "invalid_date",
-                "due_date",
                 pl.col("due_date").is_null() | _due_date().is_not_null(),
+                pl.lit("due_date"),
                 pl.format("'{}' is not a date such as 2019-12-31", pl.col("due_date")),
             )
         )
-    return checks
+    return rules
+
+
+def _schema(rules: list[Rule], name: str) -> pa.DataFrameSchema:
+    return schema_for(rules, {"row_number": pa.Column(pl.Int64)}, name)
+
+
+_REGISTER_RULES = {kind: _register_rules(kind) for kind in _REQUIRED}
+_REGISTER_SCHEMAS = {kind: _schema(rules, kind) for kind, rules in _REGISTER_RULES.items()}
 
 
 def split_register(
@@ -74,37 +86,78 @@ def split_register(
     typed = pl.concat([frame, parsed], how="horizontal").with_columns(
         quarter=pl.when(pl.col("granularity") == "quarter").then(pl.col("fm") // 3)
     )
-    checks = _checks(kind)
-    schema = pa.DataFrameSchema(
-        checks=[
-            pa.Check(
-                lambda data, e=passes: data.lazyframe.select(e.fill_null(False)),
-                name=f"{reason}:{column}",
-            )
-            for reason, column, passes, _ in checks
-        ]
-    )
-    indexed = typed.with_row_index("index")
-    try:
-        schema.validate(typed, lazy=True)
-        failures = pl.DataFrame(schema={"index": pl.UInt32, "check": pl.String})
-    except pa.errors.SchemaErrors as errors:
-        failures = errors.failure_cases.select(pl.col("index").cast(pl.UInt32), "check")
-    names = [f"{reason}:{column}" for reason, column, _, _ in checks]
-    first = (
-        failures.with_columns(rank=pl.col("check").replace_strict(names, list(range(len(names)))))
-        .sort("index", "rank")
-        .unique("index", keep="first", maintain_order=True)
-        .with_columns(
-            reason_code=pl.col("check").str.split(":").list.first(),
-            column=pl.col("check").str.split(":").list.last(),
-        )
-    )
-    message = pl.lit(None, dtype=pl.String)
-    for reason, column, _, text in checks:
-        message = pl.when(pl.col("check") == f"{reason}:{column}").then(text).otherwise(message)
-    rejected = indexed.join(first, on="index").with_columns(message=message)
-    accepted = indexed.join(first, on="index", how="anti")
+    accepted, rejected = split_by_rules(typed, _REGISTER_SCHEMAS[kind], _REGISTER_RULES[kind])
     if kind == "milestones":
         accepted = accepted.with_columns(due_date=_due_date())
-    return accepted.drop("index"), rejected.drop("index")
+    return accepted, rejected
+
+
+_TARGET_RULES = [
+    Rule(
+        "unknown_code",
+        pl.col("known"),
+        pl.lit("indicator_code"),
+        pl.format("'{}' is not an indicator code in indicators.csv", pl.col("indicator_code")),
+    ),
+    Rule(
+        "bad_period",
+        pl.col("fy").is_not_null(),
+        pl.lit("financial_year"),
+        pl.format("'{}' is not a financial year such as 2019/20", pl.col("financial_year")),
+        name="bad_period:financial_year",
+    ),
+    Rule(
+        "bad_period",
+        pl.col("period").is_null() | pl.col("period").is_in(["Q1", "Q2", "Q3", "Q4"]),
+        pl.lit("period"),
+        pl.format("'{}' is not empty (the annual target) or Q1 to Q4", pl.col("period")),
+        name="bad_period:period",
+    ),
+    Rule(
+        "not_a_number",
+        pl.col("target").is_null() | pl.col("target").str.contains(NUMBER_PATTERN),
+        pl.lit("target"),
+        pl.format("'{}' is not a plain number such as 85 or 12.5", pl.col("target")),
+    ),
+    _missing("target"),
+]
+_TARGET_SCHEMA = _schema(_TARGET_RULES, "targets")
+
+
+def split_targets(frame: pl.DataFrame, codes: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a targets return (``indicator_code, financial_year, period, target``)."""
+    fy = parse_period_labels(frame["financial_year"])
+    typed = frame.with_columns(
+        known=pl.col("indicator_code").is_in(codes.implode()),
+        fy=pl.when(fy["granularity"] == "year").then(fy["fy"]),
+        period=pl.col("period").str.to_uppercase(),
+    )
+    accepted, rejected = split_by_rules(typed, _TARGET_SCHEMA, _TARGET_RULES)
+    repeated = pl.struct("indicator_code", "fy", "period").is_duplicated()
+    rejected = pl.concat(
+        [
+            rejected,
+            accepted.filter(repeated).with_columns(
+                reason_code=pl.lit("duplicate_in_extract"),
+                column=pl.lit("period"),
+                message=pl.format(
+                    "a second {} target for '{}' {} in this file; send one",
+                    pl.col("period").fill_null("annual"),
+                    pl.col("indicator_code"),
+                    pl.col("financial_year"),
+                ),
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    accepted = accepted.filter(~repeated)
+    return (
+        accepted.select(
+            "row_number",
+            pl.col("indicator_code").alias("code"),
+            "fy",
+            pl.col("period").fill_null(""),
+            pl.col("target").cast(pl.Float64),
+        ),
+        rejected,
+    )

@@ -348,3 +348,41 @@ def test_random_malformed_cells_never_crash_and_nothing_is_lost(
     assert accepted.height + rejected.height == read
     assert rejected["reason_code"].null_count() == 0
     assert rejected["message"].null_count() == 0
+
+
+def test_targets_source_is_validated_and_overrides_targets_csv(tmp_path: Path) -> None:
+    from tests.test_warehouse import nightly
+    from warehouse.exports import export_csv
+
+    source = (
+        "  - {id: t, department: Finance, kind: targets, format: csv, path: 'targets/*.csv',"
+        " columns: {indicator_code: code}}\n"
+        "  - {id: o, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}\n"
+    )
+    council = make_council(tmp_path / "c", source)
+    (council.folder / "targets.csv").write_text(
+        "code,financial_year,period,target\nCNT,2019/20,,100\n"
+    )
+    (council.folder / "in").mkdir()
+    (council.folder / "in" / "o.csv").write_text(HEADER + "CNT,2019-04,30,,,\n")
+    (council.folder / "targets").mkdir()
+    (council.folder / "targets" / "t.csv").write_text(
+        "code,financial_year,period,target\nCNT,2019/20,Q1,20\nNOPE,2019/20,,5\n"
+        "CNT,2019/21,,5\nCNT,2019/20,Q9,5\nCNT,2019/20,Q2,lots\nLVL,2019/20,,\n"
+        "DAY,2019/20,,10\nDAY,2019/20,,12\n"
+    )
+    engine = nightly(f"sqlite:///{tmp_path / 'w.sqlite'}", council.folder, AS_OF)
+    rejections = pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False)
+    assert rejections.select("row_number", "column", "reason_code").rows() == [
+        ("3", "code", "unknown_code"),  # the department's own header
+        ("4", "financial_year", "bad_period"),
+        ("5", "period", "bad_period"),
+        ("6", "target", "not_a_number"),
+        ("7", "target", "missing_value"),
+        ("8", "period", "duplicate_in_extract"),
+        ("9", "period", "duplicate_in_extract"),
+    ]
+    measures = pl.read_csv(export_csv(engine, "measures").encode())
+    q1 = measures.filter((pl.col("indicator_code") == "CNT") & (pl.col("period") == "2019/20 Q1"))
+    # The source's Q1 profile (20) wins over targets.csv's annual pro-rata (25).
+    assert q1.select("ytd_target", "rag").row(0) == (20.0, "green")

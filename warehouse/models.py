@@ -72,10 +72,13 @@ class BoardService(Base):
 
 
 class Target(Base):
+    """Targets from targets.csv (source_id "") and from targets sources, which take precedence."""
+
     __tablename__ = "targets"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(2), primary_key=True)  # "" = annual
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     target: Mapped[float] = mapped_column(Float)
 
 

@@ -91,8 +91,9 @@ def replace_catalogue(
     targets: pl.DataFrame,
 ) -> None:
     """The configuration is the truth: indicators, boards and config targets are replaced."""
-    for table in (BoardService, Board, Indicator, Target):
+    for table in (BoardService, Board, Indicator):
         connection.execute(sa.delete(_table(table)))
+    connection.execute(sa.delete(_table(Target)).where(_table(Target).c.source_id == ""))
     _insert(connection, _table(Indicator), indicators.to_dicts())
     _insert(connection, _table(Board), boards)
     _insert(
@@ -100,7 +101,39 @@ def replace_catalogue(
         _table(BoardService),
         _rows(board_services, ["board_id", "service"]),
     )
-    _insert(connection, _table(Target), _rows(targets, ["code", "fy", "period", "target"]))
+    _insert(
+        connection,
+        _table(Target),
+        _rows(
+            targets.with_columns(source_id=pl.lit("")),
+            ["code", "fy", "period", "source_id", "target"],
+        ),
+    )
+
+
+def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
+    """Targets from a source replace that source's earlier targets for the same keys."""
+    table = _table(Target)
+    for row in targets.select("code", "fy", "period", "source_id").to_dicts():
+        connection.execute(
+            sa.delete(table).where(
+                (table.c.code == row["code"])
+                & (table.c.fy == row["fy"])
+                & (table.c.period == row["period"])
+                & (table.c.source_id == row["source_id"])
+            )
+        )
+    _insert(connection, table, _rows(targets, ["code", "fy", "period", "source_id", "target"]))
+
+
+def current_targets(connection: sa.Connection) -> pl.DataFrame:
+    """One target per indicator, year and period: a source's over targets.csv's."""
+    return (
+        read_table(connection, Target)
+        .sort("code", "fy", "period", "source_id")
+        .unique(["code", "fy", "period"], keep="last", maintain_order=True)
+        .select("code", pl.col("fy").cast(pl.Int32), "period", "target")
+    )
 
 
 def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:

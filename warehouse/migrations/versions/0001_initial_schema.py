@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:18:41.905941
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('fy', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=2), nullable=False),
+    sa.Column('source_id', sa.String(length=64), nullable=False),
     sa.Column('target', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('code', 'fy', 'period')
+    sa.PrimaryKeyConstraint('code', 'fy', 'period', 'source_id')
     )
     op.create_table('board_services',
     sa.Column('board_id', sa.String(length=64), nullable=False),

@@ -1,0 +1,164 @@
+"""``make bench``: time each stage of a nightly run at several sizes, with peak memory.
+
+    .venv/bin/python -m benchmarks.run [--sizes 100000,1000000,10000000]
+
+Each size runs in its own process so that its peak memory is its own. Results go to the
+screen and to benchmarks/results.md. Nothing here fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results.md"
+AS_OF = dt.date(2026, 3, 31)
+RENDER_BOARDS = 100
+
+
+def _clock() -> float:
+    return time.perf_counter()
+
+
+def measure(size: int, workdir: Path) -> dict[str, Any]:
+    """Run every stage once at ``size`` observations (in this process)."""
+    from benchmarks.generate import generate_council
+    from boardpack import pipeline
+    from boardpack.config import load_council
+    from outputs.site import board_pages, write_site
+    from sources.extracts import read_extract, source_files
+    from transforms.measures import compute_measures
+    from warehouse import store
+    from warehouse.schema import connect
+
+    times: dict[str, float] = {}
+    start = _clock()
+    shape = generate_council(workdir / "council", size)
+    times["generate"] = _clock() - start
+
+    council = load_council(workdir / "council")
+    start = _clock()
+    extracts = [
+        read_extract(council, s, p)
+        for s in council.settings.sources
+        for p in source_files(council, s)
+    ]
+    times["read"] = _clock() - start
+
+    start = _clock()
+    batch = pipeline.Batch()
+    for extract in extracts:
+        accepted, rejected, read = pipeline.check_extract(council, extract, AS_OF)
+        batch.files.append(
+            pipeline.FileResult(extract.source.id, "", extract.file, extract.content_hash, read)
+        )
+        batch.observations.append(accepted)
+        batch.rejections.append(rejected)
+    batch = pipeline.merge([batch])
+    times["validate"] = _clock() - start
+
+    engine = connect(f"sqlite:///{workdir / 'warehouse.sqlite'}")
+    run_id = store.begin_run(engine, "bench", council.settings.name, AS_OF)
+    start = _clock()
+    with engine.begin() as connection:
+        pipeline.store_batch(connection, run_id, council, batch)
+    times["load"] = _clock() - start
+
+    observations = batch.frame("observations").rename({"indicator_code": "code"})
+    start = _clock()
+    measures = compute_measures(council.indicators, observations, council.targets, AS_OF)
+    times["compute"] = _clock() - start
+
+    start = _clock()
+    with engine.begin() as connection:
+        pipeline.recompute(connection, council, AS_OF)
+    times["compute and store"] = _clock() - start
+
+    with engine.connect() as connection:
+        inputs = pipeline.site_inputs(connection, council, AS_OF)
+    pages = board_pages(inputs)
+    latest = [p for p in pages if (p.fy, p.suffix) in {(2025, "Q4"), (2025, "H2")}][:RENDER_BOARDS]
+    start = _clock()
+    write_site(latest, workdir / "out", inputs.council, inputs.as_at)
+    times[f"render {len(latest)} boards"] = _clock() - start
+    times["nightly (read to render)"] = sum(
+        v for k, v in times.items() if k not in ("generate", "compute")
+    )
+
+    run_two = store.begin_run(engine, "bench", council.settings.name, AS_OF)
+    start = _clock()
+    with engine.connect() as connection:
+        skip = frozenset(store.loaded_hashes(connection))
+    unchanged = pipeline.ingest_all(council, AS_OF, skip)
+    pipeline.load_and_compute(engine, run_two, council, unchanged, AS_OF)
+    times["second nightly, no new data"] = _clock() - start
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"size": size, **shape, "measures": measures.height, "times": times, "peak_mb": peak_mb}
+
+
+def _child(size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="boardpack-bench-") as workdir:
+        completed = subprocess.run(
+            [sys.executable, "-m", "benchmarks.run", "--one", str(size), "--workdir", workdir],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    stages = list(results[0]["times"])
+    header = "| stage | " + " | ".join(f"{r['observations']:,} obs" for r in results) + " |"
+    lines = [header, "|---" * (len(results) + 1) + "|"]
+    for stage in stages:
+        cells = " | ".join(f"{r['times'].get(stage, float('nan')):.2f} s" for r in results)
+        lines.append(f"| {stage} | {cells} |")
+    lines.append("| peak memory | " + " | ".join(f"{r['peak_mb']:,.0f} MB" for r in results) + " |")
+    lines.append(
+        "| indicators / boards / measures | "
+        + " | ".join(f"{r['indicators']:,} / {r['boards']:,} / {r['measures']:,}" for r in results)
+        + " |"
+    )
+    ratio = " | ".join(
+        f"{r['times']['second nightly, no new data'] / r['times']['nightly (read to render)']:.1%}"
+        for r in results
+    )
+    lines.append(f"| no-change run / full run | {ratio} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, Path(args.workdir))))
+        return
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"benchmarking {size:,} observations ...", flush=True)
+        results.append(_child(size))
+    report = table(results)
+    RESULTS.write_text(
+        f"# boardpack benchmark results\n\nMachine: {resource.getpagesize()}-byte pages, "
+        f"Python {sys.version.split()[0]}; SQLite warehouse; as of {AS_OF}.\n\n{report}\n",
+        encoding="utf-8",
+    )
+    print(report)
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Rejection rules as pandera checks: every failure found in one lazy pass, first one wins.
+
+Each :class:`Rule` is a named pandera dataframe check on a typed polars frame. A row that
+fails several checks is rejected for the first in the rules' order (SPEC §4), and carries
+the column the rule blames and its plain-English message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rejection rule: which rows pass, the column it blames and what it says."""
+
+    reason: str
+    passes: pl.Expr
+    column: pl.Expr
+    message: pl.Expr
+    name: str = ""  # a unique check name where one reason has several rules
+
+    @property
+    def check_name(self) -> str:
+        return self.name or self.reason
+
+
+def _check(rule: Rule) -> pa.Check:
+    def passes(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(rule.passes.fill_null(False))
+
+    return pa.Check(passes, name=rule.check_name)
+
+
+def schema_for(
+    rules: Sequence[Rule], columns: dict[str, pa.Column], name: str
+) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, checks=[_check(r) for r in rules], name=name)
+
+
+def first_failures(
+    typed: pl.DataFrame, schema: pa.DataFrameSchema, rules: Sequence[Rule]
+) -> pl.DataFrame:
+    """``index`` and ``check`` of each failing row's first failing rule."""
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        order = {rule.check_name: i for i, rule in enumerate(rules)}
+        return (
+            errors.failure_cases.filter(pl.col("check").is_in(list(order)))
+            .select(
+                pl.col("index").cast(pl.UInt32),
+                "check",
+                pl.col("check").replace_strict(order, return_dtype=pl.Int32).alias("rank"),
+            )
+            .sort("index", "rank")
+            .unique("index", keep="first", maintain_order=True)
+            .drop("rank")
+        )
+    return pl.DataFrame(schema={"index": pl.UInt32, "check": pl.String})
+
+
+def split_by_rules(
+    typed: pl.DataFrame, schema: pa.DataFrameSchema, rules: Sequence[Rule]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows passing every rule, rejected rows with ``reason_code``, ``column``, ``message``)."""
+    failures = first_failures(typed, schema, rules)
+    indexed = typed.with_row_index("index")
+    reason = column = message = pl.lit(None, dtype=pl.String)
+    for rule in rules:
+        chosen = pl.col("check") == rule.check_name
+        reason = pl.when(chosen).then(pl.lit(rule.reason)).otherwise(reason)
+        column = pl.when(chosen).then(rule.column).otherwise(column)
+        message = pl.when(chosen).then(rule.message).otherwise(message)
+    rejected = indexed.join(failures, on="index").with_columns(
+        reason_code=reason, column=column, message=message
+    )
+    accepted = indexed.join(failures, on="index", how="anti")
+    return accepted.drop("index"), rejected.drop("index", "check")
