@@ -386,3 +386,16 @@ def test_targets_source_is_validated_and_overrides_targets_csv(tmp_path: Path) -
     q1 = measures.filter((pl.col("indicator_code") == "CNT") & (pl.col("period") == "2019/20 Q1"))
     # The source's Q1 profile (20) wins over targets.csv's annual pro-rata (25).
     assert q1.select("ytd_target", "rag").row(0) == (20.0, "green")
+
+
+def test_every_demo_file_reconciles_read_with_loaded_plus_rejected() -> None:
+    from tests.conftest import DEMO, DEMO_AS_OF
+
+    council = load_council(DEMO)
+    batch = merge([ingest_source(council, s, DEMO_AS_OF) for s in council.settings.sources])
+    assert batch.files
+    for result in batch.files:
+        assert result.rows_read == result.rows_loaded + result.rows_rejected, result
+    assert sum(f.rows_read for f in batch.files) == (
+        sum(f.rows_loaded for f in batch.files) + batch.frame("rejections").height
+    )

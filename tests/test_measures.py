@@ -364,3 +364,39 @@ def test_annual_indicators_have_h2_and_year_measures_only() -> None:
     assert sorted(p for _, p in rows) == ["2019/20", "2019/20 H2"]
     year = rows[("X 01", "2019/20")]
     assert (year["period_value"], year["months_expected"], year["months_present"]) == (47.5, 1, 1)
+
+
+# --- every aggregation × polarity, one worked example each ---------------------------
+# Q1 2019/20 has three months. Figures 90, 100, 110 (ratio parts 27/30, 30/30, 36/30):
+#   sum 300; mean 100; last 110; ratio (27+30+36)/(30+30+30) x 100 = 103.3 (1 decimal).
+# Targets: sum 1,240 a year, so 310 at Q1; mean 90; last 100; ratio 100. Tolerance 5%.
+MATRIX_TARGETS = {"sum": 1240.0, "mean": 90.0, "last": 100.0, "ratio": 100.0}
+MATRIX = {
+    # aggregation: (actual, Q1 target, {polarity: status})
+    "sum": (300.0, 310.0, {"higher": "amber", "lower": "green", "target": "green"}),
+    "mean": (100.0, 90.0, {"higher": "green", "lower": "red", "target": "red"}),
+    "last": (110.0, 100.0, {"higher": "green", "lower": "red", "target": "amber"}),
+    "ratio": (103.3, 100.0, {"higher": "green", "lower": "amber", "target": "green"}),
+}
+
+
+@pytest.mark.parametrize("aggregation", list(MATRIX))
+@pytest.mark.parametrize("polarity", ["higher", "lower", "target", "none"])
+def test_each_aggregation_and_polarity(aggregation: str, polarity: str) -> None:
+    ratio = aggregation == "ratio"
+    ind = indicator(
+        aggregation=aggregation,
+        polarity=polarity,
+        decimals=1,
+        unit="percent" if ratio else "count",
+        scale=100.0 if ratio else 1.0,
+    )
+    obs = observations(
+        [("X 01", 2019, fm, None if ratio else v) for fm, v in ((1, 90.0), (2, 100.0), (3, 110.0))],
+        ratio=[(27.0, 30.0), (30.0, 30.0), (36.0, 30.0)] if ratio else None,
+    )
+    row = one(ind, obs, targets([("X 01", 2019, "", MATRIX_TARGETS[aggregation])]), "2019/20 Q1")
+    actual, target, statuses = MATRIX[aggregation]
+    assert round(row["ytd_value"], 1) == actual
+    assert row["ytd_target"] == target
+    assert row["rag"] == statuses.get(polarity, "no_target")
