@@ -11,11 +11,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from boardpack.errors import BoardpackError, UsageError
+
+if TYPE_CHECKING:
+    from boardpack.outcome import RunOutcome
 
 app = typer.Typer(
     name="boardpack",
@@ -38,6 +41,10 @@ WarehouseOption = Annotated[
 ]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Folder for the reports (default ./out).")
+]
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", help="Seconds to wait if another run holds the warehouse (default 0)."),
 ]
 AsOfOption = Annotated[
     str | None,
@@ -66,10 +73,10 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def _finish(outcome: object) -> None:
-    for line in outcome.lines():  # type: ignore[attr-defined]
+def _finish(outcome: RunOutcome) -> None:
+    for line in outcome.lines():
         typer.echo(line)
-    raise typer.Exit(outcome.exit_code)  # type: ignore[attr-defined]
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command()
@@ -81,6 +88,7 @@ def run(
     force: Annotated[
         bool, typer.Option(help="Re-read files whose content was loaded before.")
     ] = False,
+    wait: WaitOption = 0,
 ) -> None:
     """The nightly job: ingest, validate, load, compute, publish."""
     from boardpack.config import load_council
@@ -90,7 +98,7 @@ def run(
     _quiet_prefect()
     from flows.nightly import nightly
 
-    _finish(nightly(str(config), warehouse, str(out) if out else None, date, force))
+    _finish(nightly(str(config), warehouse, str(out) if out else None, date, force, wait))
 
 
 @app.command()
@@ -102,6 +110,7 @@ def backfill(
     warehouse: WarehouseOption = None,
     out: OutOption = None,
     as_of: AsOfOption = None,
+    wait: WaitOption = 0,
 ) -> None:
     """Recompute and republish a range of periods."""
     from boardpack.config import load_council
@@ -117,7 +126,7 @@ def backfill(
 
     _finish(
         backfill_flow(
-            str(config), start, end, warehouse, str(out) if out else None, board or None, date
+            str(config), start, end, warehouse, str(out) if out else None, board or None, date, wait
         )
     )
 
@@ -130,6 +139,7 @@ def publish(
     warehouse: WarehouseOption = None,
     out: OutOption = None,
     as_of: AsOfOption = None,
+    wait: WaitOption = 0,
 ) -> None:
     """Render one board's report for one period."""
     from boardpack.config import load_council
@@ -144,7 +154,9 @@ def publish(
     _quiet_prefect()
     from flows.nightly import publish as publish_flow
 
-    _finish(publish_flow(str(config), board, period, warehouse, str(out) if out else None, date))
+    _finish(
+        publish_flow(str(config), board, period, warehouse, str(out) if out else None, date, wait)
+    )
 
 
 @app.command()

@@ -6,6 +6,8 @@ Thin: the work is done by boardpack.pipeline's plain functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from boardpack import pipeline
 from boardpack.config import Council, Source, load_council
 from boardpack.outcome import RunOutcome, default_out
 from outputs.quality import write_quality_page
-from transforms.periods import ReportingPeriod, parse_reporting_period
+from transforms.periods import REPORTING_PERIODS, ReportingPeriod, parse_reporting_period
 from warehouse import store
+from warehouse.lock import exclusive_run
 from warehouse.schema import connect, warehouse_url
 
 # Sources and the database can blip: retry twice, after 2 s then 10 s.
@@ -122,14 +125,37 @@ def nightly(
     out: str | None = None,
     as_of: dt.date | None = None,
     force: bool = False,
+    wait_seconds: float = 0,
 ) -> RunOutcome:
     """Ingest every source, validate, load, compute and publish the board reports."""
     council = load_council(config)
     as_of = as_of or dt.date.today()
     engine = open_warehouse(warehouse_url(warehouse))
-    run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
-    with engine.connect() as connection:
-        skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+    with exclusive_run(engine, wait_seconds):
+        run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
+        with engine.connect() as connection:
+            skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+        batch, failed = _read_sources(council, as_of, skip)
+        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
+        with _recorded(engine, run_id, outcome, pipeline.run_totals(batch)):
+            outcome.measures = load_and_compute(engine, run_id, council, batch, as_of)
+            outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, None)
+            write_quality_page(
+                Path(outcome.out),
+                council.settings.name,
+                pipeline.as_at_text(as_of),
+                [vars(f) for f in batch.files],
+                batch.frame("rejections"),
+                pipeline.coverage(engine, council, as_of),
+            )
+    _publish_artifacts(outcome)
+    return outcome
+
+
+def _read_sources(
+    council: Council, as_of: dt.date, skip: frozenset[tuple[str, str]]
+) -> tuple[pipeline.Batch, dict[str, str]]:
+    """Every source as its own task: one that fails (after retries) fails alone."""
     futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
     batches, failed = [], {}
     for source_id, future in futures.items():
@@ -139,27 +165,20 @@ def nightly(
         else:
             failed[source_id] = str(state.message or "failed")
             get_run_logger().error("source %s failed: %s", source_id, failed[source_id])
-    batch = pipeline.merge(batches)
-    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
+    return pipeline.merge(batches), failed
+
+
+@contextmanager
+def _recorded(
+    engine: sa.Engine, run_id: int, outcome: RunOutcome, totals: dict[str, Any]
+) -> Iterator[None]:
+    """Record the run's end in the runs table, as failed if the work raised."""
     try:
-        outcome.measures = load_and_compute(engine, run_id, council, batch, as_of)
-        outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, None)
-        write_quality_page(
-            Path(outcome.out),
-            council.settings.name,
-            pipeline.as_at_text(as_of),
-            [vars(f) for f in batch.files],
-            batch.frame("rejections"),
-            pipeline.coverage(engine, council, as_of),
-        )
+        yield
     except Exception as error:
-        store.finish_run(engine, run_id, "failed", message=str(error), **pipeline.run_totals(batch))
+        store.finish_run(engine, run_id, "failed", message=str(error), **totals)
         raise
-    store.finish_run(
-        engine, run_id, outcome.status, message=outcome.message(), **pipeline.run_totals(batch)
-    )
-    _publish_artifacts(outcome)
-    return outcome
+    store.finish_run(engine, run_id, outcome.status, message=outcome.message(), **totals)
 
 
 def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
@@ -167,8 +186,6 @@ def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
     first, last = parse_reporting_period(start), parse_reporting_period(end)
     if first is None or last is None:
         raise ValueError(f"'{start if first is None else end}' is not a period such as 2019/20 Q2")
-    from transforms.periods import REPORTING_PERIODS
-
     return [
         (fy, period)
         for fy in range(first[0], last[0] + 1)
@@ -187,17 +204,21 @@ def backfill(
     out: str | None = None,
     boards: list[str] | None = None,
     as_of: dt.date | None = None,
+    wait_seconds: float = 0,
 ) -> RunOutcome:
     """Recompute the measures and republish the reports of a range of periods."""
     council = load_council(config)
     as_of = as_of or dt.date.today()
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
     engine = open_warehouse(warehouse_url(warehouse))
-    run_id = store.begin_run(engine, "backfill", council.settings.name, as_of)
-    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
-    outcome.measures = recompute_only(engine, council, as_of)
-    outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, wanted, boards)
-    store.finish_run(engine, run_id, outcome.status, message=outcome.message())
+    with exclusive_run(engine, wait_seconds):
+        run_id = store.begin_run(engine, "backfill", council.settings.name, as_of)
+        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
+        with _recorded(engine, run_id, outcome, {}):
+            outcome.measures = recompute_only(engine, council, as_of)
+            outcome.reports = publish_reports(
+                engine, council, Path(outcome.out), as_of, wanted, boards
+            )
     _publish_artifacts(outcome)
     return outcome
 
@@ -210,6 +231,7 @@ def publish(
     warehouse: str | None = None,
     out: str | None = None,
     as_of: dt.date | None = None,
+    wait_seconds: float = 0,
 ) -> RunOutcome:
     """Render one board's report for one period from the warehouse as it stands."""
     council = load_council(config)
@@ -218,10 +240,11 @@ def publish(
     if parsed is None:
         raise ValueError(f"'{period}' is not a period such as 2019/20 Q2")
     engine = open_warehouse(warehouse_url(warehouse))
-    run_id = store.begin_run(engine, "publish", council.settings.name, as_of)
-    outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
-    outcome.reports = publish_reports(
-        engine, council, Path(outcome.out), as_of, {(parsed[0], parsed[1].suffix)}, [board]
-    )
-    store.finish_run(engine, run_id, outcome.status, message=outcome.message())
+    with exclusive_run(engine, wait_seconds):
+        run_id = store.begin_run(engine, "publish", council.settings.name, as_of)
+        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
+        with _recorded(engine, run_id, outcome, {}):
+            outcome.reports = publish_reports(
+                engine, council, Path(outcome.out), as_of, {(parsed[0], parsed[1].suffix)}, [board]
+            )
     return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from warehouse.models import (
     Risk,
     Run,
     Target,
+    table_of,
 )
 
 OBSERVATION_FIELDS = (
@@ -42,11 +43,6 @@ OBSERVATION_FIELDS = (
 _VERSIONED = ("value", "numerator", "denominator", "commentary")
 
 
-def _table(model: Any) -> sa.Table:
-    """A model's table, typed as the Table it is."""
-    return cast(sa.Table, model.__table__)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -63,7 +59,7 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any
 def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int:
     with engine.begin() as connection:
         result = connection.execute(
-            sa.insert(_table(Run)).returning(_table(Run).c.id),
+            sa.insert(table_of(Run)).returning(table_of(Run).c.id),
             {
                 "kind": kind,
                 "council": council,
@@ -78,7 +74,7 @@ def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int
 def finish_run(engine: sa.Engine, run_id: int, status: str, **counts: Any) -> None:
     with engine.begin() as connection:
         connection.execute(
-            sa.update(_table(Run)).where(_table(Run).c.id == run_id),
+            sa.update(table_of(Run)).where(table_of(Run).c.id == run_id),
             {"status": status, "finished_at": _now(), **counts},
         )
 
@@ -92,18 +88,18 @@ def replace_catalogue(
 ) -> None:
     """The configuration is the truth: indicators, boards and config targets are replaced."""
     for table in (BoardService, Board, Indicator):
-        connection.execute(sa.delete(_table(table)))
-    connection.execute(sa.delete(_table(Target)).where(_table(Target).c.source_id == ""))
-    _insert(connection, _table(Indicator), indicators.to_dicts())
-    _insert(connection, _table(Board), boards)
+        connection.execute(sa.delete(table_of(table)))
+    connection.execute(sa.delete(table_of(Target)).where(table_of(Target).c.source_id == ""))
+    _insert(connection, table_of(Indicator), indicators.to_dicts())
+    _insert(connection, table_of(Board), boards)
     _insert(
         connection,
-        _table(BoardService),
+        table_of(BoardService),
         _rows(board_services, ["board_id", "service"]),
     )
     _insert(
         connection,
-        _table(Target),
+        table_of(Target),
         _rows(
             targets.with_columns(source_id=pl.lit("")),
             ["code", "fy", "period", "source_id", "target"],
@@ -113,7 +109,7 @@ def replace_catalogue(
 
 def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
     """Targets from a source replace that source's earlier targets for the same keys."""
-    table = _table(Target)
+    table = table_of(Target)
     for row in targets.select("code", "fy", "period", "source_id").to_dicts():
         connection.execute(
             sa.delete(table).where(
@@ -137,12 +133,12 @@ def current_targets(connection: sa.Connection) -> pl.DataFrame:
 
 
 def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
-    table = _table(LoadedFile)
+    table = table_of(LoadedFile)
     return {(r.source_id, r.content_hash) for r in connection.execute(sa.select(table))}
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
-    table = _table(LoadedFile)
+    table = table_of(LoadedFile)
     for row in files:
         connection.execute(
             sa.delete(table).where(
@@ -156,13 +152,13 @@ def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, A
 def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.DataFrame) -> None:
     _insert(
         connection,
-        _table(Rejection),
+        table_of(Rejection),
         [{**row, "run_id": run_id} for row in rejections.to_dicts()],
     )
 
 
 def current_observations(connection: sa.Connection) -> pl.DataFrame:
-    table = _table(Observation)
+    table = table_of(Observation)
     query = sa.select(*(table.c[name] for name in OBSERVATION_FIELDS)).where(table.c.is_current)
     return _frame(
         connection,
@@ -204,7 +200,7 @@ def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataF
     unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED])
     changed = joined.filter(~(pl.col("existed") & unchanged))
     restated = changed.filter(pl.col("existed"))
-    table = _table(Observation)
+    table = table_of(Observation)
     if not restated.is_empty():
         connection.execute(
             sa.update(table)
@@ -234,7 +230,7 @@ def replace_register(
     """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
     if rows.is_empty():
         return
-    table = _table(model)
+    table = table_of(model)
     for key in rows.select("ref", "fy", "quarter").unique().to_dicts():
         connection.execute(
             sa.delete(table).where(
@@ -250,10 +246,10 @@ def replace_measures(
     connection: sa.Connection, measures: pl.DataFrame, summaries: pl.DataFrame
 ) -> None:
     """Measures and summaries are derived: each compute replaces them whole."""
-    connection.execute(sa.delete(_table(Measure)))
-    connection.execute(sa.delete(_table(BoardSummary)))
-    _insert(connection, _table(Measure), measures.to_dicts())
-    _insert(connection, _table(BoardSummary), summaries.to_dicts())
+    connection.execute(sa.delete(table_of(Measure)))
+    connection.execute(sa.delete(table_of(BoardSummary)))
+    _insert(connection, table_of(Measure), measures.to_dicts())
+    _insert(connection, table_of(BoardSummary), summaries.to_dicts())
 
 
 def _frame(
@@ -267,7 +263,7 @@ def read_table(
     connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()
 ) -> pl.DataFrame:
     """A whole table as a frame, typed from the model's columns."""
-    table: sa.Table = _table(model)
+    table: sa.Table = table_of(model)
     types = {
         sa.Integer: pl.Int64,
         sa.SmallInteger: pl.Int64,

@@ -1,0 +1,88 @@
+"""Two runs at once, and a run killed half-way, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import DEMO_AS_OF, ROOT
+from tests.test_warehouse import nightly
+from warehouse.exports import export_csv
+from warehouse.lock import WarehouseBusy, exclusive_run
+from warehouse.models import Run, table_of
+from warehouse.schema import connect
+
+KILLED_RUN = """
+import datetime as dt, pathlib, sys, time
+from boardpack import pipeline
+from tests.test_warehouse import nightly
+from warehouse.lock import exclusive_run
+from warehouse.schema import connect
+
+url, marker = sys.argv[1], pathlib.Path(sys.argv[2])
+replace = pipeline.store.replace_measures
+
+def half_way(connection, measures, summaries):
+    replace(connection, measures, summaries)  # new measures written, not yet committed
+    marker.write_text("half-way")
+    time.sleep(300)
+
+pipeline.store.replace_measures = half_way
+with exclusive_run(connect(url)):
+    nightly(url, as_of=dt.date(2026, 12, 31))
+"""
+
+
+def test_a_second_run_refuses_while_the_first_holds_the_warehouse(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    with exclusive_run(engine):
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusy) as refused:
+            with exclusive_run(connect(warehouse_url), wait_seconds=1.5):
+                pass
+        assert time.monotonic() - started >= 1.5  # it waited as asked before refusing
+    assert "is busy" in str(refused.value) and "--wait" in str(refused.value)
+    with exclusive_run(connect(warehouse_url)):  # free again once the first run ends
+        pass
+
+
+def test_a_killed_run_leaves_the_previous_state_and_the_next_run_completes(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    engine = nightly(warehouse_url)
+    before = export_csv(engine, "measures")
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, warehouse_url, str(marker)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert child.poll() is None, "the run ended before it was killed"
+            assert time.monotonic() < deadline, "the run never got half-way"
+            time.sleep(0.2)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert export_csv(engine, "measures") == before
+    with exclusive_run(connect(warehouse_url)):  # the lock died with the process
+        with engine.connect() as connection:
+            statuses = connection.execute(
+                sa.select(table_of(Run).c.status).order_by(table_of(Run).c.id)
+            ).scalars().all()
+    assert statuses[-1] == "interrupted"
+    after = nightly(warehouse_url, as_of=dt.date(2026, 12, 31))
+    assert export_csv(after, "measures") != before  # the next run completes: Q3 now exists
+    assert "2026/27 Q3" in export_csv(after, "measures")
+    assert DEMO_AS_OF < dt.date(2026, 12, 31)

@@ -1,0 +1,132 @@
+"""One run at a time per warehouse.
+
+PostgreSQL: a session advisory lock; SQLite: an exclusive ``flock`` on a file beside the
+database. Both are released by the server or the operating system if the process dies, so
+a killed run never leaves the warehouse locked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+
+from boardpack.errors import BoardpackError
+from warehouse.models import Run, table_of
+
+# Any constant will do; this one spells "boardpak" in ASCII.
+_ADVISORY_KEY = 0x626F617264706B
+
+
+class WarehouseBusy(BoardpackError):
+    """Another run holds the warehouse."""
+
+
+def _busy(engine: sa.Engine, waited: float) -> WarehouseBusy:
+    holder = "another boardpack run"
+    try:
+        with engine.connect() as connection:
+            table = table_of(Run)
+            row = connection.execute(
+                sa.select(table.c.id, table.c.kind, table.c.started_at)
+                .where(table.c.status == "running")
+                .order_by(table.c.id.desc())
+                .limit(1)
+            ).first()
+        if row is not None:
+            holder = f"run {row.id} ({row.kind}, started {row.started_at:%Y-%m-%d %H:%M:%S})"
+    except sa.exc.SQLAlchemyError:
+        pass  # the message is still right without the detail
+    after = f" after waiting {waited:.0f} s" if waited else ""
+    return WarehouseBusy(
+        f"the warehouse {engine.url.render_as_string(hide_password=True)} is busy: {holder} is "
+        f"using it{after}; try again when it finishes, or pass --wait SECONDS"
+    )
+
+
+def _poll(try_once: object, wait_seconds: float) -> float | None:
+    """Call ``try_once`` until it returns True; the seconds waited, or None on timeout."""
+    started = time.monotonic()
+    while True:
+        if try_once():  # type: ignore[operator]
+            return time.monotonic() - started
+        if time.monotonic() - started >= wait_seconds:
+            return None
+        time.sleep(min(1.0, max(wait_seconds / 20, 0.05)))
+
+
+@contextmanager
+def exclusive_run(engine: sa.Engine, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the warehouse for one run; wait up to ``wait_seconds``, then refuse."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, wait_seconds):
+            _mark_interrupted(engine)
+            yield
+        return
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        with _file_lock(engine, Path(f"{database}.lock"), wait_seconds):
+            _mark_interrupted(engine)
+            yield
+        return
+    yield
+
+
+@contextmanager
+def _advisory_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
+    connection = engine.connect()
+    try:
+
+        def attempt() -> bool:
+            acquired = connection.execute(sa.select(sa.func.pg_try_advisory_lock(_ADVISORY_KEY)))
+            connection.commit()
+            return bool(acquired.scalar())
+
+        if _poll(attempt, wait_seconds) is None:
+            raise _busy(engine, wait_seconds)
+        try:
+            yield
+        finally:
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_KEY)))
+            connection.commit()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _file_lock(engine: sa.Engine, path: Path, wait_seconds: float) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[bytes] = path.open("ab")
+    try:
+
+        def attempt() -> bool:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        if _poll(attempt, wait_seconds) is None:
+            raise _busy(engine, wait_seconds)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _mark_interrupted(engine: sa.Engine) -> None:
+    """Runs still 'running' when the lock is free were killed: say so in the runs table."""
+    table = table_of(Run)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(table)
+            .where(table.c.status == "running")
+            .values(status="interrupted", message="the run stopped before it finished")
+        )
