@@ -45,9 +45,11 @@ def test_a_second_run_refuses_while_the_first_holds_the_warehouse(warehouse_url:
     engine = connect(warehouse_url)
     with exclusive_run(engine):
         started = time.monotonic()
-        with pytest.raises(WarehouseBusy) as refused:
-            with exclusive_run(connect(warehouse_url), wait_seconds=1.5):
-                pass
+        with (
+            pytest.raises(WarehouseBusy) as refused,
+            exclusive_run(connect(warehouse_url), wait_seconds=1.5),
+        ):
+            pass
         assert time.monotonic() - started >= 1.5  # it waited as asked before refusing
     assert "is busy" in str(refused.value) and "--wait" in str(refused.value)
     with exclusive_run(connect(warehouse_url)):  # free again once the first run ends
@@ -62,7 +64,8 @@ def test_a_killed_run_leaves_the_previous_state_and_the_next_run_completes(
     marker = tmp_path / "marker"
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_RUN, warehouse_url, str(marker)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
         deadline = time.monotonic() + 120
@@ -76,13 +79,15 @@ def test_a_killed_run_leaves_the_previous_state_and_the_next_run_completes(
         if child.poll() is None:
             child.kill()
     assert export_csv(engine, "measures") == before
-    with exclusive_run(connect(warehouse_url)):  # the lock died with the process
-        with engine.connect() as connection:
-            statuses = connection.execute(
-                sa.select(table_of(Run).c.status).order_by(table_of(Run).c.id)
-            ).scalars().all()
+    # The lock died with the process.
+    with exclusive_run(connect(warehouse_url)), engine.connect() as connection:
+        statuses = (
+            connection.execute(sa.select(table_of(Run).c.status).order_by(table_of(Run).c.id))
+            .scalars()
+            .all()
+        )
     assert statuses[-1] == "interrupted"
     after = nightly(warehouse_url, as_of=dt.date(2026, 12, 31))
     assert export_csv(after, "measures") != before  # the next run completes: Q3 now exists
     assert "2026/27 Q3" in export_csv(after, "measures")
-    assert DEMO_AS_OF < dt.date(2026, 12, 31)
+    assert dt.date(2026, 12, 31) > DEMO_AS_OF

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from warehouse.bulk import insert_frame, select_frame
 from warehouse.models import (
     Board,
     BoardService,
@@ -47,13 +48,15 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _rows(frame: pl.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
-    return frame.select(list(columns)).to_dicts()
+def _rows(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    return frame.select(list(columns))
 
 
-def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        connection.execute(sa.insert(table), rows)
+def _insert(
+    connection: sa.Connection, table: sa.Table, rows: pl.DataFrame | list[dict[str, Any]]
+) -> None:
+    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, infer_schema_length=None)
+    insert_frame(connection, table, frame)
 
 
 def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int:
@@ -160,7 +163,7 @@ def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.Dat
 def current_observations(connection: sa.Connection) -> pl.DataFrame:
     table = table_of(Observation)
     query = sa.select(*(table.c[name] for name in OBSERVATION_FIELDS)).where(table.c.is_current)
-    return _frame(
+    return select_frame(
         connection,
         query,
         {
@@ -252,13 +255,6 @@ def replace_measures(
     _insert(connection, table_of(BoardSummary), summaries.to_dicts())
 
 
-def _frame(
-    connection: sa.Connection, query: sa.Select[Any] | sa.TextClause, schema: dict[str, Any]
-) -> pl.DataFrame:
-    result = connection.execute(query)
-    return pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row")
-
-
 def read_table(
     connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()
 ) -> pl.DataFrame:
@@ -281,4 +277,4 @@ def read_table(
         return pl.String
 
     query = sa.select(table).order_by(*(table.c[c] for c in order_by))
-    return _frame(connection, query, {c.name: dtype(c) for c in table.columns})
+    return select_frame(connection, query, {c.name: dtype(c) for c in table.columns})
