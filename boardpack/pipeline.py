@@ -6,6 +6,7 @@ sources → schemas → transforms → warehouse → outputs. Nothing here impor
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,14 @@ from schemas.observations import (
 )
 from schemas.registers import split_register, split_targets
 from sources.extracts import Extract, department_column, extracts
-from transforms.coverage import source_coverage
+from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures
 from transforms.summary import board_summary
 from warehouse import store
 from warehouse.models import Board as BoardModel
 from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
 
+MEASURES_BASIS = "measures_basis"
 LINEAGE = ("source_id", "file", "content_hash", "row_number")
 _REGISTER_COLUMNS = {
     "milestones": (
@@ -189,8 +191,11 @@ def _counts(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
     return {(r["source_id"], r["file"]): r["len"] for r in grouped.to_dicts()}
 
 
-def store_batch(connection: sa.Connection, run_id: int, council: Council, batch: Batch) -> int:
-    """Load one run's accepted rows, rejections and file records; returns new versions stored."""
+def store_batch(connection: sa.Connection, run_id: int, council: Council, batch: Batch) -> set[int]:
+    """Load one run's accepted rows, rejections and file records.
+
+    Returns the financial years that gained new or restated figures.
+    """
     store.replace_catalogue(
         connection,
         council.indicators,
@@ -198,7 +203,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         council.boards,
         council.targets,
     )
-    stored = store.load_observations(connection, run_id, batch.frame("observations"))
+    changed_years = store.load_observations(connection, run_id, batch.frame("observations"))
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     targets = batch.frame("targets")
     if not targets.is_empty():
@@ -223,7 +228,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
             if f.content_hash and not f.skipped
         ],
     )
-    return stored
+    return changed_years
 
 
 def recompute(
@@ -247,14 +252,68 @@ def ingest_all(
     return merge([ingest_source(council, s, as_of, skip_hashes) for s in council.settings.sources])
 
 
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load changed: the measures stored, and which years need republishing."""
+
+    measures: int
+    recomputed: bool
+    changed_years: set[int] | None  # None: everything (the configuration or periods changed)
+
+
+def measures_basis(connection: sa.Connection, council: Council, as_of: dt.date) -> str:
+    """A fingerprint of everything the measures depend on besides the observations."""
+    ysm = council.settings.year_start_month
+    digest = hashlib.sha256()
+    digest.update(council.indicators.write_csv().encode())
+    digest.update(
+        store.current_targets(connection).sort("code", "fy", "period").write_csv().encode()
+    )
+    digest.update(council.boards.sort("board_id", "service").write_csv().encode())
+    digest.update(repr((ysm, latest_quarter(as_of, ysm))).encode())
+    return digest.hexdigest()
+
+
 def load_and_compute(
     engine: sa.Engine, run_id: int, council: Council, batch: Batch, as_of: dt.date
-) -> pl.DataFrame:
-    """Load a run and recompute its measures in one transaction: all of it lands, or none."""
+) -> LoadResult:
+    """Load a run and recompute its measures in one transaction: all of it lands, or none.
+
+    When no figure changed and nothing else the measures depend on did, the stored
+    measures stand and are not recomputed.
+    """
     with engine.begin() as connection:
-        store_batch(connection, run_id, council, batch)
+        changed_years = store_batch(connection, run_id, council, batch)
+        basis = measures_basis(connection, council, as_of)
+        if not changed_years and store.get_state(connection, MEASURES_BASIS) == basis:
+            count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
+            return LoadResult(int(count or 0), False, set())
+        everything = store.get_state(connection, MEASURES_BASIS) != basis
         measures, _ = recompute(connection, council, as_of)
-    return measures
+        store.set_state(connection, MEASURES_BASIS, basis)
+    return LoadResult(measures.height, True, None if everything else changed_years)
+
+
+def periods_to_publish(
+    council: Council, as_of: dt.date, result: LoadResult
+) -> set[tuple[int, str]] | None:
+    """The latest period of each cadence, and every period of the years whose figures (or
+    whose following year's comparisons) changed; None means all of them."""
+    if result.changed_years is None:
+        return None
+    latest = latest_quarter(as_of, council.settings.year_start_month)
+    wanted: set[tuple[int, str]] = set()
+    if latest is not None:
+        fy, quarter = latest
+        wanted.add((fy, f"Q{quarter}"))
+        if quarter % 2 == 0:
+            wanted.add((fy, f"H{quarter // 2}"))
+        else:
+            wanted.add((fy - 1, "H2") if quarter == 1 else (fy, "H1"))
+    suffixes = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
+    for fy in result.changed_years:
+        wanted |= {(year, s) for year in (fy, fy + 1) for s in suffixes}
+    return wanted
 
 
 def run_totals(batch: Batch) -> dict[str, Any]:

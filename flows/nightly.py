@@ -65,8 +65,12 @@ def read_source(
 )
 def load_and_compute(
     engine: sa.Engine, run_id: int, council: Council, batch: pipeline.Batch, as_of: dt.date
-) -> int:
-    return int(pipeline.load_and_compute(engine, run_id, council, batch, as_of).height)
+) -> pipeline.LoadResult:
+    result = pipeline.load_and_compute(engine, run_id, council, batch, as_of)
+    get_run_logger().info(
+        "%d measures %s", result.measures, "recomputed" if result.recomputed else "unchanged"
+    )
+    return result
 
 
 @task(
@@ -138,8 +142,10 @@ def nightly(
         batch, failed = _read_sources(council, as_of, skip)
         outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
         with _recorded(engine, run_id, outcome, pipeline.run_totals(batch)):
-            outcome.measures = load_and_compute(engine, run_id, council, batch, as_of)
-            outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, None)
+            loaded = load_and_compute(engine, run_id, council, batch, as_of)
+            outcome.measures = loaded.measures
+            periods = pipeline.periods_to_publish(council, as_of, loaded)
+            outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, periods)
             write_quality_page(
                 Path(outcome.out),
                 council.settings.name,

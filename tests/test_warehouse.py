@@ -140,3 +140,33 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(
             engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92)
         )
     assert export_csv(engine, "measures") == before
+
+
+def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years(
+    warehouse_url: str, demo_copy: Path
+) -> None:
+    engine = nightly(warehouse_url, demo_copy)
+    council = load_council(demo_copy)
+
+    def load_again() -> pipeline.LoadResult:
+        run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
+        with engine.connect() as connection:
+            skip = frozenset(store.loaded_hashes(connection))
+        batch = pipeline.ingest_all(council, DEMO_AS_OF, skip)
+        return pipeline.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF)
+
+    quiet = load_again()
+    assert (quiet.recomputed, quiet.changed_years, quiet.measures) == (False, set(), 2350)
+    # Only the latest quarter and half are republished (their "as at" date moves on).
+    assert pipeline.periods_to_publish(council, DEMO_AS_OF, quiet) == {(2026, "Q2"), (2026, "H1")}
+
+    path = demo_copy / "extracts" / "children" / "cyp_returns_2025-26.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    line = next(x for x in text.splitlines() if x.startswith("CYP SC 03,2025-04,"))
+    path.write_text(text.replace(line, "CYP SC 03,2025-04,99,,,Restated"), encoding="utf-8-sig")
+    restated = load_again()
+    assert (restated.recomputed, restated.changed_years) == (True, {2025})
+    periods = pipeline.periods_to_publish(council, DEMO_AS_OF, restated)
+    assert periods is not None
+    assert {(2025, "Q1"), (2025, "H2"), (2026, "Q1"), (2026, "Q2")} <= periods
+    assert not any(fy == 2024 for fy, _ in periods)

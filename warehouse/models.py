@@ -212,3 +212,11 @@ class PublishedReport(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     rows_json: Mapped[str] = mapped_column(Text)
+
+
+class State(Base):
+    """Small facts about the warehouse, such as what the stored measures were computed from."""
+
+    __tablename__ = "state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

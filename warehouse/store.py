@@ -22,6 +22,7 @@ from warehouse.models import (
     Rejection,
     Risk,
     Run,
+    State,
     Target,
     table_of,
 )
@@ -183,13 +184,13 @@ def current_observations(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
-def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> int:
+def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> set[int]:
     """Store accepted figures; a changed figure supersedes the current one, which is kept.
 
-    Returns how many new versions were stored (unchanged figures are not stored again).
+    Returns the financial years that gained new versions (unchanged figures are not stored).
     """
     if accepted.is_empty():
-        return 0
+        return set()
     key = ["indicator_code", "fy", "fm"]
     current = (
         current_observations(connection)
@@ -223,8 +224,8 @@ def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataF
     new_rows = changed.select(list(OBSERVATION_FIELDS)).with_columns(
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
-    _insert(connection, table, new_rows.to_dicts())
-    return new_rows.height
+    _insert(connection, table, new_rows)
+    return set(new_rows["fy"].to_list())
 
 
 def replace_register(
@@ -278,3 +279,14 @@ def read_table(
 
     query = sa.select(table).order_by(*(table.c[c] for c in order_by))
     return select_frame(connection, query, {c.name: dtype(c) for c in table.columns})
+
+
+def get_state(connection: sa.Connection, key: str) -> str | None:
+    table = table_of(State)
+    return connection.execute(sa.select(table.c.value).where(table.c.key == key)).scalar()
+
+
+def set_state(connection: sa.Connection, key: str, value: str) -> None:
+    table = table_of(State)
+    connection.execute(sa.delete(table).where(table.c.key == key))
+    connection.execute(sa.insert(table), {"key": key, "value": value})

@@ -87,6 +87,11 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('state',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('targets',
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('fy', sa.Integer(), nullable=False),
@@ -203,6 +208,7 @@ def downgrade() -> None:
     op.drop_table('loaded_files')
     op.drop_table('board_services')
     op.drop_table('targets')
+    op.drop_table('state')
     op.drop_table('runs')
     op.drop_table('measures')
     op.drop_table('indicators')
