@@ -140,6 +140,12 @@ def publish(
     out: OutOption = None,
     as_of: AsOfOption = None,
     wait: WaitOption = 0,
+    final: Annotated[
+        bool, typer.Option(help="Mark this as the version formally published to the board.")
+    ] = False,
+    as_published: Annotated[
+        bool, typer.Option(help="Re-render the report exactly as it was published as final.")
+    ] = False,
 ) -> None:
     """Render one board's report for one period."""
     from boardpack.config import load_council
@@ -150,12 +156,24 @@ def publish(
         raise UsageError(f"--board: no board '{board}' in {config / 'council.yaml'}")
     if parse_reporting_period(period) is None:
         raise UsageError(f"--period: '{period}' is not a period such as 2019/20 Q2")
+    if final and as_published:
+        raise UsageError("--final and --as-published cannot be used together")
     date = parse_as_of(as_of)
     _quiet_prefect()
     from flows.nightly import publish as publish_flow
 
     _finish(
-        publish_flow(str(config), board, period, warehouse, str(out) if out else None, date, wait)
+        publish_flow(
+            str(config),
+            board,
+            period,
+            warehouse,
+            str(out) if out else None,
+            date,
+            wait,
+            final,
+            as_published,
+        )
     )
 
 

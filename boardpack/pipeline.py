@@ -15,8 +15,16 @@ import polars as pl
 import sqlalchemy as sa
 
 from boardpack.config import Council, Source
-from boardpack.errors import ConfigError
-from outputs.site import SiteInputs, board_pages, write_site
+from boardpack.errors import ConfigError, UsageError
+from outputs.board import BoardPage
+from outputs.site import (
+    SiteInputs,
+    board_pages,
+    page_from_snapshot,
+    published_figures,
+    snapshot_of,
+    write_site,
+)
 from schemas.observations import (
     REJECTION_COLUMNS,
     duplicates_across_files,
@@ -28,6 +36,7 @@ from schemas.registers import split_register, split_targets
 from sources.extracts import Extract, department_column, extracts
 from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures
+from transforms.periods import fy_label
 from transforms.summary import board_summary
 from warehouse import store
 from warehouse.models import Board as BoardModel
@@ -345,6 +354,12 @@ def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> 
         observations=observations,
         milestones=store.read_table(connection, Milestone),
         risks=store.read_table(connection, Risk),
+        published=published_figures(
+            [
+                (r["board_id"], r["fy"], r["period_suffix"], r["snapshot"])
+                for r in store.latest_snapshots(connection, final_only=True).iter_rows(named=True)
+            ]
+        ),
     )
 
 
@@ -370,8 +385,14 @@ def publish(
     as_of: dt.date,
     periods: set[tuple[int, str]] | None = None,
     boards: list[str] | None = None,
+    run_id: int | None = None,
+    final: bool = False,
 ) -> list[dict[str, Any]]:
-    """Render the board reports (all, or only ``periods`` / ``boards``) and the site files."""
+    """Render the board reports (all, or only ``periods`` / ``boards``) and the site files.
+
+    With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
+    versions formally published to the committee).
+    """
     with engine.connect() as connection:
         inputs = site_inputs(connection, council, as_of)
     known = {b.id for b in council.settings.boards}
@@ -384,4 +405,45 @@ def publish(
         if (periods is None or (p.fy, p.suffix) in periods)
         and (boards is None or p.board_id in boards)
     ]
-    return write_site(pages, out, inputs.council, inputs.as_at)
+    written = write_site(pages, out, inputs.council, inputs.as_at)
+    if run_id is not None:
+        _keep_snapshots(engine, run_id, pages, written, final)
+    return written
+
+
+def _keep_snapshots(
+    engine: sa.Engine,
+    run_id: int,
+    pages: list[BoardPage],
+    written: list[dict[str, Any]],
+    final: bool,
+) -> None:
+    snapshots = [
+        {
+            "board_id": p.board_id,
+            "fy": p.fy,
+            "period_suffix": p.suffix,
+            "path": w["path"],
+            "content_hash": w["sha256"],
+            "snapshot": snapshot_of(p),
+        }
+        for p, w in zip(pages, written, strict=True)
+    ]
+    with engine.begin() as connection:
+        store.record_snapshots(connection, run_id, snapshots, final)
+
+
+def republish_as_published(
+    engine: sa.Engine, council: Council, out: Path, board: str, fy: int, suffix: str
+) -> list[dict[str, Any]]:
+    """Re-render a report exactly as it was last formally published (byte for byte)."""
+    with engine.connect() as connection:
+        finals = store.latest_snapshots(connection, final_only=True).filter(
+            (pl.col("board_id") == board)
+            & (pl.col("fy") == fy)
+            & (pl.col("period_suffix") == suffix)
+        )
+    if finals.is_empty():
+        raise UsageError(f"{board} {fy_label(fy)} {suffix} has not been published as final")
+    page = page_from_snapshot(finals["snapshot"][0])
+    return write_site([page], out, page.council, page.as_at)

@@ -93,8 +93,10 @@ def publish_reports(
     as_of: dt.date,
     periods: set[tuple[int, str]] | None,
     boards: list[str] | None = None,
+    run_id: int | None = None,
+    final: bool = False,
 ) -> list[dict[str, Any]]:
-    return pipeline.publish(engine, council, out, as_of, periods, boards)
+    return pipeline.publish(engine, council, out, as_of, periods, boards, run_id, final)
 
 
 def _publish_artifacts(outcome: RunOutcome) -> None:
@@ -145,7 +147,9 @@ def nightly(
             loaded = load_and_compute(engine, run_id, council, batch, as_of)
             outcome.measures = loaded.measures
             periods = pipeline.periods_to_publish(council, as_of, loaded)
-            outcome.reports = publish_reports(engine, council, Path(outcome.out), as_of, periods)
+            outcome.reports = publish_reports(
+                engine, council, Path(outcome.out), as_of, periods, None, run_id
+            )
             write_quality_page(
                 Path(outcome.out),
                 council.settings.name,
@@ -223,7 +227,7 @@ def backfill(
         with _recorded(engine, run_id, outcome, {}):
             outcome.measures = recompute_only(engine, council, as_of)
             outcome.reports = publish_reports(
-                engine, council, Path(outcome.out), as_of, wanted, boards
+                engine, council, Path(outcome.out), as_of, wanted, boards, run_id
             )
     _publish_artifacts(outcome)
     return outcome
@@ -238,19 +242,35 @@ def publish(
     out: str | None = None,
     as_of: dt.date | None = None,
     wait_seconds: float = 0,
+    final: bool = False,
+    as_published: bool = False,
 ) -> RunOutcome:
-    """Render one board's report for one period from the warehouse as it stands."""
+    """Render one board's report for one period: from the warehouse as it stands (``final``
+    marks it as formally published), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     as_of = as_of or dt.date.today()
     parsed = parse_reporting_period(period)
     if parsed is None:
         raise ValueError(f"'{period}' is not a period such as 2019/20 Q2")
+    fy, suffix = parsed[0], parsed[1].suffix
     engine = open_warehouse(warehouse_url(warehouse))
     with exclusive_run(engine, wait_seconds):
         run_id = store.begin_run(engine, "publish", council.settings.name, as_of)
         outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
         with _recorded(engine, run_id, outcome, {}):
-            outcome.reports = publish_reports(
-                engine, council, Path(outcome.out), as_of, {(parsed[0], parsed[1].suffix)}, [board]
-            )
+            if as_published:
+                outcome.reports = pipeline.republish_as_published(
+                    engine, council, Path(outcome.out), board, fy, suffix
+                )
+            else:
+                outcome.reports = publish_reports(
+                    engine,
+                    council,
+                    Path(outcome.out),
+                    as_of,
+                    {(fy, suffix)},
+                    [board],
+                    run_id,
+                    final,
+                )
     return outcome

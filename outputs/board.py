@@ -256,11 +256,12 @@ def notes(page: BoardPage) -> str:
     items.append(f"<dt>Data as at</dt><dd>{html.escape(page.as_at)}</dd>")
     if not page.restated.is_empty():
         restated = "; ".join(
-            f"{r['indicator_code']} {r['period']}" for r in page.restated.iter_rows(named=True)
+            f"{r['indicator_code']} {r['period']}: published {r['published']}, now {r['now']}"
+            for r in page.restated.iter_rows(named=True)
         )
         items.append(
-            f"<dt>Restated figures</dt><dd>Figures since restated by the service: "
-            f"{html.escape(restated)}.</dd>"
+            "<dt>Restated figures</dt><dd>Figures in reports already published to this board "
+            f"that services have since restated: {html.escape(restated)}.</dd>"
         )
     return '<dl class="notes">' + "".join(items) + "</dl>"
 

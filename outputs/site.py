@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,8 @@ from typing import Any
 import polars as pl
 
 from outputs.board import CSS, BoardPage, render_page
-from outputs.formatting import period_title
-from transforms.periods import fy_label
+from outputs.formatting import format_figure, period_title, rounded
+from transforms.periods import fy_label, period_label_expr
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
@@ -35,6 +36,88 @@ class SiteInputs:
     observations: pl.DataFrame  # current: indicator_code, fy, fm, commentary
     milestones: pl.DataFrame
     risks: pl.DataFrame
+    published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
+
+
+PUBLISHED_COLUMNS = {
+    "board_id": pl.String,
+    "fy": pl.Int32,
+    "period_suffix": pl.String,
+    "indicator_code": pl.String,
+    "published_ytd": pl.Float64,
+}
+_FRAMES = ("indicators", "milestones", "risks", "restated")
+
+
+def snapshot_of(page: BoardPage) -> str:
+    """Everything a page showed, as text: re-rendering it gives the same bytes."""
+    fields = {
+        "council": page.council,
+        "board_id": page.board_id,
+        "board_name": page.board_name,
+        "fy": page.fy,
+        "suffix": page.suffix,
+        "as_at": page.as_at,
+        "tolerance_note": page.tolerance_note,
+        "summary": page.summary,
+    }
+    frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
+    return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
+
+
+def page_from_snapshot(snapshot: str) -> BoardPage:
+    data = json.loads(snapshot)
+
+    def frame(name: str) -> pl.DataFrame:
+        return pl.DataFrame.deserialize(io.StringIO(data["frames"][name]), format="json")
+
+    return BoardPage(
+        council=data["council"],
+        board_id=data["board_id"],
+        board_name=data["board_name"],
+        fy=data["fy"],
+        suffix=data["suffix"],
+        as_at=data["as_at"],
+        tolerance_note=data["tolerance_note"],
+        summary=data["summary"],
+        indicators=frame("indicators"),
+        milestones=frame("milestones"),
+        risks=frame("risks"),
+        restated=frame("restated"),
+    )
+
+
+def published_figures(snapshots: list[tuple[str, int, str, str]]) -> pl.DataFrame:
+    """The year-to-date figures that final reports showed: (board, fy, suffix, snapshot) in."""
+    frames = [
+        page_from_snapshot(text).indicators.select(
+            pl.lit(board).alias("board_id"),
+            pl.lit(fy, pl.Int32).alias("fy"),
+            pl.lit(suffix).alias("period_suffix"),
+            pl.col("code").alias("indicator_code"),
+            pl.col("ytd_value").alias("published_ytd"),
+        )
+        for board, fy, suffix, text in snapshots
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=PUBLISHED_COLUMNS)
+
+
+def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
+    """Published figures whose current value differs at the indicator's decimals."""
+    keys = ["board_id", "fy", "period_suffix", "indicator_code"]
+    return (
+        published.join(reported.select(*keys, "ytd_value", "decimals", "unit"), on=keys)
+        .with_columns(
+            rounded("published_ytd").alias("_published"), rounded("ytd_value").alias("_now")
+        )
+        .filter(pl.col("_published").ne_missing(pl.col("_now")))
+        .with_columns(
+            period=period_label_expr(pl.col("fy"), pl.col("period_suffix")),
+            end=pl.col("period_suffix").replace_strict(
+                {s: w[1] for s, w in _WINDOWS.items()}, return_dtype=pl.Int32
+            ),
+        )
+    )
 
 
 def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
@@ -142,12 +225,16 @@ def board_pages(inputs: SiteInputs) -> list[BoardPage]:
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
         .filter("has_data")
     )
-    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
-    names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
-    pages = []
     details = inputs.indicators.select(
         pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
     )
+    restated = _restated(
+        reported.join(details.select("indicator_code", "unit", "decimals"), on="indicator_code"),
+        inputs.published,
+    )
+    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
+    names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
+    pages = []
     for key in with_data.sort("board_id", "fy", "period_suffix").iter_rows(named=True):
         board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
         rows = (
@@ -184,10 +271,39 @@ def board_pages(inputs: SiteInputs) -> list[BoardPage]:
                 indicators=rows,
                 milestones=inputs.milestones.filter(in_scope),
                 risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
-                restated=pl.DataFrame(),
+                restated=_restated_on(restated, board_id, fy, suffix),
             )
         )
     return pages
+
+
+def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) -> pl.DataFrame:
+    """Restatements a page notes: its board's final reports this year, up to this period."""
+    mine = restated.filter(
+        (pl.col("board_id") == board_id)
+        & (pl.col("fy") == fy)
+        & (pl.col("end") <= _WINDOWS[suffix][1])
+    ).sort("period_suffix", "indicator_code")
+    texts = [
+        (format_figure(p, u, d), format_figure(n, u, d))
+        for p, n, u, d in zip(
+            mine["_published"], mine["_now"], mine["unit"], mine["decimals"], strict=True
+        )
+    ]
+    return pl.DataFrame(
+        {
+            "indicator_code": mine["indicator_code"],
+            "period": mine["period"],
+            "published": [t[0] for t in texts],
+            "now": [t[1] for t in texts],
+        },
+        schema={
+            "indicator_code": pl.String,
+            "period": pl.String,
+            "published": pl.String,
+            "now": pl.String,
+        },
+    )
 
 
 def page_path(page: BoardPage) -> Path:

@@ -202,16 +202,24 @@ class BoardSummary(Base):
 
 
 class PublishedReport(Base):
-    """A board report as published: its path, content hash and the rows it showed."""
+    """A board report as rendered: its path, content hash and everything it showed.
+
+    ``final`` marks the version formally published to the committee; nightly drafts are
+    kept only when their content changed.
+    """
 
     __tablename__ = "published_reports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     board_id: Mapped[str] = mapped_column(String(64))
-    period: Mapped[str] = mapped_column(String(16))
+    fy: Mapped[int] = mapped_column(Integer)
+    period_suffix: Mapped[str] = mapped_column(String(2))
     path: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
-    rows_json: Mapped[str] = mapped_column(Text)
+    final: Mapped[bool] = mapped_column(Boolean)
+    snapshot: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_published_board_period", "board_id", "fy", "period_suffix"),)
 
 
 class State(Base):

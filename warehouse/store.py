@@ -19,6 +19,7 @@ from warehouse.models import (
     Measure,
     Milestone,
     Observation,
+    PublishedReport,
     Rejection,
     Risk,
     Run,
@@ -290,3 +291,50 @@ def set_state(connection: sa.Connection, key: str, value: str) -> None:
     table = table_of(State)
     connection.execute(sa.delete(table).where(table.c.key == key))
     connection.execute(sa.insert(table), {"key": key, "value": value})
+
+
+def latest_snapshots(connection: sa.Connection, final_only: bool = False) -> pl.DataFrame:
+    """The newest snapshot of each board and period (the newest final one, if asked)."""
+    table = table_of(PublishedReport)
+    query = sa.select(
+        table.c.id,
+        table.c.board_id,
+        table.c.fy,
+        table.c.period_suffix,
+        table.c.content_hash,
+        table.c.final,
+        table.c.snapshot,
+    )
+    if final_only:
+        query = query.where(table.c.final)
+    frame = select_frame(
+        connection,
+        query,
+        {
+            "id": pl.Int64,
+            "board_id": pl.String,
+            "fy": pl.Int32,
+            "period_suffix": pl.String,
+            "content_hash": pl.String,
+            "final": pl.Boolean,
+            "snapshot": pl.String,
+        },
+    )
+    return frame.sort("id").unique(["board_id", "fy", "period_suffix"], keep="last").sort("id")
+
+
+def record_snapshots(
+    connection: sa.Connection, run_id: int, snapshots: list[dict[str, Any]], final: bool
+) -> None:
+    """Keep each rendered report whose content changed, and every one marked final."""
+    latest = latest_snapshots(connection)
+    known = {
+        (r["board_id"], r["fy"], r["period_suffix"]): r["content_hash"]
+        for r in latest.iter_rows(named=True)
+    }
+    fresh = [
+        {**s, "run_id": run_id, "final": final}
+        for s in snapshots
+        if final or known.get((s["board_id"], s["fy"], s["period_suffix"])) != s["content_hash"]
+    ]
+    _insert(connection, table_of(PublishedReport), fresh)
