@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 
 import polars as pl
-from great_tables import GT, from_column, loc, style
+from great_tables import GT, from_column, loc, nanoplot_options, style
 
 from outputs.formatting import (
     DIRECTION,
@@ -131,7 +131,17 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
         )
         .cols_hide(["rag", "trend_alt"])
         .cols_align("right", columns=["previous", "target", "actual"])
-        .fmt_nanoplot("trend", plot_type="line", missing_vals="gap", alt=from_column("trend_alt"))
+        .fmt_nanoplot(
+            "trend",
+            plot_type="line",
+            missing_vals="gap",
+            alt=from_column("trend_alt"),
+            # A static sparkline: hover guides mean nothing in a printed agenda pack and
+            # cost most of the rendering time.
+            options=nanoplot_options(
+                show_vertical_guides=False, show_y_axis_guide=False, interactive_data_values=False
+            ),
+        )
     )
     for rag, (text, fill) in STATUS_COLOURS.items():
         positions = [i for i, r in enumerate(rows["rag"]) if r == rag]

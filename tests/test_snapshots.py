@@ -27,8 +27,16 @@ def test_a_final_report_survives_restatement_and_later_reports_note_it(
     engine = nightly(warehouse_url, demo_copy)
     council = load_council(demo_copy)
     run_id = store.begin_run(engine, "publish", council.settings.name, DEMO_AS_OF)
-    published = pipeline.publish(engine, council, tmp_path / "first", DEMO_AS_OF,
-                                 {(2025, "Q1")}, ["cyp-ppb"], run_id, final=True)
+    published = pipeline.publish(
+        engine,
+        council,
+        tmp_path / "first",
+        DEMO_AS_OF,
+        {(2025, "Q1")},
+        ["cyp-ppb"],
+        run_id,
+        final=True,
+    )
     original = (tmp_path / "first" / published[0]["path"]).read_bytes()
     assert b"Restated figures" not in original
 
@@ -36,7 +44,9 @@ def test_a_final_report_survives_restatement_and_later_reports_note_it(
     restate(demo_copy, "CYP SC 03,2025-04,", "CYP SC 03,2025-04,99,,,Restated after audit")
     nightly(warehouse_url, demo_copy)
 
-    again = pipeline.republish_as_published(engine, council, tmp_path / "again", "cyp-ppb", 2025, "Q1")
+    again = pipeline.republish_as_published(
+        engine, council, tmp_path / "again", "cyp-ppb", 2025, "Q1"
+    )
     assert (tmp_path / "again" / again[0]["path"]).read_bytes() == original
 
     pipeline.publish(engine, council, tmp_path / "next", DEMO_AS_OF, {(2025, "Q2")}, ["cyp-ppb"])
