@@ -126,8 +126,11 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(f"| {stage} | {cells} |")
     lines.append("| peak memory | " + " | ".join(f"{r['peak_mb']:,.0f} MB" for r in results) + " |")
     lines.append(
-        "| indicators / boards / measures | "
-        + " | ".join(f"{r['indicators']:,} / {r['boards']:,} / {r['measures']:,}" for r in results)
+        "| indicators / boards / measures / reports rendered | "
+        + " | ".join(
+            f"{r['indicators']:,} / {r['boards']:,} / {r['measures']:,} / {r['rendered']}"
+            for r in results
+        )
         + " |"
     )
     ratio = " | ".join(
