@@ -8,6 +8,7 @@ DEMO_WAREHOUSE := sqlite:///var/demo-warehouse.sqlite
 DEMO_AS_OF := 2026-09-30
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
 
 .PHONY: env demo test lint bench browser postgres clean
 

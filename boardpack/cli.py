@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,7 +71,17 @@ def parse_as_of(text: str | None) -> dt.date:
 def _quiet_prefect() -> None:
     """Flows run in a local ephemeral API unless a Prefect server is configured."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _run_flow(flow: Callable[..., RunOutcome], *args: object) -> None:
+    """Run a flow with a progress line at a terminal, then report and exit (SPEC §6)."""
+    from boardpack.progress import on_terminal
+
+    with on_terminal("Starting Prefect"):
+        outcome = flow(*args)
+    _finish(outcome)
 
 
 def _finish(outcome: RunOutcome) -> None:
@@ -98,7 +109,7 @@ def run(
     _quiet_prefect()
     from flows.nightly import nightly
 
-    _finish(nightly(str(config), warehouse, str(out) if out else None, date, force, wait))
+    _run_flow(nightly, str(config), warehouse, str(out) if out else None, date, force, wait)
 
 
 @app.command()
@@ -124,10 +135,16 @@ def backfill(
     _quiet_prefect()
     from flows.nightly import backfill as backfill_flow
 
-    _finish(
-        backfill_flow(
-            str(config), start, end, warehouse, str(out) if out else None, board or None, date, wait
-        )
+    _run_flow(
+        backfill_flow,
+        str(config),
+        start,
+        end,
+        warehouse,
+        str(out) if out else None,
+        board or None,
+        date,
+        wait,
     )
 
 
@@ -162,18 +179,17 @@ def publish(
     _quiet_prefect()
     from flows.nightly import publish as publish_flow
 
-    _finish(
-        publish_flow(
-            str(config),
-            board,
-            period,
-            warehouse,
-            str(out) if out else None,
-            date,
-            wait,
-            final,
-            as_published,
-        )
+    _run_flow(
+        publish_flow,
+        str(config),
+        board,
+        period,
+        warehouse,
+        str(out) if out else None,
+        date,
+        wait,
+        final,
+        as_published,
     )
 
 

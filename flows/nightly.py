@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from boardpack import pipeline
 from boardpack.config import Council, Source, load_council
 from boardpack.outcome import RunOutcome, default_out
+from boardpack.progress import step
 from outputs.quality import write_quality_page
 from transforms.periods import REPORTING_PERIODS, ReportingPeriod, parse_reporting_period
 from warehouse import store
@@ -141,12 +142,15 @@ def nightly(
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         with engine.connect() as connection:
             skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+        step(f"Reading {len(council.settings.sources)} sources")
         batch, failed = _read_sources(council, as_of, skip)
         outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
         with _recorded(engine, run_id, outcome, pipeline.run_totals(batch)):
+            step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = load_and_compute(engine, run_id, council, batch, as_of)
             outcome.measures = loaded.measures
             periods = pipeline.periods_to_publish(council, as_of, loaded)
+            step("Publishing the board reports")
             outcome.reports = publish_reports(
                 engine, council, Path(outcome.out), as_of, periods, None, run_id
             )
@@ -225,7 +229,9 @@ def backfill(
         run_id = store.begin_run(engine, "backfill", council.settings.name, as_of)
         outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
         with _recorded(engine, run_id, outcome, {}):
+            step("Recomputing the measures")
             outcome.measures = recompute_only(engine, council, as_of)
+            step(f"Republishing {len(wanted)} periods")
             outcome.reports = publish_reports(
                 engine, council, Path(outcome.out), as_of, wanted, boards, run_id
             )

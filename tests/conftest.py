@@ -15,6 +15,7 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ.pop("BOARDPACK_WAREHOUSE_URL", None)
 

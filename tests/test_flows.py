@@ -89,3 +89,30 @@ def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
             importlib.import_module(module.replace("/", ".").removesuffix(".py")), function
         )
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+
+
+def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
+    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.nightly as flows
+    from boardpack import pipeline
+
+    real = pipeline.ingest_source
+
+    def crash_for_community(council: object, source: object, *args: object) -> object:
+        if source.id == "community-db":  # type: ignore[attr-defined]
+            raise ConnectionError("community database server refused the connection")
+        return real(council, source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "ingest_source", crash_for_community)
+    monkeypatch.setattr(flows, "read_source", flows.read_source.with_options(retries=0))
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = flows.nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    assert list(outcome.failed_sources) == ["community-db"]
+    assert "refused the connection" in outcome.failed_sources["community-db"]
+    assert outcome.exit_code == 1
+    assert any("community-db: FAILED" in line for line in outcome.lines())
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode())
+    loaded = set(measures.filter(pl.col("months_present") > 0)["indicator_code"])
+    assert "CYP SC 01" in loaded and "LS 01" not in loaded
+    assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
