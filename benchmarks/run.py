@@ -30,7 +30,10 @@ def _clock() -> float:
 
 def measure(size: int, workdir: Path) -> dict[str, Any]:
     """Run every stage once at ``size`` observations (in this process)."""
+    from benchmarks.compare import differences
     from benchmarks.generate import generate_council
+    from benchmarks.reference_duckdb import compute_measures_duckdb
+    from benchmarks.reference_pandas import compute_measures_pandas
     from boardpack import pipeline
     from boardpack.config import load_council
     from outputs.site import board_pages, write_site
@@ -65,10 +68,23 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     batch = pipeline.merge([batch])
     times["validate"] = _clock() - start
 
-    observations = batch.frame("observations").rename({"indicator_code": "code"})
+    observations = (
+        batch.frame("observations")
+        .rename({"indicator_code": "code"})
+        .select("code", "fy", "fm", "value", "numerator", "denominator")
+    )
     start = _clock()
     measures = compute_measures(council.indicators, observations, council.targets, AS_OF)
     times["compute (in memory)"] = _clock() - start
+    agreement = {}
+    for name, reference in (
+        ("DuckDB", compute_measures_duckdb),
+        ("pandas", compute_measures_pandas),
+    ):
+        start = _clock()
+        theirs = reference(council.indicators, observations, council.targets, AS_OF)
+        times[f"compute, {name} reference"] = _clock() - start
+        agreement[name] = differences(measures, theirs)
 
     engine = connect(f"sqlite:///{workdir / 'warehouse.sqlite'}")
     run_id = store.begin_run(engine, "bench", council.settings.name, AS_OF)
@@ -84,7 +100,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     write_site(latest, workdir / "out", inputs.council, inputs.as_at)
     times["render the latest reports"] = _clock() - start
     times["nightly (read to render)"] = sum(
-        v for k, v in times.items() if k not in ("generate", "compute (in memory)")
+        v for k, v in times.items() if k != "generate" and not k.startswith("compute")
     )
 
     run_two = store.begin_run(engine, "bench", council.settings.name, AS_OF)
@@ -103,6 +119,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
         "rendered": len(latest),
         "times": times,
         "peak_mb": peak_mb,
+        "agreement": agreement,
     }
 
 
@@ -138,6 +155,13 @@ def table(results: list[dict[str, Any]]) -> str:
         for r in results
     )
     lines.append(f"| no-change run / full run | {ratio} |")
+    for name in ("DuckDB", "pandas"):
+        cells = " | ".join(
+            f"{r['times'][f'compute, {name} reference'] / r['times']['compute (in memory)']:.2f}x"
+            f" ({'agree' if not r['agreement'][name] else 'DIFFER'})"
+            for r in results
+        )
+        lines.append(f"| {name} time / boardpack compute time (measures) | {cells} |")
     return "\n".join(lines)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+
 from benchmarks.run import measure, table
 
 
@@ -23,3 +25,28 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
     for stage in stages:
         assert result["times"][stage] >= 0
     assert "| compute (in memory) |" in table([result])
+    # Both reference implementations agree with boardpack on every measure.
+    assert result["agreement"] == {"DuckDB": [], "pandas": []}
+
+
+def test_references_agree_with_boardpack_on_the_demo_council() -> None:
+    from benchmarks.compare import differences
+    from benchmarks.reference_duckdb import compute_measures_duckdb
+    from benchmarks.reference_pandas import compute_measures_pandas
+    from boardpack import pipeline
+    from boardpack.config import load_council
+    from tests.conftest import DEMO, DEMO_AS_OF
+    from transforms.measures import compute_measures
+
+    council = load_council(DEMO)
+    observations = (
+        pipeline.ingest_all(council, DEMO_AS_OF)
+        .frame("observations")
+        .select(
+            pl.col("indicator_code").alias("code"), "fy", "fm", "value", "numerator", "denominator"
+        )
+    )
+    ours = compute_measures(council.indicators, observations, council.targets, DEMO_AS_OF)
+    for reference in (compute_measures_duckdb, compute_measures_pandas):
+        theirs = reference(council.indicators, observations, council.targets, DEMO_AS_OF)
+        assert differences(ours, theirs) == []
