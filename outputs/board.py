@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from great_tables import GT, from_column, loc, nanoplot_options, style
@@ -171,29 +172,36 @@ def summary_sentence(summary: dict[str, int | None]) -> str:
     return f"{parts[0]}, {parts[1]}, {parts[2]}{tail}."
 
 
-def summary_table(page: BoardPage) -> str:
+_SUMMARY_ROWS = [
+    ("green", "green_pct"),
+    ("amber", "amber_pct"),
+    ("red", "red_pct"),
+    ("no_target", None),
+    ("no_data", None),
+]
+
+
+def summary_rows(page: BoardPage) -> pl.DataFrame:
     s = page.summary
-    labels = [
-        ("green", "green_pct"),
-        ("amber", "amber_pct"),
-        ("red", "red_pct"),
-        ("no_target", None),
-        ("no_data", None),
-    ]
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "status": [labelled(STATUS, key) for key, _ in labels],
-            "measures": [s[key] or 0 for key, _ in labels],
-            "share": [f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in labels],
+            "status": [labelled(STATUS, key) for key, _ in _SUMMARY_ROWS],
+            "measures": [s[key] or 0 for key, _ in _SUMMARY_ROWS],
+            "share": [
+                f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in _SUMMARY_ROWS
+            ],
         }
     )
+
+
+def summary_table(page: BoardPage, frame: pl.DataFrame) -> str:
     name = f"Summary of status, {period_title(page.fy, page.suffix)}"
     table = (
         GT(frame, id=f"{page.board_id}-summary")
         .tab_header(title=name)
         .cols_label(status="Status", measures="Measures", share="Share of rated measures")
     )
-    for i, (key, _) in enumerate(labels[:3]):
+    for i, (key, _) in enumerate(_SUMMARY_ROWS[:3]):
         text, fill = STATUS_COLOURS[key]
         table = table.tab_style(
             style=[style.fill(color=fill), style.text(color=text, weight="bold")],
@@ -202,54 +210,60 @@ def summary_table(page: BoardPage) -> str:
     return _table_html(table)
 
 
-def milestones_table(page: BoardPage) -> str:
-    if page.milestones.is_empty():
-        return "<p>No milestones were reported for this period.</p>"
-    frame = page.milestones.sort("service", "ref").select(
+def _register_table(
+    page: BoardPage, kind: str, title: str, rows: pl.DataFrame, labels: dict[str, Any]
+) -> str:
+    """Milestones or risks, grouped by service; a sentence when there are none."""
+    if rows.is_empty():
+        return f"<p>No {title.lower()} were reported for this period.</p>"
+    table = (
+        GT(rows, id=f"{page.board_id}-{kind}", groupname_col="service")
+        .tab_header(title=f"{title}, {period_title(page.fy, page.suffix)}")
+        .cols_label(labels)
+    )
+    return _table_html(table)
+
+
+def milestone_rows(page: BoardPage) -> pl.DataFrame:
+    return page.milestones.select(
         "service",
         "ref",
         "description",
         pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
         pl.col("status").map_elements(lambda s: labelled(MILESTONE, s), return_dtype=pl.String),
         pl.col("commentary").fill_null(""),
-    )
-    name = f"Objectives and milestones, {period_title(page.fy, page.suffix)}"
-    table = (
-        GT(frame, id=f"{page.board_id}-milestones", groupname_col="service")
-        .tab_header(title=name)
-        .cols_label(
-            ref="Ref",
-            description="Milestone",
-            due="Due",
-            status="Progress",
-            commentary="Commentary",
-        )
-    )
-    return _table_html(table)
+    ).sort("service", "ref")
 
 
-def risks_table(page: BoardPage) -> str:
-    if page.risks.is_empty():
-        return "<p>No high risks were reported for this period.</p>"
-    frame = page.risks.sort("service", "ref").select(
+def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
+    labels = {
+        "ref": "Ref",
+        "description": "Milestone",
+        "due": "Due",
+        "status": "Progress",
+        "commentary": "Commentary",
+    }
+    return _register_table(page, "milestones", "Objectives and milestones", rows, labels)
+
+
+def risk_rows(page: BoardPage) -> pl.DataFrame:
+    return page.risks.select(
         "service",
         "ref",
         "description",
         pl.col("mitigation").fill_null(""),
         pl.col("progress").fill_null(""),
-    )
-    name = f"High risks and mitigation, {period_title(page.fy, page.suffix)}"
-    table = (
-        GT(frame, id=f"{page.board_id}-risks", groupname_col="service")
-        .tab_header(title=name)
-        .cols_label(
-            ref="Ref",
-            description="Risk",
-            mitigation="Mitigation",
-            progress="Progress with mitigation",
-        )
-    )
-    return _table_html(table)
+    ).sort("service", "ref")
+
+
+def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
+    labels = {
+        "ref": "Ref",
+        "description": "Risk",
+        "mitigation": "Mitigation",
+        "progress": "Progress with mitigation",
+    }
+    return _register_table(page, "risks", "High risks and mitigation", rows, labels)
 
 
 def notes(page: BoardPage) -> str:
@@ -276,25 +290,30 @@ def notes(page: BoardPage) -> str:
     return '<dl class="notes">' + "".join(items) + "</dl>"
 
 
-def render_page(page: BoardPage) -> tuple[str, str]:
-    """(HTML page, CSV of the indicator table) for one board and period."""
+def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
+    """The HTML page and a CSV of each of its tables ("" is the indicator table)."""
     rows = indicator_rows(page)
+    tables = {
+        "summary": summary_rows(page),
+        "milestones": milestone_rows(page),
+        "risks": risk_rows(page),
+    }
     title = html.escape(page.title)
     body = [
         f"<h1>{title}</h1>",
         f'<p class="council">{html.escape(page.council)}</p>',
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
         f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p>',
-        summary_table(page),
+        summary_table(page, tables["summary"]),
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
         "</section>",
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
-        milestones_table(page),
+        milestones_table(page, tables["milestones"]),
         "</section>",
         '<section aria-labelledby="risks"><h2 id="risks">High risks</h2>',
-        risks_table(page),
+        risks_table(page, tables["risks"]),
         "</section>",
         '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>',
         notes(page),
@@ -308,5 +327,6 @@ def render_page(page: BoardPage) -> tuple[str, str]:
         + "\n".join(body)
         + "\n</main>\n</body>\n</html>\n"
     )
-    csv_text = rows.drop("trend", "trend_alt", "rag").write_csv()
-    return document, csv_text
+    csvs = {"": rows.drop("trend", "trend_alt", "rag").write_csv()}
+    csvs |= {name: frame.write_csv() for name, frame in tables.items()}
+    return document, csvs

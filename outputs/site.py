@@ -311,6 +311,12 @@ def page_path(page: BoardPage) -> Path:
     return Path(fy_label(page.fy).replace("/", "-")) / page.suffix / f"{page.board_id}.html"
 
 
+def table_csv_path(page: BoardPage, table: str) -> Path:
+    """``2019-20/Q2/<board>.csv`` for the indicators, ``<board>-summary.csv`` and so on."""
+    path = page_path(page)
+    return path.with_name(f"{path.stem}-{table}.csv" if table else f"{path.stem}.csv")
+
+
 def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> list[dict[str, Any]]:
     """Write the pages and their CSVs, then the manifest and index over every page published.
 
@@ -320,11 +326,13 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for page in pages:
-        document, csv_text = render_page(page)
+        document, csvs = render_page(page)
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document, encoding="utf-8")
-        path.with_suffix(".csv").write_text(csv_text, encoding="utf-8")
+        tables = {name: table_csv_path(page, name) for name in csvs}
+        for name, text in csvs.items():
+            (out / tables[name]).write_text(text, encoding="utf-8")
         written.append(
             {
                 "board_id": page.board_id,
@@ -332,7 +340,8 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
                 "period": f"{fy_label(page.fy)} {page.suffix}",
                 "title": period_title(page.fy, page.suffix),
                 "path": page_path(page).as_posix(),
-                "csv": page_path(page).with_suffix(".csv").as_posix(),
+                "csv": tables[""].as_posix(),
+                "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
                 "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
                 "as_at": as_at,
             }

@@ -42,6 +42,11 @@ def test_every_board_and_period_with_data_has_a_page_at_the_spec_path(site: Path
     assert len(paths) == 2 * 4 * 5 + 2 * 2 + 2 * 2 * 5 + 2  # 5 full years and 2026/27 so far
     for entry in manifest["reports"]:
         assert (site / entry["path"]).exists() and (site / entry["csv"]).exists()
+        # A CSV of each table beside the page, for authors who paste into Word.
+        assert set(entry["tables"]) == {"indicators", "summary", "milestones", "risks"}
+        assert all((site / path).exists() for path in entry["tables"].values())
+    milestones = csv_rows(site / "2026-27" / "Q2" / "els-ppb-milestones.csv")
+    assert {r["ref"] for r in milestones} == {"ELS M01", "ELS M02", "ELS M03"}
     index = (site / "index.html").read_text()
     assert 'href="2026-27/Q2/els-ppb.html"' in index
 
