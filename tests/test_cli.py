@@ -154,8 +154,16 @@ def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
 def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path) -> None:
     """The real flows through the command line (each starts a local Prefect API)."""
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    common = ["--config", str(DEMO), "--warehouse", url, "--out", str(tmp_path / "out"),
-              "--as-of", "2026-09-30"]
+    common = [
+        "--config",
+        str(DEMO),
+        "--warehouse",
+        url,
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        "2026-09-30",
+    ]
     run = boardpack("run", *common)
     assert run.returncode == 1, run.stderr  # the demo's planted mistakes are rejected
     assert "9 rejected" in run.stdout and "Reports written to" in run.stdout
@@ -164,11 +172,13 @@ def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path
     page = tmp_path / "out" / "2026-27" / "H1" / "cabinet.html"
     published = page.read_bytes()
     page.unlink()
-    again = boardpack("publish", *common, "--board", "cabinet", "--period", "2026/27 H1",
-                      "--as-published")
+    again = boardpack(
+        "publish", *common, "--board", "cabinet", "--period", "2026/27 H1", "--as-published"
+    )
     assert again.returncode == 0, again.stderr
     assert page.read_bytes() == published
-    backfill = boardpack("backfill", *common, "--from", "2025/26 Q3", "--to", "2025/26 Q4",
-                         "--board", "els-ppb")
+    backfill = boardpack(
+        "backfill", *common, "--from", "2025/26 Q3", "--to", "2025/26 Q4", "--board", "els-ppb"
+    )
     assert backfill.returncode == 0, backfill.stderr
     assert "2 reports" in backfill.stdout  # Q3 and Q4: H2 is not a quarterly board's period

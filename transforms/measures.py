@@ -71,21 +71,33 @@ def compute_measures(
     """Every measure of SPEC §3 for periods ended on or before ``as_of``."""
     if observations.is_empty():
         return empty_measures()
-    indicators = indicators.select(
-        [pl.col(name).cast(dtype) for name, dtype in INDICATOR_COLUMNS.items()]
+    # Indicators are keyed by a small integer (in code order) for the joins and sorts; the
+    # code itself is attached once, at the end.
+    indicators = (
+        indicators.select([pl.col(name).cast(dtype) for name, dtype in INDICATOR_COLUMNS.items()])
+        .sort("code")
+        .with_row_index("cid")
     )
     first_fy = int(observations["fy"].min())  # type: ignore[arg-type]
-    periods = reporting_periods_frame(first_fy, as_of, year_start_month)
+    periods = _labelled_periods(first_fy, as_of, year_start_month)
     if periods.is_empty():
         return empty_measures()
+    ids = indicators.select("code", "cid")
 
-    skeleton = indicators.join(periods, how="cross").filter(
-        (pl.col("frequency") != "annual") | (pl.col("end_fm") == 12) & (pl.col("start_fm") != 10)
+    skeleton = (
+        indicators.drop("code")
+        .lazy()
+        .join(periods.lazy(), how="cross")
+        .filter(
+            (pl.col("frequency") != "annual")
+            | (pl.col("end_fm") == 12) & (pl.col("start_fm") != 10)
+        )
     )
-    partials = _quarter_partials(observations, first_fy)
+    partials = _quarter_partials(observations.join(ids, on="code").drop("code"), first_fy)
+    wide_targets = _targets_wide(targets).join(ids, on="code").drop("code")
     measured = (
-        skeleton.join(partials, on=["code", "fy"], how="left")
-        .join(_targets_wide(targets), on=["code", "fy"], how="left")
+        skeleton.join(partials.lazy(), on=["cid", "fy"], how="left")
+        .join(wide_targets.lazy(), on=["cid", "fy"], how="left")
         .with_columns(_period_aggregates())
         .with_columns(_ytd_target().alias("ytd_target"))
     )
@@ -106,24 +118,37 @@ def compute_measures(
             direction=direction_expr(
                 pl.col("_actual"), pl.col("_previous"), pl.col("polarity"), pl.col("_target")
             ),
-            period=period_label_expr(pl.col("fy"), pl.col("period_suffix")),
-            financial_year=period_label_expr(pl.col("fy"), pl.lit("")),
         )
-        .rename({"code": "indicator_code"})
         # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
-        .sort(
-            ["indicator_code", "fy", "end_fm", "start_fm"], descending=[False, False, False, True]
-        )
+        .sort(["cid", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])
+        .join(ids.lazy().rename({"code": "indicator_code"}), on="cid", maintain_order="left")
         .select([pl.col(name).cast(dtype) for name, dtype in MEASURE_COLUMNS.items()])
+        .collect()
+    )
+
+
+def _labelled_periods(first_fy: int, as_of: dt.date, year_start_month: int) -> pl.DataFrame:
+    """The reporting periods with their labels, worked out once (Categorical, so cheap to copy)."""
+    return (
+        reporting_periods_frame(first_fy, as_of, year_start_month)
+        .with_row_index("kind_order")
+        .with_columns(
+            kind=(pl.col("period_type") + pl.col("period_suffix")).cast(pl.Categorical),
+            period=period_label_expr(pl.col("fy"), pl.col("period_suffix")).cast(pl.Categorical),
+            financial_year=period_label_expr(pl.col("fy"), pl.lit("")).cast(pl.Categorical),
+            period_type=pl.col("period_type").cast(pl.Categorical),
+        )
+        .drop("kind_order")
     )
 
 
 def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame:
     """One row per indicator and FY, with count/sum/numerator/denominator/latest by quarter."""
     by_quarter = (
-        observations.filter(pl.col("fy") >= first_fy)
+        observations.lazy()
+        .filter(pl.col("fy") >= first_fy)
         .with_columns(q=((pl.col("fm") - 1) // 3 + 1).cast(pl.Int32))
-        .group_by(["code", "fy", "q"])
+        .group_by(["cid", "fy", "q"])
         .agg(
             n=pl.len().cast(pl.Int32),
             s=pl.col("value").sum(),
@@ -131,9 +156,10 @@ def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame
             den=pl.col("denominator").sum(),
             last=pl.col("value").sort_by("fm").last(),
         )
+        .collect()
     )
     wide = by_quarter.pivot(
-        on="q", index=["code", "fy"], values=[*_PARTS, "last"], on_columns=list(_QUARTERS)
+        on="q", index=["cid", "fy"], values=[*_PARTS, "last"], on_columns=list(_QUARTERS)
     )
     renames = {f"{part}_{q}": f"{part}{q}" for part in (*_PARTS, "last") for q in _QUARTERS}
     wide = wide.rename({old: new for old, new in renames.items() if old in wide.columns})
@@ -232,12 +258,11 @@ def _ytd_target() -> pl.Expr:
     return pl.when(pl.col("aggregation") == "sum").then(_by_k(profiled_sum)).otherwise(_by_k(level))
 
 
-def _with_previous_year(measured: pl.DataFrame) -> pl.DataFrame:
+def _with_previous_year(measured: pl.LazyFrame) -> pl.LazyFrame:
     previous = measured.select(
-        "code",
-        "period_type",
-        "period_number",
+        "cid",
+        "kind",
         (pl.col("fy") + 1).alias("fy"),
         pl.col("ytd_value").alias("previous_ytd_value"),
     )
-    return measured.join(previous, on=["code", "fy", "period_type", "period_number"], how="left")
+    return measured.join(previous, on=["cid", "fy", "kind"], how="left")
