@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-UV := $(shell command -v uv 2>/dev/null)
 DEMO_OUT := out/demo
 DEMO_WAREHOUSE := sqlite:///var/demo-warehouse.sqlite
 DEMO_AS_OF := 2026-09-30
@@ -12,10 +11,10 @@ export DO_NOT_TRACK := 1
 
 .PHONY: env demo test lint bench browser postgres clean
 
+# uv comes from PyPI the first time; the lock file pins everything else.
 $(BIN)/boardpack: pyproject.toml uv.lock
-	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv; fi
-	@UV_BIN=$$(command -v uv || echo "$$(python3 -m site --user-base)/bin/uv"); \
-	  $$UV_BIN sync --frozen --quiet
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@python3 -m uv sync --frozen --quiet
 	@touch $@
 
 env: $(BIN)/boardpack

@@ -43,7 +43,6 @@ from warehouse.models import Board as BoardModel
 from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
-LINEAGE = ("source_id", "file", "content_hash", "row_number")
 _REGISTER_COLUMNS = {
     "milestones": (
         "ref",
@@ -96,13 +95,12 @@ class Batch:
     )
 
     def frame(self, name: str) -> pl.DataFrame:
-        frames = self.observations if name == "observations" else self.rejections
-        if name in self.registers:
-            frames = self.registers[name]
-        schema = REJECTION_COLUMNS if name == "rejections" else None
-        if not frames:
-            return pl.DataFrame(schema=schema)
-        return pl.concat(frames, how="diagonal_relaxed")
+        """All the rows of one kind, from every file, as one frame."""
+        frames = {"observations": self.observations, "rejections": self.rejections}
+        parts = {**frames, **self.registers}[name]
+        if not parts:
+            return pl.DataFrame(schema=REJECTION_COLUMNS if name == "rejections" else None)
+        return pl.concat(parts, how="diagonal_relaxed")
 
 
 def check_extract(
