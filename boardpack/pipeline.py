@@ -242,7 +242,9 @@ def recompute(
     connection: sa.Connection, council: Council, as_of: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Measures and board summaries from the current observations, stored in place."""
-    observations = store.current_observations(connection).rename({"indicator_code": "code"})
+    observations = store.current_observations(
+        connection, ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
+    ).rename({"indicator_code": "code"})
     targets = store.current_targets(connection)
     measures = compute_measures(
         council.indicators, observations, targets, as_of, council.settings.year_start_month
@@ -339,7 +341,9 @@ def as_at_text(as_of: dt.date) -> str:
 def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> SiteInputs:
     """Everything the reports show, read back from the warehouse."""
     tolerance = council.settings.tolerance
-    observations = store.current_observations(connection)
+    observations = store.current_observations(
+        connection, ["indicator_code", "fy", "fm", "commentary"]
+    )
     return SiteInputs(
         council=council.settings.name,
         as_at=as_at_text(as_of),
@@ -372,7 +376,7 @@ def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFram
         schema={"id": pl.String, "department": pl.String},
     )
     with engine.connect() as connection:
-        observations = store.current_observations(connection)
+        observations = store.current_observations(connection, ["source_id", "fy", "fm"])
     return source_coverage(observations, sources, as_of, council.settings.year_start_month)
 
 

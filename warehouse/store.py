@@ -162,27 +162,30 @@ def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.Dat
     )
 
 
-def current_observations(connection: sa.Connection) -> pl.DataFrame:
+_OBSERVATION_TYPES = {
+    "indicator_code": pl.String,
+    "fy": pl.Int32,
+    "fm": pl.Int32,
+    "period": pl.String,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "commentary": pl.String,
+    "source_id": pl.String,
+    "file": pl.String,
+    "content_hash": pl.String,
+    "row_number": pl.Int64,
+}
+
+
+def current_observations(
+    connection: sa.Connection, columns: Iterable[str] = OBSERVATION_FIELDS
+) -> pl.DataFrame:
+    """The current version of every figure (only ``columns``, to keep big reads small)."""
     table = table_of(Observation)
-    query = sa.select(*(table.c[name] for name in OBSERVATION_FIELDS)).where(table.c.is_current)
-    return select_frame(
-        connection,
-        query,
-        {
-            "indicator_code": pl.String,
-            "fy": pl.Int32,
-            "fm": pl.Int32,
-            "period": pl.String,
-            "value": pl.Float64,
-            "numerator": pl.Float64,
-            "denominator": pl.Float64,
-            "commentary": pl.String,
-            "source_id": pl.String,
-            "file": pl.String,
-            "content_hash": pl.String,
-            "row_number": pl.Int64,
-        },
-    )
+    wanted = list(columns)
+    query = sa.select(*(table.c[name] for name in wanted)).where(table.c.is_current)
+    return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
 
 
 def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> set[int]:
@@ -194,7 +197,7 @@ def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataF
         return set()
     key = ["indicator_code", "fy", "fm"]
     current = (
-        current_observations(connection)
+        current_observations(connection, ["indicator_code", "fy", "fm", *_VERSIONED])
         .select(*key, *_VERSIONED)
         .with_columns(existed=pl.lit(True))
     )
