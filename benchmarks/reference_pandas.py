@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from benchmarks.compare import EXACT, KEYS, NUMBERS
+
 PERIODS = pd.DataFrame(
     {
         "period_type": ["quarter"] * 4 + ["half"] * 2 + ["year"],
@@ -187,18 +189,5 @@ def compute_measures_pandas(
         ],
         closer,
     )
-    columns = [
-        "code",
-        "fy",
-        "period_type",
-        "period_number",
-        "period_value",
-        "ytd_value",
-        "ytd_target",
-        "previous_ytd_value",
-        "months_expected",
-        "months_present",
-        "rag",
-        "direction",
-    ]
+    columns = ["code", *KEYS[1:], *NUMBERS, *EXACT]
     return pl.from_pandas(frame[columns].rename(columns={"code": "indicator_code"}))

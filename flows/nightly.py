@@ -195,6 +195,23 @@ def _recorded(
     store.finish_run(engine, run_id, outcome.status, message=outcome.message(), **totals)
 
 
+@contextmanager
+def _run(
+    engine: sa.Engine,
+    kind: str,
+    council: Council,
+    as_of: dt.date,
+    out: str | None,
+    wait_seconds: float,
+) -> Iterator[RunOutcome]:
+    """A run that reads no sources: hold the warehouse, record its start and its end."""
+    with exclusive_run(engine, wait_seconds):
+        run_id = store.begin_run(engine, kind, council.settings.name, as_of)
+        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
+        with _recorded(engine, run_id, outcome, {}):
+            yield outcome
+
+
 def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
     """Every quarter and half from ``start`` to ``end`` inclusive (labels as in SPEC §1)."""
     first, last = parse_reporting_period(start), parse_reporting_period(end)
@@ -225,16 +242,13 @@ def backfill(
     as_of = as_of or dt.date.today()
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
     engine = open_warehouse(warehouse_url(warehouse))
-    with exclusive_run(engine, wait_seconds):
-        run_id = store.begin_run(engine, "backfill", council.settings.name, as_of)
-        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
-        with _recorded(engine, run_id, outcome, {}):
-            step("Recomputing the measures")
-            outcome.measures = recompute_only(engine, council, as_of)
-            step(f"Republishing {len(wanted)} periods")
-            outcome.reports = publish_reports(
-                engine, council, Path(outcome.out), as_of, wanted, boards, run_id
-            )
+    with _run(engine, "backfill", council, as_of, out, wait_seconds) as outcome:
+        step("Recomputing the measures")
+        outcome.measures = recompute_only(engine, council, as_of)
+        step(f"Republishing {len(wanted)} periods")
+        outcome.reports = publish_reports(
+            engine, council, Path(outcome.out), as_of, wanted, boards, outcome.run_id
+        )
     _publish_artifacts(outcome)
     return outcome
 
@@ -260,23 +274,20 @@ def publish(
         raise ValueError(f"'{period}' is not a period such as 2019/20 Q2")
     fy, suffix = parsed[0], parsed[1].suffix
     engine = open_warehouse(warehouse_url(warehouse))
-    with exclusive_run(engine, wait_seconds):
-        run_id = store.begin_run(engine, "publish", council.settings.name, as_of)
-        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
-        with _recorded(engine, run_id, outcome, {}):
-            if as_published:
-                outcome.reports = pipeline.republish_as_published(
-                    engine, council, Path(outcome.out), board, fy, suffix
-                )
-            else:
-                outcome.reports = publish_reports(
-                    engine,
-                    council,
-                    Path(outcome.out),
-                    as_of,
-                    {(fy, suffix)},
-                    [board],
-                    run_id,
-                    final,
-                )
+    with _run(engine, "publish", council, as_of, out, wait_seconds) as outcome:
+        if as_published:
+            outcome.reports = pipeline.republish_as_published(
+                engine, council, Path(outcome.out), board, fy, suffix
+            )
+        else:
+            outcome.reports = publish_reports(
+                engine,
+                council,
+                Path(outcome.out),
+                as_of,
+                {(fy, suffix)},
+                [board],
+                outcome.run_id,
+                final,
+            )
     return outcome
