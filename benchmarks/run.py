@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -224,6 +225,11 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _memory_gb() -> float:
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return pages / 1024**3
+
+
 def compute_table(result: dict[str, Any]) -> str:
     times = result["times"]
     ours = times["compute (in memory)"]
@@ -272,7 +278,7 @@ def main() -> None:
         print(f"timing the compute stage alone at {size:,} observations ...", flush=True)
         report += "\n\n" + compute_table(_child(size, "--compute-one"))
     RESULTS.write_text(
-        f"# boardpack benchmark results\n\nMachine: {resource.getpagesize()}-byte pages, "
+        f"# boardpack benchmark results\n\nMachine: {os.cpu_count()} cores, {_memory_gb():.0f} GB; "
         f"Python {sys.version.split()[0]}; SQLite warehouse; as of {AS_OF}.\n\n{report}\n",
         encoding="utf-8",
     )
