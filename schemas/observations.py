@@ -189,11 +189,12 @@ def _rules() -> tuple[Rule, ...]:
             ),
             pl.lit("value"),
             pl.format(
-                "value {} disagrees with numerator / denominator × {} = {} (to {} decimal places)",
+                "value {} disagrees with numerator / denominator × {} = {} (to {} decimal {})",
                 _quoted("value"),
                 _number_text(pl.col("scale")),
                 _number_text(round_half_away(pl.col("computed_value"), decimals)),
                 decimals,
+                pl.when(decimals == 1).then(pl.lit("place")).otherwise(pl.lit("places")),
             ),
         ),
         Rule(
