@@ -36,7 +36,7 @@ from schemas.registers import split_register, split_targets
 from sources.extracts import Extract, department_column, extracts
 from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures
-from transforms.periods import fy_label
+from transforms.periods import PERIODS_BY_SUFFIX, fy_label
 from transforms.summary import board_summary
 from warehouse import store
 from warehouse.models import Board as BoardModel
@@ -319,9 +319,8 @@ def periods_to_publish(
             wanted.add((fy, f"H{quarter // 2}"))
         else:
             wanted.add((fy - 1, "H2") if quarter == 1 else (fy, "H1"))
-    suffixes = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
     for fy in result.changed_years:
-        wanted |= {(year, s) for year in (fy, fy + 1) for s in suffixes}
+        wanted |= {(year, s) for year in (fy, fy + 1) for s in PERIODS_BY_SUFFIX}
     return wanted
 
 

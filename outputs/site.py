@@ -14,11 +14,18 @@ import polars as pl
 
 from outputs.board import CSS, BoardPage, render_page
 from outputs.formatting import format_figure, period_title, rounded
-from transforms.periods import fy_label, period_label_expr
+from transforms.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
-_WINDOWS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "H1": (1, 6), "H2": (7, 12)}
+# Each cadence period's months and the quarter it ends in, to join against.
+_PERIODS = pl.DataFrame(
+    [
+        {"period_suffix": s, "start_fm": p.start_fm, "end_fm": p.end_fm, "k": p.k}
+        for s, p in PERIODS_BY_SUFFIX.items()
+    ],
+    schema={"period_suffix": pl.String, "start_fm": pl.Int32, "end_fm": pl.Int32, "k": pl.Int32},
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             period=period_label_expr(pl.col("fy"), pl.col("period_suffix")),
             end=pl.col("period_suffix").replace_strict(
-                {s: w[1] for s, w in _WINDOWS.items()}, return_dtype=pl.Int32
+                {s: p.end_fm for s, p in PERIODS_BY_SUFFIX.items()}, return_dtype=pl.Int32
             ),
         )
     )
@@ -165,15 +172,12 @@ def _trends(
             pl.col("period_value").alias("point"),
         )
     )
-    end_quarter = pl.col("period_suffix").str.slice(1).cast(pl.Int32) * pl.when(
-        pl.col("period_suffix").str.starts_with("H")
-    ).then(2).otherwise(1)
-    keys = reported.select(
+    keys = reported.join(_PERIODS, on="period_suffix").select(
         "board_id",
         "indicator_code",
         "fy",
         "period_suffix",
-        (pl.col("fy") * 4 + end_quarter).alias("end_slot"),
+        (pl.col("fy") * 4 + pl.col("k")).alias("end_slot"),
     )
     trend = (
         keys.join(history, on="indicator_code")
@@ -192,12 +196,9 @@ def _trends(
 
 def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
     """The latest commentary a service gave within each period's own window."""
-    windows = pl.DataFrame(
-        [{"period_suffix": s, "start_fm": a, "end_fm": b} for s, (a, b) in _WINDOWS.items()]
-    )
     notes = (
         reported.select("board_id", "indicator_code", "fy", "period_suffix")
-        .join(windows, on="period_suffix")
+        .join(_PERIODS, on="period_suffix")
         .join(
             observations.filter(pl.col("commentary").is_not_null()).select(
                 "indicator_code", "fy", "fm", "commentary"
@@ -251,7 +252,7 @@ def board_pages(inputs: SiteInputs) -> list[BoardPage]:
             & (pl.col("fy") == fy)
             & (pl.col("period_suffix") == suffix)
         ).row(0, named=True)
-        quarter = _WINDOWS[suffix][1] // 3
+        quarter = PERIODS_BY_SUFFIX[suffix].k
         services = inputs.board_services.filter(pl.col("board_id") == board_id)["service"]
         in_scope = (
             (pl.col("fy") == fy)
@@ -282,7 +283,7 @@ def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) ->
     mine = restated.filter(
         (pl.col("board_id") == board_id)
         & (pl.col("fy") == fy)
-        & (pl.col("end") <= _WINDOWS[suffix][1])
+        & (pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm)
     ).sort("period_suffix", "indicator_code")
     texts = [
         (format_figure(p, u, d), format_figure(n, u, d))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from transforms.periods import fy_month_end, fy_of, period_label
+from transforms.periods import calendar_month_expr, fy_month_end, fy_of, period_label
 
 
 def latest_quarter(as_of: dt.date, year_start_month: int = 4) -> tuple[int, int] | None:
@@ -27,10 +27,8 @@ def source_coverage(
     if latest is None:
         return sources.with_columns(latest_received=pl.lit(None, pl.String), current=pl.lit(False))
     fy, quarter = latest
-    # Months since year 0, so that the latest figure can be shown as a calendar month.
-    calendar_month = pl.col("fy") * 12 + (year_start_month - 1) + (pl.col("fm") - 1)
     received = observations.group_by("source_id").agg(
-        calendar_month.max().alias("slot"),
+        calendar_month_expr(pl.col("fy"), pl.col("fm"), year_start_month).max().alias("slot"),
         ((pl.col("fy") == fy) & ((pl.col("fm") - 1) // 3 + 1 == quarter)).any().alias("current"),
     )
     return (

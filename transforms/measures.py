@@ -26,16 +26,6 @@ INDICATOR_COLUMNS = {
     "tolerance": pl.Float64,
     "tolerance_type": pl.String,
 }
-OBSERVATION_COLUMNS = {
-    "code": pl.String,
-    "fy": pl.Int32,
-    "fm": pl.Int32,
-    "value": pl.Float64,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-}
-TARGET_COLUMNS = {"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64}
-
 MEASURE_COLUMNS = {
     "indicator_code": pl.String,
     "fy": pl.Int32,
@@ -161,10 +151,11 @@ def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame
     wide = by_quarter.pivot(
         on="q", index=["cid", "fy"], values=[*_PARTS, "last"], on_columns=list(_QUARTERS)
     )
-    renames = {f"{part}_{q}": f"{part}{q}" for part in (*_PARTS, "last") for q in _QUARTERS}
-    wide = wide.rename({old: new for old, new in renames.items() if old in wide.columns})
-    missing = [pl.lit(None).alias(new) for new in renames.values() if new not in wide.columns]
-    return wide.with_columns(missing).with_columns(
+    # With on_columns given, the pivot has every quarter's column even if none had data.
+    wide = wide.rename(
+        {f"{part}_{q}": f"{part}{q}" for part in (*_PARTS, "last") for q in _QUARTERS}
+    )
+    return wide.with_columns(
         [pl.col(f"{part}{q}").fill_null(0) for part in _PARTS for q in _QUARTERS]
     )
 
@@ -238,12 +229,8 @@ def _targets_wide(targets: pl.DataFrame) -> pl.DataFrame:
     )
     slots = ["annual", *(f"t{q}" for q in _QUARTERS)]
     schema = {"code": pl.String, "fy": pl.Int32} | dict.fromkeys(slots, pl.Float64)
-    if keyed.is_empty():
-        return pl.DataFrame(schema=schema)
     wide = keyed.pivot(on="slot", index=["code", "fy"], values="target", on_columns=slots)
-    return wide.with_columns(
-        [pl.lit(None, dtype=pl.Float64).alias(s) for s in slots if s not in wide.columns]
-    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    return wide.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _ytd_target() -> pl.Expr:

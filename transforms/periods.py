@@ -75,6 +75,9 @@ REPORTING_PERIODS: tuple[ReportingPeriod, ...] = (
     ReportingPeriod("year", 0, 1, 12),
 )
 
+# Quarters and halves by their suffix ("Q2", "H1"): what a board's cadence reports.
+PERIODS_BY_SUFFIX: dict[str, ReportingPeriod] = {p.suffix: p for p in REPORTING_PERIODS if p.suffix}
+
 CADENCE_PERIODS: dict[str, tuple[str, ...]] = {
     "quarterly": ("Q1", "Q2", "Q3", "Q4"),
     "half-yearly": ("H1", "H2"),
@@ -97,16 +100,14 @@ def fy_of(day: dt.date, year_start_month: int = 4) -> int:
 
 
 def fy_month_start(fy: int, fm: int, year_start_month: int = 4) -> dt.date:
-    """First calendar day of FY month ``fm`` of ``fy``."""
+    """First calendar day of FY month ``fm`` of ``fy`` (``fm`` 13 is next April)."""
     months = fy * 12 + (year_start_month - 1) + (fm - 1)
     return dt.date(months // 12, months % 12 + 1, 1)
 
 
 def fy_month_end(fy: int, fm: int, year_start_month: int = 4) -> dt.date:
     """Last calendar day of FY month ``fm`` of ``fy``."""
-    following = fy_month_start(fy, fm, year_start_month)
-    months = following.year * 12 + following.month  # the month after, zero-based
-    return dt.date(months // 12, months % 12 + 1, 1) - dt.timedelta(days=1)
+    return fy_month_start(fy, fm + 1, year_start_month) - dt.timedelta(days=1)
 
 
 def parse_fy_label(text: str) -> int | None:
@@ -246,7 +247,12 @@ def period_label_expr(fy: pl.Expr, suffix: pl.Expr) -> pl.Expr:
     return pl.when(suffix == "").then(fy_text).otherwise(pl.format("{} {}", fy_text, suffix))
 
 
+def calendar_month_expr(fy: pl.Expr, fm: pl.Expr, year_start_month: int = 4) -> pl.Expr:
+    """FY month ``fm`` of ``fy`` as months since year 0 (year × 12 + calendar month − 1)."""
+    return fy * 12 + (year_start_month - 1) + (fm - 1)
+
+
 def period_end_expr(fy: pl.Expr, fm: pl.Expr, year_start_month: int = 4) -> pl.Expr:
     """Vectorised :func:`fy_month_end`: the last calendar day of FY month ``fm``."""
-    months = fy * 12 + (year_start_month - 1) + (fm - 1)
+    months = calendar_month_expr(fy, fm, year_start_month)
     return pl.date(months // 12, months % 12 + 1, 1).dt.month_end()
