@@ -11,9 +11,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from boardpack.errors import ConfigError
-from schemas.config import INDICATORS_SCHEMA, TARGETS_SCHEMA, table_problems
+from schemas.config import INDICATORS_SCHEMA, table_problems
+from schemas.registers import split_targets
 from sources.readers import UnreadableFile, read_csv
-from transforms.periods import parse_fy_label
 
 COUNCIL_FILE = "council.yaml"
 INDICATORS_FILE = "indicators.csv"
@@ -116,7 +116,7 @@ def load_council(folder: Path | str) -> Council:
         raise ConfigError(folder, "the configuration folder does not exist")
     settings = _load_settings(folder / COUNCIL_FILE)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
-    targets = _load_targets(folder / TARGETS_FILE, set(indicators["code"]))
+    targets = _load_targets(folder / TARGETS_FILE, indicators["code"])
     return Council(folder, settings, indicators, targets)
 
 
@@ -186,40 +186,23 @@ def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
     )
 
 
-def _load_targets(path: Path, codes: set[str]) -> pl.DataFrame:
-    empty = pl.DataFrame(
-        schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64}
-    )
+def _load_targets(path: Path, codes: pl.Series) -> pl.DataFrame:
+    """targets.csv, checked by the same rules as a targets source; a bad row stops the run."""
     if not path.exists():
-        return empty
-    frame = _read_table(path)
-    _raise_first(path, frame, TARGETS_SCHEMA)
-    for row in frame.iter_rows(named=True):
-        if row["code"] not in codes:
-            raise ConfigError(
-                path, f"'{row['code']}' is not in indicators.csv", row["row_number"], "code"
-            )
-        if parse_fy_label(row["financial_year"]) is None:
-            raise ConfigError(
-                path,
-                f"'{row['financial_year']}' is not a financial year such as 2019/20",
-                row["row_number"],
-                "financial_year",
-            )
-    typed = frame.select(
-        "row_number",
-        "code",
-        pl.col("financial_year").str.slice(0, 4).cast(pl.Int32).alias("fy"),
-        pl.col("period").fill_null(""),
-        pl.col("target").cast(pl.Float64),
-    )
-    repeated = typed.filter(pl.struct("code", "fy", "period").is_duplicated())
-    if not repeated.is_empty():
-        row = repeated.row(1, named=True)
-        raise ConfigError(
-            path,
-            f"a second target for '{row['code']}' {row['period'] or 'annual'} in the same year",
-            row["row_number"],
-            "period",
+        return pl.DataFrame(
+            schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64}
         )
-    return typed.drop("row_number")
+    frame = _read_table(path)
+    missing = [c for c in ("code", "financial_year", "target") if c not in frame.columns]
+    if missing:
+        raise ConfigError(path, "the column is missing", column=missing[0])
+    if "period" not in frame.columns:
+        frame = frame.with_columns(period=pl.lit(None, dtype=pl.String))
+    accepted, rejected = split_targets(frame.rename({"code": "indicator_code"}), codes)
+    if not rejected.is_empty():
+        first = rejected.sort("row_number").row(0, named=True)
+        more = rejected.height - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        column = "code" if first["column"] == "indicator_code" else first["column"]
+        raise ConfigError(path, first["message"] + extra, first["row_number"], column)
+    return accepted.drop("row_number")

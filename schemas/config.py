@@ -1,4 +1,5 @@
-"""pandera models for the council's configuration tables (SPEC §2).
+"""pandera model for the council's indicator catalogue (SPEC §2); targets.csv is checked
+by the targets rules in :mod:`schemas.registers`.
 
 The CSVs are read as text so that every cell can be judged as the officer typed it;
 each failed check becomes a problem naming the row (as the spreadsheet shows it) and
@@ -13,7 +14,6 @@ import pandera.polars as pa
 import polars as pl
 
 NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-FY_PATTERN = r"^\d{4}/\d{2}$"
 
 UNITS = ("percent", "count", "days", "gbp", "rate", "score")
 POLARITIES = ("higher", "lower", "target", "none")
@@ -36,9 +36,6 @@ EXPECTED: dict[str, str] = {
     "tolerance": "empty or a number of at least 0",
     "tolerance_type": "empty, relative or absolute",
     "key": "true or false",
-    "financial_year": "a financial year such as 2019/20",
-    "period": "empty (the annual target) or Q1, Q2, Q3 or Q4",
-    "target": "a plain number such as 85 or 12.5",
 }
 
 
@@ -73,16 +70,6 @@ INDICATORS_SCHEMA = pa.DataFrameSchema(
         "key": _text(required=False, isin=BOOLEANS),
     },
     name="indicators",
-)
-
-TARGETS_SCHEMA = pa.DataFrameSchema(
-    {
-        "code": _text(),
-        "financial_year": _text(matches=FY_PATTERN),
-        "period": _text(required=False, isin=("Q1", "Q2", "Q3", "Q4")),
-        "target": _text(matches=NUMBER_PATTERN),
-    },
-    name="targets",
 )
 
 

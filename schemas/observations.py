@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.config import NUMBER_PATTERN
-from schemas.rules import Rule, schema_for, split_by_rules
+from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 from transforms.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from transforms.rating import EPSILON, round_half_away
 
@@ -27,25 +27,6 @@ REJECTION_COLUMNS = {
     "reason_code": pl.String,
     "message": pl.String,
 }
-# Every reason code of SPEC §4, in the order checks are judged.
-REASON_CODES = (
-    "unreadable_file",
-    "missing_column",
-    "unknown_code",
-    "bad_period",
-    "frequency_mismatch",
-    "future_period",
-    "ratio_missing_parts",
-    "not_a_number",
-    "ratio_bad_denominator",
-    "ratio_negative_numerator",
-    "missing_value",
-    "ratio_inconsistent",
-    "percent_out_of_range",
-    "negative_value",
-    "duplicate_in_extract",
-    "duplicate_across_sources",
-)
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
 
 _is_ratio = pl.col("aggregation") == "ratio"
@@ -273,14 +254,19 @@ def split_observations(
     """
     typed = type_observations(frame, indicators, as_of, year_start_month)
     passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
-    duplicated = pl.struct("indicator_code", "fy", "fm").is_duplicated()
-    repeated = passed.filter(duplicated)
-    if not repeated.is_empty():
-        rejected = pl.concat(
-            [rejected, _duplicates(repeated, "duplicate_in_extract", "in this file")],
-            how="diagonal_relaxed",
-        )
-        passed = passed.filter(~duplicated)
+    key = ["indicator_code", "fy", "fm"]
+    places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
+    passed, repeated = reject_repeats(
+        passed,
+        key,
+        pl.format(
+            "{} {} appears more than once in this file (rows {}); send one figure per period",
+            pl.col("indicator_code"),
+            _quoted("period"),
+            places,
+        ),
+    )
+    rejected = pl.concat([rejected, repeated], how="diagonal_relaxed")
     accepted = passed.select(
         "row_number",
         "indicator_code",
@@ -293,23 +279,6 @@ def split_observations(
         "commentary",
     )
     return accepted, rejected.sort("row_number")
-
-
-def _duplicates(rows: pl.DataFrame, reason: str, where: str) -> pl.DataFrame:
-    """Every copy of a repeated indicator and period, each naming the other copies."""
-    key = ["indicator_code", "fy", "fm"]
-    places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
-    return rows.with_columns(
-        reason_code=pl.lit(reason),
-        column=pl.lit("period"),
-        message=pl.format(
-            "{} {} appears more than once {} (rows {}); send one figure per period",
-            pl.col("indicator_code"),
-            _quoted("period"),
-            pl.lit(where),
-            places,
-        ),
-    )
 
 
 def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -10,18 +10,17 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from schemas.columns import REQUIRED
 from schemas.config import NUMBER_PATTERN
-from schemas.rules import Rule, schema_for, split_by_rules
+from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 from transforms.periods import parse_period_labels
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
 RISK_RATINGS = ("high", "medium", "low")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
-_REQUIRED = {
-    "milestones": ("ref", "service", "description", "status", "period"),
-    "risks": ("ref", "service", "description", "rating", "period"),
-}
+# The cells a return must fill are the columns its file must have.
+_REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks")}
 _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RISK_RATINGS)}
 
 
@@ -97,7 +96,9 @@ _TARGET_RULES = [
         "unknown_code",
         pl.col("known"),
         pl.lit("indicator_code"),
-        pl.format("'{}' is not an indicator code in indicators.csv", pl.col("indicator_code")),
+        pl.format(
+            "'{}' is not in indicators.csv: it is not an indicator code", pl.col("indicator_code")
+        ),
     ),
     Rule(
         "bad_period",
@@ -110,7 +111,10 @@ _TARGET_RULES = [
         "bad_period",
         pl.col("period").is_null() | pl.col("period").is_in(["Q1", "Q2", "Q3", "Q4"]),
         pl.lit("period"),
-        pl.format("'{}' is not empty (the annual target) or Q1 to Q4", pl.col("period")),
+        pl.format(
+            "'{}' is not valid: leave it empty for the annual target, or give Q1 to Q4",
+            pl.col("period"),
+        ),
         name="bad_period:period",
     ),
     Rule(
@@ -133,24 +137,17 @@ def split_targets(frame: pl.DataFrame, codes: pl.Series) -> tuple[pl.DataFrame, 
         period=pl.col("period").str.to_uppercase(),
     )
     accepted, rejected = split_by_rules(typed, _TARGET_SCHEMA, _TARGET_RULES)
-    repeated = pl.struct("indicator_code", "fy", "period").is_duplicated()
-    rejected = pl.concat(
-        [
-            rejected,
-            accepted.filter(repeated).with_columns(
-                reason_code=pl.lit("duplicate_in_extract"),
-                column=pl.lit("period"),
-                message=pl.format(
-                    "a second {} target for '{}' {} in this file; send one",
-                    pl.col("period").fill_null("annual"),
-                    pl.col("indicator_code"),
-                    pl.col("financial_year"),
-                ),
-            ),
-        ],
-        how="diagonal_relaxed",
+    accepted, repeated = reject_repeats(
+        accepted,
+        ["indicator_code", "fy", "period"],
+        pl.format(
+            "a second {} target for '{}' {} in this file; send one",
+            pl.col("period").fill_null("annual"),
+            pl.col("indicator_code"),
+            pl.col("financial_year"),
+        ),
     )
-    accepted = accepted.filter(~repeated)
+    rejected = pl.concat([rejected, repeated], how="diagonal_relaxed")
     return (
         accepted.select(
             "row_number",

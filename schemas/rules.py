@@ -81,3 +81,14 @@ def split_by_rules(
     )
     accepted = indexed.join(failures, on="index", how="anti")
     return accepted.drop("index"), rejected.drop("index", "check")
+
+
+def reject_repeats(
+    rows: pl.DataFrame, key: list[str], message: pl.Expr
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``)."""
+    repeated = pl.struct(key).is_duplicated()
+    copies = rows.filter(repeated).with_columns(
+        reason_code=pl.lit("duplicate_in_extract"), column=pl.lit("period"), message=message
+    )
+    return rows.filter(~repeated), copies

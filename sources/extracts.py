@@ -15,28 +15,9 @@ import polars as pl
 import sqlalchemy as sa
 
 from boardpack.config import Council, Source
+from schemas.columns import CANONICAL, REQUIRED
 from sources.readers import ROW_NUMBER, RawTable, UnreadableFile, read_csv, read_excel, read_sql
 from transforms.periods import parse_period_labels
-
-CANONICAL: dict[str, tuple[str, ...]] = {
-    "observations": (
-        "indicator_code",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "commentary",
-    ),
-    "targets": ("indicator_code", "financial_year", "period", "target"),
-    "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),
-    "risks": ("ref", "service", "description", "rating", "mitigation", "progress", "period"),
-}
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "observations": ("indicator_code", "period"),
-    "targets": ("indicator_code", "financial_year", "target"),
-    "milestones": ("ref", "service", "description", "status", "period"),
-    "risks": ("ref", "service", "description", "rating", "period"),
-}
 
 
 class MissingColumn(Exception):

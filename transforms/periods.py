@@ -110,12 +110,6 @@ def fy_month_end(fy: int, fm: int, year_start_month: int = 4) -> dt.date:
     return fy_month_start(fy, fm + 1, year_start_month) - dt.timedelta(days=1)
 
 
-def parse_fy_label(text: str) -> int | None:
-    """``2019/20`` (or ``2019-20``, ``2019/2020``) -> 2019; None if it is not a valid FY."""
-    found = re.fullmatch(_YEAR, text.strip().lower())
-    return _valid_fy(found.group(1), found.group(2)) if found else None
-
-
 def parse_reporting_period(text: str) -> tuple[int, ReportingPeriod] | None:
     """``2019/20 Q2``, ``Q2 2019/20``, ``2019/20 H1`` or ``2019/20`` -> (fy, period)."""
     cleaned = text.strip().lower()
