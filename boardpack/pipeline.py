@@ -43,30 +43,6 @@ from warehouse.models import Board as BoardModel
 from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
-_REGISTER_COLUMNS = {
-    "milestones": (
-        "ref",
-        "fy",
-        "quarter",
-        "service",
-        "description",
-        "due_date",
-        "status",
-        "commentary",
-        "source_id",
-    ),
-    "risks": (
-        "ref",
-        "fy",
-        "quarter",
-        "service",
-        "description",
-        "rating",
-        "mitigation",
-        "progress",
-        "source_id",
-    ),
-}
 
 
 @dataclass
@@ -115,7 +91,7 @@ def check_extract(
     ysm = council.settings.year_start_month
     if source.kind == "observations":
         accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
-    elif source.kind in _REGISTER_COLUMNS:
+    elif source.kind in ("milestones", "risks"):
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
         accepted, rejected = split_targets(frame, council.indicators["code"])
@@ -218,7 +194,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     for kind, model in (("milestones", Milestone), ("risks", Risk)):
         rows = batch.frame(kind)
         if not rows.is_empty():
-            store.replace_register(connection, model, run_id, rows.select(_REGISTER_COLUMNS[kind]))
+            store.replace_register(connection, model, run_id, rows)
     store.record_files(
         connection,
         run_id,

@@ -50,15 +50,25 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _rows(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
-    return frame.select(list(columns))
-
-
 def _insert(
     connection: sa.Connection, table: sa.Table, rows: pl.DataFrame | list[dict[str, Any]]
 ) -> None:
+    """Bulk insert; columns the table lacks are left out."""
     frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, infer_schema_length=None)
     insert_frame(connection, table, frame)
+
+
+def _replace_keyed(
+    connection: sa.Connection, table: sa.Table, rows: pl.DataFrame, key: list[str]
+) -> None:
+    """Insert ``rows``, first deleting those already stored under the same key (one
+    ``executemany`` DELETE: an upsert that works the same on SQLite and PostgreSQL)."""
+    if rows.is_empty():
+        return
+    matches = sa.and_(*(table.c[k] == sa.bindparam(f"key_{k}") for k in key))
+    keys = rows.select([pl.col(k).alias(f"key_{k}") for k in key]).unique()
+    connection.execute(sa.delete(table).where(matches), keys.to_dicts())
+    _insert(connection, table, rows)
 
 
 def begin_run(engine: sa.Engine, kind: str, council: str, as_of: dt.date) -> int:
@@ -95,36 +105,15 @@ def replace_catalogue(
     for table in (BoardService, Board, Indicator):
         connection.execute(sa.delete(table_of(table)))
     connection.execute(sa.delete(table_of(Target)).where(table_of(Target).c.source_id == ""))
-    _insert(connection, table_of(Indicator), indicators.to_dicts())
+    _insert(connection, table_of(Indicator), indicators)
     _insert(connection, table_of(Board), boards)
-    _insert(
-        connection,
-        table_of(BoardService),
-        _rows(board_services, ["board_id", "service"]),
-    )
-    _insert(
-        connection,
-        table_of(Target),
-        _rows(
-            targets.with_columns(source_id=pl.lit("")),
-            ["code", "fy", "period", "source_id", "target"],
-        ),
-    )
+    _insert(connection, table_of(BoardService), board_services)
+    _insert(connection, table_of(Target), targets.with_columns(source_id=pl.lit("")))
 
 
 def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
     """Targets from a source replace that source's earlier targets for the same keys."""
-    table = table_of(Target)
-    for row in targets.select("code", "fy", "period", "source_id").to_dicts():
-        connection.execute(
-            sa.delete(table).where(
-                (table.c.code == row["code"])
-                & (table.c.fy == row["fy"])
-                & (table.c.period == row["period"])
-                & (table.c.source_id == row["source_id"])
-            )
-        )
-    _insert(connection, table, _rows(targets, ["code", "fy", "period", "source_id", "target"]))
+    _replace_keyed(connection, table_of(Target), targets, ["code", "fy", "period", "source_id"])
 
 
 def current_targets(connection: sa.Connection) -> pl.DataFrame:
@@ -143,23 +132,12 @@ def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
-    table = table_of(LoadedFile)
-    for row in files:
-        connection.execute(
-            sa.delete(table).where(
-                (table.c.content_hash == row["content_hash"])
-                & (table.c.source_id == row["source_id"])
-            )
-        )
-    _insert(connection, table, [{**row, "run_id": run_id} for row in files])
+    rows = pl.DataFrame(files, infer_schema_length=None).with_columns(run_id=pl.lit(run_id))
+    _replace_keyed(connection, table_of(LoadedFile), rows, ["content_hash", "source_id"])
 
 
 def record_rejections(connection: sa.Connection, run_id: int, rejections: pl.DataFrame) -> None:
-    _insert(
-        connection,
-        table_of(Rejection),
-        [{**row, "run_id": run_id} for row in rejections.to_dicts()],
-    )
+    _insert(connection, table_of(Rejection), rejections.with_columns(run_id=pl.lit(run_id)))
 
 
 _OBSERVATION_TYPES = {
@@ -238,16 +216,12 @@ def replace_register(
     """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
     if rows.is_empty():
         return
-    table = table_of(model)
-    for key in rows.select("ref", "fy", "quarter").unique().to_dicts():
-        connection.execute(
-            sa.delete(table).where(
-                (table.c.ref == key["ref"])
-                & (table.c.fy == key["fy"])
-                & (table.c.quarter == key["quarter"])
-            )
-        )
-    _insert(connection, table, [{**row, "run_id": run_id} for row in rows.to_dicts()])
+    _replace_keyed(
+        connection,
+        table_of(model),
+        rows.with_columns(run_id=pl.lit(run_id)),
+        ["ref", "fy", "quarter"],
+    )
 
 
 def replace_measures(
@@ -256,8 +230,8 @@ def replace_measures(
     """Measures and summaries are derived: each compute replaces them whole."""
     connection.execute(sa.delete(table_of(Measure)))
     connection.execute(sa.delete(table_of(BoardSummary)))
-    _insert(connection, table_of(Measure), measures.to_dicts())
-    _insert(connection, table_of(BoardSummary), summaries.to_dicts())
+    _insert(connection, table_of(Measure), measures)
+    _insert(connection, table_of(BoardSummary), summaries)
 
 
 def read_table(
@@ -296,33 +270,24 @@ def set_state(connection: sa.Connection, key: str, value: str) -> None:
     connection.execute(sa.insert(table), {"key": key, "value": value})
 
 
-def latest_snapshots(connection: sa.Connection, final_only: bool = False) -> pl.DataFrame:
-    """The newest snapshot of each board and period (the newest final one, if asked)."""
+def latest_snapshots(
+    connection: sa.Connection, final_only: bool = False, with_text: bool = True
+) -> pl.DataFrame:
+    """The newest snapshot of each board and period (the newest final one, if asked);
+    ``with_text=False`` leaves out the snapshots themselves when only hashes are wanted."""
     table = table_of(PublishedReport)
-    query = sa.select(
-        table.c.id,
-        table.c.board_id,
-        table.c.fy,
-        table.c.period_suffix,
-        table.c.content_hash,
-        table.c.final,
-        table.c.snapshot,
-    )
+    schema = {
+        "id": pl.Int64,
+        "board_id": pl.String,
+        "fy": pl.Int32,
+        "period_suffix": pl.String,
+        "content_hash": pl.String,
+        "final": pl.Boolean,
+    } | ({"snapshot": pl.String} if with_text else {})
+    query = sa.select(*(table.c[name] for name in schema))
     if final_only:
         query = query.where(table.c.final)
-    frame = select_frame(
-        connection,
-        query,
-        {
-            "id": pl.Int64,
-            "board_id": pl.String,
-            "fy": pl.Int32,
-            "period_suffix": pl.String,
-            "content_hash": pl.String,
-            "final": pl.Boolean,
-            "snapshot": pl.String,
-        },
-    )
+    frame = select_frame(connection, query, schema)
     return frame.sort("id").unique(["board_id", "fy", "period_suffix"], keep="last").sort("id")
 
 
@@ -330,7 +295,7 @@ def record_snapshots(
     connection: sa.Connection, run_id: int, snapshots: list[dict[str, Any]], final: bool
 ) -> None:
     """Keep each rendered report whose content changed, and every one marked final."""
-    latest = latest_snapshots(connection)
+    latest = latest_snapshots(connection, with_text=False)
     known = {
         (r["board_id"], r["fy"], r["period_suffix"]): r["content_hash"]
         for r in latest.iter_rows(named=True)
