@@ -39,8 +39,7 @@ from transforms.measures import compute_measures
 from transforms.periods import PERIODS_BY_SUFFIX, fy_label
 from transforms.summary import board_summary
 from warehouse import store
-from warehouse.models import Board as BoardModel
-from warehouse.models import BoardSummary, Indicator, Measure, Milestone, Risk
+from warehouse.models import BoardSummary, Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
 
@@ -215,13 +214,17 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
 
 
 def recompute(
-    connection: sa.Connection, council: Council, as_of: dt.date
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    targets: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Measures and board summaries from the current observations, stored in place."""
     observations = store.current_observations(
         connection, ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
     ).rename({"indicator_code": "code"})
-    targets = store.current_targets(connection)
+    if targets is None:
+        targets = store.current_targets(connection)
     measures = compute_measures(
         council.indicators, observations, targets, as_of, council.settings.year_start_month
     )
@@ -246,14 +249,12 @@ class LoadResult:
     changed_years: set[int] | None  # None: everything (the configuration or periods changed)
 
 
-def measures_basis(connection: sa.Connection, council: Council, as_of: dt.date) -> str:
+def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> str:
     """A fingerprint of everything the measures depend on besides the observations."""
     ysm = council.settings.year_start_month
     digest = hashlib.sha256()
     digest.update(council.indicators.write_csv().encode())
-    digest.update(
-        store.current_targets(connection).sort("code", "fy", "period").write_csv().encode()
-    )
+    digest.update(targets.sort("code", "fy", "period").write_csv().encode())
     digest.update(council.boards.sort("board_id", "service").write_csv().encode())
     digest.update(repr((ysm, latest_quarter(as_of, ysm))).encode())
     return digest.hexdigest()
@@ -269,14 +270,15 @@ def load_and_compute(
     """
     with engine.begin() as connection:
         changed_years = store_batch(connection, run_id, council, batch)
-        basis = measures_basis(connection, council, as_of)
-        if not changed_years and store.get_state(connection, MEASURES_BASIS) == basis:
+        targets = store.current_targets(connection)
+        basis = measures_basis(council, targets, as_of)
+        basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
+        if not changed_years and not basis_changed:
             count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
             return LoadResult(int(count or 0), False, set())
-        everything = store.get_state(connection, MEASURES_BASIS) != basis
-        measures, _ = recompute(connection, council, as_of)
+        measures, _ = recompute(connection, council, as_of, targets)
         store.set_state(connection, MEASURES_BASIS, basis)
-    return LoadResult(measures.height, True, None if everything else changed_years)
+    return LoadResult(measures.height, True, None if basis_changed else changed_years)
 
 
 def periods_to_publish(
@@ -323,9 +325,11 @@ def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> 
         council=council.settings.name,
         as_at=as_at_text(as_of),
         default_tolerance=(tolerance.type, tolerance.value),
-        boards=store.read_table(connection, BoardModel, ["id"]),
+        boards=pl.DataFrame(
+            [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards]
+        ),
         board_services=council.boards,
-        indicators=store.read_table(connection, Indicator, ["code"]),
+        indicators=council.indicators,
         measures=store.read_table(connection, Measure),
         summaries=store.read_table(connection, BoardSummary),
         observations=observations,
@@ -370,18 +374,13 @@ def publish(
     With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
     versions formally published to the committee).
     """
-    with engine.connect() as connection:
-        inputs = site_inputs(connection, council, as_of)
     known = {b.id for b in council.settings.boards}
     unknown = sorted(set(boards or []) - known)
     if unknown:
         raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
-    pages = [
-        p
-        for p in board_pages(inputs)
-        if (periods is None or (p.fy, p.suffix) in periods)
-        and (boards is None or p.board_id in boards)
-    ]
+    with engine.connect() as connection:
+        inputs = site_inputs(connection, council, as_of)
+    pages = board_pages(inputs, periods, boards)
     written = write_site(pages, out, inputs.council, inputs.as_at)
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)

@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
 from boardpack.config import load_council
 from boardpack.errors import UsageError
 from boardpack.pipeline import check_extract
@@ -57,5 +55,4 @@ def check_file(config: Path, source_id: str, file: Path, as_of: dt.date) -> Vali
     extract = read_extract(council, source, file)
     accepted, rejections, read = check_extract(council, extract, as_of)
     problems = rejections.sort("row_number", nulls_last=False).to_dicts()
-    loaded = accepted.height if isinstance(accepted, pl.DataFrame) else 0
-    return ValidationReport(file, read, loaded, problems)
+    return ValidationReport(file, read, accepted.height, problems)

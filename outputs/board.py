@@ -22,6 +22,7 @@ from outputs.formatting import (
     STATUS_MEANING,
     format_figure,
     labelled,
+    labels,
     period_title,
     rounded,
 )
@@ -43,6 +44,17 @@ dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
 dl.notes dd { margin-left: 1.5rem; }
 a { color: #1d4f91; }
 """
+
+
+def html_document(title: str, body: str) -> str:
+    """A whole page: language, title, the shared style, and the title again as its heading."""
+    escaped = html.escape(title)
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escaped}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{escaped}</h1>\n{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,8 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
         pl.Series("actual", figures["actual"]),
-        pl.col("rag")
-        .map_elements(lambda r: labelled(STATUS, r), return_dtype=pl.String)
-        .alias("status"),
-        pl.col("direction")
-        .map_elements(lambda d: labelled(DIRECTION, d), return_dtype=pl.String)
-        .alias("direction"),
+        labels("rag", STATUS).alias("status"),
+        labels("direction", DIRECTION),
         "trend",
         pl.format(
             "Quarterly values, oldest first: {}",
@@ -230,7 +238,7 @@ def milestone_rows(page: BoardPage) -> pl.DataFrame:
         "ref",
         "description",
         pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
-        pl.col("status").map_elements(lambda s: labelled(MILESTONE, s), return_dtype=pl.String),
+        labels("status", MILESTONE),
         pl.col("commentary").fill_null(""),
     ).sort("service", "ref")
 
@@ -298,9 +306,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "milestones": milestone_rows(page),
         "risks": risk_rows(page),
     }
-    title = html.escape(page.title)
     body = [
-        f"<h1>{title}</h1>",
         f'<p class="council">{html.escape(page.council)}</p>',
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
         f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p>',
@@ -320,13 +326,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<p><a href="../../index.html">All board reports</a></p>',
     ]
-    document = (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        + "\n".join(body)
-        + "\n</main>\n</body>\n</html>\n"
-    )
+    document = html_document(page.title, "\n".join(body))
     csvs = {"": rows.drop("trend", "trend_alt", "rag").write_csv()}
     csvs |= {name: frame.write_csv() for name, frame in tables.items()}
     return document, csvs

@@ -49,6 +49,13 @@ def labelled(mapping: dict[str, tuple[str, str]], key: str | None) -> str:
     return f"{symbol} {words}".strip()
 
 
+def labels(column: str, mapping: dict[str, tuple[str, str]]) -> pl.Expr:
+    """Vectorised :func:`labelled`: ``green`` -> ``✔ On target`` for a whole column."""
+    return pl.col(column).replace_strict(
+        {key: labelled(mapping, key) for key in mapping}, default=pl.col(column)
+    )
+
+
 def format_figure(value: float | None, unit: str, decimals: int) -> str:
     """A value already rounded to ``decimals``, written for its unit."""
     if value is None:

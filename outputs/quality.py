@@ -9,9 +9,14 @@ from typing import Any
 import polars as pl
 from great_tables import GT
 
-from outputs.board import CSS
+from outputs.board import html_document
 
 QUALITY_PAGE = "data-quality.html"
+
+
+def _file_name() -> pl.Expr:
+    """A file's name without its folders (for SQL sources: the database and the query)."""
+    return pl.col("file").str.replace(r"^.*/", "")
 
 
 def quality_html(
@@ -35,7 +40,7 @@ def quality_html(
             },
         )
         .with_columns(
-            pl.col("file").map_elements(lambda f: Path(f).name, return_dtype=pl.String),
+            _file_name(),
             pl.when(pl.col("skipped"))
             .then(pl.lit("unchanged since last load: skipped"))
             .otherwise(pl.lit(""))
@@ -60,7 +65,7 @@ def quality_html(
         rejected = "<p>No rows or files were rejected in this run.</p>"
     else:
         frame = rejections.with_columns(
-            pl.col("file").map_elements(lambda f: Path(f).name, return_dtype=pl.String),
+            _file_name(),
             pl.col("row_number").cast(pl.String).fill_null("whole file"),
         ).select("source_id", "file", "row_number", "column", "value", "reason_code", "message")
         rejected = (
@@ -77,19 +82,15 @@ def quality_html(
             .as_raw_html()
         )
     coverage_html = _coverage_table(coverage) if coverage is not None else ""
-    title = html.escape(f"{council}: data quality")
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{title}</h1>\n<p>Run as at {html.escape(as_at)}.</p>\n"
+    return html_document(
+        f"{council}: data quality",
+        f"<p>Run as at {html.escape(as_at)}.</p>\n"
         '<section aria-labelledby="files"><h2 id="files">Files received</h2>'
         f"{files_table}</section>\n"
         '<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>'
         f"{rejected}</section>\n"
         f"{coverage_html}"
-        '<p><a href="index.html">All board reports</a></p>\n'
-        "</main>\n</body>\n</html>\n"
+        '<p><a href="index.html">All board reports</a></p>',
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from outputs.board import CSS, BoardPage, render_page
+from outputs.board import BoardPage, html_document, render_page
 from outputs.formatting import format_figure, period_title, rounded
 from transforms.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from transforms.summary import board_measures
@@ -215,9 +215,33 @@ def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFr
     )
 
 
-def board_pages(inputs: SiteInputs) -> list[BoardPage]:
-    """A page for each board and cadence period in which any of its measures has data."""
-    reported = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+def board_pages(
+    inputs: SiteInputs,
+    periods: set[tuple[int, str]] | None = None,
+    boards: list[str] | None = None,
+) -> list[BoardPage]:
+    """A page for each board and cadence period in which any of its measures has data
+    (only ``periods`` and ``boards``, when given)."""
+    every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+    details = inputs.indicators.select(
+        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
+    )
+    # Restatements compare earlier published periods with today's figures, so they are
+    # found before the measures are cut down to the pages wanted.
+    restated = _restated(
+        every_period.join(
+            details.select("indicator_code", "unit", "decimals"), on="indicator_code"
+        ),
+        inputs.published,
+    )
+    reported = every_period
+    if periods is not None:
+        wanted = pl.DataFrame(
+            list(periods), schema={"fy": pl.Int32, "period_suffix": pl.String}, orient="row"
+        )
+        reported = reported.join(wanted, on=["fy", "period_suffix"], how="semi")
+    if boards is not None:
+        reported = reported.filter(pl.col("board_id").is_in(boards))
     reported = _commentary(
         _trends(reported, inputs.measures, inputs.indicators), inputs.observations
     )
@@ -226,32 +250,23 @@ def board_pages(inputs: SiteInputs) -> list[BoardPage]:
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
         .filter("has_data")
     )
-    details = inputs.indicators.select(
-        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
-    )
-    restated = _restated(
-        reported.join(details.select("indicator_code", "unit", "decimals"), on="indicator_code"),
-        inputs.published,
-    )
     note = tolerance_note(inputs.indicators, inputs.default_tolerance)
     names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
+    page_key = ["board_id", "fy", "period_suffix"]
+    rows_by_page = (
+        reported.join(details, on="indicator_code")
+        .rename({"indicator_code": "code"})
+        .partition_by(page_key, as_dict=True)
+    )
+    summaries = {
+        (r["board_id"], r["fy"], r["period_suffix"]): r
+        for r in inputs.summaries.iter_rows(named=True)
+    }
     pages = []
-    for key in with_data.sort("board_id", "fy", "period_suffix").iter_rows(named=True):
+    for key in with_data.sort(page_key).iter_rows(named=True):
         board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
-        rows = (
-            reported.filter(
-                (pl.col("board_id") == board_id)
-                & (pl.col("fy") == fy)
-                & (pl.col("period_suffix") == suffix)
-            )
-            .join(details, on="indicator_code")
-            .rename({"indicator_code": "code"})
-        )
-        summary = inputs.summaries.filter(
-            (pl.col("board_id") == board_id)
-            & (pl.col("fy") == fy)
-            & (pl.col("period_suffix") == suffix)
-        ).row(0, named=True)
+        rows = rows_by_page[(board_id, fy, suffix)]
+        summary = summaries[(board_id, fy, suffix)]
         quarter = PERIODS_BY_SUFFIX[suffix].k
         services = inputs.board_services.filter(pl.col("board_id") == board_id)["service"]
         in_scope = (
@@ -378,10 +393,4 @@ def index_html(entries: list[dict[str, Any]], council: str) -> str:
             for e in sorted(listed, key=lambda e: e["path"], reverse=True)
         )
         sections.append(f"<section><h2>{html.escape(name)}</h2><ul>{items}</ul></section>")
-    title = html.escape(f"{council}: board performance reports")
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{title}</h1>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n"
-    )
+    return html_document(f"{council}: board performance reports", "\n".join(sections))
