@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.run [--sizes 100000,1000000,10000000]
 
-Each size runs in its own process so that its peak memory is its own. Results go to the
+Each size runs in its own process (its council generated in another one before) so that
+its peak memory is the pipeline's own. Results go to the
 screen and to benchmarks/results.md. Nothing here fails on timing.
 """
 
@@ -16,11 +17,10 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import polars as pl
 
 RESULTS = Path(__file__).parent / "results.md"
 AS_OF = dt.date(2026, 3, 31)
@@ -45,10 +45,48 @@ def _best_of(repeats: int, function: Any, *args: Any) -> tuple[Any, float]:
     return result, best
 
 
+class PeakMemory:
+    """This process's resident memory sampled every 10 ms (Linux /proc): the peak of each
+    stage, so that the table says where the memory goes, not only how much."""
+
+    def __init__(self) -> None:
+        self._peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024**2
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self._peak = max(self._peak, self.resident_mb())
+
+    def take(self) -> float:
+        """The peak since the last call (or since sampling began)."""
+        peak, self._peak = max(self._peak, self.resident_mb()), self.resident_mb()
+        return peak
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _council(size: int, workdir: Path) -> dict[str, int]:
+    """The council's dimensions, generating it here unless ``--generate`` already did."""
+    from benchmarks.generate import generate_council
+
+    shape_file = workdir / "shape.json"
+    if not shape_file.exists():
+        shape_file.write_text(json.dumps(generate_council(workdir / "council", size)))
+    return dict(json.loads(shape_file.read_text()))
+
+
 def measure(size: int, workdir: Path) -> dict[str, Any]:
     """Run every stage once at ``size`` observations (in this process)."""
     from benchmarks.compare import differences
-    from benchmarks.generate import generate_council
     from benchmarks.reference_duckdb import compute_measures_duckdb
     from benchmarks.reference_pandas import compute_measures_pandas
     from boardpack import pipeline
@@ -57,58 +95,55 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     from sources.extracts import read_extract, source_files
     from transforms.measures import compute_measures
     from warehouse import store
+    from warehouse.models import Measure
     from warehouse.schema import connect
 
-    times: dict[str, float] = {}
-    start = _clock()
-    shape = generate_council(workdir / "council", size)
-    times["generate"] = _clock() - start
-
+    shape = _council(size, workdir)
+    memory = PeakMemory()
+    times: dict[str, float] = {"read": 0.0, "validate": 0.0}
+    peaks: dict[str, float] = {"start": memory.take()}
     council = load_council(workdir / "council")
+    # A file is read, validated and staged before the next is read, as in a real run.
+    batches = []
+    for source in council.settings.sources:
+        batch = pipeline.Batch()
+        for path in source_files(council, source):
+            start = _clock()
+            extract = read_extract(council, source, path)
+            times["read"] += _clock() - start
+            start = _clock()
+            accepted, rejected, read = pipeline.check_extract(council, extract, AS_OF)
+            batch.files.append(
+                pipeline.FileResult(source.id, "", extract.file, extract.content_hash, read)
+            )
+            batch.stage(source, extract, accepted)
+            batch.rejections.append(rejected)
+            times["validate"] += _clock() - start
+            del extract, accepted
+        batches.append(batch)
     start = _clock()
-    extracts = [
-        read_extract(council, s, p)
-        for s in council.settings.sources
-        for p in source_files(council, s)
-    ]
-    times["read"] = _clock() - start
-
-    start = _clock()
-    batch = pipeline.Batch()
-    for extract in extracts:
-        accepted, rejected, read = pipeline.check_extract(council, extract, AS_OF)
-        batch.files.append(
-            pipeline.FileResult(extract.source.id, "", extract.file, extract.content_hash, read)
-        )
-        batch.observations.append(accepted)
-        batch.rejections.append(rejected)
-    batch = pipeline.merge([batch])
-    times["validate"] = _clock() - start
-
-    observations = (
-        batch.frame("observations")
-        .rename({"indicator_code": "code"})
-        .select("code", "fy", "fm", "value", "numerator", "denominator")
-    )
-    measures, times["compute (in memory)"] = _best_of(
-        COMPUTE_REPEATS, compute_measures, council.indicators, observations, council.targets, AS_OF
-    )
+    batch = pipeline.merge(batches)
+    times["validate"] += _clock() - start
+    peaks["read and validate"] = memory.take()
 
     engine = connect(f"sqlite:///{workdir / 'warehouse.sqlite'}")
     run_id = store.begin_run(engine, "bench", council.settings.name, AS_OF)
     start = _clock()
-    pipeline.load_and_compute(engine, run_id, council, batch, AS_OF)
+    loaded = pipeline.load_and_compute(engine, run_id, council, batch, AS_OF)
     times["load, compute and store"] = _clock() - start
+    batch.close()
+    peaks["load, compute and store"] = memory.take()
 
-    with engine.connect() as connection:
-        inputs = pipeline.site_inputs(connection, council, AS_OF)
-    latest = board_pages(inputs, {(2025, "Q4"), (2025, "H2")})[:RENDER_BOARDS]
+    latest_periods = {(2025, "Q4"), (2025, "H2")}
     start = _clock()
+    with engine.connect() as connection:
+        inputs = pipeline.site_inputs(connection, council, AS_OF, latest_periods)
+    latest = board_pages(inputs, latest_periods)[:RENDER_BOARDS]
     write_site(latest, workdir / "out", inputs.council, inputs.as_at)
     times["render the latest reports"] = _clock() - start
-    times["nightly (read to render)"] = sum(
-        v for k, v in times.items() if k != "generate" and not k.startswith("compute")
-    )
+    del inputs
+    peaks["render the latest reports"] = memory.take()
+    times["nightly (read to render)"] = sum(times.values())
 
     run_two = store.begin_run(engine, "bench", council.settings.name, AS_OF)
     start = _clock()
@@ -117,81 +152,54 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     unchanged = pipeline.ingest_all(council, AS_OF, skip)
     pipeline.load_and_compute(engine, run_two, council, unchanged, AS_OF)
     times["second nightly, no new data"] = _clock() - start
-
-    # The pipeline's own peak, before the references add theirs to this process.
+    peaks["second nightly, no new data"] = memory.take()
+    # The pipeline's own peak, before the comparisons below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    agreement = {}
-    for name, reference in (
-        ("DuckDB", compute_measures_duckdb),
-        ("pandas", compute_measures_pandas),
-    ):
-        theirs, times[f"compute, {name} reference"] = _best_of(
-            COMPUTE_REPEATS, reference, council.indicators, observations, council.targets, AS_OF
-        )
-        agreement[name] = differences(measures, theirs)
-    return {
-        "size": size,
-        **shape,
-        "measures": measures.height,
-        "rendered": len(latest),
-        "times": times,
-        "peak_mb": peak_mb,
-        "agreement": agreement,
-    }
 
-
-def measure_compute(size: int, workdir: Path) -> dict[str, Any]:
-    """The compute stage alone, against both references, from generated observations."""
-    from benchmarks.compare import differences
-    from benchmarks.generate import generate_council
-    from benchmarks.reference_duckdb import compute_measures_duckdb
-    from benchmarks.reference_pandas import compute_measures_pandas
-    from boardpack.config import load_council
-    from transforms.measures import compute_measures
-    from transforms.periods import parse_period_labels
-
-    generate_council(workdir / "council", size)
-    council = load_council(workdir / "council")
-    raw = pl.read_csv(workdir / "council" / "extracts" / "*.csv", infer_schema=False)
-    periods = parse_period_labels(raw["period"])
-    observations = pl.concat([raw, periods], how="horizontal").select(
-        pl.col("indicator_code").alias("code"),
-        "fy",
-        "fm",
-        *(pl.col(c).cast(pl.Float64, strict=False) for c in ("value", "numerator", "denominator")),
-    )
-    del raw, periods
+    with engine.connect() as connection:
+        observations = store.current_observations(
+            connection, ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
+        ).rename({"indicator_code": "code"})
     args = (council.indicators, observations, council.targets, AS_OF)
-    times: dict[str, float] = {}
-    ours, times["compute (in memory)"] = _best_of(COMPUTE_REPEATS, compute_measures, *args)
-    ours_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    agreement = {}
+    measures, times["compute (in memory)"] = _best_of(COMPUTE_REPEATS, compute_measures, *args)
+    peaks["compute (in memory), all indicators at once"] = memory.take()
+    with engine.connect() as connection:
+        stored = store.read_table(connection, Measure)
+    # The warehouse's measures were computed a slice of indicators at a time.
+    agreement = {"stored": differences(stored, measures)}
+    del stored
     for name, reference in (
         ("DuckDB", compute_measures_duckdb),
         ("pandas", compute_measures_pandas),
     ):
         theirs, times[f"compute, {name} reference"] = _best_of(COMPUTE_REPEATS, reference, *args)
-        agreement[name] = differences(ours, theirs)
+        agreement[name] = differences(measures, theirs)
         del theirs
+    memory.stop()
     return {
         "size": size,
-        "observations": observations.height,
-        "measures": ours.height,
+        **shape,
+        "measures": loaded.measures,
+        "rendered": len(latest),
         "times": times,
-        "peak_mb_boardpack_compute": ours_peak,
+        "peak_mb": peak_mb,
+        "stage_peaks_mb": peaks,
         "agreement": agreement,
     }
 
 
-def _child(size: int, mode: str = "--one") -> dict[str, Any]:
+def _child(size: int) -> dict[str, Any]:
+    """One size in fresh processes: the council is generated in one, measured in the next,
+    so that the generator's memory is not counted as the pipeline's."""
     with tempfile.TemporaryDirectory(prefix="boardpack-bench-") as workdir:
-        completed = subprocess.run(
-            [sys.executable, "-m", "benchmarks.run", mode, str(size), "--workdir", workdir],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+        for mode in ("--generate", "--one"):
+            completed = subprocess.run(
+                [sys.executable, "-m", "benchmarks.run", mode, str(size), "--workdir", workdir],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -201,7 +209,14 @@ def table(results: list[dict[str, Any]]) -> str:
     for stage in stages:
         cells = " | ".join(f"{r['times'].get(stage, float('nan')):.2f} s" for r in results)
         lines.append(f"| {stage} | {cells} |")
-    lines.append("| peak memory | " + " | ".join(f"{r['peak_mb']:,.0f} MB" for r in results) + " |")
+    for stage in results[0]["stage_peaks_mb"]:
+        cells = " | ".join(f"{r['stage_peaks_mb'][stage]:,.0f} MB" for r in results)
+        lines.append(f"| peak memory: {stage} | {cells} |")
+    lines.append(
+        "| **peak memory of the nightly runs** | "
+        + " | ".join(f"**{r['peak_mb']:,.0f} MB**" for r in results)
+        + " |"
+    )
     lines.append(
         "| indicators / boards / measures / reports rendered | "
         + " | ".join(
@@ -222,6 +237,8 @@ def table(results: list[dict[str, Any]]) -> str:
             for r in results
         )
         lines.append(f"| {name} time / boardpack compute time (measures) | {cells} |")
+    cells = " | ".join("agree" if not r["agreement"]["stored"] else "DIFFER" for r in results)
+    lines.append(f"| stored measures (sliced) / in-memory compute | {cells} |")
     return "\n".join(lines)
 
 
@@ -230,53 +247,24 @@ def _memory_gb() -> float:
     return pages / 1024**3
 
 
-def compute_table(result: dict[str, Any]) -> str:
-    times = result["times"]
-    ours = times["compute (in memory)"]
-    lines = [
-        f"Compute stage alone, {result['observations']:,} observations -> "
-        f"{result['measures']:,} measures (best of {COMPUTE_REPEATS}):",
-        "",
-        "| implementation | time | ratio to boardpack | agrees |",
-        "|---|---|---|---|",
-        f"| boardpack (polars) | {ours:.2f} s | 1.00x | - |",
-    ]
-    for name in ("DuckDB", "pandas"):
-        theirs = times[f"compute, {name} reference"]
-        agrees = "yes" if not result["agreement"][name] else "NO"
-        lines.append(f"| {name} reference | {theirs:.2f} s | {theirs / ours:.2f}x | {agrees} |")
-    lines.append(
-        f"\nPeak memory after boardpack's compute: {result['peak_mb_boardpack_compute']:,.0f} MB"
-    )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument(
-        "--compute-sizes",
-        default="",
-        help="sizes at which to time the compute stage alone, e.g. 10000000",
-    )
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--compute-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        print(json.dumps(_council(args.generate, Path(args.workdir))))
+        return
     if args.one:
         print(json.dumps(measure(args.one, Path(args.workdir))))
-        return
-    if args.compute_one:
-        print(json.dumps(measure_compute(args.compute_one, Path(args.workdir))))
         return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"benchmarking {size:,} observations ...", flush=True)
         results.append(_child(size))
     report = table(results)
-    for size in (int(s) for s in args.compute_sizes.split(",") if s):
-        print(f"timing the compute stage alone at {size:,} observations ...", flush=True)
-        report += "\n\n" + compute_table(_child(size, "--compute-one"))
     RESULTS.write_text(
         f"# boardpack benchmark results\n\nMachine: {os.cpu_count()} cores, {_memory_gb():.0f} GB; "
         f"Python {sys.version.split()[0]}; SQLite warehouse; as of {AS_OF}.\n\n{report}\n",

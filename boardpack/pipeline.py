@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,10 @@ from outputs.site import (
     published_figures,
     snapshot_of,
     write_site,
+    years_drawn_on,
 )
 from schemas.observations import (
+    OBSERVATION_KEY,
     REJECTION_COLUMNS,
     duplicates_across_files,
     rejection_frame,
@@ -58,24 +62,73 @@ class FileResult:
     skipped: bool = False
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """One file's accepted observations, staged on disk (Arrow IPC) until the load, so that a
+    run holds one file's rows in memory at a time however many files it reads."""
+
+    source_id: str
+    file: str
+    content_hash: str | None
+    path: Path
+    rows: int
+
+    def frame(self) -> pl.DataFrame:
+        """The staged rows with their lineage."""
+        return pl.read_ipc(self.path).with_columns(
+            source_id=pl.lit(self.source_id),
+            file=pl.lit(self.file),
+            content_hash=pl.lit(self.content_hash, dtype=pl.String),
+        )
+
+
 @dataclass
 class Batch:
-    """Everything read from one source (or, merged, from all of them)."""
+    """Everything read from one source (or, merged, from all of them).
+
+    Accepted observations wait on disk in ``staging`` folders that are removed with the
+    batch (or by :meth:`close`); ``clashing`` holds the keys sent in more than one file.
+    """
 
     files: list[FileResult] = field(default_factory=list)
-    observations: list[pl.DataFrame] = field(default_factory=list)
+    observations: list[StagedFile] = field(default_factory=list)
     rejections: list[pl.DataFrame] = field(default_factory=list)
     registers: dict[str, list[pl.DataFrame]] = field(
         default_factory=lambda: {"milestones": [], "risks": [], "targets": []}
     )
+    clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
+    staging: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
+
+    def stage(self, source: Source, extract: Extract, accepted: pl.DataFrame) -> None:
+        """Keep a file's accepted observations on disk until the load."""
+        if not self.staging:
+            self.staging.append(tempfile.TemporaryDirectory(prefix="boardpack-staging-"))
+        path = Path(self.staging[0].name) / f"{len(self.observations)}.arrow"
+        accepted.drop("source_id", "file", "content_hash", strict=False).write_ipc(path)
+        self.observations.append(
+            StagedFile(source.id, extract.file, extract.content_hash, path, accepted.height)
+        )
+
+    def accepted_observations(self) -> Iterator[pl.DataFrame]:
+        """Each staged file's rows that survived the check across files, one file at a time."""
+        for staged in self.observations:
+            yield staged.frame().join(self.clashing, on=list(OBSERVATION_KEY), how="anti")
 
     def frame(self, name: str) -> pl.DataFrame:
-        """All the rows of one kind, from every file, as one frame."""
-        frames = {"observations": self.observations, "rejections": self.rejections}
-        parts = {**frames, **self.registers}[name]
+        """All the rows of one kind, from every file, as one frame (for small batches:
+        the load streams observations file by file instead)."""
+        if name == "observations":
+            parts = list(self.accepted_observations())
+        else:
+            parts = {"rejections": self.rejections, **self.registers}[name]
         if not parts:
             return pl.DataFrame(schema=REJECTION_COLUMNS if name == "rejections" else None)
         return pl.concat(parts, how="diagonal_relaxed")
+
+    def close(self) -> None:
+        """Remove the staged files now rather than when the batch is collected."""
+        for folder in self.staging:
+            folder.cleanup()
 
 
 def check_extract(
@@ -130,7 +183,8 @@ def ingest_source(
         result.rows_read = read
         batch.rejections.append(rejections)
         if source.kind == "observations":
-            batch.observations.append(accepted)
+            if not accepted.is_empty():
+                batch.stage(source, extract, accepted)
         elif not accepted.is_empty():
             batch.registers[source.kind].append(accepted)
     return batch
@@ -143,26 +197,70 @@ def merge(batches: list[Batch]) -> Batch:
         merged.files += batch.files
         merged.rejections += batch.rejections
         merged.observations += batch.observations
+        merged.staging += batch.staging
         for kind, frames in batch.registers.items():
             merged.registers[kind] += frames
-    observations = merged.frame("observations")
-    if not observations.is_empty():
-        kept, clashing = duplicates_across_files(observations)
-        merged.observations = [kept]
-        if not clashing.is_empty():
-            merged.rejections.append(rejection_frame(clashing))
-    _count_outcomes(merged)
+    clashes = _clashing_rows(merged.observations)
+    if not clashes.is_empty():
+        merged.rejections.append(rejection_frame(clashes))
+        merged.clashing = clashes.select(list(OBSERVATION_KEY)).unique()
+    _count_outcomes(merged, clashes)
     return merged
 
 
-def _count_outcomes(batch: Batch) -> None:
-    loaded = _counts(batch.frame("observations"))
+def _clashing_rows(staged: list[StagedFile]) -> pl.DataFrame:
+    """The rows of any key that more than one file sent, rejected.
+
+    No file repeats a key (those rows are already rejected), so a key clashes when it
+    occurs twice among all the files. Keys are first hashed to 64 bits, a file at a time;
+    only the rows whose hash repeats are read in full and compared exactly, so the check
+    costs a few bytes a row however many millions arrive.
+    """
+    key = list(OBSERVATION_KEY)
+    hashes = pl.concat(
+        [pl.scan_ipc(s.path).select(pl.struct(key).hash().alias("h")) for s in staged]
+        or [pl.LazyFrame(schema={"h": pl.UInt64})]
+    ).collect()
+    repeated = hashes.filter(pl.col("h").is_duplicated())["h"].unique().implode()
+    del hashes
+    candidates = pl.concat(
+        [
+            pl.scan_ipc(s.path)
+            .filter(pl.struct(key).hash().is_in(repeated))
+            .select(*key, "period", "row_number", pl.lit(i, pl.UInt32).alias("part"))
+            for i, s in enumerate(staged)
+        ]
+        or [
+            pl.LazyFrame(
+                schema={
+                    **OBSERVATION_KEY,
+                    "period": pl.String,
+                    "row_number": pl.Int64,
+                    "part": pl.UInt32,
+                }
+            )
+        ]
+    ).collect()
+    files = pl.DataFrame(
+        {
+            "part": range(len(staged)),
+            "source_id": [s.source_id for s in staged],
+            "file": [s.file for s in staged],
+        },
+        schema={"part": pl.UInt32, "source_id": pl.String, "file": pl.String},
+    )
+    return duplicates_across_files(candidates, files)
+
+
+def _count_outcomes(batch: Batch, clashes: pl.DataFrame) -> None:
+    clashed = _counts(clashes)
+    loaded = {(s.source_id, s.file): s.rows for s in batch.observations}
     for kind in batch.registers:
         loaded.update(_counts(batch.frame(kind)))
     rejected = _counts(batch.frame("rejections").filter(pl.col("row_number").is_not_null()))
     for result in batch.files:
         key = (result.source_id, result.file)
-        result.rows_loaded = loaded.get(key, 0)
+        result.rows_loaded = loaded.get(key, 0) - clashed.get(key, 0)
         result.rows_rejected = rejected.get(key, 0)
 
 
@@ -185,7 +283,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         council.boards,
         council.targets,
     )
-    changed_years = store.load_observations(connection, run_id, batch.frame("observations"))
+    changed_years = store.load_observations(connection, run_id, batch.accepted_observations())
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     targets = batch.frame("targets")
     if not targets.is_empty():
@@ -213,24 +311,49 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     return changed_years
 
 
+# Indicators computed together: about half a million monthly figures at a time.
+INDICATORS_PER_SLICE = 4_000
+_MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
+_SUMMARY_INPUTS = ["indicator_code", "fy", "period_type", "period_number", "rag"]
+
+
 def recompute(
     connection: sa.Connection,
     council: Council,
     as_of: dt.date,
     targets: pl.DataFrame | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Measures and board summaries from the current observations, stored in place."""
-    observations = store.current_observations(
-        connection, ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
-    ).rename({"indicator_code": "code"})
+) -> int:
+    """Measures and board summaries from the current observations, stored in place.
+
+    A slice of indicators at a time (a measure depends only on its own indicator's
+    figures), so memory follows the slice rather than the warehouse. Returns the number
+    of measures stored.
+    """
     if targets is None:
         targets = store.current_targets(connection)
-    measures = compute_measures(
-        council.indicators, observations, targets, as_of, council.settings.year_start_month
-    )
-    summaries = board_summary(measures, council.indicators, council.boards)
-    store.replace_measures(connection, measures, summaries)
-    return measures, summaries
+    first_fy = store.first_observed_year(connection)
+    store.clear_measures(connection)
+    if first_fy is None:
+        return 0
+    rated = []
+    for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
+        codes = indicators["code"]
+        observations = store.current_observations(
+            connection, _MEASURE_INPUTS, codes.to_list()
+        ).rename({"indicator_code": "code"})
+        measures = compute_measures(
+            indicators,
+            observations,
+            targets.filter(pl.col("code").is_in(codes.implode())),
+            as_of,
+            council.settings.year_start_month,
+            first_fy,
+        )
+        store.insert_measures(connection, measures)
+        rated.append(measures.select(_SUMMARY_INPUTS))
+    measures = pl.concat(rated)
+    store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
+    return measures.height
 
 
 def ingest_all(
@@ -276,9 +399,9 @@ def load_and_compute(
         if not changed_years and not basis_changed:
             count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
             return LoadResult(int(count or 0), False, set())
-        measures, _ = recompute(connection, council, as_of, targets)
+        count = recompute(connection, council, as_of, targets)
         store.set_state(connection, MEASURES_BASIS, basis)
-    return LoadResult(measures.height, True, None if basis_changed else changed_years)
+    return LoadResult(count, True, None if basis_changed else changed_years)
 
 
 def periods_to_publish(
@@ -315,11 +438,18 @@ def as_at_text(as_of: dt.date) -> str:
     return f"{as_of.day} {as_of:%B %Y} (figures for periods ended on or before this date)"
 
 
-def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> SiteInputs:
-    """Everything the reports show, read back from the warehouse."""
+def site_inputs(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    periods: set[tuple[int, str]] | None = None,
+) -> SiteInputs:
+    """Everything the reports show, read back from the warehouse (for ``periods``' pages
+    only the years they draw on, so a nightly run does not read every year's measures)."""
     tolerance = council.settings.tolerance
+    years = None if periods is None else years_drawn_on(periods)
     observations = store.current_observations(
-        connection, ["indicator_code", "fy", "fm", "commentary"]
+        connection, ["indicator_code", "fy", "fm", "commentary"], years=years
     )
     return SiteInputs(
         council=council.settings.name,
@@ -330,7 +460,7 @@ def site_inputs(connection: sa.Connection, council: Council, as_of: dt.date) -> 
         ),
         board_services=council.boards,
         indicators=council.indicators,
-        measures=store.read_table(connection, Measure),
+        measures=store.read_table(connection, Measure, years=years),
         summaries=store.read_table(connection, BoardSummary),
         observations=observations,
         milestones=store.read_table(connection, Milestone),
@@ -379,7 +509,7 @@ def publish(
     if unknown:
         raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
     with engine.connect() as connection:
-        inputs = site_inputs(connection, council, as_of)
+        inputs = site_inputs(connection, council, as_of, periods)
     pages = board_pages(inputs, periods, boards)
     written = write_site(pages, out, inputs.council, inputs.as_at)
     if run_id is not None:

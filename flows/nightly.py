@@ -82,8 +82,7 @@ def load_and_compute(
 )
 def recompute_only(engine: sa.Engine, council: Council, as_of: dt.date) -> int:
     with engine.begin() as connection:
-        measures, _ = pipeline.recompute(connection, council, as_of)
-    return int(measures.height)
+        return pipeline.recompute(connection, council, as_of)
 
 
 @task(name="publish reports", cache_policy=NO_CACHE)

@@ -194,6 +194,12 @@ def _trends(
     )
 
 
+def years_drawn_on(periods: set[tuple[int, str]]) -> set[int]:
+    """The financial years the pages of ``periods`` read: their own (figures, commentary,
+    restatements this year) and those their eight-quarter trends reach back into."""
+    return {y for fy, _ in periods for y in range(fy - TREND_QUARTERS // 4, fy + 1)}
+
+
 def _commentary(reported: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
     """The latest commentary a service gave within each period's own window."""
     notes = (

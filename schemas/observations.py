@@ -27,6 +27,7 @@ REJECTION_COLUMNS = {
     "reason_code": pl.String,
     "message": pl.String,
 }
+OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
 
 _is_ratio = pl.col("aggregation") == "ratio"
@@ -254,7 +255,7 @@ def split_observations(
     """
     typed = type_observations(frame, indicators, as_of, year_start_month)
     passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
-    key = ["indicator_code", "fy", "fm"]
+    key = list(OBSERVATION_KEY)
     places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
     passed, repeated = reject_repeats(
         passed,
@@ -281,15 +282,17 @@ def split_observations(
     return accepted, rejected.sort("row_number")
 
 
-def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Reject every copy of an indicator and period that arrives in more than one file."""
-    key = ["indicator_code", "fy", "fm"]
-    files = pl.col("file").n_unique().over(key)
-    clashing = accepted.filter(files > 1)
-    if clashing.is_empty():
-        return accepted, clashing
+def duplicates_across_files(keys: pl.DataFrame, files: pl.DataFrame) -> pl.DataFrame:
+    """Every copy of an indicator and period that arrives in more than one file, rejected.
+
+    ``keys`` has the key, ``period``, ``row_number`` and ``part`` (the file's index in
+    ``files``, which has ``part``, ``source_id`` and ``file``): only what the check needs,
+    so that a national run's millions of rows stay small here.
+    """
+    key = list(OBSERVATION_KEY)
+    clashing = keys.filter(pl.col("part").n_unique().over(key) > 1).join(files, on="part")
     others = pl.col("file").unique().sort().str.join("; ").over(key)
-    rejected = clashing.with_columns(
+    return clashing.with_columns(
         reason_code=pl.lit("duplicate_across_sources"),
         column=pl.lit("period"),
         message=pl.format(
@@ -299,7 +302,6 @@ def duplicates_across_files(accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
             others,
         ),
     )
-    return accepted.filter(files == 1), rejected
 
 
 def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:

@@ -28,14 +28,14 @@ from warehouse.lock import exclusive_run
 from warehouse.schema import connect
 
 url, marker = sys.argv[1], pathlib.Path(sys.argv[2])
-replace = pipeline.store.replace_measures
+insert = pipeline.store.insert_summaries
 
-def half_way(connection, measures, summaries):
-    replace(connection, measures, summaries)  # new measures written, not yet committed
+def half_way(connection, summaries):
+    insert(connection, summaries)  # new measures written, not yet committed
     marker.write_text("half-way")
     time.sleep(300)
 
-pipeline.store.replace_measures = half_way
+pipeline.store.insert_summaries = half_way
 with exclusive_run(connect(url)):
     nightly(url, as_of=dt.date(2026, 12, 31))
 """

@@ -349,6 +349,26 @@ def test_every_indicator_has_every_period_from_the_earliest_fy_with_data() -> No
     assert rows[("X 02", "2018/19 Q1")]["months_present"] == 0
 
 
+def test_indicators_computed_a_slice_at_a_time_match_all_at_once() -> None:
+    # X 02 has figures only in the later year, and X 03 none: given the earliest year of
+    # all the figures, each one's slice gives the rows the whole computation gives.
+    obs = observations([("X 01", 2018, 12, 1.0), ("X 02", 2019, 3, 4.0)])
+    inds = [indicator(), indicator("X 02"), indicator("X 03")]
+    whole = compute_measures(pl.DataFrame(inds), obs, targets([]), YEAR_END)
+    sliced = pl.concat(
+        compute_measures(
+            pl.DataFrame([ind]),
+            obs.filter(pl.col("code") == ind["code"]),
+            targets([]),
+            YEAR_END,
+            first_fy=2018,
+        )
+        for ind in inds
+    )
+    assert sliced.equals(whole)
+    assert whole.height == 3 * 2 * 7
+
+
 def test_quarterly_indicators_count_quarters() -> None:
     ind = indicator(frequency="quarterly")
     obs = observations([("X 01", 2019, 3, 5.0), ("X 01", 2019, 9, 7.0)])

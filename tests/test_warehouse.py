@@ -122,6 +122,18 @@ def test_export_rejections_lists_the_current_rejections_in_spec_columns(warehous
     assert pl.read_csv(export_csv(engine, "rejections").encode(), infer_schema=False).height == 9
 
 
+def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = nightly(warehouse_url)  # the demo's 67 indicators: one slice
+    whole = {name: export_csv(engine, name) for name in ("measures", "summary")}
+    monkeypatch.setattr(pipeline, "INDICATORS_PER_SLICE", 5)
+    with engine.begin() as connection:
+        count = pipeline.recompute(connection, load_council(DEMO), DEMO_AS_OF)
+    assert count == 2350
+    assert {name: export_csv(engine, name) for name in whole} == whole
+
+
 def test_a_run_that_fails_half_way_leaves_the_previous_state(
     warehouse_url: str, monkeypatch: object
 ) -> None:
@@ -133,7 +145,7 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(
     def database_gone(*args: object, **kwargs: object) -> None:
         raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(pipeline.store, "replace_measures", database_gone)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pipeline.store, "insert_summaries", database_gone)  # type: ignore[attr-defined]
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
     with pytest.raises(sa.exc.OperationalError):
         pipeline.load_and_compute(

@@ -44,6 +44,7 @@ MEASURE_COLUMNS = {
 }
 
 _PARTS = ("n", "s", "num", "den")
+_FIGURES = ("value", "numerator", "denominator")  # summed into s, num and den
 _QUARTERS = (1, 2, 3, 4)
 
 
@@ -57,10 +58,18 @@ def compute_measures(
     targets: pl.DataFrame,
     as_of: dt.date,
     year_start_month: int = 4,
+    first_fy: int | None = None,
 ) -> pl.DataFrame:
-    """Every measure of SPEC §3 for periods ended on or before ``as_of``."""
-    if observations.is_empty():
-        return empty_measures()
+    """Every measure of SPEC §3 for periods ended on or before ``as_of``, from ``first_fy``
+    (by default the first year observed).
+
+    A measure depends only on its own indicator's figures, so the indicators can be
+    computed a slice at a time given the whole warehouse's ``first_fy``.
+    """
+    if first_fy is None:
+        if observations.is_empty():
+            return empty_measures()
+        first_fy = int(observations["fy"].min())  # type: ignore[arg-type]
     # Indicators are keyed by a small integer (in code order) for the joins and sorts; the
     # code itself is attached once, at the end.
     indicators = (
@@ -68,7 +77,6 @@ def compute_measures(
         .sort("code")
         .with_row_index("cid")
     )
-    first_fy = int(observations["fy"].min())  # type: ignore[arg-type]
     periods = _labelled_periods(first_fy, as_of, year_start_month)
     if periods.is_empty():
         return empty_measures()
@@ -133,31 +141,42 @@ def _labelled_periods(first_fy: int, as_of: dt.date, year_start_month: int) -> p
 
 
 def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame:
-    """One row per indicator and FY, with count/sum/numerator/denominator/latest by quarter."""
-    by_quarter = (
-        observations.lazy()
-        .filter(pl.col("fy") >= first_fy)
-        .with_columns(q=((pl.col("fm") - 1) // 3 + 1).cast(pl.Int32))
-        .group_by(["cid", "fy", "q"])
-        .agg(
-            n=pl.len().cast(pl.Int32),
-            s=pl.col("value").sum(),
-            num=pl.col("numerator").sum(),
-            den=pl.col("denominator").sum(),
-            last=pl.col("value").sort_by("fm").last(),
+    """One row per indicator and FY, with count/sum/numerator/denominator/latest by quarter.
+
+    Months are spread into columns and each quarter's added left to right in month order.
+    Floating-point addition is not associative, and a grouped sum adds in an order that
+    depends on how the rows arrived and how the threads split them: the last digit of a
+    figure would change with the warehouse's row order or the size of a slice.
+    """
+    months = list(range(1, 13))
+    by_month = (
+        observations.filter(pl.col("fy") >= first_fy)
+        .select("cid", "fy", "fm", pl.lit(1, pl.Int32).alias("present"), *_FIGURES)
+        .pivot(on="fm", index=["cid", "fy"], values=["present", *_FIGURES], on_columns=months)
+    )
+
+    def month(column: str, fm: int) -> pl.Expr:
+        return pl.col(f"{column}_{fm}")
+
+    columns = []
+    for q in _QUARTERS:
+        in_quarter = range(3 * q - 2, 3 * q + 1)
+        columns.append(
+            pl.sum_horizontal([month("present", m) for m in in_quarter])
+            .cast(pl.Int32)
+            .alias(f"n{q}")
         )
-        .collect()
-    )
-    wide = by_quarter.pivot(
-        on="q", index=["cid", "fy"], values=[*_PARTS, "last"], on_columns=list(_QUARTERS)
-    )
-    # With on_columns given, the pivot has every quarter's column even if none had data.
-    wide = wide.rename(
-        {f"{part}_{q}": f"{part}{q}" for part in (*_PARTS, "last") for q in _QUARTERS}
-    )
-    return wide.with_columns(
-        [pl.col(f"{part}{q}").fill_null(0) for part in _PARTS for q in _QUARTERS]
-    )
+        for part, figure in zip(_PARTS[1:], _FIGURES, strict=True):
+            columns.append(
+                pl.sum_horizontal([month(figure, m) for m in in_quarter]).alias(f"{part}{q}")
+            )
+        latest = pl.lit(None, dtype=pl.Float64)
+        for m in in_quarter:  # the value of the latest month sent, even if that is blank
+            latest = (
+                pl.when(month("present", m).is_not_null()).then(month("value", m)).otherwise(latest)
+            )
+        columns.append(latest.alias(f"last{q}"))
+    return by_month.select("cid", "fy", *columns)
 
 
 def _span(part: str, quarters: tuple[int, ...]) -> pl.Expr:

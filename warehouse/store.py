@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
+from schemas.observations import OBSERVATION_KEY
 from warehouse.bulk import insert_frame, select_frame
 from warehouse.models import (
     Board,
@@ -157,34 +158,59 @@ _OBSERVATION_TYPES = {
 
 
 def current_observations(
-    connection: sa.Connection, columns: Iterable[str] = OBSERVATION_FIELDS
+    connection: sa.Connection,
+    columns: Iterable[str] = OBSERVATION_FIELDS,
+    codes: Sequence[str] | None = None,
+    years: Iterable[int] | None = None,
 ) -> pl.DataFrame:
-    """The current version of every figure (only ``columns``, to keep big reads small)."""
+    """The current version of every figure (only ``columns``, and only the indicators
+    ``codes`` and financial ``years`` when given, to keep big reads small)."""
     table = table_of(Observation)
     wanted = list(columns)
     query = sa.select(*(table.c[name] for name in wanted)).where(table.c.is_current)
+    if codes is not None:
+        query = query.where(table.c.indicator_code.in_(codes))
+    if years is not None:
+        query = query.where(table.c.fy.in_(sorted(years)))
     return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
 
 
-def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) -> set[int]:
-    """Store accepted figures; a changed figure supersedes the current one, which is kept.
+def first_observed_year(connection: sa.Connection) -> int | None:
+    """The earliest financial year with a current figure (None when there are none)."""
+    table = table_of(Observation)
+    query = sa.select(sa.func.min(table.c.fy)).where(table.c.is_current)
+    year = connection.execute(query).scalar()
+    return None if year is None else int(year)
+
+
+def load_observations(
+    connection: sa.Connection, run_id: int, files: Iterable[pl.DataFrame]
+) -> set[int]:
+    """Store accepted figures, one file's frame at a time; a changed figure supersedes the
+    current one, which is kept. No key may appear in two of the frames.
 
     Returns the financial years that gained new versions (unchanged figures are not stored).
     """
-    if accepted.is_empty():
-        return set()
-    key = ["indicator_code", "fy", "fm"]
-    current = (
-        current_observations(connection, ["indicator_code", "fy", "fm", *_VERSIONED])
-        .select(*key, *_VERSIONED)
-        .with_columns(existed=pl.lit(True))
-    )
-    incoming = accepted.select(list(OBSERVATION_FIELDS))
-    joined = incoming.join(current, on=key, how="left", suffix="_old").with_columns(
-        pl.col("existed").fill_null(False)
+    current: pl.DataFrame | None = None
+    changed_years: set[int] = set()
+    for accepted in files:
+        if accepted.is_empty():
+            continue
+        if current is None:  # read once, and only when something arrived
+            current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
+        changed_years |= _load_file(connection, run_id, accepted, current)
+    return changed_years
+
+
+def _load_file(
+    connection: sa.Connection, run_id: int, accepted: pl.DataFrame, current: pl.DataFrame
+) -> set[int]:
+    key = list(OBSERVATION_KEY)
+    joined = accepted.select(list(OBSERVATION_FIELDS)).join(
+        current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
     )
     unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED])
-    changed = joined.filter(~(pl.col("existed") & unchanged))
+    changed = joined.filter(~(pl.col("existed").fill_null(False) & unchanged))
     restated = changed.filter(pl.col("existed"))
     table = table_of(Observation)
     if not restated.is_empty():
@@ -207,7 +233,7 @@ def load_observations(connection: sa.Connection, run_id: int, accepted: pl.DataF
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
     _insert(connection, table, new_rows)
-    return set(new_rows["fy"].to_list())
+    return set(new_rows["fy"].unique().to_list())
 
 
 def replace_register(
@@ -224,20 +250,28 @@ def replace_register(
     )
 
 
-def replace_measures(
-    connection: sa.Connection, measures: pl.DataFrame, summaries: pl.DataFrame
-) -> None:
+def clear_measures(connection: sa.Connection) -> None:
     """Measures and summaries are derived: each compute replaces them whole."""
     connection.execute(sa.delete(table_of(Measure)))
     connection.execute(sa.delete(table_of(BoardSummary)))
+
+
+def insert_measures(connection: sa.Connection, measures: pl.DataFrame) -> None:
     _insert(connection, table_of(Measure), measures)
+
+
+def insert_summaries(connection: sa.Connection, summaries: pl.DataFrame) -> None:
     _insert(connection, table_of(BoardSummary), summaries)
 
 
 def read_table(
-    connection: sa.Connection, model: type[Any], order_by: Iterable[str] = ()
+    connection: sa.Connection,
+    model: type[Any],
+    order_by: Iterable[str] = (),
+    years: Iterable[int] | None = None,
 ) -> pl.DataFrame:
-    """A whole table as a frame, typed from the model's columns."""
+    """A table as a frame, typed from the model's columns (only the rows of financial
+    ``years``, when given, for tables with an ``fy`` column)."""
     table: sa.Table = table_of(model)
     types = {
         sa.Integer: pl.Int64,
@@ -256,6 +290,8 @@ def read_table(
         return pl.String
 
     query = sa.select(table).order_by(*(table.c[c] for c in order_by))
+    if years is not None:
+        query = query.where(table.c.fy.in_(sorted(years)))
     return select_frame(connection, query, {c.name: dtype(c) for c in table.columns})
 
 
