@@ -68,8 +68,11 @@ class RunOutcome:
                 f"{len(self.rejections)} rejection(s); see 'boardpack export rejections' "
                 f"or {Path(self.out) / 'data-quality.html'}"
             )
+        index = f"{Path(self.out).resolve()}/index.html"
         if self.reports:
-            out.append(f"Reports written to {Path(self.out).resolve()}/index.html")
+            out.append(f"Reports written to {index}")
+        else:
+            out.append(f"Nothing changed: the reports at {index} stand as they are")
         return out
 
     def markdown(self) -> str:

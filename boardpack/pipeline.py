@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from warehouse import store
 from warehouse.models import BoardSummary, Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
+# The as-of date of the run that last computed the measures: the reports' "data as at".
+FIGURES_AS_OF = "figures_as_of"
 
 
 @dataclass
@@ -333,6 +336,7 @@ def recompute(
         targets = store.current_targets(connection)
     first_fy = store.first_observed_year(connection)
     store.clear_measures(connection)
+    store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
     if first_fy is None:
         return 0
     rated = []
@@ -425,6 +429,31 @@ def periods_to_publish(
     return wanted
 
 
+def figures_as_at(engine: sa.Engine, as_of: dt.date) -> str:
+    """The "data as at" the reports show: the as-of date of the run that last computed the
+    measures (so a run that changed nothing leaves every report byte for byte as it was)."""
+    with engine.connect() as connection:
+        stored = store.get_state(connection, FIGURES_AS_OF)
+    return as_at_text(dt.date.fromisoformat(stored) if stored else as_of)
+
+
+def already_published(out: Path, periods: set[tuple[int, str]], as_at: str) -> bool:
+    """Whether ``out``'s manifest lists reports of ``periods``, all showing ``as_at``, with
+    their files all there (a new or cleared folder gets its reports)."""
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        return False
+    labels = {f"{fy_label(fy)} {suffix}" for fy, suffix in periods}
+    entries = [
+        e
+        for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"]
+        if e["period"] in labels
+    ]
+    return bool(entries) and all(
+        e["as_at"] == as_at and (out / e["path"]).exists() for e in entries
+    )
+
+
 def run_totals(batch: Batch) -> dict[str, Any]:
     return {
         "rows_read": sum(f.rows_read for f in batch.files),
@@ -448,12 +477,13 @@ def site_inputs(
     only the years they draw on, so a nightly run does not read every year's measures)."""
     tolerance = council.settings.tolerance
     years = None if periods is None else years_drawn_on(periods)
+    as_at = store.get_state(connection, FIGURES_AS_OF)
     observations = store.current_observations(
         connection, ["indicator_code", "fy", "fm", "commentary"], years=years
     )
     return SiteInputs(
         council=council.settings.name,
-        as_at=as_at_text(as_of),
+        as_at=as_at_text(dt.date.fromisoformat(as_at) if as_at else as_of),
         default_tolerance=(tolerance.type, tolerance.value),
         boards=pl.DataFrame(
             [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards]
@@ -515,6 +545,23 @@ def publish(
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)
     return written
+
+
+def publish_after_load(
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    loaded: LoadResult,
+    run_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The nightly's reports: the latest periods and every year whose figures changed, or
+    nothing when nothing was recomputed and ``out`` already holds the latest reports."""
+    periods = periods_to_publish(council, as_of, loaded)
+    as_at = figures_as_at(engine, as_of)
+    if not loaded.recomputed and already_published(out, periods or set(), as_at):
+        return []
+    return publish(engine, council, out, as_of, periods, None, run_id)
 
 
 def _keep_snapshots(

@@ -85,6 +85,18 @@ def recompute_only(engine: sa.Engine, council: Council, as_of: dt.date) -> int:
         return pipeline.recompute(connection, council, as_of)
 
 
+@task(name="publish changed reports", cache_policy=NO_CACHE)
+def publish_changed_reports(
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    loaded: pipeline.LoadResult,
+    run_id: int,
+) -> list[dict[str, Any]]:
+    return pipeline.publish_after_load(engine, council, out, as_of, loaded, run_id)
+
+
 @task(name="publish reports", cache_policy=NO_CACHE)
 def publish_reports(
     engine: sa.Engine,
@@ -148,10 +160,9 @@ def nightly(
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = load_and_compute(engine, run_id, council, batch, as_of)
             outcome.measures = loaded.measures
-            periods = pipeline.periods_to_publish(council, as_of, loaded)
-            step("Publishing the board reports")
-            outcome.reports = publish_reports(
-                engine, council, Path(outcome.out), as_of, periods, None, run_id
+            step("Publishing the board reports that changed")
+            outcome.reports = publish_changed_reports(
+                engine, council, Path(outcome.out), as_of, loaded, run_id
             )
             write_quality_page(
                 Path(outcome.out),

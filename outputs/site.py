@@ -6,6 +6,10 @@ import hashlib
 import html
 import io
 import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -339,6 +343,24 @@ def table_csv_path(page: BoardPage, table: str) -> Path:
     return path.with_name(f"{path.stem}-{table}.csv" if table else f"{path.stem}.csv")
 
 
+# Below this many pages a core, a worker's start-up (importing great-tables) costs more
+# than it saves.
+PAGES_PER_WORKER = 40
+
+
+def rendered(pages: list[BoardPage]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each page rendered, in order. great-tables builds tables in pure Python, so a big
+    run spreads its pages over a process per core ("spawn": forking a process that has
+    started polars' threads can deadlock)."""
+    workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    if workers < 2:
+        yield from map(render_page, pages)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(render_page, pages, chunksize=4)
+
+
 def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> list[dict[str, Any]]:
     """Write the pages and their CSVs, then the manifest and index over every page published.
 
@@ -347,8 +369,7 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     """
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for page in pages:
-        document, csvs = render_page(page)
+    for page, (document, csvs) in zip(pages, rendered(pages), strict=True):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document, encoding="utf-8")

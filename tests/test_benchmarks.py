@@ -19,12 +19,15 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
         "validate",
         "load, compute and store",
         "compute (in memory)",
-        "render the latest reports",
+        "publish the latest reports",
+        "render 100 boards' reports",
         "second nightly, no new data",
     )
     for stage in stages:
         assert result["times"][stage] >= 0
     assert "| compute (in memory) |" in table([result])
+    # The no-change nightly publishes nothing: its reports are already there.
+    assert result["published"] > 0 and result["republished"] == 0
     # Both reference implementations agree with boardpack on every measure, and so do the
     # measures the warehouse stored a slice of indicators at a time.
     assert result["agreement"] == {"stored": [], "DuckDB": [], "pandas": []}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +38,21 @@ def test_nightly_flow_runs_the_demo_end_to_end(harness: None, tmp_path: Path) ->
     assert "CYP SC 09" in quality and "duplicate_in_extract" in quality
     # ELS has not sent its quarterly return for 2026/27 Q2 yet.
     assert "Sources with no figures for 2026/27 Q2" in quality and "els-quarterly" in quality
+    page = tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html"
+    written = page.stat().st_mtime_ns
     again = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
     assert all(f.skipped for f in again.files)
     assert again.exit_code == 0
+    # Nothing new: nothing recomputed and nothing re-rendered, on the same day or the next
+    # (the reports keep the as-at of the figures they show).
+    assert again.reports == [] and page.stat().st_mtime_ns == written
+    next_day = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
+    assert next_day.reports == [] and page.stat().st_mtime_ns == written
+    # A report missing from the folder is written again, as it was.
+    published = page.read_bytes()
+    page.unlink()
+    nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
+    assert page.read_bytes() == published
 
 
 def test_backfill_over_two_years_equals_a_fresh_full_run(harness: None, tmp_path: Path) -> None:
