@@ -134,8 +134,11 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     batch.close()
     peaks["load, compute and store"] = memory.take()
 
+    # A first run into an empty warehouse publishes every period of ten years; a nightly
+    # publishes the latest quarter's and half's reports (and those of years restated).
+    latest_periods = {(2025, "Q4"), (2025, "H2")}
     start = _clock()
-    published = pipeline.publish_after_load(engine, council, workdir / "out", AS_OF, loaded)
+    published = pipeline.publish(engine, council, workdir / "out", AS_OF, latest_periods)
     times["publish the latest reports"] = _clock() - start
     peaks["publish the latest reports"] = memory.take()
     times["nightly (read to publish)"] = sum(times.values())
@@ -152,7 +155,6 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     # The pipeline's own peak, before the measurements below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    latest_periods = {(2025, "Q4"), (2025, "H2")}
     with engine.connect() as connection:
         inputs = pipeline.site_inputs(connection, council, AS_OF, latest_periods)
     latest = board_pages(inputs, latest_periods)[:RENDER_BOARDS]
