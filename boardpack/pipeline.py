@@ -40,7 +40,7 @@ from schemas.observations import (
 from schemas.registers import split_register, split_targets
 from sources.extracts import Extract, department_column, extracts
 from transforms.coverage import latest_quarter, source_coverage
-from transforms.measures import compute_measures
+from transforms.measures import compute_measures, empty_measures
 from transforms.periods import PERIODS_BY_SUFFIX, fy_label
 from transforms.summary import board_summary
 from warehouse import store
@@ -355,7 +355,7 @@ def recompute(
         )
         store.insert_measures(connection, measures)
         rated.append(measures.select(_SUMMARY_INPUTS))
-    measures = pl.concat(rated)
+    measures = pl.concat(rated) if rated else empty_measures().select(_SUMMARY_INPUTS)
     store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
     return measures.height
 
@@ -429,11 +429,11 @@ def periods_to_publish(
     return wanted
 
 
-def figures_as_at(engine: sa.Engine, as_of: dt.date) -> str:
+def figures_as_at(connection: sa.Connection, as_of: dt.date) -> str:
     """The "data as at" the reports show: the as-of date of the run that last computed the
-    measures (so a run that changed nothing leaves every report byte for byte as it was)."""
-    with engine.connect() as connection:
-        stored = store.get_state(connection, FIGURES_AS_OF)
+    measures (so a run that changed nothing leaves every report byte for byte as it was);
+    ``as_of`` for a warehouse that has not recorded one."""
+    stored = store.get_state(connection, FIGURES_AS_OF)
     return as_at_text(dt.date.fromisoformat(stored) if stored else as_of)
 
 
@@ -477,13 +477,12 @@ def site_inputs(
     only the years they draw on, so a nightly run does not read every year's measures)."""
     tolerance = council.settings.tolerance
     years = None if periods is None else years_drawn_on(periods)
-    as_at = store.get_state(connection, FIGURES_AS_OF)
     observations = store.current_observations(
         connection, ["indicator_code", "fy", "fm", "commentary"], years=years
     )
     return SiteInputs(
         council=council.settings.name,
-        as_at=as_at_text(dt.date.fromisoformat(as_at) if as_at else as_of),
+        as_at=figures_as_at(connection, as_of),
         default_tolerance=(tolerance.type, tolerance.value),
         boards=pl.DataFrame(
             [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards]
@@ -558,7 +557,8 @@ def publish_after_load(
     """The nightly's reports: the latest periods and every year whose figures changed, or
     nothing when nothing was recomputed and ``out`` already holds the latest reports."""
     periods = periods_to_publish(council, as_of, loaded)
-    as_at = figures_as_at(engine, as_of)
+    with engine.connect() as connection:
+        as_at = figures_as_at(connection, as_of)
     if not loaded.recomputed and already_published(out, periods or set(), as_at):
         return []
     return publish(engine, council, out, as_of, periods, None, run_id)

@@ -125,3 +125,16 @@ def test_the_same_warehouse_renders_byte_identical_files(engine: sa.Engine, tmp_
         assert (tmp_path / "again" / relative).read_bytes() == (
             tmp_path / "again2" / relative
         ).read_bytes()
+
+
+def test_pages_rendered_over_worker_processes_are_the_same_files(
+    engine: sa.Engine, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outputs.site
+
+    monkeypatch.setattr(outputs.site, "PAGES_PER_WORKER", 1)  # a process per core, even here
+    pipeline.publish(engine, load_council(DEMO), tmp_path / "pool", DEMO_AS_OF)
+    written = sorted(p.relative_to(site) for p in site.rglob("*.html"))
+    assert len(written) > 2
+    for relative in written:
+        assert (tmp_path / "pool" / relative).read_bytes() == (site / relative).read_bytes()
