@@ -159,6 +159,7 @@ def nightly(
         with _recorded(engine, run_id, outcome, pipeline.run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = load_and_compute(engine, run_id, council, batch, as_of)
+            batch.close()  # the staged rows are in the warehouse now
             outcome.measures = loaded.measures
             step("Publishing the board reports that changed")
             outcome.reports = publish_changed_reports(
