@@ -66,7 +66,8 @@ class PeakMemory:
 
     def take(self) -> float:
         """The peak since the last call (or since sampling began)."""
-        peak, self._peak = max(self._peak, self.resident_mb()), self.resident_mb()
+        now = self.resident_mb()
+        peak, self._peak = max(self._peak, now), now
         return peak
 
     def stop(self) -> None:
@@ -112,14 +113,9 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
             extract = read_extract(council, source, path)
             times["read"] += _clock() - start
             start = _clock()
-            accepted, rejected, read = pipeline.check_extract(council, extract, AS_OF)
-            batch.files.append(
-                pipeline.FileResult(source.id, "", extract.file, extract.content_hash, read)
-            )
-            batch.stage(source, extract, accepted)
-            batch.rejections.append(rejected)
+            batch.take(council, extract, AS_OF)
             times["validate"] += _clock() - start
-            del extract, accepted
+            del extract
         batches.append(batch)
     start = _clock()
     batch = pipeline.merge(batches)

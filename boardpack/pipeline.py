@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from boardpack.errors import ConfigError, UsageError
 from outputs.board import BoardPage
 from outputs.site import (
     SiteInputs,
+    already_published,
     board_pages,
     page_from_snapshot,
     published_figures,
@@ -65,6 +65,15 @@ class FileResult:
     skipped: bool = False
 
 
+def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
+    """The columns that say where a row came from."""
+    return [
+        pl.lit(source_id).alias("source_id"),
+        pl.lit(file).alias("file"),
+        pl.lit(content_hash, dtype=pl.String).alias("content_hash"),
+    ]
+
+
 @dataclass(frozen=True)
 class StagedFile:
     """One file's accepted observations, staged on disk (Arrow IPC) until the load, so that a
@@ -79,9 +88,7 @@ class StagedFile:
     def frame(self) -> pl.DataFrame:
         """The staged rows with their lineage."""
         return pl.read_ipc(self.path).with_columns(
-            source_id=pl.lit(self.source_id),
-            file=pl.lit(self.file),
-            content_hash=pl.lit(self.content_hash, dtype=pl.String),
+            lineage(self.source_id, self.file, self.content_hash)
         )
 
 
@@ -102,14 +109,39 @@ class Batch:
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     staging: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
 
-    def stage(self, source: Source, extract: Extract, accepted: pl.DataFrame) -> None:
+    def take(
+        self,
+        council: Council,
+        extract: Extract,
+        as_of: dt.date,
+        skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
+        """Validate one extract into the batch (unless its content was loaded before):
+        observations are staged on disk, registers kept with their lineage."""
+        source = extract.source
+        result = FileResult(source.id, source.department, extract.file, extract.content_hash)
+        self.files.append(result)
+        if extract.content_hash and (source.id, extract.content_hash) in skip_hashes:
+            result.skipped = True
+            return
+        accepted, rejections, result.rows_read = check_extract(council, extract, as_of)
+        self.rejections.append(rejections)
+        if accepted.is_empty():
+            return
+        if source.kind == "observations":
+            self._stage(extract, accepted)
+        else:
+            where = lineage(source.id, extract.file, extract.content_hash)
+            self.registers[source.kind].append(accepted.with_columns(where))
+
+    def _stage(self, extract: Extract, accepted: pl.DataFrame) -> None:
         """Keep a file's accepted observations on disk until the load."""
         if not self.staging:
             self.staging.append(tempfile.TemporaryDirectory(prefix="boardpack-staging-"))
         path = Path(self.staging[0].name) / f"{len(self.observations)}.arrow"
-        accepted.drop("source_id", "file", "content_hash", strict=False).write_ipc(path)
+        accepted.write_ipc(path)
         self.observations.append(
-            StagedFile(source.id, extract.file, extract.content_hash, path, accepted.height)
+            StagedFile(extract.source.id, extract.file, extract.content_hash, path, accepted.height)
         )
 
     def accepted_observations(self) -> Iterator[pl.DataFrame]:
@@ -137,7 +169,8 @@ class Batch:
 def check_extract(
     council: Council, extract: Extract, as_of: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Validate one extract: (accepted rows with lineage, rejections, rows read)."""
+    """Validate one extract: (accepted rows, rejections with their source and file, rows
+    read)."""
     source = extract.source
     if extract.failure is not None or extract.frame is None:
         reason, message = extract.failure or ("unreadable_file", "unreadable")
@@ -150,12 +183,9 @@ def check_extract(
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
         accepted, rejected = split_targets(frame, council.indicators["code"])
-    lineage = [
-        pl.lit(source.id).alias("source_id"),
-        pl.lit(extract.file).alias("file"),
-        pl.lit(extract.content_hash).alias("content_hash"),
-    ]
-    rejections = rejection_frame(rejected.with_columns(*lineage[:2])).with_columns(
+    rejections = rejection_frame(
+        rejected.with_columns(lineage(source.id, extract.file))
+    ).with_columns(
         pl.Series(
             "column",
             [
@@ -165,7 +195,7 @@ def check_extract(
             dtype=pl.String,
         )
     )
-    return accepted.with_columns(lineage), rejections, frame.height
+    return accepted, rejections, frame.height
 
 
 def ingest_source(
@@ -177,19 +207,7 @@ def ingest_source(
     """Read and validate every file of one source; files already loaded are skipped."""
     batch = Batch()
     for extract in extracts(council, source):
-        result = FileResult(source.id, source.department, extract.file, extract.content_hash)
-        batch.files.append(result)
-        if extract.content_hash and (source.id, extract.content_hash) in skip_hashes:
-            result.skipped = True
-            continue
-        accepted, rejections, read = check_extract(council, extract, as_of)
-        result.rows_read = read
-        batch.rejections.append(rejections)
-        if source.kind == "observations":
-            if not accepted.is_empty():
-                batch.stage(source, extract, accepted)
-        elif not accepted.is_empty():
-            batch.registers[source.kind].append(accepted)
+        batch.take(council, extract, as_of, skip_hashes)
     return batch
 
 
@@ -435,23 +453,6 @@ def figures_as_at(connection: sa.Connection, as_of: dt.date) -> str:
     ``as_of`` for a warehouse that has not recorded one."""
     stored = store.get_state(connection, FIGURES_AS_OF)
     return as_at_text(dt.date.fromisoformat(stored) if stored else as_of)
-
-
-def already_published(out: Path, periods: set[tuple[int, str]], as_at: str) -> bool:
-    """Whether ``out``'s manifest lists reports of ``periods``, all showing ``as_at``, with
-    their files all there (a new or cleared folder gets its reports)."""
-    manifest = out / "manifest.json"
-    if not manifest.exists():
-        return False
-    labels = {f"{fy_label(fy)} {suffix}" for fy, suffix in periods}
-    entries = [
-        e
-        for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"]
-        if e["period"] in labels
-    ]
-    return bool(entries) and all(
-        e["as_at"] == as_at and (out / e["path"]).exists() for e in entries
-    )
 
 
 def run_totals(batch: Batch) -> dict[str, Any]:

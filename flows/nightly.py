@@ -223,11 +223,16 @@ def _run(
             yield outcome
 
 
+def _reporting_period(label: str) -> tuple[int, ReportingPeriod]:
+    parsed = parse_reporting_period(label)
+    if parsed is None:
+        raise ValueError(f"'{label}' is not a period such as 2019/20 Q2")
+    return parsed
+
+
 def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
     """Every quarter and half from ``start`` to ``end`` inclusive (labels as in SPEC §1)."""
-    first, last = parse_reporting_period(start), parse_reporting_period(end)
-    if first is None or last is None:
-        raise ValueError(f"'{start if first is None else end}' is not a period such as 2019/20 Q2")
+    first, last = _reporting_period(start), _reporting_period(end)
     return [
         (fy, period)
         for fy in range(first[0], last[0] + 1)
@@ -280,10 +285,8 @@ def publish(
     marks it as formally published), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     as_of = as_of or dt.date.today()
-    parsed = parse_reporting_period(period)
-    if parsed is None:
-        raise ValueError(f"'{period}' is not a period such as 2019/20 Q2")
-    fy, suffix = parsed[0], parsed[1].suffix
+    fy, reporting = _reporting_period(period)
+    suffix = reporting.suffix
     engine = open_warehouse(warehouse_url(warehouse))
     with _run(engine, "publish", council, as_of, out, wait_seconds) as outcome:
         if as_published:

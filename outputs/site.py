@@ -398,11 +398,26 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     return written
 
 
+def _manifest_entries(out: Path) -> list[dict[str, Any]]:
+    """The reports ``out``'s manifest lists (none when it has no manifest)."""
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        return []
+    entries: list[dict[str, Any]] = json.loads(manifest.read_text(encoding="utf-8"))["reports"]
+    return entries
+
+
+def already_published(out: Path, periods: set[tuple[int, str]], as_at: str) -> bool:
+    """Whether ``out``'s manifest lists reports of ``periods``, all showing ``as_at``, with
+    their files all there (a new or cleared folder gets its reports)."""
+    labels = {f"{fy_label(fy)} {suffix}" for fy, suffix in periods}
+    listed = [e for e in _manifest_entries(out) if e["period"] in labels]
+    return bool(listed) and all(e["as_at"] == as_at and (out / e["path"]).exists() for e in listed)
+
+
 def _merged(manifest: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    previous = (
-        json.loads(manifest.read_text(encoding="utf-8"))["reports"] if manifest.exists() else []
-    )
-    by_path = {e["path"]: e for e in previous if (Path(manifest.parent) / e["path"]).exists()}
+    out = manifest.parent
+    by_path = {e["path"]: e for e in _manifest_entries(out) if (out / e["path"]).exists()}
     by_path.update({e["path"]: e for e in written})
     return sorted(by_path.values(), key=lambda e: (e["board"], e["path"]))
 
