@@ -90,12 +90,13 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     from benchmarks.compare import differences
     from benchmarks.reference_duckdb import compute_measures_duckdb
     from benchmarks.reference_pandas import compute_measures_pandas
-    from boardpack import pipeline
     from boardpack.config import load_council
+    from outputs import publish as publishing
     from outputs.site import board_pages, write_site
+    from schemas import ingest
     from sources.extracts import read_extract, source_files
     from transforms.measures import compute_measures
-    from warehouse import store
+    from warehouse import load, store
     from warehouse.models import Measure
     from warehouse.schema import connect
 
@@ -107,7 +108,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     # A file is read, validated and staged before the next is read, as in a real run.
     batches = []
     for source in council.settings.sources:
-        batch = pipeline.Batch()
+        batch = ingest.Batch()
         for path in source_files(council, source):
             start = _clock()
             extract = read_extract(council, source, path)
@@ -118,14 +119,14 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
             del extract
         batches.append(batch)
     start = _clock()
-    batch = pipeline.merge(batches)
+    batch = ingest.merge(batches)
     times["validate"] += _clock() - start
     peaks["read and validate"] = memory.take()
 
     engine = connect(f"sqlite:///{workdir / 'warehouse.sqlite'}")
     run_id = store.begin_run(engine, "bench", council.settings.name, AS_OF)
     start = _clock()
-    loaded = pipeline.load_and_compute(engine, run_id, council, batch, AS_OF)
+    loaded = load.load_and_compute(engine, run_id, council, batch, AS_OF)
     times["load, compute and store"] = _clock() - start
     batch.close()
     peaks["load, compute and store"] = memory.take()
@@ -134,7 +135,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     # publishes the latest quarter's and half's reports (and those of years restated).
     latest_periods = {(2025, "Q4"), (2025, "H2")}
     start = _clock()
-    published = pipeline.publish(engine, council, workdir / "out", AS_OF, latest_periods)
+    published = publishing.publish(engine, council, workdir / "out", AS_OF, latest_periods)
     times["publish the latest reports"] = _clock() - start
     peaks["publish the latest reports"] = memory.take()
     times["nightly (read to publish)"] = sum(times.values())
@@ -143,16 +144,18 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     start = _clock()
     with engine.connect() as connection:
         skip = frozenset(store.loaded_hashes(connection))
-    unchanged = pipeline.ingest_all(council, AS_OF, skip)
-    loaded_again = pipeline.load_and_compute(engine, run_two, council, unchanged, AS_OF)
-    republished = pipeline.publish_after_load(engine, council, workdir / "out", AS_OF, loaded_again)
+    unchanged = ingest.ingest_all(council, AS_OF, skip)
+    loaded_again = load.load_and_compute(engine, run_two, council, unchanged, AS_OF)
+    republished = publishing.publish_after_load(
+        engine, council, workdir / "out", AS_OF, loaded_again
+    )
     times["second nightly, no new data"] = _clock() - start
     peaks["second nightly, no new data"] = memory.take()
     # The pipeline's own peak, before the measurements below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     with engine.connect() as connection:
-        inputs = pipeline.site_inputs(connection, council, AS_OF, latest_periods)
+        inputs = publishing.site_inputs(connection, council, AS_OF, latest_periods)
     latest = board_pages(inputs, latest_periods)[:RENDER_BOARDS]
     start = _clock()
     write_site(latest, workdir / "render", inputs.council, inputs.as_at)

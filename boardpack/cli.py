@@ -1,7 +1,9 @@
 """The ``boardpack`` command line for the data team (SPEC §6).
 
-Exit status: 0 everything loaded; 1 rows or files were rejected (or, for ``validate``,
-problems were found); 2 a usage or configuration error, reported in one line.
+Exit status: 0 everything loaded; 1 rows or files were rejected or a source could not be
+read (for ``validate``: problems were found); 2 a usage or configuration error; 3 the run
+could not complete (warehouse unreachable or corrupt, disk full, output not writable).
+Every failure is one line on standard error, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from boardpack.errors import BoardpackError, UsageError
+from core.errors import BoardpackError, UsageError
 
 if TYPE_CHECKING:
     from boardpack.outcome import RunOutcome
+    from core.settings import Council
 
 app = typer.Typer(
     name="boardpack",
@@ -53,6 +56,24 @@ AsOfOption = Annotated[
 ]
 
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"boardpack {version('boardpack')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Council indicator returns in, board report performance tables out."""
+
+
 class Table(StrEnum):
     measures = "measures"
     summary = "summary"
@@ -68,26 +89,53 @@ def parse_as_of(text: str | None) -> dt.date:
         raise UsageError(f"--as-of: '{text}' is not a date such as 2019-09-30") from None
 
 
-def _quiet_prefect() -> None:
-    """Flows run in a local ephemeral API unless a Prefect server is configured."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+PrefectOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--prefect/--no-prefect",
+        help="Run through Prefect (shown in its UI); default: only when PREFECT_API_URL is set.",
+        show_default=False,
+    ),
+]
 
 
-def _run_flow(flow: Callable[..., RunOutcome], *args: object) -> None:
-    """Run a flow with a progress line at a terminal, then report and exit (SPEC §6)."""
+def _through_prefect(asked: bool | None) -> bool:
+    """Runs go through Prefect only when a Prefect server is configured (or asked for):
+    never through a temporary local API that can time out on a busy machine."""
+    return asked if asked is not None else bool(os.environ.get("PREFECT_API_URL"))
+
+
+def _run(
+    plain: Callable[..., RunOutcome], flow_name: str, prefect: bool | None, **args: Any
+) -> None:
+    """Run in-process with a progress line at a terminal, or as a Prefect flow; then report
+    and exit (SPEC §6)."""
     from boardpack.progress import on_terminal
 
-    with on_terminal("Starting Prefect"):
-        outcome = flow(*args)
-    _finish(outcome)
-
-
-def _finish(outcome: RunOutcome) -> None:
+    with on_terminal("Starting"):
+        outcome = _through_flow(flow_name, args) if _through_prefect(prefect) else plain(**args)
     for line in outcome.lines():
         typer.echo(line)
     raise typer.Exit(outcome.exit_code)
+
+
+def _through_flow(flow_name: str, args: dict[str, Any]) -> RunOutcome:
+    """The same run as a flow on the configured Prefect server; a Failed state still carries
+    the run's account (a failed source fails the flow run but the rest was done)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    import flows.nightly
+
+    flow = getattr(flows.nightly, flow_name)
+    warehouse = args.pop("warehouse", None)
+    if warehouse:  # a URL typed at the command line stays on this machine: the worker's env
+        os.environ["BOARDPACK_WAREHOUSE_URL"] = warehouse
+    state = flow(
+        **{k: str(v) if isinstance(v, Path) else v for k, v in args.items()}, return_state=True
+    )
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 @app.command()
@@ -100,16 +148,23 @@ def run(
         bool, typer.Option(help="Re-read files whose content was loaded before.")
     ] = False,
     wait: WaitOption = 0,
+    prefect: PrefectOption = None,
 ) -> None:
     """The nightly job: ingest, validate, load, compute, publish."""
-    from boardpack.config import load_council
+    from boardpack import runs
 
-    load_council(config)  # configuration errors stop here, before Prefect starts
     date = parse_as_of(as_of)
-    _quiet_prefect()
-    from flows.nightly import nightly
-
-    _run_flow(nightly, str(config), warehouse, str(out) if out else None, date, force, wait)
+    _run(
+        runs.nightly,
+        "nightly",
+        prefect,
+        config=config,
+        warehouse=warehouse,
+        out=out,
+        as_of=date,
+        force=force,
+        wait_seconds=wait,
+    )
 
 
 @app.command()
@@ -122,29 +177,29 @@ def backfill(
     out: OutOption = None,
     as_of: AsOfOption = None,
     wait: WaitOption = 0,
+    prefect: PrefectOption = None,
 ) -> None:
     """Recompute and republish a range of periods."""
+    from boardpack import runs
     from boardpack.config import load_council
-    from transforms.periods import parse_reporting_period
+    from core.periods import period_range
 
-    load_council(config)
-    for flag, label in (("--from", start), ("--to", end)):
-        if parse_reporting_period(label) is None:
-            raise UsageError(f"{flag}: '{label}' is not a period such as 2019/20 Q2")
+    council = load_council(config)
+    period_range(start, end, ("--from", "--to"))
+    _known_boards(council, board or [])
     date = parse_as_of(as_of)
-    _quiet_prefect()
-    from flows.nightly import backfill as backfill_flow
-
-    _run_flow(
-        backfill_flow,
-        str(config),
-        start,
-        end,
-        warehouse,
-        str(out) if out else None,
-        board or None,
-        date,
-        wait,
+    _run(
+        runs.backfill,
+        "backfill",
+        prefect,
+        config=config,
+        start=start,
+        end=end,
+        warehouse=warehouse,
+        out=out,
+        boards=board or None,
+        as_of=date,
+        wait_seconds=wait,
     )
 
 
@@ -163,34 +218,40 @@ def publish(
     as_published: Annotated[
         bool, typer.Option(help="Re-render the report exactly as it was published as final.")
     ] = False,
+    prefect: PrefectOption = None,
 ) -> None:
     """Render one board's report for one period."""
+    from boardpack import runs
     from boardpack.config import load_council
-    from transforms.periods import parse_reporting_period
+    from core.periods import require_reporting_period
 
     council = load_council(config)
-    if board not in {b.id for b in council.settings.boards}:
-        raise UsageError(f"--board: no board '{board}' in {config / 'council.yaml'}")
-    if parse_reporting_period(period) is None:
-        raise UsageError(f"--period: '{period}' is not a period such as 2019/20 Q2")
+    _known_boards(council, [board])
+    require_reporting_period(period, "--period")
     if final and as_published:
         raise UsageError("--final and --as-published cannot be used together")
     date = parse_as_of(as_of)
-    _quiet_prefect()
-    from flows.nightly import publish as publish_flow
-
-    _run_flow(
-        publish_flow,
-        str(config),
-        board,
-        period,
-        warehouse,
-        str(out) if out else None,
-        date,
-        wait,
-        final,
-        as_published,
+    _run(
+        runs.publish_one,
+        "publish",
+        prefect,
+        config=config,
+        board=board,
+        period=period,
+        warehouse=warehouse,
+        out=out,
+        as_of=date,
+        wait_seconds=wait,
+        final=final,
+        as_published=as_published,
     )
+
+
+def _known_boards(council: Council, boards: list[str]) -> None:
+    known = {b.id for b in council.settings.boards}
+    for board in boards:
+        if board not in known:
+            raise UsageError(f"--board: no board '{board}' in {council.folder / 'council.yaml'}")
 
 
 @app.command()
@@ -221,7 +282,7 @@ def export(
     from warehouse.schema import connect, warehouse_url
 
     load_council(config)
-    engine = connect(warehouse_url(warehouse))
+    engine = connect(warehouse_url(warehouse), create=False)
     sys.stdout.write(export_csv(engine, table.value))
 
 
@@ -242,10 +303,27 @@ def main() -> None:
     except BoardpackError as error:
         typer.echo(f"boardpack: {error}", err=True)
         sys.exit(error.exit_code)
-    except Exception as error:  # a bug or an outage: still one line, never a traceback
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        typer.echo(f"boardpack: {type(error).__name__}: {first}", err=True)
-        sys.exit(2)
+    except Exception as error:  # an outage, a full disk or a bug: still one line
+        typer.echo(f"boardpack: {_could_not_complete(error)}", err=True)
+        sys.exit(3)
+
+
+def _could_not_complete(error: Exception) -> str:
+    """SPEC §6 exit 3: name the file (or the warehouse) and the problem."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror} (the run could not complete)"
+    import sqlalchemy as sa
+
+    if isinstance(error, sa.exc.SQLAlchemyError):
+        from warehouse.schema import driver_message
+
+        return (
+            f"the warehouse could not be used: {driver_message(error)} (the run could not complete)"
+        )
+    lines = str(error).strip().splitlines()
+    first = " ".join(lines[0].split()) if lines else ""
+    return f"{type(error).__name__}: {first} (the run could not complete)"
 
 
 if __name__ == "__main__":

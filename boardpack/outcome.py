@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from boardpack.pipeline import Batch, FileResult
+from schemas.ingest import Batch, FileResult
 
 DEFAULT_OUT = Path("out")
 
@@ -93,3 +93,13 @@ class RunOutcome:
             f"{failed}\n\n| source | file | read | loaded | rejected | skipped |\n"
             f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
         )
+
+
+def run_totals(batch: Batch) -> dict[str, Any]:
+    """The counts the runs table keeps for a run."""
+    return {
+        "rows_read": sum(f.rows_read for f in batch.files),
+        "rows_loaded": sum(f.rows_loaded for f in batch.files),
+        "rows_rejected": batch.frame("rejections").height,
+        "files_skipped": sum(f.skipped for f in batch.files),
+    }

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boardpack.config import load_council
-from boardpack.errors import UsageError
-from boardpack.pipeline import check_extract
+from core.errors import UsageError
+from schemas.ingest import check_extract
 from sources.extracts import read_extract
 
 _FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel"}

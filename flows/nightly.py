@@ -1,41 +1,41 @@
 """Prefect flows: the nightly run, backfills and publishing.
 
-Thin: the work is done by boardpack.pipeline's plain functions.
+Thin: each flow calls the plain run in ``boardpack.runs`` with its steps run as Prefect
+tasks (retries, one task per source, logs and artifacts in the Prefect UI).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import sqlalchemy as sa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+from pydantic import AfterValidator, Field
 
-from boardpack import pipeline
-from boardpack.config import Council, Source, load_council
-from boardpack.outcome import RunOutcome, default_out
-from boardpack.progress import step
-from outputs.quality import write_quality_page
-from transforms.periods import REPORTING_PERIODS, ReportingPeriod, parse_reporting_period
-from warehouse import store
-from warehouse.lock import exclusive_run
-from warehouse.schema import connect, warehouse_url
+from boardpack import runs
+from boardpack.outcome import RunOutcome
+from core.periods import require_reporting_period
+from core.settings import Council, Source
+from outputs import publish as publishing
+from schemas.ingest import Batch, ingest_source, merge, source_failure
+from warehouse.load import load_and_compute
 
 # Sources and the database can blip: retry twice, after 2 s then 10 s.
 RETRIES = 2
 RETRY_DELAYS: list[float] = [2, 10]
 
 
-@task(
-    name="open warehouse", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
-)
-def open_warehouse(url: str) -> sa.Engine:
-    return connect(url)
+def _retried(name: str) -> Any:
+    return task(
+        name=name, retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
+    )
 
 
 @task(
@@ -45,73 +45,110 @@ def open_warehouse(url: str) -> sa.Engine:
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def read_source(
-    council: Council, source: Source, as_of: dt.date, skip: frozenset[tuple[str, str]]
-) -> pipeline.Batch:
-    batch = pipeline.ingest_source(council, source, as_of, skip)
-    get_run_logger().info(
-        "%s: %d file(s), %d row(s) read",
-        source.id,
-        len(batch.files),
-        sum(f.rows_read for f in batch.files),
-    )
+def read_source(council: Council, source: Source, as_of: dt.date, skip: runs.Skip) -> Batch:
+    batch = ingest_source(council, source, as_of, skip)
+    log = get_run_logger()
+    read = sum(f.rows_read for f in batch.files)
+    rejected = batch.frame("rejections").height
+    log.info("%s: %d file(s), %d row(s) read", source.id, len(batch.files), read)
+    if rejected:
+        log.warning("%s: %d row(s) or file(s) rejected", source.id, rejected)
     return batch
 
 
-@task(
-    name="load and compute",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
-    cache_policy=NO_CACHE,
+def read_sources(council: Council, as_of: dt.date, skip: runs.Skip) -> tuple[Batch, dict[str, str]]:
+    """Every source as its own task: one that fails (after retries) fails alone."""
+    futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
+    batches, failed = [], {}
+    for source in council.settings.sources:
+        future = futures[source.id]
+        state = future.wait() or future.state
+        if state.is_completed():
+            batches.append(future.result())
+        else:
+            failed[source.id] = runs.one_line(Exception(state.message or "failed"))
+            batches.append(source_failure(source, failed[source.id]))
+            get_run_logger().error("source %s failed: %s", source.id, failed[source.id])
+    return merge(batches), failed
+
+
+TASKS = runs.Steps(
+    read_sources=read_sources,
+    load_and_compute=_retried("load and compute")(load_and_compute),
+    recompute=_retried("recompute measures")(runs.recompute_all),
+    publish_after_load=task(name="publish changed reports", cache_policy=NO_CACHE)(
+        publishing.publish_after_load
+    ),
+    publish=task(name="publish reports", cache_policy=NO_CACHE)(publishing.publish),
+    wait_hint="the wait_seconds parameter",
 )
-def load_and_compute(
-    engine: sa.Engine, run_id: int, council: Council, batch: pipeline.Batch, as_of: dt.date
-) -> pipeline.LoadResult:
-    result = pipeline.load_and_compute(engine, run_id, council, batch, as_of)
-    get_run_logger().info(
-        "%d measures %s", result.measures, "recomputed" if result.recomputed else "unchanged"
-    )
-    return result
 
 
-@task(
-    name="recompute measures",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def recompute_only(engine: sa.Engine, council: Council, as_of: dt.date) -> int:
-    with engine.begin() as connection:
-        return pipeline.recompute(connection, council, as_of)
+def _period(label: str) -> str:
+    require_reporting_period(label, "period")
+    return label
 
 
-@task(name="publish changed reports", cache_policy=NO_CACHE)
-def publish_changed_reports(
-    engine: sa.Engine,
-    council: Council,
-    out: Path,
-    as_of: dt.date,
-    loaded: pipeline.LoadResult,
-    run_id: int,
-) -> list[dict[str, Any]]:
-    return pipeline.publish_after_load(engine, council, out, as_of, loaded, run_id)
+Period = Annotated[
+    str, AfterValidator(_period), Field(description='A quarter or half, e.g. "2025/26 Q2".')
+]
+Config = Annotated[str, Field(description="The council's configuration folder.")]
+Warehouse = Annotated[
+    str | None,
+    Field(
+        description="Name of a Prefect Secret block holding the warehouse's SQLAlchemy URL; "
+        "empty: $BOARDPACK_WAREHOUSE_URL on the worker, else var/warehouse.sqlite."
+    ),
+]
+Out = Annotated[str | None, Field(description="Folder for the reports (default ./out).")]
+AsOf = Annotated[
+    dt.date | None, Field(description="The date the run reports up to (default today).")
+]
+WaitSeconds = Annotated[
+    float, Field(ge=0, description="Seconds to wait if another run holds the warehouse.")
+]
 
 
-@task(name="publish reports", cache_policy=NO_CACHE)
-def publish_reports(
-    engine: sa.Engine,
-    council: Council,
-    out: Path,
-    as_of: dt.date,
-    periods: set[tuple[int, str]] | None,
-    boards: list[str] | None = None,
-    run_id: int | None = None,
-    final: bool = False,
-) -> list[dict[str, Any]]:
-    return pipeline.publish(engine, council, out, as_of, periods, boards, run_id, final)
+@contextmanager
+def _boardpack_logs() -> Iterator[None]:
+    """boardpack's own progress lines (the "boardpack" logger) into the flow run's log."""
+    handler = _ToRunLogger(get_run_logger())
+    logger = logging.getLogger("boardpack")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
-def _publish_artifacts(outcome: RunOutcome) -> None:
+class _ToRunLogger(logging.Handler):
+    def __init__(self, run_logger: Any) -> None:
+        super().__init__(logging.INFO)
+        self.run_logger = run_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.run_logger.log(record.levelno, record.getMessage())
+
+
+def _warehouse_url(secret_block: str | None) -> str | None:
+    """Passwords never travel as parameters: the URL comes from a Secret block or the
+    worker's environment."""
+    if not secret_block:
+        return None
+    from prefect.blocks.system import Secret
+
+    block: Any = Secret.load(secret_block)
+    return str(block.get())
+
+
+def _report(outcome: RunOutcome) -> RunOutcome | Any:
+    """Artifacts for the UI; a Failed state naming the sources that failed (SPEC §6)."""
+    logger = get_run_logger()
+    for line in outcome.lines():
+        logger.info(line)
     create_table_artifact(
         key="boardpack-sources",
         table=[
@@ -128,180 +165,84 @@ def _publish_artifacts(outcome: RunOutcome) -> None:
         description="Rows read, loaded and rejected per file",
     )
     if outcome.rejections:
+        logger.warning("%d row(s) or file(s) rejected", len(outcome.rejections))
         create_table_artifact(
             key="boardpack-data-quality",
             table=outcome.rejections,
             description="Rejected rows and files, with reasons",
         )
     create_markdown_artifact(key="boardpack-run-summary", markdown=outcome.markdown())
+    if outcome.failed_sources:
+        names = ", ".join(sorted(outcome.failed_sources))
+        return Failed(message=f"source(s) failed: {names}", data=outcome)
+    return outcome
 
 
 @flow(name="boardpack-nightly", log_prints=True)
 def nightly(
-    config: str,
-    warehouse: str | None = None,
-    out: str | None = None,
-    as_of: dt.date | None = None,
-    force: bool = False,
-    wait_seconds: float = 0,
+    config: Config,
+    warehouse: Warehouse = None,
+    out: Out = None,
+    as_of: AsOf = None,
+    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
+    wait_seconds: WaitSeconds = 0,
 ) -> RunOutcome:
     """Ingest every source, validate, load, compute and publish the board reports."""
-    council = load_council(config)
-    as_of = as_of or dt.date.today()
-    engine = open_warehouse(warehouse_url(warehouse))
-    with exclusive_run(engine, wait_seconds):
-        run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
-        with engine.connect() as connection:
-            skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
-        step(f"Reading {len(council.settings.sources)} sources")
-        batch, failed = _read_sources(council, as_of, skip)
-        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), batch, failed)
-        with _recorded(engine, run_id, outcome, pipeline.run_totals(batch)):
-            step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
-            loaded = load_and_compute(engine, run_id, council, batch, as_of)
-            batch.close()  # the staged rows are in the warehouse now
-            outcome.measures = loaded.measures
-            step("Publishing the board reports that changed")
-            outcome.reports = publish_changed_reports(
-                engine, council, Path(outcome.out), as_of, loaded, run_id
-            )
-            write_quality_page(
-                Path(outcome.out),
-                council.settings.name,
-                pipeline.as_at_text(as_of),
-                [vars(f) for f in batch.files],
-                batch.frame("rejections"),
-                pipeline.coverage(engine, council, as_of),
-            )
-    _publish_artifacts(outcome)
-    return outcome
-
-
-def _read_sources(
-    council: Council, as_of: dt.date, skip: frozenset[tuple[str, str]]
-) -> tuple[pipeline.Batch, dict[str, str]]:
-    """Every source as its own task: one that fails (after retries) fails alone."""
-    futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
-    batches, failed = [], {}
-    for source_id, future in futures.items():
-        state = future.wait() or future.state
-        if state.is_completed():
-            batches.append(future.result())
-        else:
-            failed[source_id] = str(state.message or "failed")
-            get_run_logger().error("source %s failed: %s", source_id, failed[source_id])
-    return pipeline.merge(batches), failed
-
-
-@contextmanager
-def _recorded(
-    engine: sa.Engine, run_id: int, outcome: RunOutcome, totals: dict[str, Any]
-) -> Iterator[None]:
-    """Record the run's end in the runs table, as failed if the work raised."""
-    try:
-        yield
-    except Exception as error:
-        store.finish_run(engine, run_id, "failed", message=str(error), **totals)
-        raise
-    store.finish_run(engine, run_id, outcome.status, message=outcome.message(), **totals)
-
-
-@contextmanager
-def _run(
-    engine: sa.Engine,
-    kind: str,
-    council: Council,
-    as_of: dt.date,
-    out: str | None,
-    wait_seconds: float,
-) -> Iterator[RunOutcome]:
-    """A run that reads no sources: hold the warehouse, record its start and its end."""
-    with exclusive_run(engine, wait_seconds):
-        run_id = store.begin_run(engine, kind, council.settings.name, as_of)
-        outcome = RunOutcome.begin(run_id, as_of, out or str(default_out()), pipeline.Batch(), {})
-        with _recorded(engine, run_id, outcome, {}):
-            yield outcome
-
-
-def _reporting_period(label: str) -> tuple[int, ReportingPeriod]:
-    parsed = parse_reporting_period(label)
-    if parsed is None:
-        raise ValueError(f"'{label}' is not a period such as 2019/20 Q2")
-    return parsed
-
-
-def period_range(start: str, end: str) -> list[tuple[int, ReportingPeriod]]:
-    """Every quarter and half from ``start`` to ``end`` inclusive (labels as in SPEC §1)."""
-    first, last = _reporting_period(start), _reporting_period(end)
-    return [
-        (fy, period)
-        for fy in range(first[0], last[0] + 1)
-        for period in REPORTING_PERIODS
-        if (first[0], first[1].end_fm) <= (fy, period.end_fm) <= (last[0], last[1].end_fm)
-        and period.period_type != "year"
-    ]
+    with _boardpack_logs():
+        outcome = runs.nightly(
+            config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, TASKS
+        )
+    return _report(outcome)
 
 
 @flow(name="boardpack-backfill", log_prints=True)
 def backfill(
-    config: str,
-    start: str,
-    end: str,
-    warehouse: str | None = None,
-    out: str | None = None,
-    boards: list[str] | None = None,
-    as_of: dt.date | None = None,
-    wait_seconds: float = 0,
+    config: Config,
+    start: Period,
+    end: Period,
+    warehouse: Warehouse = None,
+    out: Out = None,
+    boards: Annotated[list[str] | None, Field(description="Only these boards.")] = None,
+    as_of: AsOf = None,
+    wait_seconds: WaitSeconds = 0,
 ) -> RunOutcome:
     """Recompute the measures and republish the reports of a range of periods."""
-    council = load_council(config)
-    as_of = as_of or dt.date.today()
-    wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
-    engine = open_warehouse(warehouse_url(warehouse))
-    with _run(engine, "backfill", council, as_of, out, wait_seconds) as outcome:
-        step("Recomputing the measures")
-        outcome.measures = recompute_only(engine, council, as_of)
-        step(f"Republishing {len(wanted)} periods")
-        outcome.reports = publish_reports(
-            engine, council, Path(outcome.out), as_of, wanted, boards, outcome.run_id
+    with _boardpack_logs():
+        outcome = runs.backfill(
+            config, start, end, _warehouse_url(warehouse), out, boards, as_of, wait_seconds, TASKS
         )
-    _publish_artifacts(outcome)
-    return outcome
+    return _report(outcome)
 
 
 @flow(name="boardpack-publish", log_prints=True)
-def publish(
-    config: str,
-    board: str,
-    period: str,
-    warehouse: str | None = None,
-    out: str | None = None,
-    as_of: dt.date | None = None,
-    wait_seconds: float = 0,
-    final: bool = False,
-    as_published: bool = False,
+def publish_report(
+    config: Config,
+    board: Annotated[str, Field(description="The board's id in council.yaml.")],
+    period: Period,
+    warehouse: Warehouse = None,
+    out: Out = None,
+    as_of: AsOf = None,
+    wait_seconds: WaitSeconds = 0,
+    final: Annotated[bool, Field(description="Mark it as formally published.")] = False,
+    as_published: Annotated[
+        bool, Field(description="Re-render it exactly as it was published as final.")
+    ] = False,
 ) -> RunOutcome:
-    """Render one board's report for one period: from the warehouse as it stands (``final``
-    marks it as formally published), or exactly as it was last published (``as_published``)."""
-    council = load_council(config)
-    as_of = as_of or dt.date.today()
-    fy, reporting = _reporting_period(period)
-    suffix = reporting.suffix
-    engine = open_warehouse(warehouse_url(warehouse))
-    with _run(engine, "publish", council, as_of, out, wait_seconds) as outcome:
-        if as_published:
-            outcome.reports = pipeline.republish_as_published(
-                engine, council, Path(outcome.out), board, fy, suffix
-            )
-        else:
-            outcome.reports = publish_reports(
-                engine,
-                council,
-                Path(outcome.out),
-                as_of,
-                {(fy, suffix)},
-                [board],
-                outcome.run_id,
-                final,
-            )
-    return outcome
+    """Render one board's report for one period."""
+    with _boardpack_logs():
+        outcome = runs.publish_one(
+            config,
+            board,
+            period,
+            _warehouse_url(warehouse),
+            out,
+            as_of,
+            wait_seconds,
+            final,
+            as_published,
+            TASKS,
+        )
+    return _report(outcome)
+
+
+publish = publish_report  # the entrypoint prefect.yaml names: flows/nightly.py:publish

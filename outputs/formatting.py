@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.periods import fy_label
-from transforms.rating import round_half_away
+from core.periods import fy_label
+from core.rounding import round_half_away
 
 # (symbol, words) so that status never relies on colour alone.
 STATUS = {

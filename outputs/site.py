@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from outputs.board import BoardPage, html_document, render_page
 from outputs.formatting import format_figure, period_title, rounded
-from transforms.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8

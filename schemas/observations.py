@@ -1,7 +1,7 @@
 """Validation of observation extracts (SPEC §4) with pandera's polars backend.
 
 The canonical frame arrives as text. It is typed explicitly in polars (numbers by a
-strict pattern, periods by :mod:`transforms.periods`), then validated lazily by one
+strict pattern, periods by :mod:`core.periods`), then validated lazily by one
 named check per rejection rule, so every problem of a file is found in one pass. A
 row's reason is its first failing check in the SPEC's order.
 """
@@ -13,21 +13,12 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
+from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
+from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
+from core.rounding import EPSILON, round_half_away
 from schemas.config import NUMBER_PATTERN
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
-from transforms.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
-from transforms.rating import EPSILON, round_half_away
 
-REJECTION_COLUMNS = {
-    "source_id": pl.String,
-    "file": pl.String,
-    "row_number": pl.Int64,
-    "column": pl.String,
-    "value": pl.String,
-    "reason_code": pl.String,
-    "message": pl.String,
-}
-OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
 
 _is_ratio = pl.col("aggregation") == "ratio"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.columns import REQUIRED
+from core.columns import REQUIRED
+from core.periods import parse_period_labels
 from schemas.config import NUMBER_PATTERN
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
-from transforms.periods import parse_period_labels
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
 RISK_RATINGS = ("high", "medium", "low")

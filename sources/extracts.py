@@ -7,6 +7,8 @@ figure, for messages) and the canonical columns of its kind, all as text.
 from __future__ import annotations
 
 import glob
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +16,18 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from boardpack.config import Council, Source
-from schemas.columns import CANONICAL, REQUIRED
-from sources.readers import ROW_NUMBER, RawTable, UnreadableFile, read_csv, read_excel, read_sql
-from transforms.periods import parse_period_labels
+from core.columns import CANONICAL, REQUIRED
+from core.periods import parse_period_labels
+from core.settings import Council, Source
+from sources.readers import (
+    ROW_NUMBER,
+    RawTable,
+    SourceUnavailable,
+    UnreadableFile,
+    read_csv,
+    read_excel,
+    read_sql,
+)
 
 
 class MissingColumn(Exception):
@@ -41,9 +51,29 @@ def source_files(council: Council, source: Source) -> list[Path]:
     return [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
 
 
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_variables(text: str) -> str:
+    """``${NAME}`` from the environment, so that passwords stay out of council.yaml."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise SourceUnavailable(f"the environment variable {name} is not set")
+        return os.environ[name]
+
+    return _VARIABLE.sub(value, text)
+
+
 def resolve_sql_url(council: Council, url: str) -> str:
-    """Relative SQLite paths are relative to the configuration folder, not the shell."""
-    parsed = sa.make_url(url)
+    """Environment variables filled in; relative SQLite paths are relative to the
+    configuration folder, not the shell."""
+    url = expand_variables(url)
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise SourceUnavailable("the source's url is not a database URL") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         database = Path(parsed.database)
         if not database.is_absolute():

@@ -24,6 +24,11 @@ class UnreadableFile(Exception):
     """The file could not be read at all; the text says why, in plain English."""
 
 
+class SourceUnavailable(Exception):
+    """A database source could not be queried (down, refused, wrong credentials): the run
+    tries it again, then records the source as failed; the text never holds a password."""
+
+
 @dataclass(frozen=True)
 class RawTable:
     """An extract as read: text cells, spreadsheet row numbers and where it came from."""
@@ -115,13 +120,17 @@ def _integral_text(frame: pl.DataFrame) -> pl.DataFrame:
 def read_sql(url: str, query: str) -> RawTable:
     """Rows of a query against a departmental database (any SQLAlchemy URL)."""
     try:
+        shown = sa.make_url(url).render_as_string(hide_password=True)
         engine = sa.create_engine(url)
-        with engine.connect() as connection:
-            frame = pl.read_database(sa.text(query), connection, infer_schema_length=None)
-        engine.dispose()
+        try:
+            with engine.connect() as connection:
+                frame = pl.read_database(sa.text(query), connection, infer_schema_length=None)
+        finally:
+            engine.dispose()
     except Exception as error:  # drivers raise many types; the message is what matters
-        raise UnreadableFile(f"the query could not be run ({_first_line(error)})") from error
-    label = f"{sa.make_url(url).render_as_string(hide_password=True)} :: {query}"
+        message = _first_line(error).replace(url, "(the source's URL)")
+        raise SourceUnavailable(f"the query could not be run ({message})") from None
+    label = f"{shown} :: {query}"
     digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()
     return RawTable(label, digest, _finish(frame, 1))
 

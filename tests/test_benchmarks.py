@@ -39,14 +39,14 @@ def test_references_agree_with_boardpack_on_the_demo_council() -> None:
     from benchmarks.compare import differences
     from benchmarks.reference_duckdb import compute_measures_duckdb
     from benchmarks.reference_pandas import compute_measures_pandas
-    from boardpack import pipeline
     from boardpack.config import load_council
+    from schemas import ingest
     from tests.conftest import DEMO, DEMO_AS_OF
     from transforms.measures import compute_measures
 
     council = load_council(DEMO)
     observations = (
-        pipeline.ingest_all(council, DEMO_AS_OF)
+        ingest.ingest_all(council, DEMO_AS_OF)
         .frame("observations")
         .select(
             pl.col("indicator_code").alias("code"), "fy", "fm", "value", "numerator", "denominator"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from boardpack import pipeline
 from boardpack.config import load_council
+from outputs import publish as publishing
+from schemas import ingest
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
 from tests.test_warehouse import nightly
 
@@ -22,7 +23,7 @@ SCREENSHOT = ROOT / "var" / "screenshots" / "board-report.png"  # docs/ holds a 
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("browser")
     engine = nightly(f"sqlite:///{folder / 'w.sqlite'}")
-    pipeline.publish(
+    publishing.publish(
         engine,
         load_council(DEMO),
         folder / "out",
@@ -31,7 +32,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     from outputs.quality import write_quality_page
 
-    batch = pipeline.ingest_all(load_council(DEMO), DEMO_AS_OF)
+    batch = ingest.ingest_all(load_council(DEMO), DEMO_AS_OF)
     write_quality_page(
         folder / "out",
         "Brookfield Borough Council",

@@ -22,20 +22,20 @@ from warehouse.schema import connect
 
 KILLED_RUN = """
 import datetime as dt, pathlib, sys, time
-from boardpack import pipeline
+from warehouse import load
 from tests.test_warehouse import nightly
 from warehouse.lock import exclusive_run
 from warehouse.schema import connect
 
 url, marker = sys.argv[1], pathlib.Path(sys.argv[2])
-insert = pipeline.store.insert_summaries
+insert = load.store.insert_summaries
 
 def half_way(connection, summaries):
     insert(connection, summaries)  # new measures written, not yet committed
     marker.write_text("half-way")
     time.sleep(300)
 
-pipeline.store.insert_summaries = half_way
+load.store.insert_summaries = half_way
 with exclusive_run(connect(url)):
     nightly(url, as_of=dt.date(2026, 12, 31))
 """

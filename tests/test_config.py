@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from boardpack.config import load_council
-from boardpack.errors import ConfigError
+from core.errors import ConfigError
 from tests.conftest import DEMO
 
 

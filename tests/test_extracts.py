@@ -12,8 +12,9 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boardpack.config import Council, load_council
-from boardpack.pipeline import check_extract, ingest_source, merge
+from boardpack.config import load_council
+from core.settings import Council
+from schemas.ingest import check_extract, ingest_source, merge
 from sources.extracts import read_extract
 
 AS_OF = dt.date(2020, 3, 31)

@@ -108,16 +108,16 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.nightly as flows
-    from boardpack import pipeline
+    from schemas import ingest
 
-    real = pipeline.ingest_source
+    real = ingest.ingest_source
 
     def crash_for_community(council: object, source: object, *args: object) -> object:
         if source.id == "community-db":  # type: ignore[attr-defined]
             raise ConnectionError("community database server refused the connection")
         return real(council, source, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "ingest_source", crash_for_community)
+    monkeypatch.setattr(ingest, "ingest_source", crash_for_community)
     monkeypatch.setattr(flows, "read_source", flows.read_source.with_options(retries=0))
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     outcome = flows.nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from boardpack import pipeline
 from boardpack.config import load_council
+from outputs import publish as publishing
 from tests.conftest import DEMO, DEMO_AS_OF
 from tests.test_warehouse import nightly
 from warehouse.exports import export_csv
@@ -25,7 +25,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
 @pytest.fixture(scope="module")
 def site(engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
-    pipeline.publish(engine, load_council(DEMO), out, DEMO_AS_OF)
+    publishing.publish(engine, load_council(DEMO), out, DEMO_AS_OF)
     return out
 
 
@@ -115,8 +115,8 @@ def test_text_from_extracts_is_escaped(site: Path) -> None:
 
 
 def test_the_same_warehouse_renders_byte_identical_files(engine: sa.Engine, tmp_path: Path) -> None:
-    pipeline.publish(engine, load_council(DEMO), tmp_path / "again", DEMO_AS_OF)
-    pipeline.publish(engine, load_council(DEMO), tmp_path / "again2", DEMO_AS_OF)
+    publishing.publish(engine, load_council(DEMO), tmp_path / "again", DEMO_AS_OF)
+    publishing.publish(engine, load_council(DEMO), tmp_path / "again2", DEMO_AS_OF)
     first = sorted(
         p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file()
     )
@@ -133,7 +133,7 @@ def test_pages_rendered_over_worker_processes_are_the_same_files(
     import outputs.site
 
     monkeypatch.setattr(outputs.site, "PAGES_PER_WORKER", 1)  # a process per core, even here
-    pipeline.publish(engine, load_council(DEMO), tmp_path / "pool", DEMO_AS_OF)
+    publishing.publish(engine, load_council(DEMO), tmp_path / "pool", DEMO_AS_OF)
     written = sorted(p.relative_to(site) for p in site.rglob("*.html"))
     assert len(written) > 2
     for relative in written:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from boardpack import pipeline
 from boardpack.config import load_council
-from boardpack.errors import UsageError
+from core.errors import UsageError
+from outputs import publish as publishing
 from tests.conftest import DEMO_AS_OF
 from tests.test_warehouse import nightly
 from warehouse import store
@@ -27,7 +27,7 @@ def test_a_final_report_survives_restatement_and_later_reports_note_it(
     engine = nightly(warehouse_url, demo_copy)
     council = load_council(demo_copy)
     run_id = store.begin_run(engine, "publish", council.settings.name, DEMO_AS_OF)
-    published = pipeline.publish(
+    published = publishing.publish(
         engine,
         council,
         tmp_path / "first",
@@ -44,12 +44,12 @@ def test_a_final_report_survives_restatement_and_later_reports_note_it(
     restate(demo_copy, "CYP SC 03,2025-04,", "CYP SC 03,2025-04,99,,,Restated after audit")
     nightly(warehouse_url, demo_copy)
 
-    again = pipeline.republish_as_published(
+    again = publishing.republish_as_published(
         engine, council, tmp_path / "again", "cyp-ppb", 2025, "Q1"
     )
     assert (tmp_path / "again" / again[0]["path"]).read_bytes() == original
 
-    pipeline.publish(engine, council, tmp_path / "next", DEMO_AS_OF, {(2025, "Q2")}, ["cyp-ppb"])
+    publishing.publish(engine, council, tmp_path / "next", DEMO_AS_OF, {(2025, "Q2")}, ["cyp-ppb"])
     later = (tmp_path / "next" / "2025-26" / "Q2" / "cyp-ppb.html").read_text()
     assert "Restated figures" in later
     assert "CYP SC 03 2025/26 Q1: published " in later and " days, now " in later
@@ -60,4 +60,6 @@ def test_as_published_needs_a_final_report(warehouse_url: str, tmp_path: Path) -
     from tests.conftest import DEMO
 
     with pytest.raises(UsageError, match="has not been published as final"):
-        pipeline.republish_as_published(engine, load_council(DEMO), tmp_path, "cabinet", 2026, "H1")
+        publishing.republish_as_published(
+            engine, load_council(DEMO), tmp_path, "cabinet", 2026, "H1"
+        )

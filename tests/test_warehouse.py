@@ -9,10 +9,12 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from boardpack import pipeline
+from boardpack import outcome
 from boardpack.config import load_council
+from outputs import publish as publishing
+from schemas import ingest
 from tests.conftest import DEMO, DEMO_AS_OF
-from warehouse import store
+from warehouse import load, store
 from warehouse.exports import export_csv
 from warehouse.models import Base, Observation
 from warehouse.schema import connect
@@ -27,9 +29,9 @@ def nightly(
     run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
     with engine.connect() as connection:
         skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
-    batch = pipeline.ingest_all(council, as_of, skip)
-    pipeline.load_and_compute(engine, run_id, council, batch, as_of)
-    store.finish_run(engine, run_id, "succeeded", **pipeline.run_totals(batch))
+    batch = ingest.ingest_all(council, as_of, skip)
+    load.load_and_compute(engine, run_id, council, batch, as_of)
+    store.finish_run(engine, run_id, "succeeded", **outcome.run_totals(batch))
     return engine
 
 
@@ -127,9 +129,9 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
 ) -> None:
     engine = nightly(warehouse_url)  # the demo's 67 indicators: one slice
     whole = {name: export_csv(engine, name) for name in ("measures", "summary")}
-    monkeypatch.setattr(pipeline, "INDICATORS_PER_SLICE", 5)
+    monkeypatch.setattr(load, "INDICATORS_PER_SLICE", 5)
     with engine.begin() as connection:
-        count = pipeline.recompute(connection, load_council(DEMO), DEMO_AS_OF)
+        count = load.recompute(connection, load_council(DEMO), DEMO_AS_OF)
     assert count == 2350
     assert {name: export_csv(engine, name) for name in whole} == whole
 
@@ -140,15 +142,15 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(
     engine = nightly(warehouse_url)
     before = export_csv(engine, "measures")
     council = load_council(DEMO)
-    batch = pipeline.ingest_all(council, DEMO_AS_OF + dt.timedelta(days=92))
+    batch = ingest.ingest_all(council, DEMO_AS_OF + dt.timedelta(days=92))
 
     def database_gone(*args: object, **kwargs: object) -> None:
         raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(pipeline.store, "insert_summaries", database_gone)  # type: ignore[attr-defined]
+    monkeypatch.setattr(load.store, "insert_summaries", database_gone)  # type: ignore[attr-defined]
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
     with pytest.raises(sa.exc.OperationalError):
-        pipeline.load_and_compute(
+        load.load_and_compute(
             engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92)
         )
     assert export_csv(engine, "measures") == before
@@ -160,17 +162,17 @@ def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years
     engine = nightly(warehouse_url, demo_copy)
     council = load_council(demo_copy)
 
-    def load_again() -> pipeline.LoadResult:
+    def load_again() -> load.LoadResult:
         run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
         with engine.connect() as connection:
             skip = frozenset(store.loaded_hashes(connection))
-        batch = pipeline.ingest_all(council, DEMO_AS_OF, skip)
-        return pipeline.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF)
+        batch = ingest.ingest_all(council, DEMO_AS_OF, skip)
+        return load.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF)
 
     quiet = load_again()
     assert (quiet.recomputed, quiet.changed_years, quiet.measures) == (False, set(), 2350)
     # Only the latest quarter and half are republished (their "as at" date moves on).
-    assert pipeline.periods_to_publish(council, DEMO_AS_OF, quiet) == {(2026, "Q2"), (2026, "H1")}
+    assert publishing.periods_to_publish(council, DEMO_AS_OF, quiet) == {(2026, "Q2"), (2026, "H1")}
 
     path = demo_copy / "extracts" / "children" / "cyp_returns_2025-26.csv"
     text = path.read_text(encoding="utf-8-sig")
@@ -178,7 +180,7 @@ def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years
     path.write_text(text.replace(line, "CYP SC 03,2025-04,99,,,Restated"), encoding="utf-8-sig")
     restated = load_again()
     assert (restated.recomputed, restated.changed_years) == (True, {2025})
-    periods = pipeline.periods_to_publish(council, DEMO_AS_OF, restated)
+    periods = publishing.periods_to_publish(council, DEMO_AS_OF, restated)
     assert periods is not None
     assert {(2025, "Q1"), (2025, "H2"), (2026, "Q1"), (2026, "Q2")} <= periods
     assert not any(fy == 2024 for fy, _ in periods)

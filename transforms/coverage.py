@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from transforms.periods import calendar_month_expr, fy_month_end, fy_of, period_label
+from core.periods import calendar_month_expr, fy_month_end, fy_of, period_label
 
 
 def latest_quarter(as_of: dt.date, year_start_month: int = 4) -> tuple[int, int] | None:

@@ -12,8 +12,9 @@ import datetime as dt
 
 import polars as pl
 
-from transforms.periods import period_label_expr, reporting_periods_frame
-from transforms.rating import direction_expr, rag_expr, round_half_away
+from core.periods import period_label_expr, reporting_periods_frame
+from core.rounding import round_half_away
+from transforms.rating import direction_expr, rag_expr
 
 INDICATOR_COLUMNS = {
     "code": pl.String,

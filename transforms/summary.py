@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.periods import CADENCE_PERIODS, period_label_expr
+from core.periods import CADENCE_PERIODS, period_label_expr
 from transforms.rating import RAG_STATUSES
 
 SUMMARY_COLUMNS = {

@@ -16,7 +16,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
-from boardpack.errors import BoardpackError
+from core.errors import BoardpackError
 from warehouse.models import Run, table_of
 
 # Any constant will do; this one spells "boardpak" in ASCII.
@@ -27,7 +27,7 @@ class WarehouseBusy(BoardpackError):
     """Another run holds the warehouse."""
 
 
-def _busy(engine: sa.Engine, waited: float) -> WarehouseBusy:
+def _busy(engine: sa.Engine, waited: float, wait_hint: str) -> WarehouseBusy:
     holder = "another boardpack run"
     try:
         with engine.connect() as connection:
@@ -45,7 +45,7 @@ def _busy(engine: sa.Engine, waited: float) -> WarehouseBusy:
     after = f" after waiting {waited:.0f} s" if waited else ""
     return WarehouseBusy(
         f"the warehouse {engine.url.render_as_string(hide_password=True)} is busy: {holder} is "
-        f"using it{after}; try again when it finishes, or pass --wait SECONDS"
+        f"using it{after}; try again when it finishes, or wait longer ({wait_hint})"
     )
 
 
@@ -61,16 +61,19 @@ def _poll(try_once: object, wait_seconds: float) -> float | None:
 
 
 @contextmanager
-def exclusive_run(engine: sa.Engine, wait_seconds: float = 0.0) -> Iterator[None]:
-    """Hold the warehouse for one run; wait up to ``wait_seconds``, then refuse."""
+def exclusive_run(
+    engine: sa.Engine, wait_seconds: float = 0.0, wait_hint: str = "--wait SECONDS"
+) -> Iterator[None]:
+    """Hold the warehouse for one run; wait up to ``wait_seconds``, then refuse (``wait_hint``
+    says how the caller asks to wait longer)."""
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, wait_seconds):
+        with _advisory_lock(engine, wait_seconds, wait_hint):
             _mark_interrupted(engine)
             yield
         return
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
-        with _file_lock(engine, Path(f"{database}.lock"), wait_seconds):
+        with _file_lock(engine, Path(f"{database}.lock"), wait_seconds, wait_hint):
             _mark_interrupted(engine)
             yield
         return
@@ -78,7 +81,7 @@ def exclusive_run(engine: sa.Engine, wait_seconds: float = 0.0) -> Iterator[None
 
 
 @contextmanager
-def _advisory_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
+def _advisory_lock(engine: sa.Engine, wait_seconds: float, wait_hint: str) -> Iterator[None]:
     connection = engine.connect()
     try:
 
@@ -88,7 +91,7 @@ def _advisory_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
             return bool(acquired.scalar())
 
         if _poll(attempt, wait_seconds) is None:
-            raise _busy(engine, wait_seconds)
+            raise _busy(engine, wait_seconds, wait_hint)
         try:
             yield
         finally:
@@ -99,7 +102,9 @@ def _advisory_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
 
 
 @contextmanager
-def _file_lock(engine: sa.Engine, path: Path, wait_seconds: float) -> Iterator[None]:
+def _file_lock(
+    engine: sa.Engine, path: Path, wait_seconds: float, wait_hint: str
+) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle: IO[bytes] = path.open("ab")
     try:
@@ -112,7 +117,7 @@ def _file_lock(engine: sa.Engine, path: Path, wait_seconds: float) -> Iterator[N
             return True
 
         if _poll(attempt, wait_seconds) is None:
-            raise _busy(engine, wait_seconds)
+            raise _busy(engine, wait_seconds, wait_hint)
         try:
             yield
         finally:

@@ -8,6 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
+
+from core.errors import RunFailed, UsageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 URL_VARIABLE = "BOARDPACK_WAREHOUSE_URL"
@@ -31,16 +34,58 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def connect(url: str) -> sa.Engine:
-    """An engine on an up-to-date schema (the first use of an empty database creates it)."""
-    engine = sa.create_engine(url)
+def shown(url: str | sa.URL) -> str:
+    """A database URL fit to print: never its password."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(an unreadable database URL)"
+
+
+def connect(url: str, create: bool = True) -> sa.Engine:
+    """An engine on an up-to-date schema. Only ``create`` (the nightly run) may make a new
+    warehouse; other commands on a missing one are a usage error, not an empty answer."""
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ValueError, ImportError) as error:
+        raise UsageError(f"--warehouse: {shown(url)} is not a database URL ({error})") from None
     if engine.dialect.name == "sqlite":
+        _sqlite_file_ready(engine, create)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as connection:
+            if not create and not sa.inspect(connection).has_table("alembic_version"):
+                raise UsageError(
+                    f"{shown(url)} holds no boardpack warehouse: 'boardpack run' creates one"
+                )
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except CommandError as error:  # a revision this version does not know: a newer boardpack?
+        raise RunFailed(f"the warehouse {shown(url)} cannot be used: {error}") from None
+    except sa.exc.SQLAlchemyError as error:
+        raise RunFailed(
+            f"the warehouse {shown(url)} cannot be used: {driver_message(error)}"
+        ) from None
     return engine
+
+
+def _sqlite_file_ready(engine: sa.Engine, create: bool) -> None:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.is_file():
+        raise UsageError(f"there is no warehouse at {path}: 'boardpack run' creates one")
+
+
+def driver_message(error: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's background link."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(original).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

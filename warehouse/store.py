@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from schemas.observations import OBSERVATION_KEY
+from core.columns import OBSERVATION_KEY
 from warehouse.bulk import insert_frame, select_frame
 from warehouse.models import (
     Board,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 CANONICAL: dict[str, tuple[str, ...]] = {
     "observations": (
         "indicator_code",
@@ -21,3 +23,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "milestones": ("ref", "service", "description", "status", "period"),
     "risks": ("ref", "service", "description", "rating", "period"),
 }
+
+# The rejections the warehouse keeps (SPEC §4: source, file, row number, column, reason).
+REJECTION_COLUMNS = {
+    "source_id": pl.String,
+    "file": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason_code": pl.String,
+    "message": pl.String,
+}
+# An observation is one indicator in one FY month.
+OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}

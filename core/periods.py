@@ -15,6 +15,8 @@ from typing import Literal
 
 import polars as pl
 
+from core.errors import UsageError
+
 PeriodType = Literal["quarter", "half", "year"]
 Granularity = Literal["month", "quarter", "year"]
 
@@ -123,6 +125,32 @@ def parse_reporting_period(text: str) -> tuple[int, ReportingPeriod] | None:
     fy = _valid_fy(start, end)
     matching = [p for p in REPORTING_PERIODS if p.suffix.lower() == (suffix or "")]
     return (fy, matching[0]) if fy is not None and matching else None
+
+
+def require_reporting_period(label: str, what: str) -> tuple[int, ReportingPeriod]:
+    """:func:`parse_reporting_period`, or a usage error naming the option ``what``."""
+    parsed = parse_reporting_period(label)
+    if parsed is None:
+        raise UsageError(f"{what}: '{label}' is not a period such as 2019/20 Q2")
+    return parsed
+
+
+def period_range(
+    start: str, end: str, names: tuple[str, str] = ("start", "end")
+) -> list[tuple[int, ReportingPeriod]]:
+    """Every quarter and half from ``start`` to ``end`` inclusive (a backfill's periods);
+    ``names`` are the caller's names for the two, for messages."""
+    first = require_reporting_period(start, names[0])
+    last = require_reporting_period(end, names[1])
+    if (first[0], first[1].end_fm) > (last[0], last[1].end_fm):
+        raise UsageError(f"the range '{start}' to '{end}' is reversed: it ends before it starts")
+    return [
+        (fy, period)
+        for fy in range(first[0], last[0] + 1)
+        for period in REPORTING_PERIODS
+        if (first[0], first[1].end_fm) <= (fy, period.end_fm) <= (last[0], last[1].end_fm)
+        and period.period_type != "year"
+    ]
 
 
 def _valid_fy(start: str, end: str) -> int | None:

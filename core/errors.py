@@ -35,3 +35,10 @@ class ConfigError(BoardpackError):
 
 class UsageError(BoardpackError):
     """The command was called wrongly (exit 2)."""
+
+
+class RunFailed(BoardpackError):
+    """The run could not complete (warehouse unreachable or corrupt, disk full, output folder
+    not writable) and changed nothing (exit 3)."""
+
+    exit_code = 3

@@ -1,0 +1,108 @@
+"""The council's configuration as checked models (SPEC §2, §4): what every layer reads.
+
+Loading and checking the files is ``boardpack.config``'s job; these are the shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.errors import ConfigError
+
+COUNCIL_FILE = "council.yaml"
+INDICATORS_FILE = "indicators.csv"
+TARGETS_FILE = "targets.csv"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    type: Literal["relative", "absolute"] = "relative"
+    value: float = Field(default=0.05, ge=0)
+
+
+class Board(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    name: str
+    services: list[str] = Field(min_length=1)
+    cadence: Literal["quarterly", "half-yearly"]
+
+
+class Source(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    department: str
+    kind: Literal["observations", "targets", "milestones", "risks"]
+    format: Literal["csv", "excel", "sql"]
+    path: str | None = None
+    url: str | None = None
+    query: str | None = None
+    layout: Literal["long", "wide"] = "long"
+    sheet: str | None = None
+    header_row: int = Field(default=1, ge=1)
+    delimiter: str | None = None
+    encoding: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _located(self) -> Source:
+        if self.format == "sql" and not (self.url and self.query):
+            raise ValueError("a sql source needs both 'url' and 'query'")
+        if self.format != "sql" and not self.path:
+            raise ValueError(f"a {self.format} source needs a 'path' (a glob)")
+        if self.layout == "wide" and self.kind != "observations":
+            raise ValueError("only observations sources can have the wide layout")
+        return self
+
+
+class CouncilSettings(_Strict):
+    name: str
+    year_start_month: int = Field(default=4, ge=1, le=12)
+    tolerance: Tolerance = Tolerance()
+    boards: list[Board] = Field(min_length=1)
+    sources: list[Source] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CouncilSettings:
+        for kind, ids in (
+            ("board", [b.id for b in self.boards]),
+            ("source", [s.id for s in self.sources]),
+        ):
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"{kind} id '{repeated[0]}' is used more than once")
+        return self
+
+
+@dataclass(frozen=True)
+class Council:
+    """A checked configuration: settings plus the indicator catalogue and targets."""
+
+    folder: Path
+    settings: CouncilSettings
+    indicators: pl.DataFrame  # resolved: one row per indicator, typed
+    targets: pl.DataFrame  # code, fy, period ("" = annual), target
+
+    @property
+    def boards(self) -> pl.DataFrame:
+        """One row per board and service it covers."""
+        return pl.DataFrame(
+            [
+                {"board_id": b.id, "service": s, "cadence": b.cadence}
+                for b in self.settings.boards
+                for s in b.services
+            ]
+        )
+
+    def source(self, source_id: str) -> Source:
+        for source in self.settings.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.settings.sources) or "none"
+        raise ConfigError(self.folder / COUNCIL_FILE, f"no source '{source_id}' (sources: {known})")

@@ -1,0 +1,182 @@
+"""Publishing: the reports a run writes, read back from the warehouse, and their snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from core.errors import ConfigError, UsageError
+from core.periods import PERIODS_BY_SUFFIX, fy_label
+from core.settings import Council
+from outputs.board import BoardPage
+from outputs.site import (
+    SiteInputs,
+    already_published,
+    board_pages,
+    page_from_snapshot,
+    published_figures,
+    snapshot_of,
+    write_site,
+    years_drawn_on,
+)
+from transforms.coverage import latest_quarter
+from warehouse import store
+from warehouse.load import FIGURES_AS_OF, LoadResult
+from warehouse.models import BoardSummary, Measure, Milestone, Risk
+
+
+def periods_to_publish(
+    council: Council, as_of: dt.date, result: LoadResult
+) -> set[tuple[int, str]] | None:
+    """The latest period of each cadence, and every period of the years whose figures (or
+    whose following year's comparisons) changed; None means all of them."""
+    if result.changed_years is None:
+        return None
+    latest = latest_quarter(as_of, council.settings.year_start_month)
+    wanted: set[tuple[int, str]] = set()
+    if latest is not None:
+        fy, quarter = latest
+        wanted.add((fy, f"Q{quarter}"))
+        if quarter % 2 == 0:
+            wanted.add((fy, f"H{quarter // 2}"))
+        else:
+            wanted.add((fy - 1, "H2") if quarter == 1 else (fy, "H1"))
+    for fy in result.changed_years:
+        wanted |= {(year, s) for year in (fy, fy + 1) for s in PERIODS_BY_SUFFIX}
+    return wanted
+
+
+def figures_as_at(connection: sa.Connection, as_of: dt.date) -> str:
+    """The "data as at" the reports show: the as-of date of the run that last computed the
+    measures (so a run that changed nothing leaves every report byte for byte as it was);
+    ``as_of`` for a warehouse that has not recorded one."""
+    stored = store.get_state(connection, FIGURES_AS_OF)
+    return as_at_text(dt.date.fromisoformat(stored) if stored else as_of)
+
+
+def as_at_text(as_of: dt.date) -> str:
+    return f"{as_of.day} {as_of:%B %Y} (figures for periods ended on or before this date)"
+
+
+def site_inputs(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    periods: set[tuple[int, str]] | None = None,
+) -> SiteInputs:
+    """Everything the reports show, read back from the warehouse (for ``periods``' pages
+    only the years they draw on, so a nightly run does not read every year's measures)."""
+    tolerance = council.settings.tolerance
+    years = None if periods is None else years_drawn_on(periods)
+    observations = store.current_observations(
+        connection, ["indicator_code", "fy", "fm", "commentary"], years=years
+    )
+    return SiteInputs(
+        council=council.settings.name,
+        as_at=figures_as_at(connection, as_of),
+        default_tolerance=(tolerance.type, tolerance.value),
+        boards=pl.DataFrame(
+            [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards]
+        ),
+        board_services=council.boards,
+        indicators=council.indicators,
+        measures=store.read_table(connection, Measure, years=years),
+        summaries=store.read_table(connection, BoardSummary),
+        observations=observations,
+        milestones=store.read_table(connection, Milestone),
+        risks=store.read_table(connection, Risk),
+        published=published_figures(
+            [
+                (r["board_id"], r["fy"], r["period_suffix"], r["snapshot"])
+                for r in store.latest_snapshots(connection, final_only=True).iter_rows(named=True)
+            ]
+        ),
+    )
+
+
+def publish(
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    periods: set[tuple[int, str]] | None = None,
+    boards: list[str] | None = None,
+    run_id: int | None = None,
+    final: bool = False,
+) -> list[dict[str, Any]]:
+    """Render the board reports (all, or only ``periods`` / ``boards``) and the site files.
+
+    With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
+    versions formally published to the committee).
+    """
+    known = {b.id for b in council.settings.boards}
+    unknown = sorted(set(boards or []) - known)
+    if unknown:
+        raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
+    with engine.connect() as connection:
+        inputs = site_inputs(connection, council, as_of, periods)
+    pages = board_pages(inputs, periods, boards)
+    written = write_site(pages, out, inputs.council, inputs.as_at)
+    if run_id is not None:
+        _keep_snapshots(engine, run_id, pages, written, final)
+    return written
+
+
+def publish_after_load(
+    engine: sa.Engine,
+    council: Council,
+    out: Path,
+    as_of: dt.date,
+    loaded: LoadResult,
+    run_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The nightly's reports: the latest periods and every year whose figures changed, or
+    nothing when nothing was recomputed and ``out`` already holds the latest reports."""
+    periods = periods_to_publish(council, as_of, loaded)
+    with engine.connect() as connection:
+        as_at = figures_as_at(connection, as_of)
+    if not loaded.recomputed and already_published(out, periods or set(), as_at):
+        return []
+    return publish(engine, council, out, as_of, periods, None, run_id)
+
+
+def _keep_snapshots(
+    engine: sa.Engine,
+    run_id: int,
+    pages: list[BoardPage],
+    written: list[dict[str, Any]],
+    final: bool,
+) -> None:
+    snapshots = [
+        {
+            "board_id": p.board_id,
+            "fy": p.fy,
+            "period_suffix": p.suffix,
+            "path": w["path"],
+            "content_hash": w["sha256"],
+            "snapshot": snapshot_of(p),
+        }
+        for p, w in zip(pages, written, strict=True)
+    ]
+    with engine.begin() as connection:
+        store.record_snapshots(connection, run_id, snapshots, final)
+
+
+def republish_as_published(
+    engine: sa.Engine, council: Council, out: Path, board: str, fy: int, suffix: str
+) -> list[dict[str, Any]]:
+    """Re-render a report exactly as it was last formally published (byte for byte)."""
+    with engine.connect() as connection:
+        finals = store.latest_snapshots(connection, final_only=True).filter(
+            (pl.col("board_id") == board)
+            & (pl.col("fy") == fy)
+            & (pl.col("period_suffix") == suffix)
+        )
+    if finals.is_empty():
+        raise UsageError(f"{board} {fy_label(fy)} {suffix} has not been published as final")
+    page = page_from_snapshot(finals["snapshot"][0])
+    return write_site([page], out, page.council, page.as_at)

@@ -1,0 +1,284 @@
+"""Ingest: each source's extracts read, validated and staged until the load (SPEC §4).
+
+A :class:`Batch` holds what a run read: per-file results, accepted observations staged on
+disk one file at a time, registers, rejections, and the keys sent in more than one file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
+from core.settings import Council, Source
+from schemas.observations import (
+    duplicates_across_files,
+    rejection_frame,
+    split_observations,
+    whole_file_rejection,
+)
+from schemas.registers import split_register, split_targets
+from sources.extracts import Extract, department_column, extracts
+
+
+@dataclass
+class FileResult:
+    """What happened to one file (or query) of a source in this run."""
+
+    source_id: str
+    department: str
+    file: str
+    content_hash: str | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    skipped: bool = False
+
+
+def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
+    """The columns that say where a row came from."""
+    return [
+        pl.lit(source_id).alias("source_id"),
+        pl.lit(file).alias("file"),
+        pl.lit(content_hash, dtype=pl.String).alias("content_hash"),
+    ]
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """One file's accepted observations, staged on disk (Arrow IPC) until the load, so that a
+    run holds one file's rows in memory at a time however many files it reads."""
+
+    source_id: str
+    file: str
+    content_hash: str | None
+    path: Path
+    rows: int
+
+    def frame(self) -> pl.DataFrame:
+        """The staged rows with their lineage."""
+        return pl.read_ipc(self.path).with_columns(
+            lineage(self.source_id, self.file, self.content_hash)
+        )
+
+
+@dataclass
+class Batch:
+    """Everything read from one source (or, merged, from all of them).
+
+    Accepted observations wait on disk in ``staging`` folders that are removed with the
+    batch (or by :meth:`close`); ``clashing`` holds the keys sent in more than one file.
+    """
+
+    files: list[FileResult] = field(default_factory=list)
+    observations: list[StagedFile] = field(default_factory=list)
+    rejections: list[pl.DataFrame] = field(default_factory=list)
+    registers: dict[str, list[pl.DataFrame]] = field(
+        default_factory=lambda: {"milestones": [], "risks": [], "targets": []}
+    )
+    clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
+    staging: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
+
+    def take(
+        self,
+        council: Council,
+        extract: Extract,
+        as_of: dt.date,
+        skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
+        """Validate one extract into the batch (unless its content was loaded before):
+        observations are staged on disk, registers kept with their lineage."""
+        source = extract.source
+        result = FileResult(source.id, source.department, extract.file, extract.content_hash)
+        self.files.append(result)
+        if extract.content_hash and (source.id, extract.content_hash) in skip_hashes:
+            result.skipped = True
+            return
+        accepted, rejections, result.rows_read = check_extract(council, extract, as_of)
+        self.rejections.append(rejections)
+        if accepted.is_empty():
+            return
+        if source.kind == "observations":
+            self._stage(extract, accepted)
+        else:
+            where = lineage(source.id, extract.file, extract.content_hash)
+            self.registers[source.kind].append(accepted.with_columns(where))
+
+    def _stage(self, extract: Extract, accepted: pl.DataFrame) -> None:
+        """Keep a file's accepted observations on disk until the load."""
+        if not self.staging:
+            self.staging.append(tempfile.TemporaryDirectory(prefix="boardpack-staging-"))
+        path = Path(self.staging[0].name) / f"{len(self.observations)}.arrow"
+        accepted.write_ipc(path)
+        self.observations.append(
+            StagedFile(extract.source.id, extract.file, extract.content_hash, path, accepted.height)
+        )
+
+    def accepted_observations(self) -> Iterator[pl.DataFrame]:
+        """Each staged file's rows that survived the check across files, one file at a time."""
+        for staged in self.observations:
+            yield staged.frame().join(self.clashing, on=list(OBSERVATION_KEY), how="anti")
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """All the rows of one kind, from every file, as one frame (for small batches:
+        the load streams observations file by file instead)."""
+        if name == "observations":
+            parts = list(self.accepted_observations())
+        else:
+            parts = {"rejections": self.rejections, **self.registers}[name]
+        if not parts:
+            return pl.DataFrame(schema=REJECTION_COLUMNS if name == "rejections" else None)
+        return pl.concat(parts, how="diagonal_relaxed")
+
+    def close(self) -> None:
+        """Remove the staged files now rather than when the batch is collected."""
+        for folder in self.staging:
+            folder.cleanup()
+
+
+def check_extract(
+    council: Council, extract: Extract, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Validate one extract: (accepted rows, rejections with their source and file, rows
+    read)."""
+    source = extract.source
+    if extract.failure is not None or extract.frame is None:
+        reason, message = extract.failure or ("unreadable_file", "unreadable")
+        return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
+    frame = extract.frame
+    ysm = council.settings.year_start_month
+    if source.kind == "observations":
+        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
+    elif source.kind in ("milestones", "risks"):
+        accepted, rejected = split_register(frame, source.kind, ysm)
+    else:
+        accepted, rejected = split_targets(frame, council.indicators["code"])
+    rejections = rejection_frame(
+        rejected.with_columns(lineage(source.id, extract.file))
+    ).with_columns(
+        pl.Series(
+            "column",
+            [
+                department_column(c, h, source)
+                for c, h in zip(rejected["column"], rejected["header"], strict=True)
+            ],
+            dtype=pl.String,
+        )
+    )
+    return accepted, rejections, frame.height
+
+
+def ingest_source(
+    council: Council,
+    source: Source,
+    as_of: dt.date,
+    skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+) -> Batch:
+    """Read and validate every file of one source; files already loaded are skipped."""
+    batch = Batch()
+    for extract in extracts(council, source):
+        batch.take(council, extract, as_of, skip_hashes)
+    return batch
+
+
+def merge(batches: list[Batch]) -> Batch:
+    """All sources of a run together; a figure sent in two files is rejected in both."""
+    merged = Batch()
+    for batch in batches:
+        merged.files += batch.files
+        merged.rejections += batch.rejections
+        merged.observations += batch.observations
+        merged.staging += batch.staging
+        for kind, frames in batch.registers.items():
+            merged.registers[kind] += frames
+    clashes = _clashing_rows(merged.observations)
+    if not clashes.is_empty():
+        merged.rejections.append(rejection_frame(clashes))
+        merged.clashing = clashes.select(list(OBSERVATION_KEY)).unique()
+    _count_outcomes(merged, clashes)
+    return merged
+
+
+def _clashing_rows(staged: list[StagedFile]) -> pl.DataFrame:
+    """The rows of any key that more than one file sent, rejected.
+
+    No file repeats a key (those rows are already rejected), so a key clashes when it
+    occurs twice among all the files. Keys are first hashed to 64 bits, a file at a time;
+    only the rows whose hash repeats are read in full and compared exactly, so the check
+    costs a few bytes a row however many millions arrive.
+    """
+    key = list(OBSERVATION_KEY)
+    hashes = pl.concat(
+        [pl.scan_ipc(s.path).select(pl.struct(key).hash().alias("h")) for s in staged]
+        or [pl.LazyFrame(schema={"h": pl.UInt64})]
+    ).collect()
+    repeated = hashes.filter(pl.col("h").is_duplicated())["h"].unique().implode()
+    del hashes
+    candidates = pl.concat(
+        [
+            pl.scan_ipc(s.path)
+            .filter(pl.struct(key).hash().is_in(repeated))
+            .select(*key, "period", "row_number", pl.lit(i, pl.UInt32).alias("part"))
+            for i, s in enumerate(staged)
+        ]
+        or [
+            pl.LazyFrame(
+                schema={
+                    **OBSERVATION_KEY,
+                    "period": pl.String,
+                    "row_number": pl.Int64,
+                    "part": pl.UInt32,
+                }
+            )
+        ]
+    ).collect()
+    files = pl.DataFrame(
+        {
+            "part": range(len(staged)),
+            "source_id": [s.source_id for s in staged],
+            "file": [s.file for s in staged],
+        },
+        schema={"part": pl.UInt32, "source_id": pl.String, "file": pl.String},
+    )
+    return duplicates_across_files(candidates, files)
+
+
+def _count_outcomes(batch: Batch, clashes: pl.DataFrame) -> None:
+    clashed = _counts(clashes)
+    loaded = {(s.source_id, s.file): s.rows for s in batch.observations}
+    for kind in batch.registers:
+        loaded.update(_counts(batch.frame(kind)))
+    rejected = _counts(batch.frame("rejections").filter(pl.col("row_number").is_not_null()))
+    for result in batch.files:
+        key = (result.source_id, result.file)
+        result.rows_loaded = loaded.get(key, 0) - clashed.get(key, 0)
+        result.rows_rejected = rejected.get(key, 0)
+
+
+def _counts(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
+    if frame.is_empty():
+        return {}
+    grouped = frame.group_by("source_id", "file").len()
+    return {(r["source_id"], r["file"]): r["len"] for r in grouped.to_dicts()}
+
+
+def ingest_all(
+    council: Council, as_of: dt.date, skip_hashes: frozenset[tuple[str, str]] = frozenset()
+) -> Batch:
+    """Every source, one after another (the nightly flow reads them as concurrent tasks)."""
+    return merge([ingest_source(council, s, as_of, skip_hashes) for s in council.settings.sources])
+
+
+def source_failure(source: Source, message: str) -> Batch:
+    """A source that could not be read at all (after its retries): one whole-source rejection,
+    so the failure shows in the warehouse and on the data-quality page like any other."""
+    label = f"{source.id} (sql)" if source.format == "sql" else str(source.path)
+    batch = Batch(files=[FileResult(source.id, source.department, label, None)])
+    reason = f"the source could not be read: {message}"
+    batch.rejections.append(whole_file_rejection(source.id, label, "unreadable_file", reason))
+    return batch

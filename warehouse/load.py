@@ -1,0 +1,164 @@
+"""Loading a run into the warehouse and recomputing the measures from what it holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+import sqlalchemy as sa
+
+from core.settings import Council
+from schemas.ingest import Batch
+from transforms.coverage import latest_quarter, source_coverage
+from transforms.measures import compute_measures, empty_measures
+from transforms.summary import board_summary
+from warehouse import store
+from warehouse.models import Measure, Milestone, Risk
+
+MEASURES_BASIS = "measures_basis"
+# The as-of date of the run that last computed the measures: the reports' "data as at".
+FIGURES_AS_OF = "figures_as_of"
+
+
+def store_batch(connection: sa.Connection, run_id: int, council: Council, batch: Batch) -> set[int]:
+    """Load one run's accepted rows, rejections and file records.
+
+    Returns the financial years that gained new or restated figures.
+    """
+    store.replace_catalogue(
+        connection,
+        council.indicators,
+        [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards],
+        council.boards,
+        council.targets,
+    )
+    changed_years = store.load_observations(connection, run_id, batch.accepted_observations())
+    store.record_rejections(connection, run_id, batch.frame("rejections"))
+    targets = batch.frame("targets")
+    if not targets.is_empty():
+        store.load_targets(connection, targets)
+    for kind, model in (("milestones", Milestone), ("risks", Risk)):
+        rows = batch.frame(kind)
+        if not rows.is_empty():
+            store.replace_register(connection, model, run_id, rows)
+    store.record_files(
+        connection,
+        run_id,
+        [
+            {
+                "content_hash": f.content_hash,
+                "source_id": f.source_id,
+                "file": f.file,
+                "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded,
+                "rows_rejected": f.rows_rejected,
+            }
+            for f in batch.files
+            if f.content_hash and not f.skipped
+        ],
+    )
+    return changed_years
+
+
+# Indicators computed together: about half a million monthly figures at a time.
+INDICATORS_PER_SLICE = 4_000
+_MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
+_SUMMARY_INPUTS = ["indicator_code", "fy", "period_type", "period_number", "rag"]
+
+
+def recompute(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    targets: pl.DataFrame | None = None,
+) -> int:
+    """Measures and board summaries from the current observations, stored in place.
+
+    A slice of indicators at a time (a measure depends only on its own indicator's
+    figures), so memory follows the slice rather than the warehouse. Returns the number
+    of measures stored.
+    """
+    if targets is None:
+        targets = store.current_targets(connection)
+    first_fy = store.first_observed_year(connection)
+    store.clear_measures(connection)
+    store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
+    if first_fy is None:
+        return 0
+    rated = []
+    for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
+        codes = indicators["code"]
+        observations = store.current_observations(
+            connection, _MEASURE_INPUTS, codes.to_list()
+        ).rename({"indicator_code": "code"})
+        measures = compute_measures(
+            indicators,
+            observations,
+            targets.filter(pl.col("code").is_in(codes.implode())),
+            as_of,
+            council.settings.year_start_month,
+            first_fy,
+        )
+        store.insert_measures(connection, measures)
+        rated.append(measures.select(_SUMMARY_INPUTS))
+    measures = pl.concat(rated) if rated else empty_measures().select(_SUMMARY_INPUTS)
+    store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
+    return measures.height
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load changed: the measures stored, and which years need republishing."""
+
+    measures: int
+    recomputed: bool
+    changed_years: set[int] | None  # None: everything (the configuration or periods changed)
+
+
+def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> str:
+    """A fingerprint of everything the measures depend on besides the observations."""
+    ysm = council.settings.year_start_month
+    digest = hashlib.sha256()
+    digest.update(council.indicators.write_csv().encode())
+    digest.update(targets.sort("code", "fy", "period").write_csv().encode())
+    digest.update(council.boards.sort("board_id", "service").write_csv().encode())
+    digest.update(repr((ysm, latest_quarter(as_of, ysm))).encode())
+    return digest.hexdigest()
+
+
+def load_and_compute(
+    engine: sa.Engine, run_id: int, council: Council, batch: Batch, as_of: dt.date
+) -> LoadResult:
+    """Load a run and recompute its measures in one transaction: all of it lands, or none.
+
+    When no figure changed and nothing else the measures depend on did, the stored
+    measures stand and are not recomputed.
+    """
+    with engine.begin() as connection:
+        changed_years = store_batch(connection, run_id, council, batch)
+        targets = store.current_targets(connection)
+        basis = measures_basis(council, targets, as_of)
+        basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
+        if not changed_years and not basis_changed:
+            count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
+            return LoadResult(int(count or 0), False, set())
+        count = recompute(connection, council, as_of, targets)
+        store.set_state(connection, MEASURES_BASIS, basis)
+    return LoadResult(count, True, None if basis_changed else changed_years)
+
+
+def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFrame:
+    """Each observations source's latest figures, against the latest quarter."""
+    sources = pl.DataFrame(
+        [
+            {"id": s.id, "department": s.department}
+            for s in council.settings.sources
+            if s.kind == "observations"
+        ],
+        schema={"id": pl.String, "department": pl.String},
+    )
+    with engine.connect() as connection:
+        observations = store.current_observations(connection, ["source_id", "fy", "fm"])
+    return source_coverage(observations, sources, as_of, council.settings.year_start_month)
