@@ -25,11 +25,20 @@ def harness() -> Iterator[None]:
         yield
 
 
-def test_nightly_flow_runs_the_demo_end_to_end(harness: None, tmp_path: Path) -> None:
+@pytest.fixture()
+def worker_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The warehouse a worker finds in its environment (URLs are never flow parameters)."""
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
+    return url
+
+
+def test_nightly_flow_runs_the_demo_end_to_end(
+    harness: None, tmp_path: Path, worker_warehouse: str
+) -> None:
     from flows.nightly import nightly
 
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    outcome = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    outcome = nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF)
     assert outcome.exit_code == 1  # the demo's planted mistakes are rejected
     assert len(outcome.rejections) == 9
     assert outcome.measures == 2350
@@ -40,28 +49,30 @@ def test_nightly_flow_runs_the_demo_end_to_end(harness: None, tmp_path: Path) ->
     assert "Sources with no figures for 2026/27 Q2" in quality and "els-quarterly" in quality
     page = tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html"
     written = page.stat().st_mtime_ns
-    again = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    again = nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF)
     assert all(f.skipped for f in again.files)
     assert again.exit_code == 0
     # Nothing new: nothing recomputed and nothing re-rendered, on the same day or the next
     # (the reports keep the as-at of the figures they show).
     assert again.reports == [] and page.stat().st_mtime_ns == written
-    next_day = nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
+    next_day = nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
     assert next_day.reports == [] and page.stat().st_mtime_ns == written
     # A report missing from the folder is written again, as it was.
     published = page.read_bytes()
     page.unlink()
-    nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
+    nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
     assert page.read_bytes() == published
 
 
-def test_backfill_over_two_years_equals_a_fresh_full_run(harness: None, tmp_path: Path) -> None:
-    from flows.nightly import backfill, nightly
+def test_backfill_over_two_years_equals_a_fresh_full_run(
+    harness: None, tmp_path: Path, worker_warehouse: str
+) -> None:
+    from boardpack import runs
+    from flows.nightly import backfill
 
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    nightly(str(DEMO), url, str(tmp_path / "full"), DEMO_AS_OF)
+    runs.nightly(DEMO, None, tmp_path / "full", DEMO_AS_OF)
     outcome = backfill(
-        str(DEMO), "2024/25 Q1", "2025/26 Q4", url, str(tmp_path / "back"), None, DEMO_AS_OF
+        str(DEMO), "2024/25 Q1", "2025/26 Q4", None, str(tmp_path / "back"), None, DEMO_AS_OF
     )
     assert {r["period"] for r in outcome.reports} == {
         f"{fy} {p}" for fy in ("2024/25", "2025/26") for p in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
@@ -73,20 +84,27 @@ def test_backfill_over_two_years_equals_a_fresh_full_run(harness: None, tmp_path
         ).read_bytes()
 
 
-def test_a_failing_source_leaves_the_others_loaded(
-    harness: None, tmp_path: Path, demo_copy: Path
+def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_rest_loads(
+    harness: None, tmp_path: Path, demo_copy: Path, worker_warehouse: str
 ) -> None:
-    from flows.nightly import nightly
+    import flows.nightly as flows
 
     (demo_copy / "extracts" / "community" / "community.db").write_bytes(b"this is not a database")
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    outcome = nightly(str(demo_copy), url, str(tmp_path / "out"), DEMO_AS_OF)
-    assert outcome.exit_code == 1
+    state = flows.nightly.with_options(retries=0)(
+        str(demo_copy), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True
+    )
+    assert state.is_failed()
+    assert state.message == "source(s) failed: community-db"
+    outcome = state.result(raise_on_failure=False)
+    assert outcome.exit_code == 1 and list(outcome.failed_sources) == ["community-db"]
     broken = [r for r in outcome.rejections if r["source_id"] == "community-db"]
     assert [r["reason_code"] for r in broken] == ["unreadable_file"]
-    measures = pl.read_csv(export_csv(connect(url), "measures").encode())
+    assert "could not be read" in broken[0]["message"]
+    # The other sources loaded and the reports were published all the same.
+    measures = pl.read_csv(export_csv(connect(worker_warehouse), "measures").encode())
     loaded = measures.filter(pl.col("months_present") > 0)["indicator_code"].unique()
     assert "CYP SC 01" in loaded.to_list() and "LS 01" not in loaded.to_list()
+    assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
 
 
 def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
@@ -111,16 +129,22 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     from schemas import ingest
 
     real = ingest.ingest_source
+    attempts: list[int] = []
 
     def crash_for_community(council: object, source: object, *args: object) -> object:
         if source.id == "community-db":  # type: ignore[attr-defined]
+            attempts.append(1)
             raise ConnectionError("community database server refused the connection")
         return real(council, source, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ingest, "ingest_source", crash_for_community)
-    monkeypatch.setattr(flows, "read_source", flows.read_source.with_options(retries=0))
+    monkeypatch.setattr(flows, "ingest_source", crash_for_community)
+    monkeypatch.setattr(flows, "read_source", flows.read_source.with_options(retry_delay_seconds=0))
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    outcome = flows.nightly(str(DEMO), url, str(tmp_path / "out"), DEMO_AS_OF)
+    monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
+    state = flows.nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
+    assert state.is_failed() and "community-db" in str(state.message)
+    outcome = state.result(raise_on_failure=False)
+    assert attempts == [1, 1, 1]  # tried three times (two retries) before failing
     assert list(outcome.failed_sources) == ["community-db"]
     assert "refused the connection" in outcome.failed_sources["community-db"]
     assert outcome.exit_code == 1
@@ -129,3 +153,29 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     loaded = set(measures.filter(pl.col("months_present") > 0)["indicator_code"])
     assert "CYP SC 01" in loaded and "LS 01" not in loaded
     assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+
+
+def test_the_warehouse_url_comes_from_a_secret_block_not_a_parameter(
+    harness: None, tmp_path: Path
+) -> None:
+    from prefect import get_client
+    from prefect.blocks.system import Secret
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    from flows.nightly import nightly
+
+    url = f"sqlite:///{tmp_path / 'kept-secret.sqlite'}"
+    Secret(value=url).save("warehouse-url", overwrite=True)
+    state = nightly(
+        str(DEMO), "warehouse-url", str(tmp_path / "out"), DEMO_AS_OF, return_state=True
+    )
+    assert state.result(raise_on_failure=False).measures == 2350
+    assert (tmp_path / "kept-secret.sqlite").exists()
+
+    async def parameters() -> dict[str, object]:
+        async with get_client() as client:
+            run = await client.read_flow_run(state.state_details.flow_run_id)
+            return dict(run.parameters)
+
+    stored = run_coro_as_sync(parameters())
+    assert stored["warehouse"] == "warehouse-url" and "kept-secret" not in repr(stored)
