@@ -1,0 +1,233 @@
+"""Golden pages: a board report, the index and the data-quality page, exactly as published.
+
+A small hand-made council (four indicators of different units and polarities, one quarterly
+board, a milestone, two risks and three rows a department got wrong) is loaded and published
+through the same functions the nightly run uses, at a fixed as-of date. Each page is compared
+with its reviewed copy under tests/__snapshots__/test_golden_pages/, so any change to what a
+committee reads shows up as a diff.
+
+When a change to a page is intended, regenerate the copies and review them like code:
+
+    .venv/bin/pytest tests/test_golden_pages.py --snapshot-update
+    git diff tests/__snapshots__/
+
+A changed snapshot is committed only when every changed line is one the change meant to make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from boardpack import pipeline
+from boardpack.config import load_council
+from outputs.quality import write_quality_page
+from warehouse import store
+from warehouse.schema import connect
+
+AS_OF = dt.date(2020, 9, 30)  # FY 2020/21 Q2 has just ended
+BOARD_PAGE = Path("2020-21") / "Q2" / "people-ppb.html"
+
+COUNCIL_YAML = """\
+name: Fixture Borough Council
+year_start_month: 4
+tolerance: {type: relative, value: 0.05}
+boards:
+  - id: people-ppb
+    name: People Policy and Performance Board
+    cadence: quarterly
+    services: [Adult Care, Housing]
+sources:
+  - id: people-returns
+    department: People Directorate
+    kind: observations
+    format: csv
+    path: extracts/returns.csv
+  - id: milestones
+    department: Corporate Performance
+    kind: milestones
+    format: csv
+    path: extracts/milestones.csv
+  - id: risks
+    department: Corporate Performance
+    kind: risks
+    format: csv
+    path: extracts/risks.csv
+"""
+
+INDICATORS_CSV = """\
+code,title,service,unit,polarity,aggregation,frequency,decimals,scale,tolerance,tolerance_type,key
+AC 01,Care reviews completed on time,Adult Care,percent,higher,ratio,monthly,1,,,,true
+AC 02,Average days to start a care package,Adult Care,days,lower,mean,monthly,1,,,,false
+HS 01,Households in temporary accommodation,Housing,count,target,last,quarterly,0,,5,absolute,true
+HS 02,Spend on bed and breakfast placements,Housing,gbp,none,sum,quarterly,0,,,,false
+"""
+
+TARGETS_CSV = """\
+code,financial_year,period,target
+AC 01,2019/20,,90
+AC 01,2020/21,,95
+AC 02,2019/20,,21
+AC 02,2020/21,,18
+HS 01,2019/20,,60
+HS 01,2020/21,,55
+"""
+
+# Months of FY 2019/20 (April 2019 to March 2020) and of 2020/21 to September.
+MONTHS = [f"2019-{m:02d}" for m in range(4, 13)] + [f"2020-{m:02d}" for m in range(1, 10)]
+# AC 01 reviews due each month, and how many were on time.
+REVIEWS_DUE = [40, 42, 38, 45, 41, 39, 44, 40, 37, 43, 42, 46, 40, 41, 39, 44, 42, 45]
+REVIEWS_ON_TIME = [35, 37, 34, 40, 36, 35, 40, 37, 33, 39, 38, 42, 37, 38, 36, 41, 39, 42]
+DAYS_TO_START = [22.5, 21.0, 23.4, 20.1, 19.8, 22.0, 21.6, 20.4, 19.9, 21.2, 20.0, 19.5]
+DAYS_TO_START += [18.2, 19.1, 21.7, 17.9, 18.8, 19.4]
+QUARTERS = ["2019/20 Q1", "2019/20 Q2", "2019/20 Q3", "2019/20 Q4", "2020/21 Q1", "2020/21 Q2"]
+HOUSEHOLDS = [64, 61, 58, 57, 59, 53]
+BED_AND_BREAKFAST_SPEND = [41250, 38900, 45100, 39800, 35600, 30150]
+
+# Mistakes: an unknown code, a figure that is not a number, a future quarter.
+MISTAKES = """\
+AC 99,2020-08,12,,,
+AC 02,2020-07,n/a,,,Figure to follow
+HS 01,2020/21 Q3,50,,,
+"""
+
+MILESTONES = [
+    ["ref", "service", "description", "due_date", "status", "commentary", "period"],
+    [
+        "PD M01",
+        "Adult Care",
+        "Open the new reablement centre",
+        "2020-12-31",
+        "at_risk",
+        "Contractor delay of six weeks",
+        "2020/21 Q2",
+    ],
+]
+
+# Only high risks are shown on a board report.
+RISKS = [
+    ["ref", "service", "description", "rating", "mitigation", "progress", "period"],
+    [
+        "PD R01",
+        "Housing",
+        "Temporary accommodation costs exceed budget",
+        "high",
+        "Leasing scheme with local landlords",
+        "Twelve homes leased",
+        "2020/21 Q2",
+    ],
+    [
+        "PD R02",
+        "Adult Care",
+        "Care provider market fails",
+        "medium",
+        "Market position statement",
+        "Fees reviewed",
+        "2020/21 Q2",
+    ],
+]
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def returns_csv() -> str:
+    lines = ["indicator_code,period,value,numerator,denominator,commentary"]
+    for month, due, on_time in zip(MONTHS, REVIEWS_DUE, REVIEWS_ON_TIME, strict=True):
+        lines.append(f"AC 01,{month},,{on_time},{due},")
+    for month, days in zip(MONTHS, DAYS_TO_START, strict=True):
+        note = "Backlog cleared <b>early</b> & staff returned" if month == "2020-09" else ""
+        lines.append(f"AC 02,{month},{days},,,{note}")
+    for quarter, households, spend in zip(
+        QUARTERS, HOUSEHOLDS, BED_AND_BREAKFAST_SPEND, strict=True
+    ):
+        lines.append(f"HS 01,{quarter},{households},,,")
+        lines.append(f"HS 02,{quarter},{spend},,,")
+    return "\n".join(lines) + "\n" + MISTAKES
+
+
+def write_fixture_council(folder: Path) -> Path:
+    extracts = folder / "extracts"
+    extracts.mkdir(parents=True)
+    files = {
+        folder / "council.yaml": COUNCIL_YAML,
+        folder / "indicators.csv": INDICATORS_CSV,
+        folder / "targets.csv": TARGETS_CSV,
+        extracts / "returns.csv": returns_csv(),
+        extracts / "milestones.csv": csv_text(MILESTONES),
+        extracts / "risks.csv": csv_text(RISKS),
+    }
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def nightly_publish(council_dir: Path, warehouse: Path, out: Path) -> None:
+    """What the nightly flow does, without Prefect: load, compute, publish every report and
+    write the data-quality page of the run."""
+    council = load_council(council_dir)
+    engine = connect(f"sqlite:///{warehouse}")
+    run_id = store.begin_run(engine, "nightly", council.settings.name, AS_OF)
+    batch = pipeline.ingest_all(council, AS_OF)
+    pipeline.load_and_compute(engine, run_id, council, batch, AS_OF)
+    store.finish_run(engine, run_id, "succeeded", **pipeline.run_totals(batch))
+    pipeline.publish(engine, council, out, AS_OF, run_id=run_id)
+    files: list[dict[str, Any]] = [vars(f) for f in batch.files]
+    write_quality_page(
+        out,
+        council.settings.name,
+        pipeline.as_at_text(AS_OF),
+        files,
+        batch.frame("rejections"),
+        pipeline.coverage(engine, council, AS_OF),
+    )
+    batch.close()
+    engine.dispose()
+
+
+class HTMLSnapshot(SingleFileSnapshotExtension):
+    """One reviewable .html file per snapshot."""
+
+    file_extension = "html"
+    _write_mode = WriteMode.TEXT
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("golden")
+    out = root / "out"
+    nightly_publish(write_fixture_council(root / "council"), root / "warehouse.sqlite", out)
+    return out
+
+
+@pytest.fixture()
+def html_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(HTMLSnapshot)
+
+
+def test_board_report_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    assert (site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
+
+
+def test_index_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    assert (site / "index.html").read_text(encoding="utf-8") == html_snapshot
+
+
+def test_data_quality_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    assert (site / "data-quality.html").read_text(encoding="utf-8") == html_snapshot
+
+
+def test_the_pages_do_not_depend_on_where_or_when_they_were_built(
+    site: Path, tmp_path: Path
+) -> None:
+    """The snapshots hold for anyone: a second build elsewhere gives the same bytes."""
+    again = tmp_path / "out"
+    nightly_publish(write_fixture_council(tmp_path / "council"), tmp_path / "w.sqlite", again)
+    for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html")):
+        assert (again / page).read_bytes() == (site / page).read_bytes()
