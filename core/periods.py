@@ -33,7 +33,12 @@ _MONTHS = {
         start=1,
     )
 }
-_MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+# A month's three-letter abbreviation or its full name (and "Sept"), nothing else: "Junk 2019"
+# is not June.
+_MONTH_NAME = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 # An FY written as 2019/20, 2019-20, 2019/2020 or 2019-2020.
 _FY = r"(\d{4})[/-](\d{2}|\d{4})"
 

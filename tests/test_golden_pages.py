@@ -18,17 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from boardpack import pipeline
-from boardpack.config import load_council
-from outputs.quality import write_quality_page
-from warehouse import store
-from warehouse.schema import connect
+from boardpack import runs
 
 AS_OF = dt.date(2020, 9, 30)  # FY 2020/21 Q2 has just ended
 BOARD_PAGE = Path("2020-21") / "Q2" / "people-ppb.html"
@@ -169,26 +164,8 @@ def write_fixture_council(folder: Path) -> Path:
 
 
 def nightly_publish(council_dir: Path, warehouse: Path, out: Path) -> None:
-    """What the nightly flow does, without Prefect: load, compute, publish every report and
-    write the data-quality page of the run."""
-    council = load_council(council_dir)
-    engine = connect(f"sqlite:///{warehouse}")
-    run_id = store.begin_run(engine, "nightly", council.settings.name, AS_OF)
-    batch = pipeline.ingest_all(council, AS_OF)
-    pipeline.load_and_compute(engine, run_id, council, batch, AS_OF)
-    store.finish_run(engine, run_id, "succeeded", **pipeline.run_totals(batch))
-    pipeline.publish(engine, council, out, AS_OF, run_id=run_id)
-    files: list[dict[str, Any]] = [vars(f) for f in batch.files]
-    write_quality_page(
-        out,
-        council.settings.name,
-        pipeline.as_at_text(AS_OF),
-        files,
-        batch.frame("rejections"),
-        pipeline.coverage(engine, council, AS_OF),
-    )
-    batch.close()
-    engine.dispose()
+    """The nightly run (the first into an empty warehouse publishes every report)."""
+    runs.nightly(council_dir, f"sqlite:///{warehouse}", out, AS_OF)
 
 
 class HTMLSnapshot(SingleFileSnapshotExtension):
