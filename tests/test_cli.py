@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +17,27 @@ from tests.test_warehouse import nightly
 BOARDPACK = str(ROOT / ".venv" / "bin" / "boardpack")
 
 
-def boardpack(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def boardpack(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in this process: the same entry point, output and exit status as the
+    installed command (which a few tests below run for real), without a new interpreter."""
+    from boardpack.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = ["boardpack", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+        code = 0
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        sys.argv = argv
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def installed(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """The installed ``.venv/bin/boardpack`` as a user runs it."""
     return subprocess.run([BOARDPACK, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
@@ -152,7 +175,7 @@ def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
 
 
 def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path) -> None:
-    """The real flows through the command line (each starts a local Prefect API)."""
+    """The nightly, publishing and backfill runs from the command line, in-process."""
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     common = [
         "--config",
@@ -182,3 +205,67 @@ def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path
     )
     assert backfill.returncode == 0, backfill.stderr
     assert "2 reports" in backfill.stdout  # Q3 and Q4: H2 is not a quarterly board's period
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["backfill", "--config", str(DEMO), "--from", "2025/26 Q4", "--to", "2025/26 Q1"],
+            "the range '2025/26 Q4' to '2025/26 Q1' is reversed",
+        ),
+        (
+            ["export", "measures", "--config", str(DEMO), "--warehouse", "sqlite:///typo.sqlite"],
+            "there is no warehouse at typo.sqlite: 'boardpack run' creates one",
+        ),
+        (
+            ["publish", "--config", str(DEMO), "--board", "nope", "--period", "2026/27 H1"],
+            "--board: no board 'nope'",
+        ),
+    ],
+)
+def test_slips_that_used_to_pass_silently_are_usage_errors(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = boardpack(*args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"boardpack: {message}\n" or (
+        message in result.stderr and result.stderr.count("\n") == 1
+    )
+    assert not (tmp_path / "typo.sqlite").exists()  # nothing was created
+
+
+def test_a_corrupt_warehouse_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "w.sqlite"
+    broken.write_bytes(b"not a database at all" * 100)
+    before = broken.read_bytes()
+    result = boardpack(
+        "export", "measures", "--config", str(DEMO), "--warehouse", f"sqlite:///{broken}"
+    )
+    assert result.returncode == 3
+    assert result.stderr.startswith(f"boardpack: the warehouse sqlite:///{broken} cannot be used: ")
+    assert "file is not a database" in result.stderr and result.stderr.count("\n") == 1
+    assert broken.read_bytes() == before  # changed nothing
+
+
+def test_a_warehouse_from_a_newer_boardpack_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    nightly(url)
+    with sa.create_engine(url).begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    result = boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url)
+    assert result.returncode == 3 and result.stderr.count("\n") == 1
+    assert "cannot be used" in result.stderr and "0099" in result.stderr
+
+
+def test_the_installed_command_reports_its_version_and_errors_in_one_line() -> None:
+    from importlib.metadata import version
+
+    shown = installed("--version")
+    assert (shown.returncode, shown.stdout) == (0, f"boardpack {version('boardpack')}\n")
+    wrong = installed("run", "--config", "/no/such/folder")
+    assert wrong.returncode == 2
+    assert wrong.stderr == "boardpack: /no/such/folder: the configuration folder does not exist\n"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import shutil
+import tempfile
 from pathlib import Path
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from boardpack import outcome
+from boardpack import runs
 from boardpack.config import load_council
 from outputs import publish as publishing
 from schemas import ingest
@@ -23,16 +26,12 @@ from warehouse.schema import connect
 def nightly(
     url: str, council_dir: Path = DEMO, as_of: dt.date = DEMO_AS_OF, force: bool = False
 ) -> sa.Engine:
-    """The nightly run's warehouse steps, without Prefect."""
-    council = load_council(council_dir)
-    engine = connect(url)
-    run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
-    with engine.connect() as connection:
-        skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
-    batch = ingest.ingest_all(council, as_of, skip)
-    load.load_and_compute(engine, run_id, council, batch, as_of)
-    store.finish_run(engine, run_id, "succeeded", **outcome.run_totals(batch))
-    return engine
+    """The nightly run (boardpack.runs) up to the reports, which these tests do not need."""
+    no_reports = dataclasses.replace(runs.DIRECT, publish_after_load=lambda *_, **__: [])
+    out = tempfile.mkdtemp(prefix="boardpack-test-out-")
+    runs.nightly(council_dir, url, out, as_of, force, steps=no_reports)
+    shutil.rmtree(out)
+    return connect(url)
 
 
 def test_migrations_create_every_table_on_an_empty_database(warehouse_url: str) -> None:

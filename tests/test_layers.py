@@ -1,0 +1,78 @@
+"""Data flows one way (README, "Development"): no module imports a layer above its own.
+
+core → sources → schemas → transforms → warehouse → outputs → boardpack (configuration, runs)
+→ flows → the command line. Imports inside functions count too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+LAYERS = ["core", "sources", "schemas", "transforms", "warehouse", "outputs", "boardpack", "flows"]
+TOP = "boardpack.cli"  # wires everything, may import any layer
+
+
+def layer(module: str) -> int | None:
+    if module == TOP or module.startswith(TOP + "."):
+        return len(LAYERS)
+    first = module.split(".")[0]
+    return LAYERS.index(first) if first in LAYERS else None
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for package in LAYERS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            found.append((name, path))
+    return found
+
+
+def imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_no_module_imports_a_layer_above_its_own(module: str, path: Path) -> None:
+    own = layer(module)
+    assert own is not None
+    above = sorted(
+        name for name in imported(path) if (rank := layer(name)) is not None and rank > own
+    )
+    assert above == [], f"{module} imports {above}"
+
+
+def test_core_imports_no_other_boardpack_package() -> None:
+    for module, path in modules():
+        if module.startswith("core"):
+            others = {n.split(".")[0] for n in imported(path)} & set(LAYERS[1:])
+            assert not others, f"{module} imports {others}"
+
+
+def test_checking_a_file_does_not_load_the_report_renderer() -> None:
+    """`boardpack validate` answers fast: it never imports great-tables or Prefect."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, boardpack.validate, boardpack.cli; "
+        "print(sorted(m for m in ('great_tables', 'prefect') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
