@@ -9,7 +9,7 @@ DEMO_AS_OF := 2026-09-30
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: env demo test lint bench browser postgres clean
+.PHONY: env demo test test-fast lint bench browser postgres clean
 
 # uv comes from PyPI the first time; the lock file pins everything else.
 $(BIN)/boardpack: pyproject.toml uv.lock
@@ -35,11 +35,17 @@ postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq postgresql)
 
+# Every test, with line coverage of the package reported at the end.
 test: env browser postgres
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=10 --cov --cov-report=term:skip-covered
+
+# The quick loop while editing: no Prefect server, browser or PostgreSQL.
+test-fast: env
+	$(BIN)/pytest -q -m "not prefect and not browser and not postgres"
 
 lint: env
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
 bench: env

@@ -10,6 +10,7 @@ screen and to benchmarks/results.md. Nothing here fails on timing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -85,75 +86,75 @@ def _council(size: int, workdir: Path) -> dict[str, int]:
     return dict(json.loads(shape_file.read_text()))
 
 
+# A first run into an empty warehouse publishes every period of ten years; a nightly
+# publishes the latest quarter's and half's reports (and those of years restated): the bench
+# times what a nightly publishes.
+LATEST_PERIODS = {(2025, "Q4"), (2025, "H2")}
+
+
+def timed_steps(times: dict[str, float], peaks: dict[str, float], memory: PeakMemory) -> Any:
+    """The nightly's own steps (boardpack.runs), each timed and its peak memory sampled."""
+    from boardpack import runs
+    from outputs import publish as publishing
+
+    def timing(stage: str, step: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = _clock()
+            result = step(*args, **kwargs)
+            times[stage] = times.get(stage, 0.0) + _clock() - start
+            peaks[stage] = memory.take()
+            return result
+
+        return run
+
+    def publish_latest(engine: Any, council: Any, out: Path, as_of: Any, *_: Any) -> Any:
+        return publishing.publish(engine, council, out, as_of, LATEST_PERIODS)
+
+    return dataclasses.replace(
+        runs.DIRECT,
+        read_sources=timing("read and validate", runs.read_sources),
+        load_and_compute=timing("load, compute and store", runs.DIRECT.load_and_compute),
+        publish_after_load=timing("publish the latest reports", publish_latest),
+    )
+
+
 def measure(size: int, workdir: Path) -> dict[str, Any]:
-    """Run every stage once at ``size`` observations (in this process)."""
+    """Run the nightly (boardpack.runs) at ``size`` observations in this process, each step
+    timed, then a no-change nightly, a render of 100 boards and the compute references."""
     from benchmarks.compare import differences
     from benchmarks.reference_duckdb import compute_measures_duckdb
     from benchmarks.reference_pandas import compute_measures_pandas
+    from boardpack import runs
     from boardpack.config import load_council
     from outputs import publish as publishing
     from outputs.site import board_pages, write_site
-    from schemas import ingest
-    from sources.extracts import read_extract, source_files
     from transforms.measures import compute_measures
-    from warehouse import load, store
+    from warehouse import store
     from warehouse.models import Measure
     from warehouse.schema import connect
 
     shape = _council(size, workdir)
     memory = PeakMemory()
-    times: dict[str, float] = {"read": 0.0, "validate": 0.0}
+    times: dict[str, float] = {}
     peaks: dict[str, float] = {"start": memory.take()}
-    council = load_council(workdir / "council")
-    # A file is read, validated and staged before the next is read, as in a real run.
-    batches = []
-    for source in council.settings.sources:
-        batch = ingest.Batch()
-        for path in source_files(council, source):
-            start = _clock()
-            extract = read_extract(council, source, path)
-            times["read"] += _clock() - start
-            start = _clock()
-            batch.take(council, extract, AS_OF)
-            times["validate"] += _clock() - start
-            del extract
-        batches.append(batch)
+    url = f"sqlite:///{workdir / 'warehouse.sqlite'}"
+    out = workdir / "out"
     start = _clock()
-    batch = ingest.merge(batches)
-    times["validate"] += _clock() - start
-    peaks["read and validate"] = memory.take()
-
-    engine = connect(f"sqlite:///{workdir / 'warehouse.sqlite'}")
-    run_id = store.begin_run(engine, "bench", council.settings.name, AS_OF)
-    start = _clock()
-    loaded = load.load_and_compute(engine, run_id, council, batch, AS_OF)
-    times["load, compute and store"] = _clock() - start
-    batch.close()
-    peaks["load, compute and store"] = memory.take()
-
-    # A first run into an empty warehouse publishes every period of ten years; a nightly
-    # publishes the latest quarter's and half's reports (and those of years restated).
-    latest_periods = {(2025, "Q4"), (2025, "H2")}
-    start = _clock()
-    published = publishing.publish(engine, council, workdir / "out", AS_OF, latest_periods)
-    times["publish the latest reports"] = _clock() - start
-    peaks["publish the latest reports"] = memory.take()
-    times["nightly (read to publish)"] = sum(times.values())
-
-    run_two = store.begin_run(engine, "bench", council.settings.name, AS_OF)
-    start = _clock()
-    with engine.connect() as connection:
-        skip = frozenset(store.loaded_hashes(connection))
-    unchanged = ingest.ingest_all(council, AS_OF, skip)
-    loaded_again = load.load_and_compute(engine, run_two, council, unchanged, AS_OF)
-    republished = publishing.publish_after_load(
-        engine, council, workdir / "out", AS_OF, loaded_again
+    first = runs.nightly(
+        workdir / "council", url, out, AS_OF, steps=timed_steps(times, peaks, memory)
     )
+    times["nightly (read to publish)"] = _clock() - start
+
+    start = _clock()
+    again = runs.nightly(workdir / "council", url, out, AS_OF)
     times["second nightly, no new data"] = _clock() - start
     peaks["second nightly, no new data"] = memory.take()
     # The pipeline's own peak, before the measurements below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    council = load_council(workdir / "council")
+    engine = connect(url)
+    latest_periods = LATEST_PERIODS
     with engine.connect() as connection:
         inputs = publishing.site_inputs(connection, council, AS_OF, latest_periods)
     latest = board_pages(inputs, latest_periods)[:RENDER_BOARDS]
@@ -185,10 +186,10 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     return {
         "size": size,
         **shape,
-        "measures": loaded.measures,
+        "measures": first.measures,
         "rendered": len(latest),
-        "published": len(published),
-        "republished": len(republished),
+        "published": len(first.reports),
+        "republished": len(again.reports),
         "times": times,
         "peak_mb": peak_mb,
         "stage_peaks_mb": peaks,

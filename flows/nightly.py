@@ -33,9 +33,7 @@ RETRY_DELAYS: list[float] = [2, 10]
 
 
 def _retried(name: str) -> Any:
-    return task(
-        name=name, retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
-    )
+    return task(name=name, retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
 
 
 @task(

@@ -94,7 +94,7 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each warehouse test runs on a SQLite file and on a real PostgreSQL database."""
     if request.param == "sqlite":

@@ -14,25 +14,22 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
     assert result["observations"] == 2400
     # 20 monthly indicators x ten full financial years x 7 periods (4 quarters, 2 halves, year).
     assert result["measures"] == 20 * 10 * 7
-    stages = (
-        "read",
-        "validate",
-        "load, compute and store",
-        "compute (in memory)",
-        "publish the latest reports",
-        "render 100 boards' reports",
-        "second nightly, no new data",
-    )
-    for stage in stages:
-        assert result["times"][stage] >= 0
+    times = result["times"]
+    steps = ("read and validate", "load, compute and store", "publish the latest reports")
+    # Each step of the real nightly was timed, and together they are most of the nightly.
+    assert 0 < sum(times[s] for s in steps) <= times["nightly (read to publish)"]
+    for stage in ("compute (in memory)", "render 100 boards' reports", "compute, DuckDB reference"):
+        assert stage in times
     assert "| compute (in memory) |" in table([result])
     # The no-change nightly publishes nothing: its reports are already there.
     assert result["published"] > 0 and result["republished"] == 0
     # Both reference implementations agree with boardpack on every measure, and so do the
     # measures the warehouse stored a slice of indicators at a time.
     assert result["agreement"] == {"stored": [], "DuckDB": [], "pandas": []}
-    assert set(result["stage_peaks_mb"]) >= {"read and validate", "load, compute and store"}
-    assert result["peak_mb"] > 0
+    assert set(result["stage_peaks_mb"]) >= set(steps)
+    # The process's peak is at least any stage's sampled peak (both measure resident memory).
+    nightly_peaks = [result["stage_peaks_mb"][s] for s in steps]
+    assert result["peak_mb"] >= max(nightly_peaks) * 0.95
 
 
 def test_references_agree_with_boardpack_on_the_demo_council() -> None:

@@ -149,9 +149,7 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(
     monkeypatch.setattr(load.store, "insert_summaries", database_gone)  # type: ignore[attr-defined]
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
     with pytest.raises(sa.exc.OperationalError):
-        load.load_and_compute(
-            engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92)
-        )
+        load.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF + dt.timedelta(days=92))
     assert export_csv(engine, "measures") == before
 
 
@@ -183,3 +181,15 @@ def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years
     assert periods is not None
     assert {(2025, "Q1"), (2025, "H2"), (2026, "Q1"), (2026, "Q2")} <= periods
     assert not any(fy == 2024 for fy, _ in periods)
+
+
+def test_a_figure_sent_before_its_period_ended_loads_once_it_is_due(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """The demo holds a figure for a quarter after its as-of date: rejected then, it is
+    loaded by the first nightly after that quarter ends, though its file is unchanged."""
+    later = DEMO_AS_OF + dt.timedelta(days=92)
+    nightly(warehouse_url)
+    engine = nightly(warehouse_url, as_of=later)
+    fresh = nightly(f"sqlite:///{tmp_path / 'fresh.sqlite'}", as_of=later)
+    assert export_csv(engine, "measures") == export_csv(fresh, "measures")

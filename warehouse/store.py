@@ -128,8 +128,19 @@ def current_targets(connection: sa.Connection) -> pl.DataFrame:
 
 
 def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
-    table = table_of(LoadedFile)
-    return {(r.source_id, r.content_hash) for r in connection.execute(sa.select(table))}
+    """(source, content hash) of the files a run may skip as loaded before. A file that had
+    rows for periods after its run's as-of date is read again: those rows are due now."""
+    files, rejected = table_of(LoadedFile), table_of(Rejection)
+    waiting = (
+        sa.select(rejected.c.id)
+        .where(rejected.c.run_id == files.c.run_id)
+        .where(rejected.c.source_id == files.c.source_id)
+        .where(rejected.c.file == files.c.file)
+        .where(rejected.c.reason_code == "future_period")
+        .exists()
+    )
+    query = sa.select(files.c.source_id, files.c.content_hash).where(~waiting)
+    return {(r.source_id, r.content_hash) for r in connection.execute(query)}
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
