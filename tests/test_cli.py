@@ -269,3 +269,32 @@ def test_the_installed_command_reports_its_version_and_errors_in_one_line() -> N
     wrong = installed("run", "--config", "/no/such/folder")
     assert wrong.returncode == 2
     assert wrong.stderr == "boardpack: /no/such/folder: the configuration folder does not exist\n"
+
+
+def test_the_nightly_completes_while_every_core_is_busy(tmp_path: Path) -> None:
+    """No temporary Prefect API to time out: the run needs only its own process."""
+    import os
+
+    burners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        run = installed(
+            "run",
+            "--config",
+            str(DEMO),
+            "--warehouse",
+            f"sqlite:///{tmp_path / 'w.sqlite'}",
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2026-09-30",
+        )
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert run.returncode == 1, run.stderr  # the demo's planted mistakes are rejected
+    assert "2956 rows read, 2947 loaded, 9 rejected; 2350 measures, 66 reports" in run.stdout
+    assert (tmp_path / "out" / "index.html").exists()
