@@ -126,24 +126,42 @@ def test_the_server_schedules_the_nightly_at_two_in_the_morning_uk_time(
     server.assert_log_clean()
 
 
-def test_a_nightly_run_through_a_process_worker_completes_and_publishes(
+def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publish(
     server: PrefectServer, worker: Background, tmp_path: Path
 ) -> None:
     council = tmp_path / "council"
     shutil.copytree(DEMO, council)
+    warehouse = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
     out = tmp_path / "out"
-    flow_run_id = server.start_deployment(
+    nightly_run = server.start_deployment(
         DEPLOYMENTS["nightly"],
         config=str(council),
-        warehouse=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
+        warehouse=warehouse,
         out=str(out),
         as_of=DEMO_AS_OF.isoformat(),
     )
-    state = server.final_state(flow_run_id, RUN_SECONDS)
+    state = server.final_state(nightly_run, RUN_SECONDS)
     assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
     assert (out / "index.html").exists()
     assert (out / "data-quality.html").exists()
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+
+    # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
+    again = tmp_path / "backfill"
+    backfill_run = server.start_deployment(
+        DEPLOYMENTS["backfill"],
+        config=str(council),
+        warehouse=warehouse,
+        out=str(again),
+        start="2025/26 Q4",
+        end="2026/27 Q1",
+        as_of=DEMO_AS_OF.isoformat(),
+    )
+    state = server.final_state(backfill_run, RUN_SECONDS)
+    assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
+    assert (again / "2025-26" / "Q4" / "cyp-ppb.html").exists()
+    assert (again / "2026-27" / "Q1" / "cyp-ppb.html").exists()
+    assert not (again / "2026-27" / "Q2").exists()
     server.assert_log_clean()
 
 
