@@ -1,0 +1,218 @@
+"""prefect.yaml, a process worker and the failure alert against a real Prefect server.
+
+One server for the module (it takes ~15 s to start): the work pool is created and
+`prefect deploy --all` run from the repository root, exactly as the README says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows import notify
+from tests.conftest import DEMO, DEMO_AS_OF, ROOT
+from tests.prefect_server import (
+    PYTHON,
+    Background,
+    PrefectServer,
+    WebhookReceiver,
+    poll,
+    prefect_server,
+    prefect_worker,
+    webhook_receiver,
+)
+
+pytestmark = pytest.mark.prefect
+
+POOL = "boardpack"
+DEPLOYMENTS = {
+    "nightly": "boardpack-nightly/nightly",
+    "backfill": "boardpack-backfill/backfill",
+    "publish": "boardpack-publish/publish",
+}
+LONDON = ZoneInfo("Europe/London")
+RUN_SECONDS = 300  # a demo nightly takes ~15 s through the worker on an idle machine
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def deployed(server: PrefectServer) -> dict[str, dict[str, Any]]:
+    server.prefect("work-pool", "create", POOL, "--type", "process")
+    output = server.prefect("deploy", "--all", "--no-prompt")
+    assert "Skipping" not in output, output  # an invalid prefect.yaml is skipped, not fatal
+    return {name: server.deployment(path) for name, path in DEPLOYMENTS.items()}
+
+
+@pytest.fixture(scope="module")
+def worker(
+    server: PrefectServer, deployed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Background]:
+    folder = tmp_path_factory.mktemp("prefect-worker")
+    # A scheduled 02:00 nightly picked up while the tests run writes here, not into ./var.
+    guard = f"sqlite:///{folder / 'stray-warehouse.sqlite'}"
+    with prefect_worker(
+        server, POOL, folder / "worker.log", BOARDPACK_WAREHOUSE_URL=guard
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebhookReceiver]:
+    with webhook_receiver() as running:
+        yield running
+
+
+def test_deploy_all_creates_the_three_deployments_as_prefect_yaml_says(
+    deployed: dict[str, dict[str, Any]],
+) -> None:
+    for name, deployment in deployed.items():
+        assert deployment["work_pool_name"] == POOL
+        assert deployment["entrypoint"] == f"flows/nightly.py:{name}"
+        assert deployment["description"]
+        assert set(deployment["tags"]) == {"boardpack", name}
+        # One run of each at a time: a second waits for the first to finish.
+        assert deployment["global_concurrency_limit"]["limit"] == 1
+        assert deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE"
+        # Runs start in the checkout the deploy was run from, wherever that is.
+        assert deployment["pull_steps"] == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
+        ]
+    assert deployed["nightly"]["parameters"] == {"config": "examples/demo-council"}
+    assert [s["schedule"] for s in deployed["nightly"]["schedules"]] == [
+        {"cron": "0 2 * * *", "timezone": "Europe/London", "day_or": True}
+    ]
+    assert deployed["backfill"]["schedules"] == deployed["publish"]["schedules"] == []
+
+
+def test_the_server_schedules_the_nightly_at_two_in_the_morning_uk_time(
+    server: PrefectServer, deployed: dict[str, dict[str, Any]]
+) -> None:
+    nightly_id = deployed["nightly"]["id"]
+
+    def upcoming() -> list[dt.datetime] | None:
+        runs = server.post(
+            "flow_runs/filter",
+            {
+                "flow_runs": {
+                    "deployment_id": {"any_": [nightly_id]},
+                    "state": {"type": {"any_": ["SCHEDULED"]}},
+                },
+                "sort": "EXPECTED_START_TIME_ASC",
+            },
+        )
+        starts = [dt.datetime.fromisoformat(r["expected_start_time"]) for r in runs]
+        return starts if len(starts) >= 3 else None
+
+    # The scheduler service looks at a new deployment within seconds; allow a loaded machine.
+    starts = poll("scheduled nightly runs", upcoming, seconds=150, every=2)
+    london = [start.astimezone(LONDON) for start in starts]
+    assert all((t.hour, t.minute) == (2, 0) for t in london), london
+    days = [t.date() for t in london]
+    assert days == [days[0] + dt.timedelta(days=i) for i in range(len(days))]
+    now = dt.datetime.now(LONDON)
+    assert now < london[0] <= now + dt.timedelta(days=1)
+    print("scheduled nightly runs:", ", ".join(t.isoformat() for t in london))
+    server.assert_log_clean()
+
+
+def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publish(
+    server: PrefectServer, worker: Background, tmp_path: Path
+) -> None:
+    council = tmp_path / "council"
+    shutil.copytree(DEMO, council)
+    warehouse = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    out = tmp_path / "out"
+    nightly_run = server.start_deployment(
+        DEPLOYMENTS["nightly"],
+        config=str(council),
+        warehouse=warehouse,
+        out=str(out),
+        as_of=DEMO_AS_OF.isoformat(),
+    )
+    state = server.final_state(nightly_run, RUN_SECONDS)
+    assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
+    assert (out / "index.html").exists()
+    assert (out / "data-quality.html").exists()
+    assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+
+    # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
+    again = tmp_path / "backfill"
+    backfill_run = server.start_deployment(
+        DEPLOYMENTS["backfill"],
+        config=str(council),
+        warehouse=warehouse,
+        out=str(again),
+        start="2025/26 Q4",
+        end="2026/27 Q1",
+        as_of=DEMO_AS_OF.isoformat(),
+    )
+    state = server.final_state(backfill_run, RUN_SECONDS)
+    assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
+    assert (again / "2025-26" / "Q4" / "cyp-ppb.html").exists()
+    assert (again / "2026-27" / "Q1" / "cyp-ppb.html").exists()
+    assert not (again / "2026-27" / "Q2").exists()
+    server.assert_log_clean()
+
+
+def test_the_failure_alert_is_accepted_by_the_server(
+    server: PrefectServer, receiver: WebhookReceiver
+) -> None:
+    for _ in range(2):  # running it again replaces the automation, not adds one
+        output = server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
+        assert notify.AUTOMATION_NAME in output
+    automations = server.post("automations/filter", {})
+    [automation] = [a for a in automations if a["name"] == notify.AUTOMATION_NAME]
+    assert automation["enabled"] is True
+    trigger = automation["trigger"]
+    assert set(trigger["expect"]) == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert trigger["match_related"]["prefect.resource.name"] == "boardpack-nightly"
+    assert trigger["posture"] == "Reactive" and trigger["threshold"] == 1
+    [action] = automation["actions"]
+    block = server.get(f"block_types/slug/custom-webhook/block_documents/name/{notify.BLOCK_NAME}")
+    assert action["type"] == "send-notification"
+    assert action["block_document_id"] == block["id"]
+    # The URL is a secret of the block: neither the automation nor the block shows it.
+    assert receiver.url not in str(automation) and receiver.url not in str(block)
+
+
+def test_a_failed_nightly_run_posts_to_the_webhook(
+    server: PrefectServer, worker: Background, receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
+    missing = tmp_path / "no-such-council"
+    flow_run_id = server.start_deployment(DEPLOYMENTS["nightly"], config=str(missing))
+    state = server.final_state(flow_run_id, RUN_SECONDS)
+    assert state["type"] == "FAILED", state
+    run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
+
+    def posted() -> dict[str, Any] | None:
+        return next((m for m in receiver.received if run_name in m.get("text", "")), None)
+
+    message = poll("the webhook to receive the alert", posted, seconds=120)
+    assert message["path"] == "/hook"
+    assert "Failed" in message["text"] and "no-such-council" in message["text"]
+    assert flow_run_id in message["text"]  # the link to the run in the Prefect UI
+    server.assert_log_clean()
+
+
+def test_the_alert_command_without_a_url_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(notify.URL_VARIABLE, raising=False)
+    assert notify.main([]) == 2
+    assert capsys.readouterr().err == (
+        f"boardpack notify: no webhook URL: pass --webhook-url or set {notify.URL_VARIABLE}\n"
+    )
+    assert notify.main(["--webhook-url", "hooks.slack.com/x"]) == 2
+    assert "must start with https://" in capsys.readouterr().err
