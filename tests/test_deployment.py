@@ -131,7 +131,11 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
 ) -> None:
     council = tmp_path / "council"
     shutil.copytree(DEMO, council)
-    warehouse = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    # The warehouse URL travels in a Secret block; the run's parameters only name the block.
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    save_secret = f"from prefect.blocks.system import Secret; Secret(value={url!r}).save('wh')"
+    server.run(str(PYTHON), "-c", save_secret)
+    warehouse = "wh"
     out = tmp_path / "out"
     nightly_run = server.start_deployment(
         DEPLOYMENTS["nightly"],
@@ -145,6 +149,8 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     assert (out / "index.html").exists()
     assert (out / "data-quality.html").exists()
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+    assert (tmp_path / "warehouse.sqlite").exists()
+    assert "warehouse.sqlite" not in str(server.get(f"flow_runs/{nightly_run}")["parameters"])
 
     # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
     again = tmp_path / "backfill"
