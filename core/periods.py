@@ -71,6 +71,12 @@ class ReportingPeriod:
             self.period_type
         ]
 
+    @property
+    def measured_for_annual_indicators(self) -> bool:
+        """Annual indicators have measures for H2 and the year only (SPEC §3): the periods
+        that end with the year and span more than its last quarter."""
+        return self.end_fm == 12 and self.period_type != "quarter"
+
 
 REPORTING_PERIODS: tuple[ReportingPeriod, ...] = (
     ReportingPeriod("quarter", 1, 1, 3),
@@ -130,6 +136,13 @@ def parse_reporting_period(text: str) -> tuple[int, ReportingPeriod] | None:
     fy = _valid_fy(start, end)
     matching = [p for p in REPORTING_PERIODS if p.suffix.lower() == (suffix or "")]
     return (fy, matching[0]) if fy is not None and matching else None
+
+
+def latest_periods(fy: int, quarter: int) -> set[tuple[int, str]]:
+    """The latest quarter and the latest half ended with quarter ``quarter`` of ``fy``:
+    what a nightly publishes for each cadence."""
+    half = {1: (fy - 1, "H2"), 2: (fy, "H1"), 3: (fy, "H1"), 4: (fy, "H2")}[quarter]
+    return {(fy, f"Q{quarter}"), half}
 
 
 def require_reporting_period(label: str, what: str) -> tuple[int, ReportingPeriod]:
@@ -254,6 +267,7 @@ def reporting_periods_frame(
                         "start_fm": period.start_fm,
                         "end_fm": period.end_fm,
                         "k": period.k,
+                        "annual_indicators": period.measured_for_annual_indicators,
                     }
                 )
     schema = {
@@ -264,6 +278,7 @@ def reporting_periods_frame(
         "start_fm": pl.Int8,
         "end_fm": pl.Int8,
         "k": pl.Int8,
+        "annual_indicators": pl.Boolean,
     }
     return pl.DataFrame(rows, schema=schema)
 

@@ -10,7 +10,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.errors import ConfigError, UsageError
-from core.periods import PERIODS_BY_SUFFIX, fy_label
+from core.periods import PERIODS_BY_SUFFIX, fy_label, latest_periods
 from core.settings import Council
 from outputs.board import BoardPage
 from outputs.site import (
@@ -39,12 +39,7 @@ def periods_to_publish(
     latest = latest_quarter(as_of, council.settings.year_start_month)
     wanted: set[tuple[int, str]] = set()
     if latest is not None:
-        fy, quarter = latest
-        wanted.add((fy, f"Q{quarter}"))
-        if quarter % 2 == 0:
-            wanted.add((fy, f"H{quarter // 2}"))
-        else:
-            wanted.add((fy - 1, "H2") if quarter == 1 else (fy, "H1"))
+        wanted |= latest_periods(*latest)
     for fy in result.changed_years:
         wanted |= {(year, s) for year in (fy, fy + 1) for s in PERIODS_BY_SUFFIX}
     return wanted

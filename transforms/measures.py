@@ -32,6 +32,8 @@ MEASURE_COLUMNS = {
     "fy": pl.Int32,
     "period_type": pl.String,
     "period_number": pl.Int8,
+    "period_suffix": pl.String,  # Q1..Q4, H1, H2; empty for the year
+    "end_quarter": pl.Int8,  # k of SPEC §1: the quarter the period ends in
     "period": pl.String,
     "financial_year": pl.String,
     "period_value": pl.Float64,
@@ -87,10 +89,7 @@ def compute_measures(
         indicators.drop("code")
         .lazy()
         .join(periods.lazy(), how="cross")
-        .filter(
-            (pl.col("frequency") != "annual")
-            | (pl.col("end_fm") == 12) & (pl.col("start_fm") != 10)
-        )
+        .filter((pl.col("frequency") != "annual") | pl.col("annual_indicators"))
     )
     partials = _quarter_partials(observations.join(ids, on="code").drop("code"), first_fy)
     wide_targets = _targets_wide(targets).join(ids, on="code").drop("code")
@@ -117,6 +116,7 @@ def compute_measures(
             direction=direction_expr(
                 pl.col("_actual"), pl.col("_previous"), pl.col("polarity"), pl.col("_target")
             ),
+            end_quarter=pl.col("k"),
         )
         # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
         .sort(["cid", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])

@@ -28,13 +28,7 @@ def board_measures(
     ``boards`` has ``board_id``, ``service`` (one row per service) and ``cadence``. A
     quarterly board reports annual indicators at Q4 from their year measure.
     """
-    suffix = (
-        pl.when(pl.col("period_type") == "quarter")
-        .then(pl.format("Q{}", pl.col("period_number")))
-        .when(pl.col("period_type") == "half")
-        .then(pl.format("H{}", pl.col("period_number")))
-        .otherwise(pl.lit("Y"))
-    )
+    suffix = pl.col("period_suffix").replace("", "Y")  # the year, as its cadence row names it
     cadence_rows = pl.DataFrame(
         [
             {"cadence": cadence, "period_suffix": p, "source_suffix": p}
@@ -45,6 +39,7 @@ def board_measures(
     )
     with_board = (
         measures.with_columns(source_suffix=suffix)
+        .drop("period_suffix")  # the board's own period, from its cadence, replaces it
         .join(
             indicators.select("code", "service", "frequency"),
             left_on="indicator_code",

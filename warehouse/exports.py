@@ -41,15 +41,8 @@ _PERIOD_ORDER = {"quarter": 0, "half": 1, "year": 2}
 def measures(connection: sa.Connection) -> pl.DataFrame:
     frame = store.read_table(connection, Measure)
     # Q1, Q2, H1, Q3, Q4, H2, year: the order a performance officer reads them in.
-    end = (
-        pl.when(pl.col("period_type") == "quarter")
-        .then(pl.col("period_number") * 3)
-        .when(pl.col("period_type") == "half")
-        .then(pl.col("period_number") * 6)
-        .otherwise(12)
-    )
     order = pl.col("period_type").replace_strict(_PERIOD_ORDER, return_dtype=pl.Int32)
-    return frame.sort([pl.col("indicator_code"), pl.col("fy"), end, order]).select(MEASURE_EXPORT)
+    return frame.sort(["indicator_code", "fy", "end_quarter", order]).select(MEASURE_EXPORT)
 
 
 def summary(connection: sa.Connection) -> pl.DataFrame:

@@ -65,7 +65,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
 # Indicators computed together: about half a million monthly figures at a time.
 INDICATORS_PER_SLICE = 4_000
 _MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
-_SUMMARY_INPUTS = ["indicator_code", "fy", "period_type", "period_number", "rag"]
+_SUMMARY_INPUTS = ["indicator_code", "fy", "period_type", "period_suffix", "rag"]
 
 
 def recompute(

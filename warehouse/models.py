@@ -173,6 +173,8 @@ class Measure(Base):
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_type: Mapped[str] = mapped_column(String(8), primary_key=True)
     period_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_suffix: Mapped[str] = mapped_column(String(2))  # Q1..Q4, H1, H2; "" for the year
+    end_quarter: Mapped[int] = mapped_column(SmallInteger)  # the quarter the period ends in
     period: Mapped[str] = mapped_column(String(16))
     financial_year: Mapped[str] = mapped_column(String(8))
     period_value: Mapped[float | None] = mapped_column(Float)
