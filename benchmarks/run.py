@@ -94,7 +94,7 @@ LATEST_PERIODS = {(2025, "Q4"), (2025, "H2")}
 
 def timed_steps(times: dict[str, float], peaks: dict[str, float], memory: PeakMemory) -> Any:
     """The nightly's own steps (boardpack.runs), each timed and its peak memory sampled."""
-    from boardpack import runs
+    from boardpack import steps
     from outputs import publish as publishing
 
     def timing(stage: str, step: Any) -> Any:
@@ -111,9 +111,9 @@ def timed_steps(times: dict[str, float], peaks: dict[str, float], memory: PeakMe
         return publishing.publish(engine, council, out, as_of, LATEST_PERIODS)
 
     return dataclasses.replace(
-        runs.DIRECT,
-        read_sources=timing("read and validate", runs.read_sources),
-        load_and_compute=timing("load, compute and store", runs.DIRECT.load_and_compute),
+        steps.DIRECT,
+        read_sources=timing("read and validate", steps.read_sources),
+        load_and_compute=timing("load, compute and store", steps.DIRECT.load_and_compute),
         publish_after_load=timing("publish the latest reports", publish_latest),
     )
 

@@ -1,13 +1,22 @@
-"""What a run did, for the command line, the Prefect artifacts and the exit status."""
+"""What a run did, for the command line, the Prefect artifacts and the exit status; and
+the runs table's record of each run, from its start to its end."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from boardpack.steps import one_line
+from core.settings import Council
 from schemas.ingest import Batch, FileResult
+from warehouse import store
+from warehouse.lock import exclusive_run
 
 DEFAULT_OUT = Path("out")
 
@@ -103,3 +112,36 @@ def run_totals(batch: Batch) -> dict[str, Any]:
         "rows_rejected": batch.frame("rejections").height,
         "files_skipped": sum(f.skipped for f in batch.files),
     }
+
+
+@contextmanager
+def recorded(
+    engine: sa.Engine, run_id: int, outcome: RunOutcome, totals: dict[str, Any]
+) -> Iterator[None]:
+    """Record the run's end in the runs table, as failed if the work raised."""
+    try:
+        yield
+    except BaseException as error:
+        store.finish_run(engine, run_id, "failed", message=one_line(error), **totals)
+        raise
+    store.finish_run(engine, run_id, outcome.status, message=outcome.message(), **totals)
+
+
+@contextmanager
+def recorded_run(
+    engine: sa.Engine,
+    kind: str,
+    council: Council,
+    as_of: dt.date | None,
+    out: Path | str | None,
+    wait_seconds: float,
+    wait_hint: str,
+) -> Iterator[RunOutcome]:
+    """A run that reads no sources: hold the warehouse, record its start and its end."""
+    as_of = as_of or dt.date.today()
+    folder = str(Path(out) if out else default_out())
+    with exclusive_run(engine, wait_seconds, wait_hint):
+        run_id = store.begin_run(engine, kind, council.settings.name, as_of)
+        outcome = RunOutcome.begin(run_id, as_of, folder, Batch(), {})
+        with recorded(engine, run_id, outcome, {}):
+            yield outcome

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from pydantic import AfterValidator, Field
 
-from boardpack import runs
+from boardpack import runs, steps
 from boardpack.outcome import RunOutcome
 from core.periods import require_reporting_period
 from core.settings import Council, Source
@@ -43,7 +43,7 @@ def _retried(name: str) -> Any:
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def read_source(council: Council, source: Source, as_of: dt.date, skip: runs.Skip) -> Batch:
+def read_source(council: Council, source: Source, as_of: dt.date, skip: steps.Skip) -> Batch:
     batch = ingest_source(council, source, as_of, skip)
     log = get_run_logger()
     read = sum(f.rows_read for f in batch.files)
@@ -54,7 +54,9 @@ def read_source(council: Council, source: Source, as_of: dt.date, skip: runs.Ski
     return batch
 
 
-def read_sources(council: Council, as_of: dt.date, skip: runs.Skip) -> tuple[Batch, dict[str, str]]:
+def read_sources(
+    council: Council, as_of: dt.date, skip: steps.Skip
+) -> tuple[Batch, dict[str, str]]:
     """Every source as its own task: one that fails (after retries) fails alone."""
     futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
     batches, failed = [], {}
@@ -64,16 +66,16 @@ def read_sources(council: Council, as_of: dt.date, skip: runs.Skip) -> tuple[Bat
         if state.is_completed():
             batches.append(future.result())
         else:
-            failed[source.id] = runs.one_line(Exception(state.message or "failed"))
+            failed[source.id] = steps.one_line(Exception(state.message or "failed"))
             batches.append(source_failure(source, failed[source.id]))
             get_run_logger().error("source %s failed: %s", source.id, failed[source.id])
     return merge(batches), failed
 
 
-TASKS = runs.Steps(
+TASKS = steps.Steps(
     read_sources=read_sources,
     load_and_compute=_retried("load and compute")(load_and_compute),
-    recompute=_retried("recompute measures")(runs.recompute_all),
+    recompute=_retried("recompute measures")(steps.recompute_all),
     publish_after_load=task(name="publish changed reports", cache_policy=NO_CACHE)(
         publishing.publish_after_load
     ),

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from boardpack import runs
+from boardpack import runs, steps
 from boardpack.config import load_council
 from outputs import publish as publishing
 from schemas import ingest
@@ -27,7 +27,7 @@ def nightly(
     url: str, council_dir: Path = DEMO, as_of: dt.date = DEMO_AS_OF, force: bool = False
 ) -> sa.Engine:
     """The nightly run (boardpack.runs) up to the reports, which these tests do not need."""
-    no_reports = dataclasses.replace(runs.DIRECT, publish_after_load=lambda *_, **__: [])
+    no_reports = dataclasses.replace(steps.DIRECT, publish_after_load=lambda *_, **__: [])
     out = tempfile.mkdtemp(prefix="boardpack-test-out-")
     runs.nightly(council_dir, url, out, as_of, force, steps=no_reports)
     shutil.rmtree(out)

@@ -1,0 +1,66 @@
+"""How a run's steps are carried out: directly, with retries (the command line), or as
+Prefect tasks (``flows/nightly.py`` builds its own :class:`Steps`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from tenacity import Retrying, stop_after_attempt, wait_chain, wait_fixed
+
+from core.settings import Council, Source
+from outputs.publish import publish, publish_after_load
+from schemas.ingest import Batch, ingest_source, merge, source_failure
+from warehouse.load import LoadResult, load_and_compute, recompute
+
+Skip = frozenset[tuple[str, str]]
+# Sources and the database can blip: a source is tried three times, 2 s then 10 s apart.
+RETRY_DELAYS: tuple[float, ...] = (2, 10)
+
+
+def read_source(council: Council, source: Source, as_of: dt.date, skip: Skip) -> Batch:
+    """One source's files, tried again after a failure (a database that is down, say)."""
+    waits = wait_chain(*(wait_fixed(d) for d in RETRY_DELAYS))
+    retrying = Retrying(stop=stop_after_attempt(len(RETRY_DELAYS) + 1), wait=waits, reraise=True)
+    return retrying(ingest_source, council, source, as_of, skip)
+
+
+def read_sources(council: Council, as_of: dt.date, skip: Skip) -> tuple[Batch, dict[str, str]]:
+    """Every source in turn; one that still fails after its retries fails alone (SPEC §6)."""
+    batches, failed = [], {}
+    for source in council.settings.sources:
+        try:
+            batches.append(read_source(council, source, as_of, skip))
+        except Exception as error:  # any failure of one source must not stop the others
+            failed[source.id] = one_line(error)
+            batches.append(source_failure(source, failed[source.id]))
+    return merge(batches), failed
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line of text, for messages and the runs table."""
+    text = " ".join(str(error).split())
+    return text[:500] if text else type(error).__name__
+
+
+@dataclass(frozen=True)
+class Steps:
+    """How a run's steps are carried out: directly (here), or as Prefect tasks (flows)."""
+
+    read_sources: Callable[[Council, dt.date, Skip], tuple[Batch, dict[str, str]]]
+    load_and_compute: Callable[[sa.Engine, int, Council, Batch, dt.date], LoadResult]
+    recompute: Callable[[sa.Engine, Council, dt.date], int]
+    publish_after_load: Callable[..., list[dict[str, Any]]]
+    publish: Callable[..., list[dict[str, Any]]]
+    wait_hint: str = "--wait SECONDS"  # how the caller asks to wait for a busy warehouse
+
+
+def recompute_all(engine: sa.Engine, council: Council, as_of: dt.date) -> int:
+    with engine.begin() as connection:
+        return recompute(connection, council, as_of)
+
+
+DIRECT = Steps(read_sources, load_and_compute, recompute_all, publish_after_load, publish)
