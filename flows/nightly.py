@@ -89,8 +89,18 @@ def _period(label: str) -> str:
     return label
 
 
+# The pattern is in the parameters' schema, so the Prefect server refuses a bad label when
+# the run is created; the validator then checks the financial year itself.
+_FY = r"\d{4}[/-](\d{2}|\d{4})"
+PERIOD_PATTERN = rf"^\s*({_FY}([\s;,]*[QqHh][1-4])?|[QqHh][1-4][\s;,]*{_FY})\s*$"
 Period = Annotated[
-    str, AfterValidator(_period), Field(description='A quarter or half, e.g. "2025/26 Q2".')
+    str,
+    Field(description='A quarter or half, e.g. "2025/26 Q2".', pattern=PERIOD_PATTERN),
+    AfterValidator(_period),
+]
+BoardId = Annotated[
+    str,
+    Field(description="The board's id in council.yaml.", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
 ]
 Config = Annotated[str, Field(description="The council's configuration folder.")]
 Warehouse = Annotated[
@@ -202,7 +212,7 @@ def backfill(
     end: Period,
     warehouse: Warehouse = None,
     out: Out = None,
-    boards: Annotated[list[str] | None, Field(description="Only these boards.")] = None,
+    boards: Annotated[list[BoardId] | None, Field(description="Only these boards.")] = None,
     as_of: AsOf = None,
     wait_seconds: WaitSeconds = 0,
 ) -> RunOutcome:
@@ -217,7 +227,7 @@ def backfill(
 @flow(name="boardpack-publish", log_prints=True)
 def publish_report(
     config: Config,
-    board: Annotated[str, Field(description="The board's id in council.yaml.")],
+    board: BoardId,
     period: Period,
     warehouse: Warehouse = None,
     out: Out = None,

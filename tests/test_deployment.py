@@ -222,3 +222,25 @@ def test_the_alert_command_without_a_url_says_so_in_one_line(
     )
     assert notify.main(["--webhook-url", "hooks.slack.com/x"]) == 2
     assert "must start with https://" in capsys.readouterr().err
+
+
+def test_a_bad_period_or_board_is_refused_when_the_run_is_created(
+    server: PrefectServer, deployed: dict[str, dict[str, Any]]
+) -> None:
+    """Not hours later when a worker picks the run up: the server checks the parameters."""
+    backfill = deployed["backfill"]
+    for parameters in (
+        {"config": "examples/demo-council", "start": "2019/20 Q5", "end": "2019/20 Q4"},
+        {"config": "examples/demo-council", "start": "last spring", "end": "2019/20 Q4"},
+    ):
+        response = server.http.post(
+            f"deployments/{backfill['id']}/create_flow_run", json={"parameters": parameters}
+        )
+        assert response.status_code in (409, 422), response.text
+        assert "start" in response.text
+    publish = deployed["publish"]
+    response = server.http.post(
+        f"deployments/{publish['id']}/create_flow_run",
+        json={"parameters": {"config": "x", "board": "../../etc", "period": "2026/27 H1"}},
+    )
+    assert response.status_code in (409, 422), response.text
