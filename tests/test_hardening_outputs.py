@@ -249,7 +249,7 @@ def test_report_csvs_neutralise_titles_commentary_and_milestones(
     runs.nightly(demo_copy, f"sqlite:///{tmp_path / 'w.sqlite'}", out, DEMO_AS_OF)
     rows = read_csv((out / "2026-27" / "Q1" / "cyp-ppb.csv").read_text(encoding="utf-8"))
     row = next(r for r in rows if r["code"].startswith("CYP SC 01"))
-    assert row["title"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert row["title"] == '\'=HYPERLINK("http://x","y")'
     assert row["commentary"] == "'@SUM(1+1)"
     assert not row["actual"].startswith("'")
     milestone = next(
