@@ -126,3 +126,43 @@ def test_a_killed_first_run_is_finished_by_the_next(
     assert site(out) == expected_site
     assert exports(warehouse_url) == expected_exports
     assert not os.path.exists(out / ".boardpack-publishing.json")
+
+
+def pg_ctl(data: Path, *args: str) -> None:
+    from tests.postgres import _as_server_user, _binary
+
+    command = _as_server_user([_binary("pg_ctl"), "-D", str(data), *args])
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def test_a_warehouse_that_goes_down_mid_run_exits_3_and_the_next_run_completes(
+    tmp_path: Path, uninterrupted: tuple[dict[str, bytes], dict[str, str]]
+) -> None:
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:  # a server of its own: this test stops it
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            data = Path(str(connection.execute(sa.text("SHOW data_directory")).scalar()))
+            port = connection.execute(sa.text("SHOW port")).scalar()
+        engine.dispose()
+        out = tmp_path / "out"
+        args = run_args(url, out)
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not loading(out, url):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        pg_ctl(data, "-m", "immediate", "stop")
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 3
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("boardpack: the warehouse could not be used: ")
+        assert err.endswith("(the run could not complete)\n")
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data.parent} -c fsync=off"
+        pg_ctl(data, "-o", options, "-l", str(data.parent / "log"), "-w", "start")
+        again = subprocess.run(args, capture_output=True, text=True)
+        assert again.returncode in (0, 1), again.stderr
+        expected_site, expected_exports = uninterrupted
+        assert site(out) == expected_site
+        assert exports(url) == expected_exports
