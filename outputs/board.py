@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from great_tables import GT, from_column, loc, nanoplot_options, style
 
+from core.spreadsheet import safe_csv
 from outputs.formatting import (
     DIRECTION,
     MILESTONE,
@@ -327,6 +328,6 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<p><a href="../../index.html">All board reports</a></p>',
     ]
     document = html_document(page.title, "\n".join(body))
-    csvs = {"": rows.drop("trend", "trend_alt", "rag").write_csv()}
-    csvs |= {name: frame.write_csv() for name, frame in tables.items()}
+    csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
+    csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
     return document, csvs

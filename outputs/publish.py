@@ -14,10 +14,16 @@ from core.periods import PERIODS_BY_SUFFIX, fy_label, latest_periods
 from core.settings import Council
 from outputs.board import BoardPage
 from outputs.site import (
+    PageKey,
     SiteInputs,
     already_published,
     board_pages,
+    clear_pending,
+    manifest_entries,
+    mark_pending,
     page_from_snapshot,
+    page_key,
+    pending_pages,
     published_figures,
     snapshot_of,
     write_site,
@@ -115,10 +121,25 @@ def publish(
     with engine.connect() as connection:
         inputs = site_inputs(connection, council, as_of, periods)
     pages = board_pages(inputs, periods, boards)
+    keys = {page_key(p) for p in pages}
+    manifest_entries(out)  # a foreign manifest is refused before anything is written
+    mark_pending(out, keys)
     written = write_site(pages, out, inputs.council, inputs.as_at)
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)
+    # Pending pages within this publish's scope are done too (written, or without data now).
+    clear_pending(out, keys | _within(pending_pages(out), periods, boards))
     return written
+
+
+def _within(
+    pages: set[PageKey], periods: set[tuple[int, str]] | None, boards: list[str] | None
+) -> set[PageKey]:
+    return {
+        (board, fy, suffix)
+        for board, fy, suffix in pages
+        if (periods is None or (fy, suffix) in periods) and (boards is None or board in boards)
+    }
 
 
 def publish_after_load(
@@ -129,13 +150,18 @@ def publish_after_load(
     loaded: LoadResult,
     run_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The nightly's reports: the latest periods and every year whose figures changed, or
-    nothing when nothing was recomputed and ``out`` already holds the latest reports."""
+    """The nightly's reports: the latest periods, every year whose figures changed and any
+    an interrupted publish left unfinished; nothing when nothing was recomputed or left
+    unfinished and ``out`` already holds the latest reports."""
     periods = periods_to_publish(council, as_of, loaded)
-    with engine.connect() as connection:
-        as_at = figures_as_at(connection, as_of)
-    if not loaded.recomputed and already_published(out, periods or set(), as_at):
-        return []
+    unfinished = {(fy, suffix) for _, fy, suffix in pending_pages(out)}
+    if unfinished:
+        periods = None if periods is None else periods | unfinished
+    else:
+        with engine.connect() as connection:
+            as_at = figures_as_at(connection, as_of)
+        if not loaded.recomputed and already_published(out, periods or set(), as_at):
+            return []
     return publish(engine, council, out, as_of, periods, None, run_id)
 
 

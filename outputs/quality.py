@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from great_tables import GT
 
+from core.files import remove_stale_temporaries, write_atomic
 from outputs.board import html_document
 
 QUALITY_PAGE = "data-quality.html"
@@ -127,5 +128,6 @@ def write_quality_page(
 ) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / QUALITY_PAGE
-    path.write_text(quality_html(council, as_at, files, rejections, coverage), encoding="utf-8")
+    remove_stale_temporaries(out)
+    write_atomic(path, quality_html(council, as_at, files, rejections, coverage))
     return path

@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from core.errors import UsageError
+from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from outputs.board import BoardPage, html_document, render_page
 from outputs.formatting import format_figure, period_title, rounded
@@ -365,17 +367,20 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     """Write the pages and their CSVs, then the manifest and index over every page published.
 
     Entries already in ``manifest.json`` for other boards or periods are kept, so that a
-    backfill or a single publish does not drop the rest of the site.
+    backfill or a single publish does not drop the rest of the site. Every file is replaced
+    whole (:func:`core.files.write_atomic`).
     """
     out.mkdir(parents=True, exist_ok=True)
+    kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
+    remove_stale_temporaries(out)
     written = []
     for page, (document, csvs) in zip(pages, rendered(pages), strict=True):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(document, encoding="utf-8")
+        write_atomic(path, document)
         tables = {name: table_csv_path(page, name) for name in csvs}
         for name, text in csvs.items():
-            (out / tables[name]).write_text(text, encoding="utf-8")
+            write_atomic(out / tables[name], text)
         written.append(
             {
                 "board_id": page.board_id,
@@ -389,37 +394,98 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
                 "as_at": as_at,
             }
         )
-    entries = _merged(out / "manifest.json", written)
+    entries = _merged(out, kept, written)
     manifest = {"council": council, "reports": entries}
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (out / "index.html").write_text(index_html(entries, council), encoding="utf-8")
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(out / "index.html", index_html(entries, council))
     return written
 
 
-def _manifest_entries(out: Path) -> list[dict[str, Any]]:
-    """The reports ``out``'s manifest lists (none when it has no manifest)."""
-    manifest = out / "manifest.json"
+MANIFEST = "manifest.json"
+_ENTRY_KEYS = frozenset({"board", "period", "title", "path", "csv", "as_at"})
+
+
+def manifest_entries(out: Path) -> list[dict[str, Any]]:
+    """The reports ``out``'s manifest lists (none when it has no manifest).
+
+    A ``manifest.json`` that is not boardpack's is refused, not overwritten: it may be
+    another tool's file in a folder ``--out`` named by mistake (docs/decisions.md)."""
+    manifest = out / MANIFEST
     if not manifest.exists():
         return []
-    entries: list[dict[str, Any]] = json.loads(manifest.read_text(encoding="utf-8"))["reports"]
-    return entries
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _foreign(manifest, "it is not JSON") from None
+    reports = data.get("reports") if isinstance(data, dict) else None
+    if not isinstance(reports, list):
+        raise _foreign(manifest, "it has no list of 'reports'")
+    if not all(isinstance(e, dict) and e.keys() >= _ENTRY_KEYS for e in reports):
+        raise _foreign(manifest, "its 'reports' are not boardpack's")
+    return reports
+
+
+def _foreign(manifest: Path, why: str) -> UsageError:
+    return UsageError(
+        f"{manifest}: not a boardpack manifest ({why}); "
+        "publish to another --out folder or move the file away"
+    )
 
 
 def already_published(out: Path, periods: set[tuple[int, str]], as_at: str) -> bool:
     """Whether ``out``'s manifest lists reports of ``periods``, all showing ``as_at``, with
     their files all there (a new or cleared folder gets its reports)."""
     labels = {f"{fy_label(fy)} {suffix}" for fy, suffix in periods}
-    listed = [e for e in _manifest_entries(out) if e["period"] in labels]
+    listed = [e for e in manifest_entries(out) if e["period"] in labels]
     return bool(listed) and all(e["as_at"] == as_at and (out / e["path"]).exists() for e in listed)
 
 
-def _merged(manifest: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = manifest.parent
-    by_path = {e["path"]: e for e in _manifest_entries(out) if (out / e["path"]).exists()}
+def _merged(
+    out: Path, kept: list[dict[str, Any]], written: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_path = {e["path"]: e for e in kept if (out / e["path"]).exists()}
     by_path.update({e["path"]: e for e in written})
     return sorted(by_path.values(), key=lambda e: (e["board"], e["path"]))
+
+
+# A publish lists the pages it is about to write here first and removes them once the
+# manifest lists them, so the next run completes a publish that was killed (SPEC §5).
+PENDING = ".boardpack-publishing.json"
+PageKey = tuple[str, int, str]  # board_id, fy, period suffix
+
+
+def pending_pages(out: Path) -> set[PageKey]:
+    """Pages an interrupted publish into ``out`` had still to finish."""
+    marker = out / PENDING
+    if not marker.exists():
+        return set()
+    try:
+        return {(b, int(fy), s) for b, fy, s in json.loads(marker.read_text(encoding="utf-8"))}
+    except (ValueError, TypeError):  # written whole, so only an edit by hand gets here
+        raise UsageError(f"{marker}: not a list of pages being published; remove it") from None
+
+
+def mark_pending(out: Path, pages: set[PageKey]) -> None:
+    """Record ``pages`` (with any still pending) as being published."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_pending(out, pending_pages(out) | pages)
+
+
+def clear_pending(out: Path, pages: set[PageKey]) -> None:
+    """``pages`` are published: only those still pending from elsewhere stay recorded."""
+    left = pending_pages(out) - pages
+    if left:
+        _write_pending(out, left)
+    else:
+        (out / PENDING).unlink(missing_ok=True)
+
+
+def _write_pending(out: Path, pages: set[PageKey]) -> None:
+    write_atomic(out / PENDING, json.dumps(sorted(pages)) + "\n")
+
+
+def page_key(page: BoardPage) -> PageKey:
+    return (page.board_id, page.fy, page.suffix)
 
 
 def index_html(entries: list[dict[str, Any]], council: str) -> str:

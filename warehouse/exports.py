@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
+from core.spreadsheet import safe_csv
 from warehouse import store
 from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection
 
@@ -71,4 +72,4 @@ def current_rejections(connection: sa.Connection) -> pl.DataFrame:
 def export_csv(engine: sa.Engine, table: str) -> str:
     readers = {"measures": measures, "summary": summary, "rejections": current_rejections}
     with engine.connect() as connection:
-        return readers[table](connection).write_csv()
+        return safe_csv(readers[table](connection))
