@@ -52,6 +52,7 @@ def connect(url: str, create: bool = True) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         _sqlite_file_ready(engine, create)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     try:
         with engine.begin() as connection:
             if not create and not sa.inspect(connection).has_table("alembic_version"):
@@ -93,3 +94,11 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Python's sqlite3 commits before each CREATE TABLE on its own: a run killed while it
+    # created a new warehouse left half a schema. SQLAlchemy's recipe: the driver does no
+    # transaction handling, and every transaction (DDL included) is one BEGIN ... COMMIT.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
