@@ -29,7 +29,8 @@ QUARTERS = (1, 2, 3, 4)
 def _round(values: pd.Series, decimals: pd.Series) -> np.ndarray:
     scale = 10.0 ** decimals.to_numpy(dtype=float)
     x = values.to_numpy(dtype=float)
-    return np.sign(x) * np.floor(np.abs(np.round(x * scale, 6)) + 0.5) / scale
+    rounded: np.ndarray = np.sign(x) * np.floor(np.abs(np.round(x * scale, 6)) + 0.5) / scale
+    return rounded
 
 
 def _skeleton(ind: pd.DataFrame, first_fy: int, as_of: dt.date, ysm: int) -> pd.DataFrame:
@@ -103,7 +104,8 @@ def _ytd_target(frame: pd.DataFrame) -> np.ndarray:
     summed = np.select([k == q for q in QUARTERS], [sums[q] for q in QUARTERS], np.nan)
     levels = np.select([k == q for q in QUARTERS], [t[q] for q in QUARTERS], np.nan)
     level = np.where(np.isnan(levels), annual, levels)
-    return np.where(frame["aggregation"] == "sum", summed, level)
+    target: np.ndarray = np.where(frame["aggregation"] == "sum", summed, level)
+    return target
 
 
 def compute_measures_pandas(

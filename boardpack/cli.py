@@ -132,9 +132,13 @@ def _through_flow(flow_name: str, args: dict[str, Any]) -> RunOutcome:
     state = flow(
         **{k: str(v) if isinstance(v, Path) else v for k, v in args.items()}, return_state=True
     )
+    from boardpack.outcome import RunOutcome
+
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         raise outcome
+    if not isinstance(outcome, RunOutcome):
+        raise TypeError(f"the flow run ended {state.type.value} without an account of the run")
     return outcome
 
 
