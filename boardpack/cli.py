@@ -110,7 +110,7 @@ def _run(
 ) -> None:
     """Run in-process with a progress line at a terminal, or as a Prefect flow; then report
     and exit (SPEC §6)."""
-    from boardpack.progress import on_terminal
+    from core.progress import on_terminal
 
     with on_terminal("Starting"):
         outcome = _through_flow(flow_name, args) if _through_prefect(prefect) else plain(**args)

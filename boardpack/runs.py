@@ -11,9 +11,9 @@ from pathlib import Path
 
 from boardpack.config import load_council
 from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
-from boardpack.progress import step
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
+from core.progress import step
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from warehouse import store

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from tenacity import Retrying, stop_after_attempt, wait_chain, wait_fixed
 
+from core.progress import counted
 from core.settings import Council, Source
 from outputs.publish import publish, publish_after_load
 from schemas.ingest import Batch, ingest_source, merge, source_failure
@@ -31,7 +32,7 @@ def read_source(council: Council, source: Source, as_of: dt.date, skip: Skip) ->
 def read_sources(council: Council, as_of: dt.date, skip: Skip) -> tuple[Batch, dict[str, str]]:
     """Every source in turn; one that still fails after its retries fails alone (SPEC §6)."""
     batches, failed = [], {}
-    for source in council.settings.sources:
+    for source in counted(council.settings.sources, len(council.settings.sources), "Sources"):
         try:
             batches.append(read_source(council, source, as_of, skip))
         except Exception as error:  # any failure of one source must not stop the others

@@ -19,6 +19,7 @@ import polars as pl
 from core.errors import UsageError
 from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
+from core.progress import counted
 from outputs.board import BoardPage, html_document, render_page
 from outputs.formatting import format_figure, period_title, rounded
 from transforms.summary import board_measures
@@ -374,7 +375,8 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
     written = []
-    for page, (document, csvs) in zip(pages, rendered(pages), strict=True):
+    pairs = zip(pages, rendered(pages), strict=True)
+    for page, (document, csvs) in counted(pairs, len(pages), "Writing reports"):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, document)

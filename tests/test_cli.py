@@ -298,3 +298,43 @@ def test_the_nightly_completes_while_every_core_is_busy(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stderr  # the demo's planted mistakes are rejected
     assert "2956 rows read, 2947 loaded, 9 rejected; 2350 measures, 66 reports" in run.stdout
     assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_at_a_terminal_long_steps_show_a_progress_bar_with_counts(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    run = subprocess.Popen(
+        [
+            BOARDPACK,
+            "run",
+            "--config",
+            str(DEMO),
+            "--warehouse",
+            f"sqlite:///{tmp_path / 'w'}",
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2026-09-30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(follower)
+    screen = b""
+    while run.poll() is None or select.select([leader], [], [], 0)[0]:
+        if select.select([leader], [], [], 0.2)[0]:
+            try:
+                screen += os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+    os.close(leader)
+    assert run.wait(timeout=300) == 1
+    shown = screen.decode(errors="replace")
+    assert "Sources" in shown and "Writing reports" in shown
+    assert "/66" in shown  # counted against the 66 reports the first run writes
