@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,13 @@ import pytest
 from flows import notify
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
 from tests.prefect_server import (
+    COMMAND_SECONDS,
     PYTHON,
     Background,
     PrefectServer,
     WebhookReceiver,
+    clean_environment,
+    free_port,
     poll,
     prefect_server,
     prefect_worker,
@@ -71,6 +75,12 @@ def worker(
 def receiver() -> Iterator[WebhookReceiver]:
     with webhook_receiver() as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def alert(server: PrefectServer, receiver: WebhookReceiver) -> str:
+    """The failure alert installed as the README says: the command's output."""
+    return server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
 
 
 def test_deploy_all_creates_the_three_deployments_as_prefect_yaml_says(
@@ -147,10 +157,11 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
 
     # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
+    # Its config is prefect.yaml's relative examples/demo-council, found because the run
+    # starts in the checkout the deploy recorded.
     again = tmp_path / "backfill"
     backfill_run = server.start_deployment(
         DEPLOYMENTS["backfill"],
-        config=str(council),
         warehouse=warehouse,
         out=str(again),
         start="2025/26 Q4",
@@ -166,11 +177,12 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
 
 
 def test_the_failure_alert_is_accepted_by_the_server(
-    server: PrefectServer, receiver: WebhookReceiver
+    server: PrefectServer, receiver: WebhookReceiver, alert: str
 ) -> None:
-    for _ in range(2):  # running it again replaces the automation, not adds one
-        output = server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
-        assert notify.AUTOMATION_NAME in output
+    assert notify.AUTOMATION_NAME in alert
+    # Running it again replaces the automation rather than adding a second one.
+    again = server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
+    assert notify.AUTOMATION_NAME in again
     automations = server.post("automations/filter", {})
     [automation] = [a for a in automations if a["name"] == notify.AUTOMATION_NAME]
     assert automation["enabled"] is True
@@ -187,9 +199,12 @@ def test_the_failure_alert_is_accepted_by_the_server(
 
 
 def test_a_failed_nightly_run_posts_to_the_webhook(
-    server: PrefectServer, worker: Background, receiver: WebhookReceiver, tmp_path: Path
+    server: PrefectServer,
+    worker: Background,
+    receiver: WebhookReceiver,
+    alert: str,
+    tmp_path: Path,
 ) -> None:
-    server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
     missing = tmp_path / "no-such-council"
     flow_run_id = server.start_deployment(DEPLOYMENTS["nightly"], config=str(missing))
     state = server.final_state(flow_run_id, RUN_SECONDS)
@@ -201,12 +216,13 @@ def test_a_failed_nightly_run_posts_to_the_webhook(
 
     message = poll("the webhook to receive the alert", posted, seconds=120)
     assert message["path"] == "/hook"
-    assert "Failed" in message["text"] and "no-such-council" in message["text"]
+    # The run's state and why, as the server recorded it, then the link to the run.
+    assert f"{run_name} Failed" in message["text"] and state["message"] in message["text"]
     assert flow_run_id in message["text"]  # the link to the run in the Prefect UI
     server.assert_log_clean()
 
 
-def test_the_alert_command_without_a_url_says_so_in_one_line(
+def test_the_alert_command_says_what_is_wrong_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(notify.URL_VARIABLE, raising=False)
@@ -216,3 +232,24 @@ def test_the_alert_command_without_a_url_says_so_in_one_line(
     )
     assert notify.main(["--webhook-url", "hooks.slack.com/x"]) == 2
     assert "must start with https://" in capsys.readouterr().err
+    monkeypatch.setenv(notify.URL_VARIABLE, "https://hooks.example.org/services/x")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert notify.main([]) == 2
+    assert "PREFECT_API_URL is not set" in capsys.readouterr().err
+
+
+def test_the_alert_command_with_no_server_says_so_in_one_line(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/api"
+    done = subprocess.run(
+        [str(PYTHON), "-m", "flows.notify", "--webhook-url", "https://hooks.example.org/x"],
+        cwd=ROOT,
+        env=clean_environment(tmp_path, PREFECT_API_URL=nowhere),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 3
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"boardpack notify: could not set up the alert on {nowhere}: ")
+    assert "Traceback" not in done.stdout + done.stderr
