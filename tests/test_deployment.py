@@ -155,6 +155,15 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     assert (out / "index.html").exists()
     assert (out / "data-quality.html").exists()
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+    # The run's artifacts, shown in the UI: rows per file, the rejections, the summary.
+    artifacts = server.post(
+        "artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [nightly_run]}}}
+    )
+    assert {a["key"] for a in artifacts} == {
+        "boardpack-sources",
+        "boardpack-data-quality",
+        "boardpack-run-summary",
+    }
 
     # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
     # Its config is prefect.yaml's relative examples/demo-council, found because the run
