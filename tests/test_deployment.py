@@ -10,6 +10,7 @@ import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from tests.prefect_server import (
     poll,
     prefect_server,
     prefect_worker,
+    wait_until_online,
     webhook_receiver,
 )
 
@@ -50,25 +52,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def deployed(server: PrefectServer) -> dict[str, dict[str, Any]]:
-    server.prefect("work-pool", "create", POOL, "--type", "process")
-    output = server.prefect("deploy", "--all", "--no-prompt")
-    assert "Skipping" not in output, output  # an invalid prefect.yaml is skipped, not fatal
-    return {name: server.deployment(path) for name, path in DEPLOYMENTS.items()}
+@dataclass
+class Stack:
+    deployments: dict[str, dict[str, Any]]
+    worker: Background
 
 
 @pytest.fixture(scope="module")
-def worker(
-    server: PrefectServer, deployed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Background]:
+def stack(server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """As the README says: the work pool, a worker (starting while the deploy runs), the deploy."""
     folder = tmp_path_factory.mktemp("prefect-worker")
+    server.prefect("work-pool", "create", POOL, "--type", "process")
     # A scheduled 02:00 nightly picked up while the tests run writes here, not into ./var.
     guard = f"sqlite:///{folder / 'stray-warehouse.sqlite'}"
-    with prefect_worker(
-        server, POOL, folder / "worker.log", BOARDPACK_WAREHOUSE_URL=guard
-    ) as running:
-        yield running
+    with prefect_worker(server, POOL, folder / "worker.log", BOARDPACK_WAREHOUSE_URL=guard) as w:
+        output = server.prefect("deploy", "--all", "--no-prompt")
+        assert "Skipping" not in output, output  # an invalid prefect.yaml is skipped, not fatal
+        yield Stack({name: server.deployment(path) for name, path in DEPLOYMENTS.items()}, w)
+
+
+@pytest.fixture(scope="module")
+def deployed(stack: Stack) -> dict[str, dict[str, Any]]:
+    return stack.deployments
+
+
+@pytest.fixture(scope="module")
+def worker(server: PrefectServer, stack: Stack) -> Background:
+    wait_until_online(server, POOL, stack.worker)
+    return stack.worker
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +148,17 @@ def test_the_server_schedules_the_nightly_at_two_in_the_morning_uk_time(
 
 
 def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publish(
-    server: PrefectServer, worker: Background, tmp_path: Path
+    server: PrefectServer,
+    deployed: dict[str, dict[str, Any]],
+    worker: Background,
+    tmp_path: Path,
 ) -> None:
     council = tmp_path / "council"
     shutil.copytree(DEMO, council)
     warehouse = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
     out = tmp_path / "out"
-    nightly_run = server.start_deployment(
-        DEPLOYMENTS["nightly"],
+    nightly_run = server.create_run(
+        deployed["nightly"]["id"],
         config=str(council),
         warehouse=warehouse,
         out=str(out),
@@ -209,13 +223,14 @@ def test_the_failure_alert_is_accepted_by_the_server(
 
 def test_a_failed_nightly_run_posts_to_the_webhook(
     server: PrefectServer,
+    deployed: dict[str, dict[str, Any]],
     worker: Background,
     receiver: WebhookReceiver,
     alert: str,
     tmp_path: Path,
 ) -> None:
     missing = tmp_path / "no-such-council"
-    flow_run_id = server.start_deployment(DEPLOYMENTS["nightly"], config=str(missing))
+    flow_run_id = server.create_run(deployed["nightly"]["id"], config=str(missing))
     state = server.final_state(flow_run_id, RUN_SECONDS)
     assert state["type"] == "FAILED", state
     run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
