@@ -118,9 +118,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    api = os.environ.get("PREFECT_API_URL", "")
     try:
         url = webhook_url(args.webhook_url)
-        if not os.environ.get("PREFECT_API_URL"):
+        if not api:
             raise UsageError("PREFECT_API_URL is not set: point it at the Prefect server's API")
         installed = install(url)
     except UsageError as error:
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as error:  # the server unreachable or refusing: one line, no traceback
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"boardpack notify: could not set up the alert: {message}", file=sys.stderr)
+        print(f"boardpack notify: could not set up the alert on {api}: {message}", file=sys.stderr)
         return 3
     print(
         f"Automation {AUTOMATION_NAME} ({installed.automation_id}) sends to block "

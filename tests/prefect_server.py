@@ -168,6 +168,11 @@ class PrefectServer:
         assert found, f"no flow run id in:\n{output}"
         return found.group(1)
 
+    def create_run(self, deployment_id: str, **parameters: str) -> str:
+        """A run of the deployment, as its Run button makes one: the flow run's id."""
+        run = self.post(f"deployments/{deployment_id}/create_flow_run", {"parameters": parameters})
+        return str(run["id"])
+
     def final_state(self, flow_run_id: str, seconds: float) -> dict[str, Any]:
         def finished() -> dict[str, Any] | None:
             state: dict[str, Any] = self.get(f"flow_runs/{flow_run_id}")["state"]
@@ -216,18 +221,20 @@ def prefect_server(folder: Path) -> Iterator[PrefectServer]:
 
 @contextmanager
 def prefect_worker(server: PrefectServer, pool: str, log: Path, **env: str) -> Iterator[Background]:
-    """`prefect worker start --pool POOL`, polling every 2 s; waits until it is online."""
+    """`prefect worker start --pool POOL`, polling every 2 s (see `wait_until_online`)."""
     args = [str(PREFECT), "worker", "start", "--pool", pool]
     worker_env = server.env(PREFECT_WORKER_QUERY_SECONDS="2", **env)
     with background("worker", args, worker_env, log) as worker:
-
-        def online() -> bool | None:
-            assert worker.alive(), "prefect worker start exited:\n" + worker.output()
-            workers = server.post(f"work_pools/{pool}/workers/filter", {})
-            return True if any(w["status"] == "ONLINE" for w in workers) else None
-
-        poll("the worker to come online", online, STARTUP_SECONDS, every=2)
         yield worker
+
+
+def wait_until_online(server: PrefectServer, pool: str, worker: Background) -> None:
+    def online() -> bool | None:
+        assert worker.alive(), "prefect worker start exited:\n" + worker.output()
+        workers = server.post(f"work_pools/{pool}/workers/filter", {})
+        return True if any(w["status"] == "ONLINE" for w in workers) else None
+
+    poll("the worker to come online", online, STARTUP_SECONDS, every=2)
 
 
 @dataclass

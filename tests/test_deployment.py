@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +20,17 @@ import pytest
 from flows import notify
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
 from tests.prefect_server import (
+    COMMAND_SECONDS,
     PYTHON,
     Background,
     PrefectServer,
     WebhookReceiver,
+    clean_environment,
+    free_port,
     poll,
     prefect_server,
     prefect_worker,
+    wait_until_online,
     webhook_receiver,
 )
 
@@ -46,31 +52,46 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def deployed(server: PrefectServer) -> dict[str, dict[str, Any]]:
-    server.prefect("work-pool", "create", POOL, "--type", "process")
-    output = server.prefect("deploy", "--all", "--no-prompt")
-    assert "Skipping" not in output, output  # an invalid prefect.yaml is skipped, not fatal
-    return {name: server.deployment(path) for name, path in DEPLOYMENTS.items()}
+@dataclass
+class Stack:
+    deployments: dict[str, dict[str, Any]]
+    worker: Background
 
 
 @pytest.fixture(scope="module")
-def worker(
-    server: PrefectServer, deployed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Background]:
+def stack(server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """As the README says: the work pool, a worker (starting while the deploy runs), the deploy."""
     folder = tmp_path_factory.mktemp("prefect-worker")
+    server.prefect("work-pool", "create", POOL, "--type", "process")
     # A scheduled 02:00 nightly picked up while the tests run writes here, not into ./var.
     guard = f"sqlite:///{folder / 'stray-warehouse.sqlite'}"
-    with prefect_worker(
-        server, POOL, folder / "worker.log", BOARDPACK_WAREHOUSE_URL=guard
-    ) as running:
-        yield running
+    with prefect_worker(server, POOL, folder / "worker.log", BOARDPACK_WAREHOUSE_URL=guard) as w:
+        output = server.prefect("deploy", "--all", "--no-prompt")
+        assert "Skipping" not in output, output  # an invalid prefect.yaml is skipped, not fatal
+        yield Stack({name: server.deployment(path) for name, path in DEPLOYMENTS.items()}, w)
+
+
+@pytest.fixture(scope="module")
+def deployed(stack: Stack) -> dict[str, dict[str, Any]]:
+    return stack.deployments
+
+
+@pytest.fixture(scope="module")
+def worker(server: PrefectServer, stack: Stack) -> Background:
+    wait_until_online(server, POOL, stack.worker)
+    return stack.worker
 
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[WebhookReceiver]:
     with webhook_receiver() as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def alert(server: PrefectServer, receiver: WebhookReceiver) -> str:
+    """The failure alert installed as the README says: the command's output."""
+    return server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
 
 
 def test_deploy_all_creates_the_three_deployments_as_prefect_yaml_says(
@@ -88,7 +109,10 @@ def test_deploy_all_creates_the_three_deployments_as_prefect_yaml_says(
         assert deployment["pull_steps"] == [
             {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
         ]
-    assert deployed["nightly"]["parameters"] == {"config": "examples/demo-council"}
+    assert deployed["nightly"]["parameters"] == {
+        "config": "examples/demo-council",
+        "wait_seconds": 3600,
+    }
     assert [s["schedule"] for s in deployed["nightly"]["schedules"]] == [
         {"cron": "0 2 * * *", "timezone": "Europe/London", "day_or": True}
     ]
@@ -127,7 +151,10 @@ def test_the_server_schedules_the_nightly_at_two_in_the_morning_uk_time(
 
 
 def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publish(
-    server: PrefectServer, worker: Background, tmp_path: Path
+    server: PrefectServer,
+    deployed: dict[str, dict[str, Any]],
+    worker: Background,
+    tmp_path: Path,
 ) -> None:
     council = tmp_path / "council"
     shutil.copytree(DEMO, council)
@@ -137,8 +164,8 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     server.run(str(PYTHON), "-c", save_secret)
     warehouse = "wh"
     out = tmp_path / "out"
-    nightly_run = server.start_deployment(
-        DEPLOYMENTS["nightly"],
+    nightly_run = server.create_run(
+        deployed["nightly"]["id"],
         config=str(council),
         warehouse=warehouse,
         out=str(out),
@@ -151,12 +178,22 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
     assert (tmp_path / "warehouse.sqlite").exists()
     assert "warehouse.sqlite" not in str(server.get(f"flow_runs/{nightly_run}")["parameters"])
+    # The run's artifacts, shown in the UI: rows per file, the rejections, the summary.
+    artifacts = server.post(
+        "artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [nightly_run]}}}
+    )
+    assert {a["key"] for a in artifacts} == {
+        "boardpack-sources",
+        "boardpack-data-quality",
+        "boardpack-run-summary",
+    }
 
     # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
+    # Its config is prefect.yaml's relative examples/demo-council, found because the run
+    # starts in the checkout the deploy recorded.
     again = tmp_path / "backfill"
     backfill_run = server.start_deployment(
         DEPLOYMENTS["backfill"],
-        config=str(council),
         warehouse=warehouse,
         out=str(again),
         start="2025/26 Q4",
@@ -172,11 +209,12 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
 
 
 def test_the_failure_alert_is_accepted_by_the_server(
-    server: PrefectServer, receiver: WebhookReceiver
+    server: PrefectServer, receiver: WebhookReceiver, alert: str
 ) -> None:
-    for _ in range(2):  # running it again replaces the automation, not adds one
-        output = server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
-        assert notify.AUTOMATION_NAME in output
+    assert notify.AUTOMATION_NAME in alert
+    # Running it again replaces the automation rather than adding a second one.
+    again = server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
+    assert notify.AUTOMATION_NAME in again
     automations = server.post("automations/filter", {})
     [automation] = [a for a in automations if a["name"] == notify.AUTOMATION_NAME]
     assert automation["enabled"] is True
@@ -193,11 +231,15 @@ def test_the_failure_alert_is_accepted_by_the_server(
 
 
 def test_a_failed_nightly_run_posts_to_the_webhook(
-    server: PrefectServer, worker: Background, receiver: WebhookReceiver, tmp_path: Path
+    server: PrefectServer,
+    deployed: dict[str, dict[str, Any]],
+    worker: Background,
+    receiver: WebhookReceiver,
+    alert: str,
+    tmp_path: Path,
 ) -> None:
-    server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
     missing = tmp_path / "no-such-council"
-    flow_run_id = server.start_deployment(DEPLOYMENTS["nightly"], config=str(missing))
+    flow_run_id = server.create_run(deployed["nightly"]["id"], config=str(missing))
     state = server.final_state(flow_run_id, RUN_SECONDS)
     assert state["type"] == "FAILED", state
     run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
@@ -207,12 +249,13 @@ def test_a_failed_nightly_run_posts_to_the_webhook(
 
     message = poll("the webhook to receive the alert", posted, seconds=120)
     assert message["path"] == "/hook"
-    assert "Failed" in message["text"] and "no-such-council" in message["text"]
+    # The run's state and why, as the server recorded it, then the link to the run.
+    assert f"{run_name} Failed" in message["text"] and state["message"] in message["text"]
     assert flow_run_id in message["text"]  # the link to the run in the Prefect UI
     server.assert_log_clean()
 
 
-def test_the_alert_command_without_a_url_says_so_in_one_line(
+def test_the_alert_command_says_what_is_wrong_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(notify.URL_VARIABLE, raising=False)
@@ -222,6 +265,27 @@ def test_the_alert_command_without_a_url_says_so_in_one_line(
     )
     assert notify.main(["--webhook-url", "hooks.slack.com/x"]) == 2
     assert "must start with https://" in capsys.readouterr().err
+    monkeypatch.setenv(notify.URL_VARIABLE, "https://hooks.example.org/services/x")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert notify.main([]) == 2
+    assert "PREFECT_API_URL is not set" in capsys.readouterr().err
+
+
+def test_the_alert_command_with_no_server_says_so_in_one_line(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/api"
+    done = subprocess.run(
+        [str(PYTHON), "-m", "flows.notify", "--webhook-url", "https://hooks.example.org/x"],
+        cwd=ROOT,
+        env=clean_environment(tmp_path, PREFECT_API_URL=nowhere),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 3
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"boardpack notify: could not set up the alert on {nowhere}: ")
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_a_bad_period_or_board_is_refused_when_the_run_is_created(
