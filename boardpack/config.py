@@ -60,9 +60,13 @@ def _load_settings(path: Path) -> CouncilSettings:
 
 def _read_table(path: Path) -> pl.DataFrame:
     try:
-        return read_csv(path).frame
+        table = read_csv(path)
     except UnreadableFile as error:
         raise ConfigError(path, str(error)) from None
+    if not table.malformed.is_empty():
+        first = table.malformed.row(0, named=True)
+        raise ConfigError(path, first["message"], row=first["row_number"])
+    return table.frame
 
 
 def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:

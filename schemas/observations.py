@@ -317,6 +317,19 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def malformed_rejections(source_id: str, file: str, malformed: pl.DataFrame) -> pl.DataFrame:
+    """Rows that could not be split into cells: rejected ``malformed_row``, cells unread."""
+    return malformed.select(
+        pl.lit(source_id).alias("source_id"),
+        pl.lit(file).alias("file"),
+        pl.col("row_number").cast(pl.Int64),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.lit(None, dtype=pl.String).alias("value"),
+        pl.lit("malformed_row").alias("reason_code"),
+        "message",
+    )
+
+
 def whole_file_rejection(source_id: str, file: str, reason: str, message: str) -> pl.DataFrame:
     return pl.DataFrame(
         [

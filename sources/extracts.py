@@ -10,7 +10,7 @@ import glob
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +20,7 @@ from core.columns import CANONICAL, REQUIRED
 from core.periods import parse_period_labels
 from core.settings import Council, Source
 from sources.readers import (
+    MALFORMED_COLUMNS,
     ROW_NUMBER,
     RawTable,
     SourceUnavailable,
@@ -43,6 +44,7 @@ class Extract:
     content_hash: str | None
     frame: pl.DataFrame | None
     failure: tuple[str, str] | None = None  # (reason_code, message) for a whole-file rejection
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_COLUMNS))
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
@@ -113,7 +115,7 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
-    return Extract(source, raw.file, raw.content_hash, frame)
+    return Extract(source, raw.file, raw.content_hash, frame, malformed=raw.malformed)
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:

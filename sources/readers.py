@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
 ROW_NUMBER = "row_number"
+# Rows of a file that could not be split into cells: their number and why (SPEC §4).
+MALFORMED_COLUMNS = {ROW_NUMBER: pl.Int64, "message": pl.String}
 
 
 class UnreadableFile(Exception):
@@ -36,36 +39,57 @@ class RawTable:
     file: str
     content_hash: str
     frame: pl.DataFrame
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_COLUMNS))
 
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as council spreadsheets export."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252, as council
+    spreadsheets export."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise UnreadableFile(f"the file starts as {encoding} but is not") from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
 
 
 def _sniff_delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     try:
         return csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
 
 
-def _finish(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
-    """Trim header names and cells, number rows, drop wholly blank rows."""
+def _finish(frame: pl.DataFrame, first_row: int | list[int]) -> pl.DataFrame:
+    """Trim header names and cells, number rows, drop wholly blank rows.
+
+    ``first_row`` numbers the rows from there on, or is each row's own number."""
     frame = frame.rename({c: c.strip() for c in frame.columns})
     frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars())
     frame = frame.with_columns(pl.when(pl.all() != "").then(pl.all()).name.keep())
-    frame = frame.with_row_index(ROW_NUMBER, offset=first_row).with_columns(
-        pl.col(ROW_NUMBER).cast(pl.Int64)
-    )
+    if isinstance(first_row, int):
+        frame = frame.with_row_index(ROW_NUMBER, offset=first_row)
+    else:
+        frame = frame.with_columns(pl.Series(ROW_NUMBER, first_row)).select(
+            ROW_NUMBER, pl.all().exclude(ROW_NUMBER)
+        )
+    frame = frame.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
     data_columns = [c for c in frame.columns if c != ROW_NUMBER]
     if not data_columns:
         return frame
@@ -73,24 +97,125 @@ def _finish(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
 
 
 def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> RawTable:
-    """A CSV in any delimiter and in UTF-8 (BOM or not) or Windows-1252."""
+    """A CSV in any delimiter, in UTF-8 (BOM or not), UTF-16 (BOM) or Windows-1252, with
+    CRLF, LF or lone-CR line breaks; malformed rows are set aside, never guessed at."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise UnreadableFile(f"the file cannot be opened ({error.strerror})") from error
-    text = data.decode(encoding) if encoding else decode_text(data)
+    try:
+        text = data.decode(encoding) if encoding else decode_text(data)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise UnreadableFile(f"the file is not in the encoding {encoding} ({error})") from None
     if not text.strip():
         raise UnreadableFile("the file is empty")
+    separator = delimiter or _sniff_delimiter(text)
+    digest = hashlib.sha256(data).hexdigest()
+    frame = _fast_csv(text, separator)
+    if frame is not None:
+        return RawTable(str(path), digest, _finish(frame, 2))
+    table = split_csv(text, separator)
+    return RawTable(str(path), digest, _finish(table.frame, table.row_numbers), table.malformed)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _fast_csv(text: str, separator: str) -> pl.DataFrame | None:
+    """Polars' reader, when the file is plainly well formed (LF or CRLF breaks, quotes in
+    pairs, no row wider than the header); else None, and the careful reader decides."""
+    if _LONE_CR.search(text) or text.count('"') % 2:
+        return None
     try:
-        frame = pl.read_csv(
-            text.encode("utf-8"),
-            infer_schema=False,
-            separator=delimiter or _sniff_delimiter(text),
-            truncate_ragged_lines=True,
-        )
-    except pl.exceptions.PolarsError as error:
-        raise UnreadableFile(f"it is not a readable CSV file ({_first_line(error)})") from error
-    return RawTable(str(path), hashlib.sha256(data).hexdigest(), _finish(frame, 2))
+        return pl.read_csv(text.encode("utf-8"), infer_schema=False, separator=separator)
+    except pl.exceptions.PolarsError:
+        return None
+
+
+@dataclass(frozen=True)
+class SplitCsv:
+    """A CSV split row by row: the well-formed rows, their numbers, and the malformed."""
+
+    frame: pl.DataFrame
+    row_numbers: list[int]
+    malformed: pl.DataFrame
+
+
+def _malformed_frame(rows: list[tuple[int, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=MALFORMED_COLUMNS, orient="row")
+
+
+def split_csv(text: str, separator: str) -> SplitCsv:
+    """Row-exact splitting with Python's csv module: a row wider than the header (trailing
+    empty cells aside) or with a quote never closed is malformed, and the next line starts
+    the next row."""
+    lines = io.StringIO(text, newline="").readlines()
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    header: list[str] | None = None
+    start, row_number = 0, 1
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]), delimiter=separator, strict=True)
+        consumed = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                start = len(lines)
+                break
+            except csv.Error as error:
+                if reader.line_num == len(lines) - start and "end of data" in str(error):
+                    if header is None:
+                        raise UnreadableFile("a quote in the header row is never closed") from None
+                    malformed.append((row_number, _UNCLOSED))
+                    start, row_number = start + consumed + 1, row_number + 1
+                    break
+                malformed.append((row_number, f"the row cannot be split into cells ({error})"))
+                consumed, row_number = reader.line_num, row_number + 1
+                continue
+            consumed = reader.line_num
+            if header is None:
+                header = cells
+            else:
+                width = len(header)
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    malformed.append((row_number, _wider(len(cells), width)))
+                else:
+                    rows.append(cells[:width] + [""] * (width - len(cells)))
+                    numbers.append(row_number)
+            row_number += 1
+    if header is None:
+        raise UnreadableFile("the file has no header row")
+    frame = _frame_of(header, rows)
+    return SplitCsv(frame, numbers, _malformed_frame(malformed))
+
+
+_UNCLOSED = (
+    "a quote opened in this row is never closed, so its cells cannot be told apart: close "
+    "the quote (the rows after it were read on their own)"
+)
+
+
+def _wider(cells: int, width: int) -> str:
+    return (
+        f"the row has {cells} cells but the header has {width}, so they cannot be matched to "
+        "columns (a comma inside a cell? put the cell in double quotes)"
+    )
+
+
+def _frame_of(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
+    names = [name or f"column_{i + 1}" for i, name in enumerate(header)]
+    if len(set(names)) < len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})[0]
+        raise UnreadableFile(f"the header names the column '{repeated}' more than once")
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pl.DataFrame(
+        {
+            name: pl.Series(name, column, dtype=pl.String)
+            for name, column in zip(names, columns, strict=True)
+        }
+    )
 
 
 def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> RawTable:
