@@ -16,7 +16,7 @@ import polars as pl
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from core.rounding import EPSILON, round_half_away
-from schemas.config import NUMBER_PATTERN
+from schemas.config import is_plain_number
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
@@ -30,7 +30,7 @@ _FREQUENCY_WORD = {
 
 
 def _number_ok(column: str) -> pl.Expr:
-    return pl.col(column).is_null() | pl.col(column).str.contains(NUMBER_PATTERN)
+    return pl.col(column).is_null() | is_plain_number(pl.col(column))
 
 
 def _quoted(column: str) -> pl.Expr:

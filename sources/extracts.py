@@ -17,8 +17,9 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.columns import CANONICAL, REQUIRED
+from core.errors import ConfigError
 from core.periods import parse_period_labels
-from core.settings import Council, Source
+from core.settings import COUNCIL_FILE, Council, Source
 from sources.readers import (
     MALFORMED_COLUMNS,
     ROW_NUMBER,
@@ -48,9 +49,40 @@ class Extract:
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
-    """The files a file source's glob matches under the configuration folder, sorted."""
+    """The files a file source's glob matches under the configuration folder, sorted; a
+    match that links out of the folder is a configuration error, and is not read."""
+    check_source_path(council.folder, source)
     pattern = str(council.folder / (source.path or ""))
-    return [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+    files = [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+    for file in files:
+        if not _inside(file, council.folder):
+            raise ConfigError(
+                council.folder / COUNCIL_FILE,
+                f"source '{source.id}': {file} links outside the configuration folder "
+                f"({council.folder}); it was not read",
+            )
+    return files
+
+
+def check_source_path(folder: Path, source: Source) -> None:
+    """A source's ``path`` stays inside the configuration folder (SPEC §4), links resolved."""
+    if not source.path:
+        return
+    fixed = []  # the folders before the first wildcard
+    for part in Path(source.path).parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    if Path(source.path).is_absolute() or not _inside(folder.joinpath(*fixed), folder):
+        raise ConfigError(
+            folder / COUNCIL_FILE,
+            f"source '{source.id}': path '{source.path}' leads outside the configuration "
+            "folder; give a path inside it",
+        )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -111,3 +111,122 @@ def test_utf16_utf8_and_windows_1252_extracts_read_alike(council: Council, encod
     assert rejected.is_empty()
     assert (read, accepted.height) == (2, 2)
     assert accepted["commentary"][0] == "£5 café"
+
+
+@pytest.mark.parametrize(
+    "figure", ["1e400", "-1e400", "inf", "-inf", "nan", "NaN", "١٢", "１２", "1e"]
+)
+def test_only_plain_ascii_finite_numbers_are_numbers(council: Council, figure: str) -> None:
+    text = HEADER + f"CNT,2019-04,{figure},,,\nCNT,2019-05,12,,,\n"
+    accepted, rejected, read = check_bytes(council, text.encode())
+    assert accepted["value"].to_list() == [12.0]
+    assert rejected_rows(rejected) == [(2, "value", "not_a_number")]
+    assert rejected["value"].to_list() == [figure]
+    assert rejected["message"][0].startswith(f"'{figure}' is not a plain number")
+    assert read == 2
+
+
+def test_a_ratio_whose_parts_overflow_is_not_a_number(council: Council) -> None:
+    accepted, rejected, _ = check_bytes(council, (HEADER + "PCT,2019-04,,1e400,2e400,\n").encode())
+    assert accepted.is_empty()
+    assert rejected_rows(rejected) == [(2, "numerator", "not_a_number")]
+
+
+def test_a_measure_of_non_finite_figures_is_never_rated(council: Council) -> None:
+    from transforms.measures import compute_measures
+
+    text = HEADER + "CNT,2019-04,1e400,,,\nCNT,2019-05,-1e400,,,\nCNT,2019-06,nan,,,\n"
+    accepted, rejected, _ = check_bytes(council, text.encode())
+    assert rejected["reason_code"].to_list() == ["not_a_number"] * 3
+    observations = accepted.select(
+        pl.col("indicator_code").alias("code"), "fy", "fm", "value", "numerator", "denominator"
+    )
+    targets = pl.DataFrame(
+        {"code": ["CNT"], "fy": [2019], "period": [""], "target": [100.0]},
+        schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64},
+    )
+    measures = compute_measures(council.indicators, observations, targets, AS_OF, first_fy=2019)
+    q1 = measures.filter(pl.col("indicator_code") == "CNT", pl.col("period") == "2019/20 Q1")
+    assert q1["rag"].to_list() == ["no_data"]
+    assert not measures["rag"].is_in(["green", "amber", "red"]).any()
+
+
+def _council_with_source(tmp_path: Path, source: str) -> Path:
+    folder = tmp_path / "c"
+    (folder / "in").mkdir(parents=True)
+    make_council(folder, CSV_SOURCE)  # a good configuration first
+    text = (folder / "council.yaml").read_text(encoding="utf-8")
+    (folder / "council.yaml").write_text(text.replace(CSV_SOURCE, source), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "{id: fin, department: F, kind: observations, format: csv, path: 'in/*.csv', "
+            "encoding: nosuch}",
+            "source 'fin': encoding 'nosuch' is not a known text encoding",
+        ),
+        (
+            "{id: fin, department: F, kind: observations, format: csv, path: 'in/*.csv', "
+            "delimiter: ';;'}",
+            "source 'fin': delimiter ';;' must be one character",
+        ),
+        (
+            "{id: db, department: F, kind: observations, format: sql, "
+            "url: 'postgresql://me:s3cret@localhost:notaport/db', query: 'select 1'}",
+            "source 'db': url is not a database URL",
+        ),
+        (
+            "{id: fin, department: F, kind: observations, format: csv, "
+            "path: '../../../../etc/passwd'}",
+            "source 'fin': path '../../../../etc/passwd' leads outside the configuration folder",
+        ),
+        (
+            "{id: fin, department: F, kind: observations, format: csv, path: '/etc/passwd'}",
+            "source 'fin': path '/etc/passwd' leads outside the configuration folder",
+        ),
+    ],
+)
+def test_unusable_source_settings_are_configuration_errors_at_load(
+    tmp_path: Path, source: str, problem: str
+) -> None:
+    from boardpack.config import load_council
+    from core.errors import ConfigError
+
+    folder = _council_with_source(tmp_path, f"  - {source}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_council(folder)
+    assert caught.value.exit_code == 2
+    assert problem in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_url_naming_a_variable_is_checked_when_the_variable_is_filled(tmp_path: Path) -> None:
+    from boardpack.config import load_council
+
+    source = (
+        "  - {id: db, department: F, kind: observations, format: sql, "
+        "url: '${COMMUNITY_DB_URL}', query: 'select 1'}\n"
+    )
+    assert load_council(_council_with_source(tmp_path, source)).source("db").url
+
+
+def test_a_link_out_of_the_configuration_folder_is_never_read(tmp_path: Path) -> None:
+    from boardpack.config import load_council
+    from core.errors import ConfigError
+    from sources.extracts import source_files
+
+    outside = tmp_path / "secret.csv"
+    outside.write_text(HEADER + "CNT,2019-04,1,,,\n", encoding="utf-8")
+    folder = _council_with_source(tmp_path, CSV_SOURCE)
+    (folder / "in" / "return.csv").symlink_to(outside)
+    council = load_council(folder)
+    with pytest.raises(ConfigError, match=r"source 'fin': .*return.csv links outside"):
+        source_files(council, council.settings.sources[0])
+    relinked = CSV_SOURCE.replace("in/*.csv", "linked/*.csv")
+    again = _council_with_source(tmp_path / "again", relinked)
+    (again / "linked").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(ConfigError, match=r"path 'linked/\*\.csv' leads outside"):
+        load_council(again)
