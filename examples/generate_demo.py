@@ -1627,6 +1627,7 @@ sources:
     header_row: 3
     layout: wide
     columns: {{indicator_code: Indicator}}
+    ignore_columns: [Description]
 
   - id: els-quarterly
     department: Employment, Learning and Skills
@@ -1637,6 +1638,7 @@ sources:
     header_row: 3
     layout: wide
     columns: {{indicator_code: Indicator}}
+    ignore_columns: [Description]
 
   - id: corporate-kpis
     department: Corporate Performance (Finance, HR, Customer, Planning, Waste)

@@ -21,6 +21,7 @@ def is_plain_number(text: pl.Expr) -> pl.Expr:
     """A plain ASCII number that is finite (1e400 overflows to infinity: not a number)."""
     return text.str.contains(NUMBER_PATTERN) & text.cast(pl.Float64, strict=False).is_finite()
 
+
 UNITS = ("percent", "count", "days", "gbp", "rate", "score")
 POLARITIES = ("higher", "lower", "target", "none")
 AGGREGATIONS = ("sum", "mean", "last", "ratio")

@@ -306,6 +306,11 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("column") == name).then(pl.col(name)) for name in cells
     ]
     value = pl.coalesce(choices or [pl.lit(None, dtype=pl.String)])
+    if {"header", "value"} <= set(
+        rejected.columns
+    ):  # a wide sheet's cell sits under its period header
+        under_header = pl.col("header").is_not_null() & pl.col("column").is_in(["period", "value"])
+        value = pl.when(under_header).then(pl.col("value")).otherwise(value)
     return rejected.select(
         "source_id",
         "file",

@@ -157,7 +157,7 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
         {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
     )
     if source.layout == "wide":
-        return _wide_to_long(renamed, theirs)
+        return _wide_to_long(renamed, theirs, source)
     required = REQUIRED[source.kind]
     missing = [theirs[c] for c in required if c not in renamed.columns]
     if source.kind == "observations" and not _has_figures(renamed):
@@ -180,30 +180,36 @@ def _has_figures(frame: pl.DataFrame) -> bool:
     return "value" in frame.columns or {"numerator", "denominator"} <= set(frame.columns)
 
 
-def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str]) -> pl.DataFrame:
-    """One row per indicator, one column per period -> one row per non-blank cell."""
+def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -> pl.DataFrame:
+    """One row per indicator, one column per period -> one row per non-blank cell.
+
+    A column that is neither mapped, nor a period, nor ignored is not dropped: its cells
+    come along with the header as their period, which the checks reject as ``bad_period``.
+    """
     if "indicator_code" not in frame.columns:
         raise MissingColumn(f"the required column '{theirs['indicator_code']}' is missing")
-    candidates = [c for c in frame.columns if c not in (ROW_NUMBER, "indicator_code", "commentary")]
-    parsed = parse_period_labels(pl.Series(candidates, dtype=pl.String))
-    period_columns = [c for c, g in zip(candidates, parsed["granularity"], strict=True) if g]
-    if not period_columns:
+    mapped = {ROW_NUMBER, *theirs}
+    candidates = [c for c in frame.columns if c not in mapped and c not in source.ignore_columns]
+    labels = [source.periods.get(c, c) for c in candidates]
+    parsed = parse_period_labels(pl.Series(labels, dtype=pl.String))
+    if not any(parsed["granularity"]):
         raise MissingColumn(
             "no period columns were found: headers such as Apr-19, 2019-04 or 2019/20 Q1 "
             f"are expected (found: {', '.join(candidates)})"
         )
     long = frame.unpivot(
-        on=period_columns,
+        on=candidates,
         index=[ROW_NUMBER, "indicator_code"],
         variable_name="header",
         value_name="value",
     ).filter(pl.col("value").is_not_null())
     empty = pl.lit(None, dtype=pl.String)
+    period = pl.col("header").replace_strict(source.periods, default=pl.col("header"))
     return long.select(
         ROW_NUMBER,
         "header",
         "indicator_code",
-        pl.col("header").alias("period"),
+        period.alias("period"),
         "value",
         empty.alias("numerator"),
         empty.alias("denominator"),

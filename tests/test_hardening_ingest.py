@@ -230,3 +230,56 @@ def test_a_link_out_of_the_configuration_folder_is_never_read(tmp_path: Path) ->
     (again / "linked").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(ConfigError, match=r"path 'linked/\*\.csv' leads outside"):
         load_council(again)
+
+
+def _wide_council(tmp_path: Path, extra: str = "") -> Council:
+    source = (
+        "  - {id: wide, department: F, kind: observations, format: csv, path: 'in/*.csv', "
+        f"layout: wide, columns: {{indicator_code: Code}}{extra}}}\n"
+    )
+    council = make_council(tmp_path / "c", source)
+    (council.folder / "in").mkdir()
+    return council
+
+
+def test_a_wide_column_neither_mapped_nor_a_period_nor_ignored_is_rejected_cell_by_cell(
+    tmp_path: Path,
+) -> None:
+    council = _wide_council(tmp_path)
+    text = "Code,Apr-19,Notes,2019-05\nCNT,1,check this,2\nCNT,,,\nDAY,3,,4\n"
+    accepted, rejected, read = check_bytes(council, text.encode())
+    assert sorted(accepted.select("row_number", "value").rows()) == [
+        (2, 1.0),
+        (2, 2.0),
+        (4, 3.0),
+        (4, 4.0),
+    ]
+    assert rejected.select("row_number", "column", "value", "reason_code").rows() == [
+        (2, "Notes", "check this", "bad_period")
+    ]
+    assert rejected["message"][0].startswith("'Notes' is not a period")
+    assert read == accepted.height + rejected.height == 5
+
+
+def test_ignored_wide_columns_are_left_out_and_headers_may_name_periods(tmp_path: Path) -> None:
+    council = _wide_council(
+        tmp_path, ", ignore_columns: [Notes], periods: {'Actual Q4 2019/20': '2019/20'}"
+    )
+    text = "Code,Notes,Actual Q4 2019/20,Apr-19\nANN,see p2,61.5,\nCNT,,,7\n"
+    accepted, rejected, read = check_bytes(council, text.encode())
+    assert rejected.is_empty()
+    assert sorted(accepted.select("indicator_code", "period", "value").rows()) == [
+        ("ANN", "2019/20", 61.5),
+        ("CNT", "Apr-19", 7.0),
+    ]
+    assert read == 2
+
+
+def test_a_mapped_period_header_that_is_not_a_period_names_the_header(tmp_path: Path) -> None:
+    council = _wide_council(tmp_path, ", periods: {'Latest': 'last year'}")
+    accepted, rejected, _ = check_bytes(council, b"Code,Latest,Apr-19\nCNT,5,6\n")
+    assert accepted["value"].to_list() == [6.0]
+    assert rejected.select("row_number", "column", "reason_code").rows() == [
+        (2, "Latest", "bad_period")
+    ]
+    assert rejected["message"][0].startswith("'last year' is not a period")
