@@ -247,7 +247,7 @@ def split_observations(
     typed = type_observations(frame, indicators, as_of, year_start_month)
     passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
     key = list(OBSERVATION_KEY)
-    places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
+    places = pl.col("row_number").sort().cast(pl.String).str.join(", ").over(key)
     passed, repeated = reject_repeats(
         passed,
         key,

@@ -156,6 +156,8 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     renamed = frame.rename(
         {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
     )
+    if source.format == "excel":
+        renamed = _excel_dates(renamed)
     if source.layout == "wide":
         return _wide_to_long(renamed, theirs, source)
     required = REQUIRED[source.kind]
@@ -174,6 +176,23 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     ]
     header = pl.lit(None, dtype=pl.String).alias("header")
     return renamed.select(ROW_NUMBER, header, *canonical)
+
+
+# How the reader shows a cell stored as a date (Excel keeps dates as day numbers).
+_DATE_CELL = r"^([0-9]{4}-[0-9]{2})(-[0-9]{2}) 00:00:00$"
+
+
+def _excel_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """A period stored as a date is that date's month (``2025-04`` typed into Excel becomes
+    1 April 2025); a due date stored as a date is that day; a wide sheet's date headers
+    are their months."""
+    headers = {c: re.sub(_DATE_CELL, r"\1", c) for c in frame.columns}
+    dated = {"period": "${1}", "due_date": "${1}${2}"}
+    return frame.rename(headers).with_columns(
+        pl.col(column).str.replace(_DATE_CELL, month)
+        for column, month in dated.items()
+        if column in frame.columns
+    )
 
 
 def _has_figures(frame: pl.DataFrame) -> bool:

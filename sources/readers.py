@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 import sqlalchemy as sa
 
@@ -220,11 +221,9 @@ def _frame_of(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
 
 def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> RawTable:
     """An .xlsx sheet (by name, else the first), header on ``header_row`` below any title."""
-    import fastexcel
-
     try:
         workbook = fastexcel.read_excel(str(path))
-        target = sheet if sheet is not None else 0
+        target = sheet if sheet is not None else _first_visible_sheet(workbook)
         loaded = workbook.load_sheet(target, header_row=header_row - 1, dtypes="string")
         frame = loaded.to_polars()
     except OSError as error:
@@ -235,6 +234,14 @@ def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> Raw
             message = f"there is no sheet named '{sheet}'"
         raise UnreadableFile(f"it is not a readable Excel workbook ({message})") from error
     return RawTable(str(path), file_hash(path), _finish(_integral_text(frame), header_row + 1))
+
+
+def _first_visible_sheet(workbook: fastexcel.ExcelReader) -> int:
+    """The first sheet a person opening the workbook can see (hidden sheets hold lookups)."""
+    for index in range(len(workbook.sheet_names)):
+        if workbook.load_sheet(index, n_rows=0).visible == "visible":
+            return index
+    return 0
 
 
 def _integral_text(frame: pl.DataFrame) -> pl.DataFrame:

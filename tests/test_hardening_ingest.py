@@ -283,3 +283,50 @@ def test_a_mapped_period_header_that_is_not_a_period_names_the_header(tmp_path: 
         (2, "Latest", "bad_period")
     ]
     assert rejected["message"][0].startswith("'last year' is not a period")
+
+
+def test_excel_periods_stored_as_dates_are_their_month_and_a_hidden_sheet_is_skipped(
+    tmp_path: Path,
+) -> None:
+    import datetime as dt
+
+    import xlsxwriter
+
+    source = "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
+    council = make_council(tmp_path / "c", source)
+    (council.folder / "in").mkdir()
+    path = council.folder / "in" / "return.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    lookups = workbook.add_worksheet("Lookups")
+    lookups.write_row(0, 0, ["code", "name"])
+    sheet = workbook.add_worksheet("Return")
+    sheet.activate()
+    lookups.hide()
+    month = workbook.add_format({"num_format": "yyyy-mm"})
+    sheet.write_row(0, 0, ["indicator_code", "period", "value"])
+    sheet.write(1, 0, "CNT")
+    sheet.write_datetime(1, 1, dt.datetime(2019, 4, 1), month)
+    sheet.write(1, 2, 5)
+    sheet.write_row(2, 0, ["CNT", 43617, 6])  # a day number the department sees as 43617
+    workbook.close()
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    assert accepted.select("row_number", "period", "value").rows() == [(2, "2019-04", 5.0)]
+    assert rejected.select("row_number", "column", "value", "reason_code").rows() == [
+        (3, "period", "43617", "bad_period")
+    ]
+    assert read == 2
+
+
+def test_duplicate_rows_are_listed_in_numeric_order(council: Council) -> None:
+    months = iter([f"2019-{m:02d}" for m in range(4, 13)] + ["2020-01"])
+    copies = {4, 7, 13}
+    lines = [
+        f"CNT,2019-04,{n},,," if n in copies else f"DAY,{next(months)},1,,," for n in range(2, 15)
+    ]
+    text = HEADER + "\n".join(lines) + "\nCNT,2019-04,4,,,\n"
+    _, rejected, _ = check_bytes(council, text.encode())
+    repeated = rejected.filter(pl.col("reason_code") == "duplicate_in_extract")
+    assert repeated["row_number"].to_list() == [4, 7, 13, 15]
+    assert "(rows 4, 7, 13, 15)" in repeated["message"][0]
