@@ -70,7 +70,18 @@ def _rules() -> tuple[Rule, ...]:
             "unknown_code",
             known,
             pl.lit("indicator_code"),
-            pl.format("{} is not an indicator code in indicators.csv", _quoted("indicator_code")),
+            pl.when(pl.col("indicator_code").is_null())
+            .then(
+                pl.lit(
+                    "the indicator code is empty: give it on every row (a merged cell keeps "
+                    "it only on its first row)"
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{} is not an indicator code in indicators.csv", _quoted("indicator_code")
+                )
+            ),
         ),
         Rule(
             "bad_period",

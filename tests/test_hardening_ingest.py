@@ -330,3 +330,9 @@ def test_duplicate_rows_are_listed_in_numeric_order(council: Council) -> None:
     repeated = rejected.filter(pl.col("reason_code") == "duplicate_in_extract")
     assert repeated["row_number"].to_list() == [4, 7, 13, 15]
     assert "(rows 4, 7, 13, 15)" in repeated["message"][0]
+
+
+def test_an_empty_code_says_so_rather_than_quoting_nothing(council: Council) -> None:
+    _, rejected, _ = check_bytes(council, (HEADER + ",2019-04,5,,,\n").encode())
+    assert rejected_rows(rejected) == [(2, "indicator_code", "unknown_code")]
+    assert rejected["message"][0].startswith("the indicator code is empty: give it on every row")
