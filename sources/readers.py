@@ -150,46 +150,53 @@ def split_csv(text: str, separator: str) -> SplitCsv:
     """Row-exact splitting with Python's csv module: a row wider than the header (trailing
     empty cells aside) or with a quote never closed is malformed, and the next line starts
     the next row."""
-    lines = io.StringIO(text, newline="").readlines()
+    records, problems = _records(text, separator)
+    if not records:
+        raise UnreadableFile("the file has no header row")
+    header, width = records[0], len(records[0])
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[tuple[int, str]] = []
-    header: list[str] | None = None
-    start, row_number = 0, 1
+    for number, cells in enumerate(records[1:], start=2):
+        if len(cells) == width:
+            rows.append(cells)
+            numbers.append(number)
+        elif number - 1 in problems:
+            malformed.append((number, problems[number - 1]))
+        elif len(cells) > width and any(c.strip() for c in cells[width:]):
+            malformed.append((number, _wider(len(cells), width)))
+        else:
+            rows.append(cells[:width] + [""] * (width - len(cells)))
+            numbers.append(number)
+    return SplitCsv(_frame_of(header, rows), numbers, _malformed_frame(malformed))
+
+
+def _records(text: str, separator: str) -> tuple[list[list[str]], dict[int, str]]:
+    """Every record in file order, and why each that could not be split (by its index; its
+    cells are left empty). After a quote never closed, the next line starts a record."""
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[list[str]] = []
+    problems: dict[int, str] = {}
+    start = 0
     while start < len(lines):
         reader = csv.reader(iter(lines[start:]), delimiter=separator, strict=True)
         consumed = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                start = len(lines)
-                break
-            except csv.Error as error:
-                if reader.line_num == len(lines) - start and "end of data" in str(error):
-                    if header is None:
-                        raise UnreadableFile("a quote in the header row is never closed") from None
-                    malformed.append((row_number, _UNCLOSED))
-                    start, row_number = start + consumed + 1, row_number + 1
-                    break
-                malformed.append((row_number, f"the row cannot be split into cells ({error})"))
-                consumed, row_number = reader.line_num, row_number + 1
-                continue
-            consumed = reader.line_num
-            if header is None:
-                header = cells
+        try:
+            for cells in reader:
+                records.append(cells)
+                consumed = reader.line_num
+            break
+        except csv.Error as error:
+            records.append([])
+            if reader.line_num == len(lines) - start and "end of data" in str(error):
+                if len(records) == 1:
+                    raise UnreadableFile("a quote in the header row is never closed") from None
+                problems[len(records) - 1] = _UNCLOSED
+                start += consumed + 1
             else:
-                width = len(header)
-                if len(cells) > width and any(c.strip() for c in cells[width:]):
-                    malformed.append((row_number, _wider(len(cells), width)))
-                else:
-                    rows.append(cells[:width] + [""] * (width - len(cells)))
-                    numbers.append(row_number)
-            row_number += 1
-    if header is None:
-        raise UnreadableFile("the file has no header row")
-    frame = _frame_of(header, rows)
-    return SplitCsv(frame, numbers, _malformed_frame(malformed))
+                problems[len(records) - 1] = f"the row cannot be split into cells ({error})"
+                start += reader.line_num
+    return records, problems
 
 
 _UNCLOSED = (
@@ -210,13 +217,7 @@ def _frame_of(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
     if len(set(names)) < len(names):
         repeated = sorted({n for n in names if names.count(n) > 1})[0]
         raise UnreadableFile(f"the header names the column '{repeated}' more than once")
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pl.DataFrame(
-        {
-            name: pl.Series(name, column, dtype=pl.String)
-            for name, column in zip(names, columns, strict=True)
-        }
-    )
+    return pl.DataFrame(rows, schema={name: pl.String for name in names}, orient="row")
 
 
 def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> RawTable:
