@@ -9,13 +9,16 @@ numbers still match the spreadsheet.
 from __future__ import annotations
 
 import csv
+import decimal
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import openpyxl
 import polars as pl
 import sqlalchemy as sa
 
@@ -226,7 +229,7 @@ def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> Raw
         workbook = fastexcel.read_excel(str(path))
         target = sheet if sheet is not None else _first_visible_sheet(workbook)
         loaded = workbook.load_sheet(target, header_row=header_row - 1, dtypes="string")
-        frame = loaded.to_polars()
+        frame = _shown_percentages(path, loaded.name, header_row, loaded.to_polars())
     except OSError as error:
         raise UnreadableFile(f"the file cannot be opened ({error})") from error
     except Exception as error:  # fastexcel raises its own types for corrupt or wrong files
@@ -235,6 +238,56 @@ def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> Raw
             message = f"there is no sheet named '{sheet}'"
         raise UnreadableFile(f"it is not a readable Excel workbook ({message})") from error
     return RawTable(str(path), file_hash(path), _finish(_integral_text(frame), header_row + 1))
+
+
+_PERCENT_STYLE = re.compile(r'numFmtId="(9|10)"|formatCode="[^"]*%')
+
+
+def _shown_percentages(
+    path: Path, sheet: str, header_row: int, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """A number formatted as a percentage is the number the department sees: 0.915 shown
+    as 91.5% is 91.5. Workbooks without a percentage style are not opened twice."""
+    with zipfile.ZipFile(path) as archive:
+        styles = archive.read("xl/styles.xml").decode("utf-8", errors="replace")
+    if not _PERCENT_STYLE.search(styles):
+        return frame
+    cells = [(i, name) for i, name in _percent_cells(path, sheet, header_row) if name in frame]
+    if not cells:
+        return frame
+    columns = {name: frame[name].to_list() for name in {name for _, name in cells}}
+    for index, name in cells:
+        text = columns[name][index] if index < frame.height else None
+        if text is not None:
+            columns[name][index] = _hundredfold(text)
+    return frame.with_columns(pl.Series(n, v, dtype=pl.String) for n, v in columns.items())
+
+
+def _percent_cells(path: Path, sheet: str, header_row: int) -> list[tuple[int, str]]:
+    """(data row index, column header) of each number formatted as a percentage."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook[sheet].iter_rows(min_row=header_row)
+        header = [str(c.value).strip() if c.value is not None else None for c in next(rows, ())]
+        return [
+            (index, header[cell.column - 1])
+            for index, row in enumerate(rows)
+            for cell in row
+            if isinstance(cell.value, int | float)
+            and "%" in str(getattr(cell, "number_format", ""))
+            and cell.column - 1 < len(header)
+            and header[cell.column - 1] is not None
+        ]
+    finally:
+        workbook.close()
+
+
+def _hundredfold(text: str) -> str:
+    try:
+        shown = decimal.Decimal(text) * 100
+    except decimal.InvalidOperation:
+        return text
+    return format(shown.normalize(), "f")
 
 
 def _first_visible_sheet(workbook: fastexcel.ExcelReader) -> int:

@@ -336,3 +336,30 @@ def test_an_empty_code_says_so_rather_than_quoting_nothing(council: Council) -> 
     _, rejected, _ = check_bytes(council, (HEADER + ",2019-04,5,,,\n").encode())
     assert rejected_rows(rejected) == [(2, "indicator_code", "unknown_code")]
     assert rejected["message"][0].startswith("the indicator code is empty: give it on every row")
+
+
+def test_an_excel_percentage_is_the_number_the_department_sees(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    source = "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
+    council = make_council(tmp_path / "c", source)
+    (council.folder / "in").mkdir()
+    path = council.folder / "in" / "return.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Return")
+    percent = workbook.add_format({"num_format": "0.0%"})
+    sheet.write_row(0, 0, ["indicator_code", "period", "value"])
+    sheet.write_row(1, 0, ["LVL", "2019-04"])
+    sheet.write_number(1, 2, 0.915, percent)
+    sheet.write_row(2, 0, ["LVL", "2019-05", 91.7])  # typed as a plain number
+    sheet.write_row(3, 0, ["LVL", "2019-06"])
+    sheet.write_number(3, 2, 1.2, percent)  # shown as 120.0%
+    workbook.close()
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    assert accepted.select("row_number", "value").rows() == [(2, 91.5), (3, 91.7)]
+    assert rejected.select("row_number", "value", "reason_code").rows() == [
+        (4, "120", "percent_out_of_range")
+    ]
+    assert read == 3
