@@ -60,6 +60,20 @@ def _first_bad_number() -> pl.Expr:
     return choice
 
 
+def _not_a_number_message(text: pl.Expr) -> pl.Expr:
+    unsaved = pl.format(
+        "'{}' is a formula with no saved value: open the workbook in Excel, let it "
+        "calculate and save it",
+        text,
+    )
+    plain = pl.format(
+        "'{}' is not a plain number: write digits with an optional sign and decimal "
+        "point, without thousands separators, currency or percent signs",
+        text,
+    )
+    return pl.when(text.str.starts_with("=")).then(unsaved).otherwise(plain)
+
+
 def _rules() -> tuple[Rule, ...]:
     known = pl.col("unit").is_not_null()
     expected_granularity = pl.col("frequency").replace_strict(FREQUENCY_GRANULARITY, default=None)
@@ -132,14 +146,12 @@ def _rules() -> tuple[Rule, ...]:
             "not_a_number",
             _first_bad_number().is_null(),
             _first_bad_number(),
-            pl.format(
-                "'{}' is not a plain number: write digits with an optional sign and decimal "
-                "point, without thousands separators, currency or percent signs",
+            _not_a_number_message(
                 pl.coalesce(
                     pl.when(~_number_ok("value")).then(pl.col("value")),
                     pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
                     pl.col("denominator"),
-                ),
+                )
             ),
         ),
         Rule(

@@ -230,6 +230,7 @@ def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> Raw
         target = sheet if sheet is not None else _first_visible_sheet(workbook)
         loaded = workbook.load_sheet(target, header_row=header_row - 1, dtypes="string")
         frame = _shown_percentages(path, loaded.name, header_row, loaded.to_polars())
+        frame = _unsaved_formulas(path, loaded.name, header_row, frame)
     except OSError as error:
         raise UnreadableFile(f"the file cannot be opened ({error})") from error
     except Exception as error:  # fastexcel raises its own types for corrupt or wrong files
@@ -278,6 +279,48 @@ def _percent_cells(path: Path, sheet: str, header_row: int) -> list[tuple[int, s
             and cell.column - 1 < len(header)
             and header[cell.column - 1] is not None
         ]
+    finally:
+        workbook.close()
+
+
+_FORMULA = re.compile(rb"<f[ >]")
+
+
+def _unsaved_formulas(path: Path, sheet: str, header_row: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """A formula whose result was never saved (a workbook written by a program, not Excel)
+    reads as empty; show its formula instead, so the message can say what happened."""
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        if not any(_FORMULA.search(archive.read(name)) for name in sheets):
+            return frame
+    formulas = _cells(path, sheet, header_row, data_only=False)
+    saved = _cells(path, sheet, header_row, data_only=True)
+    unsaved = {
+        key: str(value)
+        for key, value in formulas.items()
+        if isinstance(value, str) and value.startswith("=") and saved.get(key) is None
+    }
+    columns = {name: frame[name].to_list() for _, name in unsaved if name in frame}
+    for (index, name), formula in unsaved.items():
+        if name in columns and index < frame.height and columns[name][index] is None:
+            columns[name][index] = formula
+    return frame.with_columns(pl.Series(n, v, dtype=pl.String) for n, v in columns.items())
+
+
+def _cells(
+    path: Path, sheet: str, header_row: int, data_only: bool
+) -> dict[tuple[int, str], object]:
+    """(data row index, column header) -> the cell's value, formulas or their saved results."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        rows = workbook[sheet].iter_rows(min_row=header_row)
+        header = [str(c.value).strip() if c.value is not None else "" for c in next(rows, ())]
+        return {
+            (index, header[cell.column - 1]): cell.value
+            for index, row in enumerate(rows)
+            for cell in row
+            if getattr(cell, "column", None) and cell.column - 1 < len(header)
+        }
     finally:
         workbook.close()
 

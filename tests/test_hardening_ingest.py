@@ -363,3 +363,32 @@ def test_an_excel_percentage_is_the_number_the_department_sees(tmp_path: Path) -
         (4, "120", "percent_out_of_range")
     ]
     assert read == 3
+
+
+def test_a_formula_never_calculated_is_named_not_called_empty(tmp_path: Path) -> None:
+    import openpyxl
+
+    source = "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
+    council = make_council(tmp_path / "c", source)
+    (council.folder / "in").mkdir()
+    path = council.folder / "in" / "return.xlsx"
+    workbook = openpyxl.Workbook()  # openpyxl saves formulas without their results
+    sheet = workbook.active
+    sheet.append(["indicator_code", "period", "value"])
+    sheet.append(["CNT", "2019-04", "=B9*2"])
+    sheet.append(["CNT", "2019-05", 7])
+    sheet.append(["CNT", "2019-06", None])
+    workbook.save(path)
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    assert accepted.select("row_number", "value").rows() == [(3, 7.0)]
+    assert rejected.select("row_number", "column", "value", "reason_code").rows() == [
+        (2, "value", "=B9*2", "not_a_number"),
+        (4, "value", None, "missing_value"),
+    ]
+    assert rejected["message"][0] == (
+        "'=B9*2' is a formula with no saved value: open the workbook in Excel, let it "
+        "calculate and save it"
+    )
+    assert read == 3
