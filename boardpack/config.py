@@ -19,6 +19,7 @@ from core.settings import (
 )
 from schemas.config import INDICATORS_SCHEMA, table_problems
 from schemas.registers import split_targets
+from sources.extracts import check_source_path
 from sources.readers import UnreadableFile, read_csv
 
 
@@ -28,6 +29,8 @@ def load_council(folder: Path | str) -> Council:
     if not folder.is_dir():
         raise ConfigError(folder, "the configuration folder does not exist")
     settings = _load_settings(folder / COUNCIL_FILE)
+    for source in settings.sources:
+        check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
     targets = _load_targets(folder / TARGETS_FILE, indicators["code"])
     return Council(folder, settings, indicators, targets)
@@ -60,9 +63,13 @@ def _load_settings(path: Path) -> CouncilSettings:
 
 def _read_table(path: Path) -> pl.DataFrame:
     try:
-        return read_csv(path).frame
+        table = read_csv(path)
     except UnreadableFile as error:
         raise ConfigError(path, str(error)) from None
+    if not table.malformed.is_empty():
+        first = table.malformed.row(0, named=True)
+        raise ConfigError(path, first["message"], row=first["row_number"])
+    return table.frame
 
 
 def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:

@@ -36,3 +36,24 @@ REJECTION_COLUMNS = {
 }
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
+
+# The rejection reasons (SPEC §4), in the order checks are judged: a row carries its first.
+REASON_CODES = (
+    "unreadable_file",
+    "missing_column",
+    "malformed_row",
+    "unknown_code",
+    "bad_period",
+    "frequency_mismatch",
+    "future_period",
+    "ratio_missing_parts",
+    "not_a_number",
+    "ratio_bad_denominator",
+    "ratio_negative_numerator",
+    "missing_value",
+    "ratio_inconsistent",
+    "percent_out_of_range",
+    "negative_value",
+    "duplicate_in_extract",
+    "duplicate_across_sources",
+)

@@ -5,11 +5,14 @@ Loading and checking the files is ``boardpack.config``'s job; these are the shap
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.errors import ConfigError
@@ -49,6 +52,22 @@ class Source(_Strict):
     delimiter: str | None = None
     encoding: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
+    # Wide sources: columns that are neither mapped nor periods but are expected (notes,
+    # totals), and headers that name a period in the department's own words.
+    ignore_columns: list[str] = Field(default_factory=list)
+    periods: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _readable(self) -> Source:
+        """Settings that would fail only when the files are read fail when loaded."""
+        problem = _encoding_problem(self.encoding) or _delimiter_problem(self.delimiter)
+        if self.format == "sql" and self.url and not _VARIABLE.search(self.url):
+            problem = problem or _url_problem(self.url)
+        if (self.ignore_columns or self.periods) and self.layout != "wide":
+            problem = problem or "'ignore_columns' and 'periods' are for wide sources"
+        if problem:
+            raise ValueError(f"source '{self.id}': {problem}")
+        return self
 
     @model_validator(mode="after")
     def _located(self) -> Source:
@@ -59,6 +78,38 @@ class Source(_Strict):
         if self.layout == "wide" and self.kind != "observations":
             raise ValueError("only observations sources can have the wide layout")
         return self
+
+
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _encoding_problem(encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        return f"encoding '{encoding}' is not a known text encoding (e.g. utf-8, cp1252)"
+    if not info._is_text_encoding:
+        return f"encoding '{encoding}' is not a text encoding (e.g. utf-8, cp1252)"
+    return None
+
+
+def _delimiter_problem(delimiter: str | None) -> str | None:
+    if delimiter is None:
+        return None
+    if len(delimiter) != 1 or delimiter in "\"\r\n":
+        return f"delimiter {delimiter!r} must be one character (such as ',' ';' or a tab)"
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    """Whether a URL without variables parses; the message never repeats the URL."""
+    try:
+        sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return "url is not a database URL such as postgresql://user@host:5432/name"
+    return None
 
 
 class CouncilSettings(_Strict):

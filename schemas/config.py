@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
-NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+# Plain ASCII digits only: a regex's \d matches every script's digits (١٢ too).
+NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def is_plain_number(text: pl.Expr) -> pl.Expr:
+    """A plain ASCII number that is finite (1e400 overflows to infinity: not a number)."""
+    return text.str.contains(NUMBER_PATTERN) & text.cast(pl.Float64, strict=False).is_finite()
+
 
 UNITS = ("percent", "count", "days", "gbp", "rate", "score")
 POLARITIES = ("higher", "lower", "target", "none")

@@ -18,6 +18,7 @@ from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.settings import Council, Source
 from schemas.observations import (
     duplicates_across_files,
+    malformed_rejections,
     rejection_frame,
     split_observations,
     whole_file_rejection,
@@ -170,7 +171,9 @@ def check_extract(
             dtype=pl.String,
         )
     )
-    return accepted, rejections, frame.height
+    malformed = malformed_rejections(source.id, extract.file, extract.malformed)
+    rows_read = frame.height + malformed.height
+    return accepted, pl.concat([malformed, rejections]), rows_read
 
 
 def ingest_source(

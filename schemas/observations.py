@@ -16,7 +16,7 @@ import polars as pl
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from core.rounding import EPSILON, round_half_away
-from schemas.config import NUMBER_PATTERN
+from schemas.config import is_plain_number
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
@@ -30,7 +30,7 @@ _FREQUENCY_WORD = {
 
 
 def _number_ok(column: str) -> pl.Expr:
-    return pl.col(column).is_null() | pl.col(column).str.contains(NUMBER_PATTERN)
+    return pl.col(column).is_null() | is_plain_number(pl.col(column))
 
 
 def _quoted(column: str) -> pl.Expr:
@@ -60,6 +60,20 @@ def _first_bad_number() -> pl.Expr:
     return choice
 
 
+def _not_a_number_message(text: pl.Expr) -> pl.Expr:
+    unsaved = pl.format(
+        "'{}' is a formula with no saved value: open the workbook in Excel, let it "
+        "calculate and save it",
+        text,
+    )
+    plain = pl.format(
+        "'{}' is not a plain number: write digits with an optional sign and decimal "
+        "point, without thousands separators, currency or percent signs",
+        text,
+    )
+    return pl.when(text.str.starts_with("=")).then(unsaved).otherwise(plain)
+
+
 def _rules() -> tuple[Rule, ...]:
     known = pl.col("unit").is_not_null()
     expected_granularity = pl.col("frequency").replace_strict(FREQUENCY_GRANULARITY, default=None)
@@ -70,7 +84,18 @@ def _rules() -> tuple[Rule, ...]:
             "unknown_code",
             known,
             pl.lit("indicator_code"),
-            pl.format("{} is not an indicator code in indicators.csv", _quoted("indicator_code")),
+            pl.when(pl.col("indicator_code").is_null())
+            .then(
+                pl.lit(
+                    "the indicator code is empty: give it on every row (a merged cell keeps "
+                    "it only on its first row)"
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{} is not an indicator code in indicators.csv", _quoted("indicator_code")
+                )
+            ),
         ),
         Rule(
             "bad_period",
@@ -121,14 +146,12 @@ def _rules() -> tuple[Rule, ...]:
             "not_a_number",
             _first_bad_number().is_null(),
             _first_bad_number(),
-            pl.format(
-                "'{}' is not a plain number: write digits with an optional sign and decimal "
-                "point, without thousands separators, currency or percent signs",
+            _not_a_number_message(
                 pl.coalesce(
                     pl.when(~_number_ok("value")).then(pl.col("value")),
                     pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
                     pl.col("denominator"),
-                ),
+                )
             ),
         ),
         Rule(
@@ -247,7 +270,7 @@ def split_observations(
     typed = type_observations(frame, indicators, as_of, year_start_month)
     passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
     key = list(OBSERVATION_KEY)
-    places = pl.col("row_number").cast(pl.String).sort().str.join(", ").over(key)
+    places = pl.col("row_number").sort().cast(pl.String).str.join(", ").over(key)
     passed, repeated = reject_repeats(
         passed,
         key,
@@ -306,6 +329,11 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("column") == name).then(pl.col(name)) for name in cells
     ]
     value = pl.coalesce(choices or [pl.lit(None, dtype=pl.String)])
+    if {"header", "value"} <= set(
+        rejected.columns
+    ):  # a wide sheet's cell sits under its period header
+        under_header = pl.col("header").is_not_null() & pl.col("column").is_in(["period", "value"])
+        value = pl.when(under_header).then(pl.col("value")).otherwise(value)
     return rejected.select(
         "source_id",
         "file",
@@ -313,6 +341,19 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
         "column",
         value.alias("value"),
         "reason_code",
+        "message",
+    )
+
+
+def malformed_rejections(source_id: str, file: str, malformed: pl.DataFrame) -> pl.DataFrame:
+    """Rows that could not be split into cells: rejected ``malformed_row``, cells unread."""
+    return malformed.select(
+        pl.lit(source_id).alias("source_id"),
+        pl.lit(file).alias("file"),
+        pl.col("row_number").cast(pl.Int64),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.lit(None, dtype=pl.String).alias("value"),
+        pl.lit("malformed_row").alias("reason_code"),
         "message",
     )
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from core.columns import REQUIRED
 from core.periods import parse_period_labels
-from schemas.config import NUMBER_PATTERN
+from schemas.config import is_plain_number
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
@@ -119,7 +119,7 @@ _TARGET_RULES = [
     ),
     Rule(
         "not_a_number",
-        pl.col("target").is_null() | pl.col("target").str.contains(NUMBER_PATTERN),
+        pl.col("target").is_null() | is_plain_number(pl.col("target")),
         pl.lit("target"),
         pl.format("'{}' is not a plain number such as 85 or 12.5", pl.col("target")),
     ),

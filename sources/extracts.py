@@ -10,16 +10,18 @@ import glob
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
 from core.columns import CANONICAL, REQUIRED
+from core.errors import ConfigError
 from core.periods import parse_period_labels
-from core.settings import Council, Source
+from core.settings import COUNCIL_FILE, Council, Source
 from sources.readers import (
+    MALFORMED_COLUMNS,
     ROW_NUMBER,
     RawTable,
     SourceUnavailable,
@@ -43,12 +45,44 @@ class Extract:
     content_hash: str | None
     frame: pl.DataFrame | None
     failure: tuple[str, str] | None = None  # (reason_code, message) for a whole-file rejection
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_COLUMNS))
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
-    """The files a file source's glob matches under the configuration folder, sorted."""
+    """The files a file source's glob matches under the configuration folder, sorted; a
+    match that links out of the folder is a configuration error, and is not read."""
+    check_source_path(council.folder, source)
     pattern = str(council.folder / (source.path or ""))
-    return [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+    files = [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+    for file in files:
+        if not _inside(file, council.folder):
+            raise ConfigError(
+                council.folder / COUNCIL_FILE,
+                f"source '{source.id}': {file} links outside the configuration folder "
+                f"({council.folder}); it was not read",
+            )
+    return files
+
+
+def check_source_path(folder: Path, source: Source) -> None:
+    """A source's ``path`` stays inside the configuration folder (SPEC §4), links resolved."""
+    if not source.path:
+        return
+    fixed = []  # the folders before the first wildcard
+    for part in Path(source.path).parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    if Path(source.path).is_absolute() or not _inside(folder.joinpath(*fixed), folder):
+        raise ConfigError(
+            folder / COUNCIL_FILE,
+            f"source '{source.id}': path '{source.path}' leads outside the configuration "
+            "folder; give a path inside it",
+        )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -113,7 +147,7 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
-    return Extract(source, raw.file, raw.content_hash, frame)
+    return Extract(source, raw.file, raw.content_hash, frame, malformed=raw.malformed)
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
@@ -122,8 +156,10 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     renamed = frame.rename(
         {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
     )
+    if source.format == "excel":
+        renamed = _excel_dates(renamed)
     if source.layout == "wide":
-        return _wide_to_long(renamed, theirs)
+        return _wide_to_long(renamed, theirs, source)
     required = REQUIRED[source.kind]
     missing = [theirs[c] for c in required if c not in renamed.columns]
     if source.kind == "observations" and not _has_figures(renamed):
@@ -142,34 +178,57 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     return renamed.select(ROW_NUMBER, header, *canonical)
 
 
+# How the reader shows a cell stored as a date (Excel keeps dates as day numbers).
+_DATE_CELL = r"^([0-9]{4}-[0-9]{2})(-[0-9]{2}) 00:00:00$"
+
+
+def _excel_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """A period stored as a date is that date's month (``2025-04`` typed into Excel becomes
+    1 April 2025); a due date stored as a date is that day; a wide sheet's date headers
+    are their months."""
+    headers = {c: re.sub(_DATE_CELL, r"\1", c) for c in frame.columns}
+    dated = {"period": "${1}", "due_date": "${1}${2}"}
+    return frame.rename(headers).with_columns(
+        pl.col(column).str.replace(_DATE_CELL, month)
+        for column, month in dated.items()
+        if column in frame.columns
+    )
+
+
 def _has_figures(frame: pl.DataFrame) -> bool:
     return "value" in frame.columns or {"numerator", "denominator"} <= set(frame.columns)
 
 
-def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str]) -> pl.DataFrame:
-    """One row per indicator, one column per period -> one row per non-blank cell."""
+def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -> pl.DataFrame:
+    """One row per indicator, one column per period -> one row per non-blank cell.
+
+    A column that is neither mapped, nor a period, nor ignored is not dropped: its cells
+    come along with the header as their period, which the checks reject as ``bad_period``.
+    """
     if "indicator_code" not in frame.columns:
         raise MissingColumn(f"the required column '{theirs['indicator_code']}' is missing")
-    candidates = [c for c in frame.columns if c not in (ROW_NUMBER, "indicator_code", "commentary")]
-    parsed = parse_period_labels(pl.Series(candidates, dtype=pl.String))
-    period_columns = [c for c, g in zip(candidates, parsed["granularity"], strict=True) if g]
-    if not period_columns:
+    mapped = {ROW_NUMBER, *theirs}
+    candidates = [c for c in frame.columns if c not in mapped and c not in source.ignore_columns]
+    labels = [source.periods.get(c, c) for c in candidates]
+    parsed = parse_period_labels(pl.Series(labels, dtype=pl.String))
+    if not any(parsed["granularity"]):
         raise MissingColumn(
             "no period columns were found: headers such as Apr-19, 2019-04 or 2019/20 Q1 "
             f"are expected (found: {', '.join(candidates)})"
         )
     long = frame.unpivot(
-        on=period_columns,
+        on=candidates,
         index=[ROW_NUMBER, "indicator_code"],
         variable_name="header",
         value_name="value",
     ).filter(pl.col("value").is_not_null())
     empty = pl.lit(None, dtype=pl.String)
+    period = pl.col("header").replace_strict(source.periods, default=pl.col("header"))
     return long.select(
         ROW_NUMBER,
         "header",
         "indicator_code",
-        pl.col("header").alias("period"),
+        period.alias("period"),
         "value",
         empty.alias("numerator"),
         empty.alias("denominator"),

@@ -217,7 +217,8 @@ def write_workbook(path: Path, rows: list[list[object]], title_rows: int = 2) ->
 def test_wide_excel_with_a_title_block_and_every_header_form(tmp_path: Path) -> None:
     source = (
         "  - {id: els, department: ELS, kind: observations, format: excel, path: 'in/*.xlsx',"
-        " sheet: Returns, header_row: 3, layout: wide, columns: {indicator_code: Code}}\n"
+        " sheet: Returns, header_row: 3, layout: wide, columns: {indicator_code: Code},"
+        " ignore_columns: [Description]}\n"
     )
     council = make_council(tmp_path / "c", source)
     (council.folder / "in").mkdir()
