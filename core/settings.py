@@ -98,7 +98,7 @@ def _encoding_problem(encoding: str | None) -> str | None:
 def _delimiter_problem(delimiter: str | None) -> str | None:
     if delimiter is None:
         return None
-    if len(delimiter) != 1 or delimiter in "\"\r\n":
+    if len(delimiter) != 1 or delimiter in '"\r\n':
         return f"delimiter {delimiter!r} must be one character (such as ',' ';' or a tab)"
     return None
 

@@ -50,8 +50,9 @@ def first_failures(
         schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
         order = {rule.check_name: i for i, rule in enumerate(rules)}
+        failures: pl.DataFrame = errors.failure_cases
         return (
-            errors.failure_cases.filter(pl.col("check").is_in(list(order)))
+            failures.filter(pl.col("check").is_in(list(order)))
             .select(
                 pl.col("index").cast(pl.UInt32),
                 "check",

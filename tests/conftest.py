@@ -78,7 +78,7 @@ def targets(rows: list[tuple[str, int, str, float]]) -> pl.DataFrame:
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo council that a test may change."""
     target = tmp_path / "council"

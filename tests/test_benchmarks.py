@@ -22,7 +22,8 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
         assert stage in times
     assert "| compute (in memory) |" in table([result])
     # The no-change nightly publishes nothing: its reports are already there.
-    assert result["published"] > 0 and result["republished"] == 0
+    assert result["published"] > 0
+    assert result["republished"] == 0
     # Both reference implementations agree with boardpack on every measure, and so do the
     # measures the warehouse stored a slice of indicators at a time.
     assert result["agreement"] == {"stored": [], "DuckDB": [], "pandas": []}

@@ -189,7 +189,8 @@ def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path
     ]
     run = boardpack("run", *common)
     assert run.returncode == 1, run.stderr  # the demo's planted mistakes are rejected
-    assert "9 rejected" in run.stdout and "Reports written to" in run.stdout
+    assert "9 rejected" in run.stdout
+    assert "Reports written to" in run.stdout
     final = boardpack("publish", *common, "--board", "cabinet", "--period", "2026/27 H1", "--final")
     assert final.returncode == 0, final.stderr
     page = tmp_path / "out" / "2026-27" / "H1" / "cabinet.html"
@@ -245,7 +246,8 @@ def test_a_corrupt_warehouse_is_exit_3_in_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 3
     assert result.stderr.startswith(f"boardpack: the warehouse sqlite:///{broken} cannot be used: ")
-    assert "file is not a database" in result.stderr and result.stderr.count("\n") == 1
+    assert "file is not a database" in result.stderr
+    assert result.stderr.count("\n") == 1
     assert broken.read_bytes() == before  # changed nothing
 
 
@@ -257,8 +259,10 @@ def test_a_warehouse_from_a_newer_boardpack_is_exit_3_in_one_line(tmp_path: Path
     with sa.create_engine(url).begin() as connection:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
     result = boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url)
-    assert result.returncode == 3 and result.stderr.count("\n") == 1
-    assert "cannot be used" in result.stderr and "0099" in result.stderr
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1
+    assert "cannot be used" in result.stderr
+    assert "0099" in result.stderr
 
 
 def test_the_installed_command_reports_its_version_and_errors_in_one_line() -> None:
@@ -336,5 +340,6 @@ def test_at_a_terminal_long_steps_show_a_progress_bar_with_counts(tmp_path: Path
     os.close(leader)
     assert run.wait(timeout=300) == 1
     shown = screen.decode(errors="replace")
-    assert "Sources" in shown and "Writing reports" in shown
+    assert "Sources" in shown
+    assert "Writing reports" in shown
     assert "/66" in shown  # counted against the 66 reports the first run writes

@@ -47,7 +47,8 @@ def test_a_second_run_refuses_while_the_first_holds_the_warehouse(warehouse_url:
         ):
             pass
         assert time.monotonic() - started >= 1.5  # it waited as asked before refusing
-    assert "is busy" in str(refused.value) and "--wait" in str(refused.value)
+    assert "is busy" in str(refused.value)
+    assert "--wait" in str(refused.value)
     with exclusive_run(connect(warehouse_url)):  # free again once the first run ends
         pass
 

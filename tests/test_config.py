@@ -67,7 +67,8 @@ def test_decimals_out_of_range(demo_copy: Path) -> None:
 def test_missing_indicators_column(demo_copy: Path) -> None:
     replace_in(demo_copy, "indicators.csv", "polarity,", "direction,")
     error = error_for(demo_copy)
-    assert "polarity" in str(error) and "missing" in str(error)
+    assert "polarity" in str(error)
+    assert "missing" in str(error)
 
 
 def test_target_for_an_unknown_indicator(demo_copy: Path) -> None:
@@ -101,7 +102,8 @@ def test_unknown_setting_in_council_yaml_is_named(demo_copy: Path) -> None:
 def test_bad_cadence_is_named(demo_copy: Path) -> None:
     replace_in(demo_copy, "council.yaml", "cadence: quarterly", "cadence: monthly")
     error = str(error_for(demo_copy))
-    assert "council.yaml" in error and "boards.0.cadence" in error
+    assert "council.yaml" in error
+    assert "boards.0.cadence" in error
 
 
 def test_broken_yaml_gives_its_line(demo_copy: Path) -> None:

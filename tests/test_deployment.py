@@ -221,13 +221,15 @@ def test_the_failure_alert_is_accepted_by_the_server(
     trigger = automation["trigger"]
     assert set(trigger["expect"]) == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
     assert trigger["match_related"]["prefect.resource.name"] == "boardpack-nightly"
-    assert trigger["posture"] == "Reactive" and trigger["threshold"] == 1
+    assert trigger["posture"] == "Reactive"
+    assert trigger["threshold"] == 1
     [action] = automation["actions"]
     block = server.get(f"block_types/slug/custom-webhook/block_documents/name/{notify.BLOCK_NAME}")
     assert action["type"] == "send-notification"
     assert action["block_document_id"] == block["id"]
     # The URL is a secret of the block: neither the automation nor the block shows it.
-    assert receiver.url not in str(automation) and receiver.url not in str(block)
+    assert receiver.url not in str(automation)
+    assert receiver.url not in str(block)
 
 
 def test_a_failed_nightly_run_posts_to_the_webhook(
@@ -250,7 +252,8 @@ def test_a_failed_nightly_run_posts_to_the_webhook(
     message = poll("the webhook to receive the alert", posted, seconds=120)
     assert message["path"] == "/hook"
     # The run's state and why, as the server recorded it, then the link to the run.
-    assert f"{run_name} Failed" in message["text"] and state["message"] in message["text"]
+    assert f"{run_name} Failed" in message["text"]
+    assert state["message"] in message["text"]
     assert flow_run_id in message["text"]  # the link to the run in the Prefect UI
     server.assert_log_clean()
 

@@ -48,7 +48,7 @@ CSV_SOURCE = (
 )
 
 
-@pytest.fixture()
+@pytest.fixture
 def council(tmp_path: Path) -> Council:
     (tmp_path / "c" / "in").mkdir(parents=True)
     return make_council(tmp_path / "c", CSV_SOURCE)

@@ -25,7 +25,7 @@ def harness() -> Iterator[None]:
         yield
 
 
-@pytest.fixture()
+@pytest.fixture
 def worker_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The warehouse a worker finds in its environment (URLs are never flow parameters)."""
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
@@ -44,22 +44,27 @@ def test_nightly_flow_runs_the_demo_end_to_end(
     assert outcome.measures == 2350
     assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
     quality = (tmp_path / "out" / "data-quality.html").read_text()
-    assert "CYP SC 09" in quality and "duplicate_in_extract" in quality
+    assert "CYP SC 09" in quality
+    assert "duplicate_in_extract" in quality
     # ELS has not sent its quarterly return for 2026/27 Q2 yet.
-    assert "Sources with no figures for 2026/27 Q2" in quality and "els-quarterly" in quality
+    assert "Sources with no figures for 2026/27 Q2" in quality
+    assert "els-quarterly" in quality
     page = tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html"
     written = page.stat().st_mtime_ns
     again = nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF)
     # Unchanged files are skipped, except one holding a figure for a period after the as-of
     # date: it is checked again each night until the figure is due.
     waiting = {r["file"] for r in outcome.rejections if r["reason_code"] == "future_period"}
-    assert waiting and {f.file for f in again.files if not f.skipped} == waiting
+    assert waiting
+    assert {f.file for f in again.files if not f.skipped} == waiting
     assert [r["reason_code"] for r in again.rejections] == ["future_period"]
     # Nothing new: nothing recomputed and nothing re-rendered, on the same day or the next
     # (the reports keep the as-at of the figures they show).
-    assert again.reports == [] and page.stat().st_mtime_ns == written
+    assert again.reports == []
+    assert page.stat().st_mtime_ns == written
     next_day = nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF + dt.timedelta(days=1))
-    assert next_day.reports == [] and page.stat().st_mtime_ns == written
+    assert next_day.reports == []
+    assert page.stat().st_mtime_ns == written
     # A report missing from the folder is written again, as it was.
     published = page.read_bytes()
     page.unlink()
@@ -99,14 +104,16 @@ def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_re
     assert state.is_failed()
     assert state.message == "source(s) failed: community-db"
     outcome = state.result(raise_on_failure=False)
-    assert outcome.exit_code == 1 and list(outcome.failed_sources) == ["community-db"]
+    assert outcome.exit_code == 1
+    assert list(outcome.failed_sources) == ["community-db"]
     broken = [r for r in outcome.rejections if r["source_id"] == "community-db"]
     assert [r["reason_code"] for r in broken] == ["unreadable_file"]
     assert "could not be read" in broken[0]["message"]
     # The other sources loaded and the reports were published all the same.
     measures = pl.read_csv(export_csv(connect(worker_warehouse), "measures").encode())
     loaded = measures.filter(pl.col("months_present") > 0)["indicator_code"].unique()
-    assert "CYP SC 01" in loaded.to_list() and "LS 01" not in loaded.to_list()
+    assert "CYP SC 01" in loaded.to_list()
+    assert "LS 01" not in loaded.to_list()
     assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
 
 
@@ -145,7 +152,8 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
     state = flows.nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
-    assert state.is_failed() and "community-db" in str(state.message)
+    assert state.is_failed()
+    assert "community-db" in str(state.message)
     outcome = state.result(raise_on_failure=False)
     assert attempts == [1, 1, 1]  # tried three times (two retries) before failing
     assert list(outcome.failed_sources) == ["community-db"]
@@ -154,7 +162,8 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     assert any("community-db: FAILED" in line for line in outcome.lines())
     measures = pl.read_csv(export_csv(connect(url), "measures").encode())
     loaded = set(measures.filter(pl.col("months_present") > 0)["indicator_code"])
-    assert "CYP SC 01" in loaded and "LS 01" not in loaded
+    assert "CYP SC 01" in loaded
+    assert "LS 01" not in loaded
     assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
 
 
@@ -181,4 +190,5 @@ def test_the_warehouse_url_comes_from_a_secret_block_not_a_parameter(
             return dict(run.parameters)
 
     stored = run_coro_as_sync(parameters())
-    assert stored["warehouse"] == "warehouse-url" and "kept-secret" not in repr(stored)
+    assert stored["warehouse"] == "warehouse-url"
+    assert "kept-secret" not in repr(stored)

@@ -14,7 +14,7 @@ from sources.extracts import read_extract
 from tests.test_extracts import AS_OF, CSV_SOURCE, HEADER, make_council
 
 
-@pytest.fixture()
+@pytest.fixture
 def council(tmp_path: Path) -> Council:
     (tmp_path / "c" / "in").mkdir(parents=True)
     return make_council(tmp_path / "c", CSV_SOURCE)

@@ -98,8 +98,10 @@ def test_a_full_disk_while_publishing_keeps_the_old_file_whole_and_exits_3(
         "--board", "cyp-ppb", "--period", "2026/27 Q1",
     )  # fmt: skip
     assert code == 3
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert str(out / target) in err and "No space left on device" in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert str(out / target) in err
+    assert "No space left on device" in err
     after = files_in(out)
     assert after[target] == before[target]  # the old version, byte for byte
     # Nothing else is a part either: every file is as it was (the same warehouse renders
@@ -121,10 +123,18 @@ def test_a_full_disk_while_writing_the_data_quality_page_keeps_it_whole(
         capsys, monkeypatch, "run", "--config", str(DEMO),
         "--warehouse", f"sqlite:///{site / 'w.sqlite'}", "--out", str(out), "--as-of", AS_OF,
     )  # fmt: skip
-    assert code == 3 and err.count("\n") == 1
+    assert code == 3
+    assert err.count("\n") == 1
     assert f"{out / 'data-quality.html'}: No space left on device" in err
     assert (out / "data-quality.html").read_bytes() == before
     assert not list(out.rglob(f"*{core.files.TEMP_SUFFIX}"))
+
+
+def fill_up(path: Path) -> None:
+    """Write until the file system is full (it raises ENOSPC)."""
+    with path.open("wb", buffering=0) as filler:
+        while True:
+            filler.write(b"x" * 4096)
 
 
 @pytest.fixture
@@ -138,12 +148,8 @@ def full_disk(tmp_path: Path, disk_full_at: Callable[[str], None]) -> Iterator[P
     )
     (folder / "manifest.json").write_text('{"council": "Demo", "reports": []}\n')
     if mounted:
-        try:
-            with open(folder / "filler", "wb", buffering=0) as filler:
-                while True:
-                    filler.write(b"x" * 4096)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
+        with pytest.raises(OSError, match="No space left on device"):
+            fill_up(folder / "filler")
     else:
         disk_full_at("")
     yield folder
@@ -161,8 +167,10 @@ def test_a_full_disk_exits_3_and_leaves_no_part_file(
         "--warehouse", f"sqlite:///{published / 'w.sqlite'}", "--out", str(full_disk),
         "--as-of", AS_OF, "--board", "cyp-ppb", "--period", "2026/27 Q1",
     )  # fmt: skip
-    assert code == 3 and err.count("\n") == 1
-    assert "No space left on device" in err and str(full_disk) in err
+    assert code == 3
+    assert err.count("\n") == 1
+    assert "No space left on device" in err
+    assert str(full_disk) in err
     assert (full_disk / "manifest.json").read_bytes() == before
     assert not list(full_disk.rglob(f"*{core.files.TEMP_SUFFIX}"))
     assert not list(full_disk.rglob("*.html"))
@@ -192,8 +200,10 @@ def test_formula_like_text_gets_a_quote_and_numbers_stay_numbers() -> None:
     )
     rows = read_csv(safe_csv(frame))
     assert [r["text"] for r in rows] == [*(f"'{f}" for f in FORMULAS), "plain", "3 - 2", ""]
-    assert rows[0]["value"] == "-3.5" and rows[0]["count"] == "-3"
-    assert rows[7]["value"] == "-2.0" and rows[7]["count"] == "-8"
+    assert rows[0]["value"] == "-3.5"
+    assert rows[0]["count"] == "-3"
+    assert rows[7]["value"] == "-2.0"
+    assert rows[7]["count"] == "-8"
 
 
 def test_rejection_export_neutralises_messages_values_and_columns(tmp_path: Path) -> None:
@@ -278,7 +288,9 @@ def test_a_foreign_manifest_is_refused_in_one_line_and_left_alone(
         "--warehouse", f"sqlite:///{site / 'w.sqlite'}", "--out", str(out),
         "--as-of", AS_OF, "--board", "cyp-ppb", "--period", "2026/27 Q1",
     )  # fmt: skip
-    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
     assert f"{out / 'manifest.json'}: not a boardpack manifest" in err
     assert (out / "manifest.json").read_text(encoding="utf-8") == content
     assert [p.name for p in out.iterdir()] == ["manifest.json"]

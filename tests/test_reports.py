@@ -41,7 +41,8 @@ def test_every_board_and_period_with_data_has_a_page_at_the_spec_path(site: Path
     assert "2026-27/Q3/els-ppb.html" not in paths  # not ended by the as-of date
     assert len(paths) == 2 * 4 * 5 + 2 * 2 + 2 * 2 * 5 + 2  # 5 full years and 2026/27 so far
     for entry in manifest["reports"]:
-        assert (site / entry["path"]).exists() and (site / entry["csv"]).exists()
+        assert (site / entry["path"]).exists()
+        assert (site / entry["csv"]).exists()
         # A CSV of each table beside the page, for authors who paste into Word.
         assert set(entry["tables"]) == {"indicators", "summary", "milestones", "risks"}
         assert all((site / path).exists() for path in entry["tables"].values())
@@ -80,7 +81,8 @@ def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> Non
     assert rows["ELS LI 03"]["status"] == "○ Data only"
     # Status is in words and symbol, never colour alone.
     assert all(r["status"].split(" ", 1)[0] in "✔▲✖○–" for r in rows.values())
-    assert "Objectives and milestones" in text and "ELS M02" in text
+    assert "Objectives and milestones" in text
+    assert "ELS M02" in text
     assert "High risks" in text
     assert "Data as at 30 September 2026" in text
 
@@ -104,7 +106,8 @@ def test_figures_are_formatted_by_unit(site: Path) -> None:
 
 def test_key_measures_are_marked(site: Path) -> None:
     codes = [r["code"] for r in csv_rows(site / "2026-27" / "H1" / "cabinet.csv")]
-    assert "PL 01 ★" in codes and "PL 02" in codes
+    assert "PL 01 ★" in codes
+    assert "PL 02" in codes
 
 
 def test_text_from_extracts_is_escaped(site: Path) -> None:

@@ -103,7 +103,8 @@ def test_a_planted_password_appears_in_no_output_log_table_or_file(
         check=False,
     )
     assert run.returncode == 1, run.stderr  # the demo's planted mistakes, as ever
-    assert "community-db:" in run.stdout and "607 loaded, 2 rejected" in run.stdout
+    assert "community-db:" in run.stdout
+    assert "607 loaded, 2 rejected" in run.stdout
     seen = [run.stdout, run.stderr, everything_in(warehouse)]
     monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", warehouse)
     for table in ("measures", "summary", "rejections"):
