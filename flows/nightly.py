@@ -124,14 +124,16 @@ def _boardpack_logs() -> Iterator[None]:
     """boardpack's own progress lines (the "boardpack" logger) into the flow run's log."""
     handler = _ToRunLogger(get_run_logger())
     logger = logging.getLogger("boardpack")
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # the run's logger shows each line once
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
 
 
 class _ToRunLogger(logging.Handler):

@@ -8,9 +8,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
+
+if TYPE_CHECKING:
+    from tests.prefect_server import PrefectServer
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
@@ -109,3 +113,26 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(sa.text(f"CREATE DATABASE {name}"))
     engine.dispose()
     return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def prefect_api(
+    tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+) -> Iterator[PrefectServer]:
+    """A real Prefect server for the session, as a council would run one: its database on
+    PostgreSQL (no temporary API to time out, no SQLite lock on a busy machine)."""
+    import sqlalchemy as sa
+
+    from tests.prefect_server import prefect_server
+
+    engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS prefect_server"))
+        connection.execute(sa.text("CREATE DATABASE prefect_server"))
+    engine.dispose()
+    database = sa.make_url(postgres_url).set(
+        drivername="postgresql+asyncpg", database="prefect_server"
+    )
+    url = database.render_as_string(hide_password=False)
+    with prefect_server(tmp_path_factory.mktemp("prefect-server"), url) as running:
+        yield running

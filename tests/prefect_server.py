@@ -190,8 +190,10 @@ FINAL_STATE_TYPES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 @contextmanager
-def prefect_server(folder: Path) -> Iterator[PrefectServer]:
-    """`prefect server start` on a free port, with a SQLite database in ``folder``."""
+def prefect_server(folder: Path, database: str | None = None) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free port, on ``database`` (a SQLAlchemy async URL), else
+    a SQLite database in ``folder``. On a busy machine SQLite's lock makes the server log
+    "database is locked" errors: production servers, and these tests, use PostgreSQL."""
     home = folder / "home"
     home.mkdir(parents=True)
     port = free_port()
@@ -199,7 +201,8 @@ def prefect_server(folder: Path) -> Iterator[PrefectServer]:
     env = clean_environment(
         home,
         PREFECT_API_URL=api_url,
-        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{folder / 'prefect.db'}",
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=database
+        or f"sqlite+aiosqlite:///{folder / 'prefect.db'}",
     )
     args = [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with background("server", args, env, folder / "server.log") as process:

@@ -1,6 +1,6 @@
 """prefect.yaml, a process worker and the failure alert against a real Prefect server.
 
-One server for the module (it takes ~15 s to start): the work pool is created and
+One server for the session (tests/conftest.py, on PostgreSQL): the work pool is created and
 `prefect deploy --all` run from the repository root, exactly as the README says.
 """
 
@@ -28,7 +28,6 @@ from tests.prefect_server import (
     clean_environment,
     free_port,
     poll,
-    prefect_server,
     prefect_worker,
     wait_until_online,
     webhook_receiver,
@@ -47,9 +46,9 @@ RUN_SECONDS = 300  # a demo nightly takes ~15 s through the worker on an idle ma
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as running:
-        yield running
+def server(prefect_api: PrefectServer) -> PrefectServer:
+    """The session's real Prefect server (tests/conftest.py), on PostgreSQL."""
+    return prefect_api
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The Prefect flows under one test harness per session (it takes ~20 s to start)."""
+"""The Prefect flows, run in this process against the session's real Prefect server."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ import pytest
 import yaml
 
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
+from tests.prefect_server import PrefectServer
 from warehouse.exports import export_csv
 from warehouse.schema import connect
 
 pytestmark = pytest.mark.prefect
 
 
-@pytest.fixture(scope="session")
-def harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
+@pytest.fixture
+def harness(prefect_api: PrefectServer) -> Iterator[None]:
+    """The flows report to the session's real Prefect server (not a temporary API)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
         yield
 
 
