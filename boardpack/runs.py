@@ -19,7 +19,7 @@ from outputs.quality import write_quality_page
 from warehouse import store
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
-from warehouse.schema import connect, warehouse_url
+from warehouse.schema import opened, warehouse_url
 
 
 def nightly(
@@ -35,8 +35,10 @@ def nightly(
     council = load_council(config)
     as_of = as_of or dt.date.today()
     folder = Path(out) if out else default_out()
-    engine = connect(warehouse_url(warehouse))
-    with exclusive_run(engine, wait_seconds, steps.wait_hint):
+    with (
+        opened(warehouse_url(warehouse)) as engine,
+        exclusive_run(engine, wait_seconds, steps.wait_hint),
+    ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         with engine.connect() as connection:
             skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
@@ -77,10 +79,12 @@ def backfill(
     """Recompute the measures and republish the reports of a range of periods."""
     council = load_council(config)
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
-    engine = connect(warehouse_url(warehouse), create=False)
-    with recorded_run(
-        engine, "backfill", council, as_of, out, wait_seconds, steps.wait_hint
-    ) as outcome:
+    with (
+        opened(warehouse_url(warehouse), create=False) as engine,
+        recorded_run(
+            engine, "backfill", council, as_of, out, wait_seconds, steps.wait_hint
+        ) as outcome,
+    ):
         step("Recomputing the measures")
         outcome.measures = steps.recompute(engine, council, outcome.as_of)
         step(f"Republishing {len(wanted)} periods")
@@ -106,10 +110,12 @@ def publish_one(
     it as formally published), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
-    engine = connect(warehouse_url(warehouse), create=False)
-    with recorded_run(
-        engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-    ) as outcome:
+    with (
+        opened(warehouse_url(warehouse), create=False) as engine,
+        recorded_run(
+            engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
+        ) as outcome,
+    ):
         folder = Path(outcome.out)
         if as_published:
             outcome.reports = republish_as_published(

@@ -12,7 +12,7 @@ from boardpack.config import load_council
 from outputs import publish as publishing
 from schemas import ingest
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -22,7 +22,7 @@ SCREENSHOT = ROOT / "var" / "screenshots" / "board-report.png"  # docs/ holds a 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("browser")
-    engine = nightly(f"sqlite:///{folder / 'w.sqlite'}")
+    engine = demo_warehouse(f"sqlite:///{folder / 'w.sqlite'}")
     publishing.publish(
         engine,
         load_council(DEMO),

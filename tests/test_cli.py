@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import DEMO, ROOT
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse
 
 BOARDPACK = str(ROOT / ".venv" / "bin" / "boardpack")
 
@@ -138,7 +138,7 @@ def test_a_bad_configuration_row_is_one_line_naming_file_row_and_column(demo_cop
 
 def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    nightly(url)
+    demo_warehouse(url)
     measures = boardpack("export", "measures", "--config", str(DEMO), "--warehouse", url)
     assert measures.returncode == 0
     frame = pl.read_csv(measures.stdout.encode())
@@ -255,7 +255,7 @@ def test_a_warehouse_from_a_newer_boardpack_is_exit_3_in_one_line(tmp_path: Path
     import sqlalchemy as sa
 
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    nightly(url)
+    demo_warehouse(url)
     with sa.create_engine(url).begin() as connection:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
     result = boardpack("export", "summary", "--config", str(DEMO), "--warehouse", url)

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse, nightly
 from warehouse.exports import export_csv
 from warehouse.lock import WarehouseBusy, exclusive_run
 from warehouse.models import Run, table_of
@@ -23,7 +23,7 @@ from warehouse.schema import connect
 KILLED_RUN = """
 import datetime as dt, pathlib, sys, time
 from warehouse import load
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse, nightly
 url, marker = sys.argv[1], pathlib.Path(sys.argv[2])
 insert = load.store.insert_summaries
 
@@ -56,7 +56,7 @@ def test_a_second_run_refuses_while_the_first_holds_the_warehouse(warehouse_url:
 def test_a_killed_run_leaves_the_previous_state_and_the_next_run_completes(
     warehouse_url: str, tmp_path: Path
 ) -> None:
-    engine = nightly(warehouse_url)
+    engine = demo_warehouse(warehouse_url)
     before = export_csv(engine, "measures")
     marker = tmp_path / "marker"
     child = subprocess.Popen(

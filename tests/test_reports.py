@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from boardpack.config import load_council
 from outputs import publish as publishing
 from tests.conftest import DEMO, DEMO_AS_OF
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse
 from warehouse.exports import export_csv
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
-    return nightly(f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}")
+    return demo_warehouse(f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}")
 
 
 @pytest.fixture(scope="module")

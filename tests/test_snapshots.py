@@ -10,7 +10,7 @@ from boardpack.config import load_council
 from core.errors import UsageError
 from outputs import publish as publishing
 from tests.conftest import DEMO_AS_OF
-from tests.test_warehouse import nightly
+from tests.test_warehouse import demo_warehouse, nightly
 from warehouse import store
 
 
@@ -57,7 +57,7 @@ def test_a_final_report_survives_restatement_and_later_reports_note_it(
 
 
 def test_as_published_needs_a_final_report(warehouse_url: str, tmp_path: Path) -> None:
-    engine = nightly(warehouse_url)
+    engine = demo_warehouse(warehouse_url)
     from tests.conftest import DEMO
 
     with pytest.raises(UsageError, match="has not been published as final"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -69,6 +71,16 @@ def connect(url: str, create: bool = True) -> sa.Engine:
             f"the warehouse {shown(url)} cannot be used: {driver_message(error)}"
         ) from None
     return engine
+
+
+@contextmanager
+def opened(url: str, create: bool = True) -> Iterator[sa.Engine]:
+    """:func:`connect` for the length of a run: its connections are closed at the end."""
+    engine = connect(url, create)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _sqlite_file_ready(engine: sa.Engine, create: bool) -> None:
