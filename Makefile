@@ -49,6 +49,7 @@ lint: env
 	$(BIN)/mypy .
 
 bench: env
+	$(BIN)/python -m benchmarks.commands
 	$(BIN)/python -m benchmarks.run
 
 clean:

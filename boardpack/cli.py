@@ -281,11 +281,11 @@ def export(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Write a warehouse table as CSV on standard output."""
-    from boardpack.config import load_council
+    from core.settings import require_config_folder
     from warehouse.exports import export_csv
     from warehouse.schema import connect, warehouse_url
 
-    load_council(config)
+    require_config_folder(config)  # the export reads the warehouse, not the configuration
     engine = connect(warehouse_url(warehouse), create=False)
     sys.stdout.write(export_csv(engine, table.value))
 

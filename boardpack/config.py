@@ -16,6 +16,7 @@ from core.settings import (
     Council,
     CouncilSettings,
     Tolerance,
+    require_config_folder,
 )
 from schemas.config import INDICATORS_SCHEMA, table_problems
 from schemas.registers import split_targets
@@ -26,8 +27,7 @@ from sources.readers import UnreadableFile, read_csv
 def load_council(folder: Path | str) -> Council:
     """Read and check ``council.yaml``, ``indicators.csv`` and ``targets.csv``."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ConfigError(folder, "the configuration folder does not exist")
+    require_config_folder(folder)
     settings = _load_settings(folder / COUNCIL_FILE)
     for source in settings.sources:
         check_source_path(folder, source)

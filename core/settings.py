@@ -157,3 +157,12 @@ class Council:
                 return source
         known = ", ".join(s.id for s in self.settings.sources) or "none"
         raise ConfigError(self.folder / COUNCIL_FILE, f"no source '{source_id}' (sources: {known})")
+
+
+def require_config_folder(folder: Path) -> None:
+    """A configuration folder with its council.yaml (without reading it: for commands that
+    only read the warehouse, so they need not load the checks)."""
+    if not folder.is_dir():
+        raise ConfigError(folder, "the configuration folder does not exist")
+    if not (folder / COUNCIL_FILE).is_file():
+        raise ConfigError(folder / COUNCIL_FILE, "the file is missing")

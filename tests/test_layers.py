@@ -76,3 +76,18 @@ def test_checking_a_file_does_not_load_the_report_renderer() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_exporting_does_not_load_the_validation_rules_or_the_renderer() -> None:
+    """`boardpack export` reads the warehouse only: no pandera, great-tables or Prefect."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, boardpack.cli, warehouse.exports, warehouse.schema, core.settings; "
+        "print(sorted(m for m in ('pandera', 'great_tables', 'prefect') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
