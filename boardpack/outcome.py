@@ -54,7 +54,11 @@ class RunOutcome:
     def message(self) -> str:
         read = sum(f.rows_read for f in self.files)
         loaded = sum(f.rows_loaded for f in self.files)
-        parts = [f"{read} rows read, {loaded} loaded, {len(self.rejections)} rejected"]
+        whole = sum(1 for r in self.rejections if r["row_number"] is None)
+        rows = len(self.rejections) - whole
+        parts = [f"{read} rows read, {loaded} loaded, {rows} rejected"]
+        if whole:  # a file or source rejected whole is not a count of rows
+            parts.append(f"{whole} file{'s' if whole > 1 else ''} rejected whole")
         if self.failed_sources:
             parts.append(f"sources failed: {', '.join(sorted(self.failed_sources))}")
         parts.append(f"{self.measures} measures, {len(self.reports)} reports")
@@ -109,7 +113,7 @@ def run_totals(batch: Batch) -> dict[str, Any]:
     return {
         "rows_read": sum(f.rows_read for f in batch.files),
         "rows_loaded": sum(f.rows_loaded for f in batch.files),
-        "rows_rejected": batch.frame("rejections").height,
+        "rows_rejected": batch.frame("rejections")["row_number"].is_not_null().sum(),
         "files_skipped": sum(f.skipped for f in batch.files),
     }
 
