@@ -95,11 +95,17 @@ def test_backfill_over_two_years_equals_a_fresh_full_run(
 
 
 def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_rest_loads(
-    harness: None, tmp_path: Path, demo_copy: Path, worker_warehouse: str
+    harness: None,
+    tmp_path: Path,
+    demo_copy: Path,
+    worker_warehouse: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import flows.nightly as flows
 
     (demo_copy / "extracts" / "community" / "community.db").write_bytes(b"this is not a database")
+    # The retries happen as configured (twice), without their waits.
+    monkeypatch.setattr(flows, "read_source", flows.read_source.with_options(retry_delay_seconds=0))
     state = flows.nightly.with_options(retries=0)(
         str(demo_copy), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True
     )
