@@ -187,6 +187,22 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
         "boardpack-run-summary",
     }
 
+    # The next night, nothing new: the run completes and rewrites no report.
+    page = out / "2026-27" / "Q2" / "cyp-ppb.html"
+    written = page.stat().st_mtime_ns
+    quiet_run = server.create_run(
+        deployed["nightly"]["id"],
+        config=str(council),
+        warehouse=warehouse,
+        out=str(out),
+        as_of=DEMO_AS_OF.isoformat(),
+    )
+    state = server.final_state(quiet_run, RUN_SECONDS)
+    assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
+    assert page.stat().st_mtime_ns == written
+    seconds = server.get(f"flow_runs/{quiet_run}")["total_run_time"]
+    print(f"no-change nightly through the deployment: {seconds:.1f} s of flow run time")
+
     # A backfill of two quarters, into a fresh folder: those periods' reports and no others.
     # Its config is prefect.yaml's relative examples/demo-council, found because the run
     # starts in the checkout the deploy recorded.
