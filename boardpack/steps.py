@@ -41,8 +41,8 @@ def read_sources(council: Council, as_of: dt.date, skip: Skip) -> tuple[Batch, d
     return merge(batches), failed
 
 
-def one_line(error: BaseException) -> str:
-    """An exception as one line of text, for messages and the runs table."""
+def one_line(error: BaseException | str) -> str:
+    """An exception (or a message) as one line of text, for messages and the runs table."""
     text = " ".join(str(error).split())
     return text[:500] if text else type(error).__name__
 

@@ -27,9 +27,9 @@ from outputs import publish as publishing
 from schemas.ingest import Batch, ingest_source, merge, source_failure
 from warehouse.load import load_and_compute
 
-# Sources and the database can blip: retry twice, after 2 s then 10 s.
-RETRIES = 2
-RETRY_DELAYS: list[float] = [2, 10]
+# As when run directly (boardpack.steps): tried three times, 2 s then 10 s apart.
+RETRIES = len(steps.RETRY_DELAYS)
+RETRY_DELAYS: list[float] = list(steps.RETRY_DELAYS)
 
 
 def _retried(name: str) -> Any:
@@ -66,7 +66,7 @@ def read_sources(
         if state.is_completed():
             batches.append(future.result())
         else:
-            failed[source.id] = steps.one_line(Exception(state.message or "failed"))
+            failed[source.id] = steps.one_line(state.message or "failed")
             batches.append(source_failure(source, failed[source.id]))
             get_run_logger().error("source %s failed: %s", source.id, failed[source.id])
     return merge(batches), failed

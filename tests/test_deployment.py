@@ -187,6 +187,11 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
         "boardpack-run-summary",
     }
 
+    # boardpack's own progress lines are in the run's log, as the Prefect UI shows it.
+    logs = server.post("logs/filter", {"logs": {"flow_run_id": {"any_": [nightly_run]}}})
+    messages = {log["message"] for log in logs}
+    assert {"Reading 7 sources", "Publishing the board reports that changed"} <= messages
+
     # The next night, nothing new: the run completes and rewrites no report.
     page = out / "2026-27" / "Q2" / "cyp-ppb.html"
     written = page.stat().st_mtime_ns

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,6 +124,30 @@ def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_re
     assert "CYP SC 01" in loaded.to_list()
     assert "LS 01" not in loaded.to_list()
     assert (tmp_path / "out" / "2026-27" / "Q2" / "cyp-ppb.html").exists()
+    # The run's log in Prefect: rejections as warnings, the failure as an error (boardpack's
+    # progress lines, at INFO, are checked through a worker in tests/test_deployment.py).
+    logged = run_log(state.state_details.flow_run_id)
+    assert (logging.WARNING, "8 row(s) or file(s) rejected") in logged  # 7 rows, 1 source
+    assert any(
+        level == logging.ERROR and "source community-db failed" in text for level, text in logged
+    )
+
+
+def run_log(flow_run_id: object) -> list[tuple[int, str]]:
+    """(level, message) of every line a flow run logged, as the Prefect UI shows them."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    APILogWorker.drain_all(timeout=30)  # lines are sent in batches: send the last ones now
+
+    async def read() -> list[tuple[int, str]]:
+        async with get_client() as client:
+            where = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            return [(log.level, log.message) for log in await client.read_logs(where)]
+
+    return run_coro_as_sync(read()) or []
 
 
 def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
