@@ -61,7 +61,7 @@ class Source(_Strict):
     def _readable(self) -> Source:
         """Settings that would fail only when the files are read fail when loaded."""
         problem = _encoding_problem(self.encoding) or _delimiter_problem(self.delimiter)
-        if self.format == "sql" and self.url and not _VARIABLE.search(self.url):
+        if self.format == "sql" and self.url and not ENV_VARIABLE.search(self.url):
             problem = problem or _url_problem(self.url)
         if (self.ignore_columns or self.periods) and self.layout != "wide":
             problem = problem or "'ignore_columns' and 'periods' are for wide sources"
@@ -80,7 +80,8 @@ class Source(_Strict):
         return self
 
 
-_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+# ${NAME} in a URL: filled from the environment when the source is read (SPEC §4).
+ENV_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _encoding_problem(encoding: str | None) -> str | None:

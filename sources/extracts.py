@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from core.columns import CANONICAL, REQUIRED
 from core.errors import ConfigError
 from core.periods import parse_period_labels
-from core.settings import COUNCIL_FILE, Council, Source
+from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
 from sources.readers import (
     MALFORMED_COLUMNS,
     ROW_NUMBER,
@@ -85,9 +85,6 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 def expand_variables(text: str) -> str:
     """``${NAME}`` from the environment, so that passwords stay out of council.yaml."""
 
@@ -97,7 +94,7 @@ def expand_variables(text: str) -> str:
             raise SourceUnavailable(f"the environment variable {name} is not set")
         return os.environ[name]
 
-    return _VARIABLE.sub(value, text)
+    return ENV_VARIABLE.sub(value, text)
 
 
 def resolve_sql_url(council: Council, url: str) -> str:
