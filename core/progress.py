@@ -36,11 +36,11 @@ def counted(items: Iterable[T], total: int, description: str) -> Iterator[T]:
         yield from items
         return
     progress, _ = _bar
-    task = progress.add_task(description, total=total)
+    task = progress.add_task(description, total=total, count=f"0/{total}")
     try:
-        for item in items:
+        for done, item in enumerate(items, start=1):
             yield item
-            progress.advance(task)
+            progress.update(task, completed=done, count=f"{done}/{total}")
     finally:
         progress.remove_task(task)
 
@@ -53,20 +53,15 @@ def on_terminal(first: str) -> Iterator[None]:
         yield
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    # "12/66" on counted steps; nothing on the line that names the current step.
+    count = TextColumn("{task.fields[count]}")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count)
     with Progress(
         *columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True
     ) as progress:
-        _bar = (progress, progress.add_task(first, total=None))
+        _bar = (progress, progress.add_task(first, total=None, count=""))
         try:
             yield
         finally:
