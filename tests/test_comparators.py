@@ -208,7 +208,7 @@ boards:
   - {{id: env, name: Environment Board, services: [Waste], cadence: quarterly}}
 comparators:
   - {{id: cipfa, name: CIPFA nearest neighbours, areas: groups/cipfa.csv}}
-  - {{id: pair, name: Next door, areas: [E2]}}
+  - {{id: pair, name: "Next door <i>&</i> co", areas: [E2]}}
 sources:
   - {{id: waste, department: Waste, kind: observations, format: csv, path: extracts/obs.csv}}
   - {{id: lginform, department: Policy, kind: benchmarks, format: csv, path: extracts/bench*.csv,
@@ -300,3 +300,29 @@ def test_a_restated_benchmark_replaces_the_figure_and_keeps_the_old_one(tmp_path
         (30.0, False, str(config / "extracts" / "bench.csv"), 5),
         (46.0, True, str(config / "extracts" / "bench.csv"), 5),
     ]
+
+
+def test_a_report_shows_the_latest_benchmark_ended_by_its_period(tmp_path: Path) -> None:
+    from boardpack import runs
+
+    config = _council(tmp_path / "council", _BENCH)
+    (config / "extracts" / "obs.csv").write_text(
+        "indicator_code,period,value\nREC,2023/24,45.1\nREC,2024/25,47.0\n"
+    )
+    out = tmp_path / "out"
+    runs.nightly(config, f"sqlite:///{tmp_path / 'w.sqlite'}", out, dt.date(2025, 6, 30))
+    earlier = (out / "2023-24" / "Q4" / "env.html").read_text()
+    # The 2024/25 benchmark had ended by the as-of date, but not by the 2023/24 report's period.
+    assert "2023/24, CIPFA nearest neighbours: rank 2 of 4, 2nd quartile; median 45.1%" in earlier
+    assert "2024/25, CIPFA" not in earlier
+    # Only the council has a 2024/25 figure so far: alone in its group, it is 1st of 1.
+    later = (out / "2024-25" / "Q4" / "env.html").read_text()
+    assert "2024/25, CIPFA nearest neighbours: rank 1 of 1, 4th quartile; median 47.0%" in later
+    assert "2023/24, CIPFA" not in later
+    # A group's name from council.yaml is text, never markup.
+    assert "Next door &lt;i&gt;&amp;&lt;/i&gt; co" in later
+    assert "<i>&</i>" not in later
+    page = (out / "2024-25" / "Q4" / "env-benchmarking.html").read_text()
+    words = "CIPFA nearest neighbours, 2024/25: figures from 1 council range from 47.0% to 47.0%"
+    assert f'aria-label="{words}' in page
+    assert 'href="env.html"' in page

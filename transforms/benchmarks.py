@@ -25,6 +25,8 @@ BENCHMARK_RESULTS = {
     "rank": pl.Int32,
     "areas": pl.Int32,
     "quartile": pl.Int32,
+    "lowest": pl.Float64,  # the group's spread, for the benchmarking page's chart
+    "highest": pl.Float64,
 }
 _CELL = ["indicator_code", "group_id", "fy", "fm"]
 _RANKED = ("higher", "lower")
@@ -104,6 +106,8 @@ def _positions(rows: pl.DataFrame) -> pl.DataFrame:
         # 15 significant figures: the mean of 45.1 and 45.14 is 45.12, not 45.120000000000005
         pl.col("value").median().round_sig_figs(15).alias("median"),
         pl.len().cast(pl.Int32).alias("areas"),
+        pl.col("value").min().alias("lowest"),
+        pl.col("value").max().alias("highest"),
         (better.sum() + 1).cast(pl.Int32).alias("position"),
         pl.col("polarity").first(),
     )
@@ -114,4 +118,15 @@ def _positions(rows: pl.DataFrame) -> pl.DataFrame:
         summary.with_columns(rank=rank, quartile=quartile)
         .select([pl.col(name).cast(dtype) for name, dtype in BENCHMARK_RESULTS.items()])
         .sort("indicator_code", "group_id", "fy", "fm")
+    )
+
+
+def latest_positions(results: pl.DataFrame, fy: int, end_fm: int) -> pl.DataFrame:
+    """Per indicator and group, the latest benchmark period that has ended by the end of FY
+    month ``end_fm`` of ``fy`` (a report's period): later periods are not yet shown."""
+    ended = (pl.col("fy") < fy) | ((pl.col("fy") == fy) & (pl.col("fm") <= end_fm))
+    return (
+        results.filter(ended)
+        .sort("indicator_code", "group_id", "fy", "fm")
+        .unique(["indicator_code", "group_id"], keep="last", maintain_order=True)
     )

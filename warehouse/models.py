@@ -274,3 +274,5 @@ class BenchmarkResult(Base):
     rank: Mapped[int | None] = mapped_column(Integer)
     areas: Mapped[int] = mapped_column(Integer)
     quartile: Mapped[int | None] = mapped_column(SmallInteger)
+    lowest: Mapped[float] = mapped_column(Float)
+    highest: Mapped[float] = mapped_column(Float)

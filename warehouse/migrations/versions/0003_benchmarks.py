@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("areas", sa.Integer(), nullable=False),
         sa.Column("quartile", sa.SmallInteger(), nullable=True),
+        sa.Column("lowest", sa.Float(), nullable=False),
+        sa.Column("highest", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("indicator_code", "group_id", "fy", "fm"),
     )
 
