@@ -273,7 +273,9 @@ def test_a_run_loads_benchmarks_and_exports_the_councils_position(tmp_path: Path
     assert outcome.exit_code == 1
 
 
-def test_a_restated_benchmark_replaces_the_figure_and_keeps_the_old_one(tmp_path: Path) -> None:
+def test_a_restated_benchmark_replaces_the_figure_and_keeps_the_old_one(
+    tmp_path: Path, warehouse_url: str
+) -> None:
     import sqlalchemy as sa
 
     from boardpack import runs
@@ -281,7 +283,7 @@ def test_a_restated_benchmark_replaces_the_figure_and_keeps_the_old_one(tmp_path
     from warehouse.schema import connect
 
     config = _council(tmp_path / "council", _BENCH)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = warehouse_url
     runs.nightly(config, url, tmp_path / "out", dt.date(2025, 6, 30))
     # E3 restates 30.0 as 46.0: the median of 45.1, 45.14, 46, 50 is 45.57; the council is 3rd.
     restated = _BENCH.replace("REC,E3,Three,2023/24,30.0", "REC,E3,Three,2023/24,46.0")
@@ -326,3 +328,75 @@ def test_a_report_shows_the_latest_benchmark_ended_by_its_period(tmp_path: Path)
     words = "CIPFA nearest neighbours, 2024/25: figures from 1 council range from 47.0% to 47.0%"
     assert f'aria-label="{words}' in page
     assert 'href="env.html"' in page
+
+
+def test_the_same_figure_in_two_files_is_rejected_in_both(tmp_path: Path) -> None:
+    from boardpack import runs
+    from warehouse.exports import export_csv
+    from warehouse.schema import connect
+
+    config = _council(tmp_path / "council", _BENCH)
+    (config / "extracts" / "bench2.csv").write_text(
+        "metric,area,name,period,figure\nREC,E1,One,2023/24,51.0\nREC,E3,Three,2022/23,30.0\n"
+    )
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    runs.nightly(config, url, tmp_path / "out", dt.date(2025, 6, 30))
+    engine = connect(url)
+    rejected = pl.read_csv(export_csv(engine, "rejections").encode())
+    clashes = rejected.filter(pl.col("reason_code") == "duplicate_across_sources")
+    assert sorted(zip(clashes["file"], clashes["row_number"], strict=True)) == [
+        (str(config / "extracts" / "bench.csv"), 3),
+        (str(config / "extracts" / "bench2.csv"), 2),
+    ]
+    # E1 has no figure for 2023/24 now: of the council (45.1), E2 (45.14, so 45.1) and E3
+    # (30.0) the council shares 1st place; 4 × 1 / 3 rounds up to the 2nd quartile.
+    positions = export_csv(engine, "benchmarks").splitlines()
+    assert "REC,cipfa,2023/24,45.1,45.1,1,3,2" in positions
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("area_code: E08000009\n", ""), "comparators need the council's own 'area_code'"),
+        (("groups/cipfa.csv", "groups/none.csv"), "the areas file is missing"),
+        (("id: pair", "id: cipfa"), "comparator group id 'cipfa' is used more than once"),
+    ],
+)
+def test_comparator_settings_are_checked(
+    tmp_path: Path, change: tuple[str, str], problem: str
+) -> None:
+    from boardpack.config import load_council
+    from core.errors import ConfigError
+
+    config = _council(tmp_path / "council", _BENCH)
+    text = (config / "council.yaml").read_text()
+    (config / "council.yaml").write_text(text.replace(*change))
+    with pytest.raises(ConfigError, match=problem):
+        load_council(config)
+
+
+def test_an_areas_file_needs_an_area_code_column(tmp_path: Path) -> None:
+    from boardpack.config import load_council
+    from core.errors import ConfigError
+
+    config = _council(tmp_path / "council", _BENCH)
+    (config / "groups" / "cipfa.csv").write_text("code,name\nE1,One\n")
+    with pytest.raises(ConfigError, match="the column is missing") as raised:
+        load_council(config)
+    assert "area_code" in str(raised.value)
+
+
+def test_validate_checks_a_benchmarks_download_and_loads_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from boardpack.cli import app
+
+    config = _council(tmp_path / "council", _BENCH)
+    download = tmp_path / "download.csv"
+    download.write_text("metric,area,name,period,figure\nREC,E1,One,2023/24,n/a\n")
+    result = CliRunner().invoke(
+        app, ["validate", "--config", str(config), "--source", "lginform", str(download)]
+    )
+    assert result.exit_code == 1
+    assert "not_a_number" in result.output
+    assert "'n/a' is not a plain number" in result.output
