@@ -400,3 +400,32 @@ def test_validate_checks_a_benchmarks_download_and_loads_nothing(tmp_path: Path)
     assert result.exit_code == 1
     assert "not_a_number" in result.output
     assert "'n/a' is not a plain number" in result.output
+
+
+def test_a_report_as_published_keeps_its_benchmarks(tmp_path: Path) -> None:
+    """The snapshot kept for each report holds its benchmark lines, so re-rendering it gives
+    the same bytes; a snapshot kept before benchmarking existed still renders, without them."""
+    import json
+
+    from boardpack import runs
+    from outputs.board import render_page
+    from outputs.site import page_from_snapshot, snapshot_of
+    from warehouse.models import PublishedReport
+    from warehouse.schema import connect
+    from warehouse.store import read_table
+
+    config = _council(tmp_path / "council", _BENCH)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    out = tmp_path / "out"
+    runs.nightly(config, url, out, dt.date(2025, 6, 30))
+    with connect(url).connect() as connection:
+        snapshot = read_table(connection, PublishedReport)["snapshot"][0]
+    page = page_from_snapshot(snapshot)
+    assert page.benchmarks["group_id"].to_list() == ["cipfa", "pair"]
+    assert render_page(page)[0] == (out / "2023-24" / "Q4" / "env.html").read_text()
+    assert snapshot_of(page_from_snapshot(snapshot_of(page))) == snapshot_of(page)
+    older = json.loads(snapshot)
+    del older["frames"]["benchmarks"]
+    without = render_page(page_from_snapshot(json.dumps(older)))[0]
+    assert 'id="benchmarking"' not in without
+    assert "Performance indicators" in without
