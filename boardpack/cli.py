@@ -78,6 +78,7 @@ class Table(StrEnum):
     measures = "measures"
     summary = "summary"
     rejections = "rejections"
+    benchmarks = "benchmarks"
 
 
 def parse_as_of(text: str | None) -> dt.date:
@@ -276,7 +277,7 @@ def validate(
 
 @app.command()
 def export(
-    table: Annotated[Table, typer.Argument(help="measures, summary or rejections.")],
+    table: Annotated[Table, typer.Argument(help="measures, summary, rejections or benchmarks.")],
     config: ConfigOption,
     warehouse: WarehouseOption = None,
 ) -> None:

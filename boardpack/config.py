@@ -8,6 +8,7 @@ import polars as pl
 import yaml
 from pydantic import ValidationError
 
+from boardpack.comparators import load_comparators
 from core.errors import ConfigError
 from core.settings import (
     COUNCIL_FILE,
@@ -33,7 +34,7 @@ def load_council(folder: Path | str) -> Council:
         check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
     targets = _load_targets(folder / TARGETS_FILE, indicators["code"])
-    return Council(folder, settings, indicators, targets)
+    return Council(folder, settings, indicators, targets, load_comparators(folder, settings))
 
 
 def _load_settings(path: Path) -> CouncilSettings:

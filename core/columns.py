@@ -16,12 +16,14 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "targets": ("indicator_code", "financial_year", "period", "target"),
     "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),
     "risks": ("ref", "service", "description", "rating", "mitigation", "progress", "period"),
+    "benchmarks": ("indicator_code", "area_code", "area_name", "period", "value"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "observations": ("indicator_code", "period"),
     "targets": ("indicator_code", "financial_year", "target"),
     "milestones": ("ref", "service", "description", "status", "period"),
     "risks": ("ref", "service", "description", "rating", "period"),
+    "benchmarks": ("indicator_code", "area_code", "period", "value"),
 }
 
 # The rejections the warehouse keeps (SPEC §4: source, file, row number, column, reason).
@@ -36,6 +38,14 @@ REJECTION_COLUMNS = {
 }
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
+
+# A benchmark figure is one indicator for one area in one period (SPEC §7).
+BENCHMARK_KEY = {
+    "indicator_code": pl.String,
+    "area_code": pl.String,
+    "fy": pl.Int32,
+    "fm": pl.Int32,
+}
 
 # The rejection reasons (SPEC §4), in the order checks are judged: a row carries its first.
 REASON_CODES = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,7 @@ from core.errors import ConfigError
 COUNCIL_FILE = "council.yaml"
 INDICATORS_FILE = "indicators.csv"
 TARGETS_FILE = "targets.csv"
+GROUP_COLUMNS = {"group_id": pl.String, "group_name": pl.String, "area_code": pl.String}
 
 
 class _Strict(BaseModel):
@@ -41,7 +42,7 @@ class Board(_Strict):
 class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     department: str
-    kind: Literal["observations", "targets", "milestones", "risks"]
+    kind: Literal["observations", "targets", "milestones", "risks", "benchmarks"]
     format: Literal["csv", "excel", "sql"]
     path: str | None = None
     url: str | None = None
@@ -113,18 +114,31 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+class Comparator(_Strict):
+    """A comparator group (SPEC §7): its areas listed, or a CSV with an ``area_code`` column."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    name: str
+    areas: list[str] | str
+
+
 class CouncilSettings(_Strict):
     name: str
     year_start_month: int = Field(default=4, ge=1, le=12)
     tolerance: Tolerance = Tolerance()
     boards: list[Board] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
+    area_code: str | None = None
+    comparators: list[Comparator] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CouncilSettings:
+        if self.comparators and not self.area_code:
+            raise ValueError("comparators need the council's own 'area_code' (e.g. E08000009)")
         for kind, ids in (
             ("board", [b.id for b in self.boards]),
             ("source", [s.id for s in self.sources]),
+            ("comparator group", [c.id for c in self.comparators]),
         ):
             repeated = sorted({i for i in ids if ids.count(i) > 1})
             if repeated:
@@ -140,6 +154,8 @@ class Council:
     settings: CouncilSettings
     indicators: pl.DataFrame  # resolved: one row per indicator, typed
     targets: pl.DataFrame  # code, fy, period ("" = annual), target
+    # group_id, group_name, area_code: each comparator group's members (SPEC §7)
+    comparators: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=GROUP_COLUMNS))
 
     @property
     def boards(self) -> pl.DataFrame:

@@ -10,7 +10,10 @@ The demo council's facts are data beside this file, in examples/demo-data:
   its annual `target` and any quarterly `profile` (targets separated by `|`);
 - `council.yaml`: the boards and the departments' sources, copied into the council;
 - `milestones.csv` (a status per quarter) and `risks.csv`: the registers;
-- `narrative.yaml`: the commentary and notes written into the extracts.
+- `narrative.yaml`: the commentary and notes written into the extracts;
+- `comparators.csv`: the council's CIPFA nearest neighbours (SPEC §7), copied into the
+  council; their figures, and the council's own, arrive as an LG Inform-style download
+  (a benchmarks source) for the indicators in BENCHMARKED.
 
 This script adds the figures, drawn from a fixed seed, and writes every department's
 extracts: long CSVs from Children's Services, a wide Excel workbook from Employment,
@@ -50,6 +53,20 @@ GENERATED_HEADER = (
     "# examples/generate_demo.py; edit the generator, not this file.\n"
 )
 DEPARTMENTS = ("children", "els", "corporate", "community")
+
+# Benchmarking (SPEC §7): the indicators LG Inform publishes for every council, the periods
+# published by the as-of date (a quarter behind), the council's own area code, and the
+# areas in the download besides the CIPFA neighbours (two in the inline group, and England).
+BENCHMARKED = ("CYP SC 04", "HR 02", "PL 01", "PL 04", "WR 01")
+BENCHMARK_FROM = (2024, 3)  # 2024/25 Q1
+BENCHMARK_TO = (2026, 3)  # 2026/27 Q1
+OWN_AREA = ("E06000900", "Brookfield")
+OTHER_AREAS = (
+    ("E06000920", "Quarrington"),
+    ("E06000921", "Redhill Moor"),
+    ("E92000001", "England"),
+)
+BENCHMARK_SEED = SEED + 7  # its own stream: the departments' extracts are unchanged
 
 # ELS has not yet sent its quarterly figures for the latest quarter: the data-quality page
 # lists the source as having nothing for it.
@@ -438,6 +455,47 @@ def write_registers(folder: Path, narrative: Narrative) -> None:
                 writer.writerow([*(risk[column] for column in RISK_COLUMNS[:-1]), period])
 
 
+def published_figures(spec: Spec, rows: list[Row]) -> dict[tuple[str, str], str]:
+    """The council's own figure for each benchmark period, as LG Inform would publish it
+    (before any mistake is planted in the department's extract)."""
+    if spec.code not in BENCHMARKED:
+        return {}
+    figures = {}
+    for (fy, fm, label), row in zip(slots(spec), rows, strict=True):
+        if not BENCHMARK_FROM <= (fy, fm) <= BENCHMARK_TO and spec.frequency != "annual":
+            continue
+        if spec.frequency == "annual" and not BENCHMARK_FROM[0] - 1 <= fy <= BENCHMARK_TO[0] - 1:
+            continue
+        value = row["value"]
+        if not value:
+            exact = Decimal(row["numerator"]) / Decimal(row["denominator"]) * 100
+            value = str(exact.quantize(Decimal(1).scaleb(-spec.decimals), rounding=ROUND_HALF_UP))
+        figures[(spec.code, label)] = value
+    return figures
+
+
+def neighbour_figure(spec: Spec, own: str, rng: random.Random) -> str:
+    """A comparator's figure: near the council's, rounded as published."""
+    value = rounded(spec, float(own) * (1 + rng.gauss(0, 0.08)))
+    return _text(value, spec.decimals)
+
+
+def write_benchmarks(specs: list[Spec], own: dict[tuple[str, str], str], path: Path) -> None:
+    """An LG Inform-style download: one row per metric, area and period."""
+    rng = random.Random(BENCHMARK_SEED)
+    neighbours = [(r["area_code"], r["area_name"]) for r in read_csv("comparators.csv")]
+    by_code = {spec.code: spec for spec in specs}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Metric", "Period", "Area code", "Area", "Value"])
+        for (code, label), figure in sorted(own.items()):
+            writer.writerow([code, label, *OWN_AREA, figure])
+            for area, name in [*neighbours, *OTHER_AREAS]:
+                writer.writerow(
+                    [code, label, area, name, neighbour_figure(by_code[code], figure, rng)]
+                )
+
+
 def council_yaml() -> str:
     """demo-data/council.yaml with its leading comment replaced by the generated header."""
     lines = (DATA / "council.yaml").read_text("utf-8").splitlines(keepends=True)
@@ -498,8 +556,9 @@ def prepare_output_folder(out: Path) -> None:
         if any(out.iterdir()) and not (out / "council.yaml").exists():
             raise SystemExit(f"{out} is not empty and holds no council.yaml: not overwriting it")
         shutil.rmtree(out)
-    for department in (*DEPARTMENTS, "registers"):
+    for department in (*DEPARTMENTS, "registers", "benchmarks"):
         (out / "extracts" / department).mkdir(parents=True)
+    (out / "comparators").mkdir()
 
 
 def generate(out: Path) -> list[Spec]:
@@ -510,11 +569,14 @@ def generate(out: Path) -> list[Spec]:
     write_config(specs, out)
     rng = random.Random(SEED)
     rows_by_department: dict[str, list[Row]] = {}
+    own_figures: dict[tuple[str, str], str] = {}
     for spec in specs:
-        rows_by_department.setdefault(spec.department, []).extend(
-            observations(spec, rng, narrative.commentary)
-        )
+        rows = observations(spec, rng, narrative.commentary)
+        rows_by_department.setdefault(spec.department, []).extend(rows)
+        own_figures |= published_figures(spec, rows)
     extracts = out / "extracts"
+    shutil.copy(DATA / "comparators.csv", out / "comparators" / "cipfa_nearest_neighbours.csv")
+    write_benchmarks(specs, own_figures, extracts / "benchmarks" / "lginform_download.csv")
     write_children(rows_by_department["children"], extracts / "children", narrative)
     write_corporate(rows_by_department["corporate"], extracts / "corporate", narrative)
     els_specs = [s for s in specs if s.department == "els"]

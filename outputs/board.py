@@ -9,13 +9,14 @@ the same bytes.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from great_tables import GT, from_column, loc, nanoplot_options, style
 
 from core.spreadsheet import safe_csv
+from outputs.benchmarking import benchmark_section, empty_benchmarks, report_rows
 from outputs.formatting import (
     DIRECTION,
     MILESTONE,
@@ -74,6 +75,7 @@ class BoardPage:
     milestones: pl.DataFrame
     risks: pl.DataFrame
     restated: pl.DataFrame
+    benchmarks: pl.DataFrame = field(default_factory=empty_benchmarks)  # SPEC §7
 
     @property
     def title(self) -> str:
@@ -316,6 +318,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
         "</section>",
+        *filter(None, [benchmark_section(page.board_id, page.benchmarks)]),
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
         milestones_table(page, tables["milestones"]),
         "</section>",
@@ -330,4 +333,6 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
     document = html_document(page.title, "\n".join(body))
     csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
     csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
+    if not page.benchmarks.is_empty():
+        csvs["benchmarks"] = safe_csv(report_rows(page.benchmarks))
     return document, csvs

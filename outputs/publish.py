@@ -30,7 +30,7 @@ from outputs.site import (
     years_drawn_on,
 )
 from transforms.coverage import latest_quarter
-from warehouse import store
+from warehouse import benchmarks, store
 from warehouse.load import FIGURES_AS_OF, LoadResult
 from warehouse.models import BoardSummary, Measure, Milestone, Risk
 
@@ -90,6 +90,7 @@ def site_inputs(
         observations=observations,
         milestones=store.read_table(connection, Milestone),
         risks=store.read_table(connection, Risk),
+        benchmarks=benchmarks.stored_results(connection),
         published=published_figures(
             [
                 (r["board_id"], r["fy"], r["period_suffix"], r["snapshot"])

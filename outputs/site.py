@@ -10,7 +10,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from core.errors import UsageError
 from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
+from outputs.benchmarking import benchmarking_body, empty_benchmarks, page_benchmarks
 from outputs.board import BoardPage, html_document, render_page
 from outputs.formatting import format_figure, period_title, rounded
 from transforms.summary import board_measures
@@ -51,6 +52,7 @@ class SiteInputs:
     milestones: pl.DataFrame
     risks: pl.DataFrame
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
+    benchmarks: pl.DataFrame = field(default_factory=pl.DataFrame)  # positions (SPEC §7)
 
 
 PUBLISHED_COLUMNS = {
@@ -60,7 +62,7 @@ PUBLISHED_COLUMNS = {
     "indicator_code": pl.String,
     "published_ytd": pl.Float64,
 }
-_FRAMES = ("indicators", "milestones", "risks", "restated")
+_FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks")
 
 
 def snapshot_of(page: BoardPage) -> str:
@@ -83,6 +85,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
     data = json.loads(snapshot)
 
     def frame(name: str) -> pl.DataFrame:
+        if name not in data["frames"]:  # kept before benchmarking was added
+            return empty_benchmarks()
         return pl.DataFrame.deserialize(io.StringIO(data["frames"][name]), format="json")
 
     return BoardPage(
@@ -98,6 +102,7 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         milestones=frame("milestones"),
         risks=frame("risks"),
         restated=frame("restated"),
+        benchmarks=frame("benchmarks"),
     )
 
 
@@ -301,6 +306,13 @@ def board_pages(
                 milestones=inputs.milestones.filter(in_scope),
                 risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
                 restated=_restated_on(restated, board_id, fy, suffix),
+                benchmarks=page_benchmarks(
+                    inputs.benchmarks,
+                    inputs.indicators,
+                    rows["code"],
+                    fy,
+                    PERIODS_BY_SUFFIX[suffix].end_fm,
+                ),
             )
         )
     return pages
@@ -338,6 +350,18 @@ def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) ->
 def page_path(page: BoardPage) -> Path:
     """``2019-20/Q2/<board-id>.html`` (SPEC §5)."""
     return Path(fy_label(page.fy).replace("/", "-")) / page.suffix / f"{page.board_id}.html"
+
+
+def benchmarking_path(page: BoardPage) -> Path:
+    """``2019-20/Q2/<board>-benchmarking.html``: the board's benchmarking page (SPEC §7)."""
+    path = page_path(page)
+    return path.with_name(f"{path.stem}-benchmarking.html")
+
+
+def benchmarking_document(page: BoardPage) -> str:
+    title = f"{page.board_name} — benchmarking, {period_title(page.fy, page.suffix)}"
+    body = benchmarking_body(page.council, page_path(page).name, page.benchmarks)
+    return html_document(title, body)
 
 
 def table_csv_path(page: BoardPage, table: str) -> Path:
@@ -383,6 +407,8 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
         tables = {name: table_csv_path(page, name) for name in csvs}
         for name, text in csvs.items():
             write_atomic(out / tables[name], text)
+        if not page.benchmarks.is_empty():
+            write_atomic(out / benchmarking_path(page), benchmarking_document(page))
         written.append(
             {
                 "board_id": page.board_id,
@@ -392,6 +418,11 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
                 "path": page_path(page).as_posix(),
                 "csv": tables[""].as_posix(),
                 "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
+                **(
+                    {"benchmarking": benchmarking_path(page).as_posix()}
+                    if not page.benchmarks.is_empty()
+                    else {}
+                ),
                 "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
                 "as_at": as_at,
             }

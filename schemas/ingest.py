@@ -16,6 +16,7 @@ import polars as pl
 
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.settings import Council, Source
+from schemas.benchmarks import reject_across_files, split_benchmarks
 from schemas.observations import (
     duplicates_across_files,
     malformed_rejections,
@@ -80,7 +81,7 @@ class Batch:
     observations: list[StagedFile] = field(default_factory=list)
     rejections: list[pl.DataFrame] = field(default_factory=list)
     registers: dict[str, list[pl.DataFrame]] = field(
-        default_factory=lambda: {"milestones": [], "risks": [], "targets": []}
+        default_factory=lambda: {"milestones": [], "risks": [], "targets": [], "benchmarks": []}
     )
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     staging: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
@@ -155,6 +156,8 @@ def check_extract(
     ysm = council.settings.year_start_month
     if source.kind == "observations":
         accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
+    elif source.kind == "benchmarks":
+        accepted, rejected = split_benchmarks(frame, council.indicators, as_of, ysm)
     elif source.kind in ("milestones", "risks"):
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
@@ -203,6 +206,10 @@ def merge(batches: list[Batch]) -> Batch:
     if not clashes.is_empty():
         merged.rejections.append(rejection_frame(clashes))
         merged.clashing = clashes.select(list(OBSERVATION_KEY)).unique()
+    benchmarks, clashed = reject_across_files(merged.registers["benchmarks"])
+    merged.registers["benchmarks"] = [b for b in benchmarks if not b.is_empty()]
+    if not clashed.is_empty():
+        merged.rejections.append(clashed)
     _count_outcomes(merged, clashes)
     return merged
 

@@ -68,6 +68,8 @@ PAGES = [
     "2026-27/Q2/cyp-ppb.html",
     "2026-27/H1/cabinet.html",
     "2024-25/Q2/cyp-ppb.html",
+    "2026-27/Q2/cyp-ppb-benchmarking.html",
+    "2026-27/H1/cabinet-benchmarking.html",
     "index.html",
     "data-quality.html",
 ]

@@ -44,8 +44,16 @@ def test_every_board_and_period_with_data_has_a_page_at_the_spec_path(site: Path
         assert (site / entry["path"]).exists()
         assert (site / entry["csv"]).exists()
         # A CSV of each table beside the page, for authors who paste into Word.
-        assert set(entry["tables"]) == {"indicators", "summary", "milestones", "risks"}
+        # Pages with benchmarked indicators also have a benchmarking table and page (SPEC §7).
+        benchmarked = {"benchmarks"} if "benchmarking" in entry else set()
+        assert (
+            set(entry["tables"]) == {"indicators", "summary", "milestones", "risks"} | benchmarked
+        )
+        assert not benchmarked or (site / entry["benchmarking"]).exists()
         assert all((site / path).exists() for path in entry["tables"].values())
+    benchmarking = {r["benchmarking"] for r in manifest["reports"] if "benchmarking" in r}
+    assert "2026-27/Q2/cyp-ppb-benchmarking.html" in benchmarking
+    assert "2026-27/Q2/els-ppb-benchmarking.html" not in benchmarking  # nothing benchmarked
     milestones = csv_rows(site / "2026-27" / "Q2" / "els-ppb-milestones.csv")
     assert {r["ref"] for r in milestones} == {"ELS M01", "ELS M02", "ELS M03"}
     index = (site / "index.html").read_text()

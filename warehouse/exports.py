@@ -6,7 +6,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.spreadsheet import safe_csv
-from warehouse import store
+from warehouse import benchmarks, store
 from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection
 
 MEASURE_EXPORT = (
@@ -36,6 +36,16 @@ SUMMARY_EXPORT = (
     "red_pct",
 )
 REJECTION_EXPORT = ("source_id", "file", "row_number", "column", "reason_code", "message")
+BENCHMARK_EXPORT = (
+    "indicator_code",
+    "group_id",
+    "period",
+    "value",
+    "median",
+    "rank",
+    "areas",
+    "quartile",
+)
 _PERIOD_ORDER = {"quarter": 0, "half": 1, "year": 2}
 
 
@@ -69,7 +79,17 @@ def current_rejections(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
+def benchmark_positions(connection: sa.Connection) -> pl.DataFrame:
+    """The council's position per indicator, comparator group and benchmark period."""
+    return benchmarks.stored_results(connection).select(BENCHMARK_EXPORT)
+
+
 def export_csv(engine: sa.Engine, table: str) -> str:
-    readers = {"measures": measures, "summary": summary, "rejections": current_rejections}
+    readers = {
+        "measures": measures,
+        "summary": summary,
+        "rejections": current_rejections,
+        "benchmarks": benchmark_positions,
+    }
     with engine.connect() as connection:
         return safe_csv(readers[table](connection))

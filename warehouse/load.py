@@ -14,7 +14,7 @@ from schemas.ingest import Batch
 from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures, empty_measures
 from transforms.summary import board_summary
-from warehouse import store
+from warehouse import benchmarks, store
 from warehouse.models import Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
@@ -36,6 +36,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     )
     changed_years = store.load_observations(connection, run_id, batch.accepted_observations())
     store.record_rejections(connection, run_id, batch.frame("rejections"))
+    benchmarks.load_values(connection, run_id, batch.frame("benchmarks"))
     targets = batch.frame("targets")
     if not targets.is_empty():
         store.load_targets(connection, targets)
@@ -83,6 +84,7 @@ def recompute(
     if targets is None:
         targets = store.current_targets(connection)
     first_fy = store.first_observed_year(connection)
+    benchmarks.refresh_results(connection, council)
     store.clear_measures(connection)
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
     if first_fy is None:
@@ -106,6 +108,11 @@ def recompute(
     measures = pl.concat(rated) if rated else empty_measures().select(_SUMMARY_INPUTS)
     store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
     return measures.height
+
+
+def _digest(frame: pl.DataFrame) -> str:
+    """A fingerprint of derived figures the reports show besides the measures."""
+    return hashlib.sha256(frame.write_csv().encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,8 @@ def load_and_compute(
     with engine.begin() as connection:
         changed_years = store_batch(connection, run_id, council, batch)
         targets = store.current_targets(connection)
-        basis = measures_basis(council, targets, as_of)
+        positions = benchmarks.refresh_results(connection, council)
+        basis = measures_basis(council, targets, as_of) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
         if not changed_years and not basis_changed:
             count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()

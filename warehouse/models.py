@@ -230,3 +230,49 @@ class State(Base):
     __tablename__ = "state"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class BenchmarkValue(Base):
+    """Every version of every area's benchmark figure (SPEC §7), kept like observations."""
+
+    __tablename__ = "benchmark_values"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(32))
+    area_code: Mapped[str] = mapped_column(String(64))
+    area_name: Mapped[str | None] = mapped_column(Text)
+    fy: Mapped[int] = mapped_column(Integer)
+    fm: Mapped[int] = mapped_column(SmallInteger)
+    period: Mapped[str] = mapped_column(String(40))  # as the extract wrote it
+    value: Mapped[float] = mapped_column(Float)
+    source_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    superseded_by_run: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "ix_benchmark_values_current", "indicator_code", "area_code", "fy", "fm", "is_current"
+        ),
+    )
+
+
+class BenchmarkResult(Base):
+    """The council's position in a comparator group for one indicator and period (derived)."""
+
+    __tablename__ = "benchmark_results"
+    indicator_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fm: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    group_name: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float] = mapped_column(Float)
+    median: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    areas: Mapped[int] = mapped_column(Integer)
+    quartile: Mapped[int | None] = mapped_column(SmallInteger)
+    lowest: Mapped[float] = mapped_column(Float)
+    highest: Mapped[float] = mapped_column(Float)
