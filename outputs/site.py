@@ -10,7 +10,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class SiteInputs:
     milestones: pl.DataFrame
     risks: pl.DataFrame
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
+    status_labels: dict[str, str] = field(default_factory=dict)  # the council's words
 
 
 PUBLISHED_COLUMNS = {
@@ -74,6 +75,8 @@ def snapshot_of(page: BoardPage) -> str:
         "as_at": page.as_at,
         "tolerance_note": page.tolerance_note,
         "summary": page.summary,
+        "status_labels": page.status_labels,
+        "two_states": page.two_states,
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -98,6 +101,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         milestones=frame("milestones"),
         risks=frame("risks"),
         restated=frame("restated"),
+        status_labels=data.get("status_labels", {}),
+        two_states=data.get("two_states", False),
     )
 
 
@@ -236,8 +241,9 @@ def board_pages(
     """A page for each board and cadence period in which any of its measures has data
     (only ``periods`` and ``boards``, when given)."""
     every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+    worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
     details = inputs.indicators.select(
-        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
+        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key", *worded
     )
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
@@ -263,7 +269,12 @@ def board_pages(
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
         .filter("has_data")
     )
-    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
+    two_states = _two_states(inputs)
+    note = (
+        f"None: a figure that misses its target is {inputs.status_labels.get('red', 'red')}."
+        if two_states
+        else tolerance_note(inputs.indicators, inputs.default_tolerance)
+    )
     names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
     page_key = ["board_id", "fy", "period_suffix"]
     rows_by_page = (
@@ -301,9 +312,18 @@ def board_pages(
                 milestones=inputs.milestones.filter(in_scope),
                 risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
                 restated=_restated_on(restated, board_id, fy, suffix),
+                status_labels=inputs.status_labels,
+                two_states=two_states,
             )
         )
     return pages
+
+
+def _two_states(inputs: SiteInputs) -> bool:
+    """Rated in two states: the council named no amber, and no tolerance allows one."""
+    labels = inputs.status_labels
+    tolerances = inputs.indicators["tolerance"]
+    return bool(labels) and "amber" not in labels and bool((tolerances == 0).all())
 
 
 def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) -> pl.DataFrame:

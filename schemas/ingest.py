@@ -23,7 +23,7 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
-from schemas.registers import split_register, split_targets
+from schemas.registers import split_register, split_targets, yesno_codes
 from sources.extracts import Extract, department_column, extracts
 
 
@@ -154,11 +154,13 @@ def check_extract(
     frame = extract.frame
     ysm = council.settings.year_start_month
     if source.kind == "observations":
-        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
+        formatted = source.numbers == "formatted"
+        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm, formatted)
     elif source.kind in ("milestones", "risks"):
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
-        accepted, rejected = split_targets(frame, council.indicators["code"])
+        codes = council.indicators["code"]
+        accepted, rejected = split_targets(frame, codes, yesno_codes(council.indicators))
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(

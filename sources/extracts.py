@@ -151,7 +151,9 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """Rename the department's columns to ours, then unpivot a wide layout."""
+    """Keep the source's own rows, rename the department's columns to ours, then unpivot
+    a wide layout."""
+    frame = _own_rows(frame, source)
     theirs = {ours: source.columns.get(ours, ours) for ours in CANONICAL[source.kind]}
     renamed = frame.rename(
         {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
@@ -176,6 +178,19 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     ]
     header = pl.lit(None, dtype=pl.String).alias("header")
     return renamed.select(ROW_NUMBER, header, *canonical)
+
+
+def _own_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """A national download's rows for this council only (``rows: {area_code: E08000009}``)."""
+    missing = [column for column in source.rows if column not in frame.columns]
+    if missing:
+        raise MissingColumn(
+            f"the column '{missing[0]}' named under 'rows' is missing "
+            f"(found: {', '.join(frame.columns)})"
+        )
+    for column, wanted in source.rows.items():
+        frame = frame.filter(pl.col(column) == wanted)
+    return frame
 
 
 # How the reader shows a cell stored as a date (Excel keeps dates as day numbers).
