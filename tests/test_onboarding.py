@@ -226,3 +226,51 @@ def test_an_alias_naming_two_indicators_is_a_configuration_error(tmp_path: Path)
         ConfigError, match="the alias 'Wait for assessment' of 'WS 01' also names 'WT 01'"
     ):
         load_council(folder)
+
+
+@pytest.mark.parametrize(
+    ("label", "parsed"),
+    [
+        ("Apr 2019 - Mar 2020", ("year", 2019, 12)),
+        ("April 2019 to March 2020", ("year", 2019, 12)),
+        ("Apr-19 – Jun-19", ("quarter", 2019, 3)),
+        ("Jan 2020 - Mar 2020", ("quarter", 2019, 12)),
+        ("May 2019 - Jul 2019", (None, None, None)),  # not a quarter of the year
+        ("Jan 2019 - Dec 2019", (None, None, None)),  # a calendar year, not the FY
+    ],
+)
+def test_a_span_of_months_is_the_quarter_or_year_it_covers(
+    label: str, parsed: tuple[str | None, int | None, int | None]
+) -> None:
+    from core.periods import parse_period_labels
+
+    assert parse_period_labels(pl.Series([label])).row(0) == parsed
+
+
+def test_a_wide_return_with_spans_and_mapped_headers_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    (folder / "extracts").mkdir(parents=True)
+    (folder / "indicators.csv").write_text(
+        "code,title,service,unit,polarity,aggregation,frequency,decimals\n"
+        "NI 192,Household waste recycled,Waste,percent,higher,last,annual,1\n"
+        "WS 02,Fly-tipping cleared in 2 days,Waste,percent,higher,last,quarterly,1\n"
+    )
+    (folder / "council.yaml").write_text(
+        "name: Testshire Council\n"
+        "boards:\n  - {id: waste, name: Waste Board, cadence: quarterly, services: [Waste]}\n"
+        "sources:\n  - {id: w, department: Waste, kind: observations, format: csv,"
+        " path: 'extracts/*.csv', layout: wide, columns: {indicator_code: Code},"
+        " periods: {'Actual Q4 2019/20': '2019/20 Q4'}}\n"
+    )
+    (folder / "extracts" / "w.csv").write_text(
+        "Code,Apr 2019 - Mar 2020,Actual Q4 2019/20\nNI 192,56.9,\nWS 02,,88.5\n"
+    )
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(folder, url, tmp_path / "out", dt.date(2020, 3, 31))
+    assert outcome.exit_code == 0
+    ours = pl.read_csv(export_csv(connect(url), "measures").encode(), infer_schema=False)
+    year = ours.filter(pl.col("period") == "2019/20")
+    assert dict(year.select("indicator_code", "ytd_value").rows()) == {
+        "NI 192": "56.9",
+        "WS 02": "88.5",
+    }
