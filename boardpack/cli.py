@@ -275,6 +275,36 @@ def validate(
 
 
 @app.command()
+def template(
+    config: ConfigOption,
+    period: Annotated[str, typer.Option(help='The period the return is for, e.g. "2026/27 Q3".')],
+    source: Annotated[
+        str | None, typer.Option(help="The source id in council.yaml.", show_default=False)
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="One workbook for every Excel observations source.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The workbook (one source) or folder (--all); default here."),
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a department's return workbook for a period, ready to fill in."""
+    from boardpack.template import write_templates
+
+    if (source is None) == (not every):
+        raise UsageError("give --source ID or --all (one of the two)")
+    engine = None
+    if warehouse is not None:
+        from warehouse.schema import connect
+
+        engine = connect(warehouse, create=False)
+    for path in write_templates(config, period, None if every else [source or ""], out, engine):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
 def export(
     table: Annotated[Table, typer.Argument(help="measures, summary or rejections.")],
     config: ConfigOption,

@@ -32,6 +32,7 @@ def load_council(folder: Path | str) -> Council:
     for source in settings.sources:
         check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
+    _check_source_indicators(folder / COUNCIL_FILE, settings, indicators)
     targets = _load_targets(folder / TARGETS_FILE, indicators)
     return Council(folder, settings, indicators, targets)
 
@@ -108,6 +109,21 @@ def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
         "unit_label",
         "aliases",
     )
+
+
+def _check_source_indicators(
+    path: Path, settings: CouncilSettings, indicators: pl.DataFrame
+) -> None:
+    """A source's ``indicators`` and ``services`` name ones indicators.csv has."""
+    known = {"indicators": set(indicators["code"]), "services": set(indicators["service"])}
+    for source in settings.sources:
+        for field, names in (("indicators", source.indicators), ("services", source.services)):
+            unknown = [n for n in names if n not in known[field]]
+            if unknown:
+                raise ConfigError(
+                    path,
+                    f"source '{source.id}': {field} '{unknown[0]}' is not in indicators.csv",
+                )
 
 
 def _check_yesno(path: Path, frame: pl.DataFrame) -> None:

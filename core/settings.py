@@ -61,9 +61,10 @@ class Source(_Strict):
     # Rows whose column holds another value (another council's, in a national download)
     # are not this source's: they are counted as set aside, neither loaded nor rejected.
     rows: dict[str, str] = Field(default_factory=dict)
-    # The indicators this source returns (codes); empty: those of its department's
-    # services' boards that it has sent before (see ``boardpack template``).
+    # What a return template lists (``boardpack template``): these indicator codes, and the
+    # indicators of these services; with neither, those the source has sent before.
     indicators: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _readable(self) -> Source:
