@@ -275,6 +275,17 @@ def validate(
 
 
 @app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="A new folder for the configuration.")],
+) -> None:
+    """Write a commented starter configuration, with sample returns, that runs as it is."""
+    from boardpack.starter import write_starter
+
+    written = write_starter(folder)
+    typer.echo(f"wrote {len(written)} files in {folder}; try: boardpack run --config {folder}")
+
+
+@app.command()
 def template(
     config: ConfigOption,
     period: Annotated[str, typer.Option(help='The period the return is for, e.g. "2026/27 Q3".')],
