@@ -125,7 +125,9 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     """Published figures whose current value differs at the indicator's decimals."""
     keys = ["board_id", "fy", "period_suffix", "indicator_code"]
     return (
-        published.join(reported.select(*keys, "ytd_value", "decimals", "unit"), on=keys)
+        published.join(
+            reported.select(*keys, "ytd_value", "decimals", "unit", "unit_label"), on=keys
+        )
         .with_columns(
             rounded("published_ytd").alias("_published"), rounded("ytd_value").alias("_now")
         )
@@ -245,11 +247,14 @@ def board_pages(
     details = inputs.indicators.select(
         pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key", *worded
     )
+    if not worded:
+        details = details.with_columns(unit_label=pl.lit(None, dtype=pl.String))
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
         every_period.join(
-            details.select("indicator_code", "unit", "decimals"), on="indicator_code"
+            details.select("indicator_code", "unit", "decimals", "unit_label"),
+            on="indicator_code",
         ),
         inputs.published,
     )
@@ -334,9 +339,14 @@ def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) ->
         & (pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm)
     ).sort("period_suffix", "indicator_code")
     texts = [
-        (format_figure(p, u, d), format_figure(n, u, d))
-        for p, n, u, d in zip(
-            mine["_published"], mine["_now"], mine["unit"], mine["decimals"], strict=True
+        (format_figure(p, u, d, w), format_figure(n, u, d, w))
+        for p, n, u, d, w in zip(
+            mine["_published"],
+            mine["_now"],
+            mine["unit"],
+            mine["decimals"],
+            mine["unit_label"],
+            strict=True,
         )
     ]
     return pl.DataFrame(
