@@ -16,6 +16,7 @@ import polars as pl
 
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.settings import Council, Source
+from schemas.config import resolve_aliases
 from schemas.observations import (
     duplicates_across_files,
     malformed_rejections,
@@ -160,7 +161,8 @@ def check_extract(
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
         codes = council.indicators["code"]
-        accepted, rejected = split_targets(frame, codes, yesno_codes(council.indicators))
+        named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
+        accepted, rejected = split_targets(named, codes, yesno_codes(council.indicators))
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(

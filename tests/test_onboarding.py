@@ -274,3 +274,24 @@ def test_a_wide_return_with_spans_and_mapped_headers_loads(tmp_path: Path) -> No
         "NI 192": "56.9",
         "WS 02": "88.5",
     }
+
+
+def test_a_targets_source_may_name_indicators_by_alias_and_answer_yes_or_no(
+    tmp_path: Path,
+) -> None:
+    folder = council(tmp_path / "c")
+    (folder / "targets.csv").unlink()
+    (folder / "council.yaml").write_text(
+        (folder / "council.yaml").read_text()
+        + "  - {id: t, department: Care, kind: targets, format: csv, path: 'targets/*.csv'}\n"
+    )
+    (folder / "targets").mkdir()
+    (folder / "targets" / "t.csv").write_text(
+        "indicator_code,financial_year,period,target\n"
+        "Assessment wait (weeks),2026/27,,12\nSG 01,2026/27,,No\n"
+    )
+    code, _, url = run(folder, tmp_path, "WT 01,2026/27 Q1,12.5,\nSG 01,2026/27 Q1,no,\n")
+    assert code == 0
+    ours = measures(url)
+    assert ours["WT 01"] == ("12.5", "amber")  # 12.5 weeks against 12: within 5%
+    assert ours["SG 01"] == ("0.0", "green")  # no, as targeted
