@@ -40,6 +40,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     skipped: bool = False
+    rows_set_aside: int = 0  # other areas' rows of a national download (the source's rows)
 
 
 def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
@@ -102,6 +103,7 @@ class Batch:
             result.skipped = True
             return
         accepted, rejections, result.rows_read = check_extract(council, extract, as_of)
+        result.rows_set_aside = extract.set_aside
         self.rejections.append(rejections)
         if accepted.is_empty():
             return

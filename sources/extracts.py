@@ -46,6 +46,7 @@ class Extract:
     frame: pl.DataFrame | None
     failure: tuple[str, str] | None = None  # (reason_code, message) for a whole-file rejection
     malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_COLUMNS))
+    set_aside: int = 0  # rows of other areas left out by the source's ``rows`` (not read)
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
@@ -147,7 +148,10 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
-    return Extract(source, raw.file, raw.content_hash, frame, malformed=raw.malformed)
+    set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
+    return Extract(
+        source, raw.file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
+    )
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:

@@ -196,6 +196,11 @@ def test_lg_inform_downloads_as_published_load_by_title(tmp_path: Path) -> None:
         "recycling": (12, 12, 0),
         "claimants": (74, 74, 0),
     }
+    # Nothing is lost: every other row of each download is counted as set aside.
+    for file in outcome.files:
+        published = pl.read_csv(TRAFFORD / Path(file.file).name, infer_schema=False).height
+        assert file.rows_read + file.rows_set_aside == published
+    assert any("rows of other areas set aside" in line for line in outcome.lines())
     measures = pl.read_csv(export_csv(connect(url), "measures").encode(), infer_schema=False)
     year = measures.filter((pl.col("indicator_code") == "NI 192") & (pl.col("period") == "2024/25"))
     assert year.select("ytd_value", "ytd_target", "rag").row(0) == ("57.5", "60.0", "amber")
@@ -211,7 +216,9 @@ def test_lgbf_quarterly_download_as_published_loads_for_one_council(tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     outcome = runs.nightly(council, url, tmp_path / "out", dt.date(2024, 3, 31))
     assert outcome.exit_code == 0
-    assert loaded(outcome) == {"lgbf": (42, 42, 0)}  # Fife's rows of 1,339
+    assert loaded(outcome) == {"lgbf": (42, 42, 0)}  # Fife's rows
+    published = pl.read_csv(LGBF, infer_schema=False).height  # 1,339: 32 councils
+    assert outcome.files[0].rows_set_aside == published - 42
     measures = pl.read_csv(export_csv(connect(url), "measures").encode())
     q1 = measures.filter(
         (pl.col("indicator_code") == "CORP 10") & (pl.col("period") == "2022/23 Q1")
