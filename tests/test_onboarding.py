@@ -295,3 +295,22 @@ def test_a_targets_source_may_name_indicators_by_alias_and_answer_yes_or_no(
     ours = measures(url)
     assert ours["WT 01"] == ("12.5", "amber")  # 12.5 weeks against 12: within 5%
     assert ours["SG 01"] == ("0.0", "green")  # no, as targeted
+
+
+def test_the_councils_words_are_escaped_on_the_page(tmp_path: Path) -> None:
+    labels = "status_labels: {green: '<i>Met</i>', red: 'Not met & late'}\n"
+    folder = council(tmp_path / "c", labels=labels, tolerance=TWO_STATES)
+    code, out, _ = run(folder, tmp_path, ROWS)
+    assert code == 0
+    html = (out / "2026-27" / "Q1" / "care.html").read_text(encoding="utf-8")
+    assert "<i>Met" not in html
+    assert "&lt;i&gt;Met&lt;/i&gt;" in html
+    assert "Not met &amp; late" in html
+
+
+def test_a_unit_label_is_a_few_plain_words(tmp_path: Path) -> None:
+    folder = council(tmp_path / "c")
+    text = (folder / "indicators.csv").read_text().replace(",weeks,", ",weeks <b>,", 1)
+    (folder / "indicators.csv").write_text(text)
+    with pytest.raises(ConfigError, match="column 'unit_label': 'weeks <b>' is not valid"):
+        load_council(folder)
