@@ -320,6 +320,12 @@ def notes(page: BoardPage) -> str:
         for key, meaning in meanings.items()
     ]
     items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
+    if (page.indicators["unit"] == "yesno").any():
+        met, missed = (labelled(page.status, key) for key in ("green", "red"))
+        items.append(
+            f"<dt>Yes/no measures</dt><dd>{html.escape(met)} when the answer is the one "
+            f"targeted, else {html.escape(missed)}; never amber.</dd>"
+        )
     items.append(
         "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
         "period last year; for measures with a target band, closer to target is better.</dd>"

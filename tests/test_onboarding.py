@@ -100,6 +100,7 @@ def test_unit_labels_and_yes_no_answers_read_in_the_councils_words(tmp_path: Pat
     assert ours["SG 02"] == ("0.0", "red")  # no against yes: red, never amber
     assert re.search(r"SG 01 Safeguarding audit completed – Yes Yes ✔ On target", text)
     assert re.search(r"SG 02 Annual governance statement signed – Yes No ✖ Off target", text)
+    assert "Yes/no measures ✔ On target when the answer is the one targeted, else ✖ Off" in text
 
 
 def test_a_yes_no_measure_takes_only_yes_or_no(tmp_path: Path) -> None:
