@@ -299,7 +299,13 @@ def template(
         Path | None,
         typer.Option(help="The workbook (one source) or folder (--all); default here."),
     ] = None,
-    warehouse: WarehouseOption = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Warehouse URL for last year's figures (and what a source sent before); "
+            "without it they are left blank.",
+        ),
+    ] = None,
 ) -> None:
     """Write a department's return workbook for a period, ready to fill in."""
     from boardpack.template import write_templates
