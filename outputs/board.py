@@ -322,9 +322,10 @@ def notes(page: BoardPage) -> str:
     items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
     if (page.indicators["unit"] == "yesno").any():
         met, missed = (labelled(page.status, key) for key in ("green", "red"))
+        never = "" if page.two_states else "; never amber"  # two states: said above
         items.append(
             f"<dt>Yes/no measures</dt><dd>{html.escape(met)} when the answer is the one "
-            f"targeted, else {html.escape(missed)}; never amber.</dd>"
+            f"targeted, else {html.escape(missed)}{never}.</dd>"
         )
     items.append(
         "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
