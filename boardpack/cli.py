@@ -276,6 +276,53 @@ def validate(
 
 
 @app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="A new folder for the configuration.")],
+) -> None:
+    """Write a commented starter configuration, with sample returns, that runs as it is."""
+    from boardpack.starter import write_starter
+
+    written = write_starter(folder)
+    typer.echo(f"wrote {len(written)} files in {folder}; try: boardpack run --config {folder}")
+
+
+@app.command()
+def template(
+    config: ConfigOption,
+    period: Annotated[str, typer.Option(help='The period the return is for, e.g. "2026/27 Q3".')],
+    source: Annotated[
+        str | None, typer.Option(help="The source id in council.yaml.", show_default=False)
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="One workbook for every Excel observations source.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The workbook (one source) or folder (--all); default here."),
+    ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            help="Warehouse URL for last year's figures (and what a source sent before); "
+            "without it they are left blank.",
+        ),
+    ] = None,
+) -> None:
+    """Write a department's return workbook for a period, ready to fill in."""
+    from boardpack.template import write_templates
+
+    if (source is None) == (not every):
+        raise UsageError("give --source ID or --all (one of the two)")
+    engine = None
+    if warehouse is not None:
+        from warehouse.schema import connect
+
+        engine = connect(warehouse, create=False)
+    for path in write_templates(config, period, None if every else [source or ""], out, engine):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
 def export(
     table: Annotated[Table, typer.Argument(help="measures, summary, rejections or benchmarks.")],
     config: ConfigOption,

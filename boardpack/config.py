@@ -19,8 +19,8 @@ from core.settings import (
     Tolerance,
     require_config_folder,
 )
-from schemas.config import INDICATORS_SCHEMA, table_problems
-from schemas.registers import split_targets
+from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
+from schemas.registers import split_targets, yesno_codes
 from sources.extracts import check_source_path
 from sources.readers import UnreadableFile, read_csv
 
@@ -33,7 +33,8 @@ def load_council(folder: Path | str) -> Council:
     for source in settings.sources:
         check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
-    targets = _load_targets(folder / TARGETS_FILE, indicators["code"])
+    _check_source_indicators(folder / COUNCIL_FILE, settings, indicators)
+    targets = _load_targets(folder / TARGETS_FILE, indicators)
     return Council(folder, settings, indicators, targets, load_comparators(folder, settings))
 
 
@@ -84,11 +85,13 @@ def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:
 
 def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
     frame = _read_table(path)
-    for optional in ("scale", "tolerance", "tolerance_type", "key"):
+    for optional in ("scale", "tolerance", "tolerance_type", "key", "unit_label", "aliases"):
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     frame = frame.with_columns(pl.col("key").str.to_lowercase()) if "key" in frame else frame
     _raise_first(path, frame, INDICATORS_SCHEMA)
+    _check_yesno(path, frame)
+    frame = frame.with_columns(aliases=_aliases(path, frame))
     return frame.select(
         "code",
         "title",
@@ -104,10 +107,62 @@ def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
         pl.col("tolerance").cast(pl.Float64).fill_null(default.value),
         pl.col("tolerance_type").fill_null(pl.lit(default.type)),
         (pl.col("key") == "true").fill_null(False).alias("key"),
+        "unit_label",
+        "aliases",
     )
 
 
-def _load_targets(path: Path, codes: pl.Series) -> pl.DataFrame:
+def _check_source_indicators(
+    path: Path, settings: CouncilSettings, indicators: pl.DataFrame
+) -> None:
+    """A source's ``indicators`` and ``services`` name ones indicators.csv has."""
+    known = {"indicators": set(indicators["code"]), "services": set(indicators["service"])}
+    for source in settings.sources:
+        for field, names in (("indicators", source.indicators), ("services", source.services)):
+            unknown = [n for n in names if n not in known[field]]
+            if unknown:
+                raise ConfigError(
+                    path,
+                    f"source '{source.id}': {field} '{unknown[0]}' is not in indicators.csv",
+                )
+
+
+def _check_yesno(path: Path, frame: pl.DataFrame) -> None:
+    """A yes/no indicator's figure is its latest answer (SPEC §2)."""
+    wrong = frame.filter((pl.col("unit") == "yesno") & (pl.col("aggregation") != "last"))
+    if not wrong.is_empty():
+        first = wrong.row(0, named=True)
+        raise ConfigError(
+            path,
+            f"'{first['code']}' has unit yesno, which needs aggregation last "
+            f"(not {first['aggregation']})",
+            row=first["row_number"],
+            column="aggregation",
+        )
+
+
+def _aliases(path: Path, frame: pl.DataFrame) -> pl.Series:
+    """Each indicator's other names, tidied and joined by ``|``; a name that could mean two
+    indicators (an alias twice, or another indicator's code) is a configuration error."""
+    owner = {alias_key(code): code for code in frame["code"]}
+    tidied = []
+    for row in frame.iter_rows(named=True):
+        names = [n.strip() for n in (row["aliases"] or "").split("|") if n.strip()]
+        for name in names:
+            taken = owner.setdefault(alias_key(name), row["code"])
+            if taken != row["code"]:
+                raise ConfigError(
+                    path,
+                    f"the alias '{name}' of '{row['code']}' also names '{taken}'; "
+                    "an extract could mean either",
+                    row=row["row_number"],
+                    column="aliases",
+                )
+        tidied.append("|".join(names) or None)
+    return pl.Series("aliases", tidied, dtype=pl.String)
+
+
+def _load_targets(path: Path, indicators: pl.DataFrame) -> pl.DataFrame:
     """targets.csv, checked by the same rules as a targets source; a bad row stops the run."""
     if not path.exists():
         return pl.DataFrame(
@@ -119,7 +174,9 @@ def _load_targets(path: Path, codes: pl.Series) -> pl.DataFrame:
         raise ConfigError(path, "the column is missing", column=missing[0])
     if "period" not in frame.columns:
         frame = frame.with_columns(period=pl.lit(None, dtype=pl.String))
-    accepted, rejected = split_targets(frame.rename({"code": "indicator_code"}), codes)
+    accepted, rejected = split_targets(
+        frame.rename({"code": "indicator_code"}), indicators["code"], yesno_codes(indicators)
+    )
     if not rejected.is_empty():
         first = rejected.sort("row_number").row(0, named=True)
         more = rejected.height - 1

@@ -73,6 +73,8 @@ class RunOutcome:
                 if f.skipped
                 else (f"{f.rows_read} read, {f.rows_loaded} loaded, {f.rows_rejected} rejected")
             )
+            if f.rows_set_aside:
+                state += f"; {f.rows_set_aside} rows of other areas set aside (rows:)"
             out.append(f"  {f.source_id}: {Path(f.file).name}: {state}")
         for source_id, why in sorted(self.failed_sources.items()):
             out.append(f"  {source_id}: FAILED: {why}")

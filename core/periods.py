@@ -49,6 +49,9 @@ _MONTH_NAMED = rf"^{_MONTH_NAME}[\s\-]*(\d{{2}}|\d{{4}})$"
 _QUARTER_FY_FIRST = rf"^{_FY}[\s;,]*q([1-4])$"
 _QUARTER_Q_FIRST = rf"^q([1-4])[\s;,]*{_FY}$"
 _YEAR = rf"^(?:fy\s*)?{_FY}$"
+# A span of months, "Apr 2019 - Mar 2020" or "Apr-19 to Jun-19": a quarter or the year.
+_MONTH_AT = rf"{_MONTH_NAME}[\s\-]*(\d{{2}}|\d{{4}})"
+_RANGE = rf"^{_MONTH_AT}\s*(?:-|–|—|to)\s*{_MONTH_AT}$"
 
 
 @dataclass(frozen=True)
@@ -189,12 +192,30 @@ def _fy_expr(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return pl.when(valid).then(start_i)
 
 
+def _month_span(text: pl.Expr, year_start_month: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """For a span of months: the FY and FY month it ends in, and how many months it has."""
+
+    def month_number(part: int) -> pl.Expr:
+        name = text.str.extract(_RANGE, part).str.slice(0, 3)
+        year = text.str.extract(_RANGE, part + 1)
+        full = pl.when(year.str.len_chars() == 2).then(pl.lit("20") + year).otherwise(year)
+        month = name.replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
+        return full.cast(pl.Int32, strict=False) * 12 + month - 1
+
+    start, end = month_number(1), month_number(3)
+    fy_start_offset = year_start_month - 1
+    end_fy = (end - fy_start_offset) // 12
+    end_fm = (end - fy_start_offset) % 12 + 1
+    return end_fy, end_fm, end - start + 1
+
+
 def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.DataFrame:
     """Parse period labels into ``granularity`` (month/quarter/year), ``fy`` and ``fm``.
 
     ``fm`` is the FY month the period ends in. Unparseable labels give nulls in all three.
     Accepts ``2019-07``, ``Jul-19``, ``July 2019``, ``2019/20 Q1``, ``Q1 2019/20``,
-    ``2018-19;Q1`` and ``2019/20`` / ``2019-20``.
+    ``2018-19;Q1`` and ``2019/20`` / ``2019-20``, and spans of months that are a quarter
+    or the year: ``Apr 2019 - Jun 2019``, ``Apr 2019 - Mar 2020``.
     """
     text = pl.col("label").str.strip_chars().str.to_lowercase()
     frame = pl.DataFrame({"label": labels.cast(pl.String)})
@@ -228,6 +249,12 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
     ).cast(pl.Int32)
     quarter_fy = pl.coalesce(q_fy_first, q_first_fy)
     year_fy = _fy_expr(text.str.extract(_YEAR, 1), text.str.extract(_YEAR, 2))
+    span_fy, span_fm, span_months = _month_span(text, year_start_month)
+    quarter_fy = pl.coalesce(
+        quarter_fy, pl.when((span_months == 3) & (span_fm % 3 == 0)).then(span_fy)
+    )
+    quarter = pl.coalesce(quarter, pl.when(span_months == 3).then(span_fm // 3))
+    year_fy = pl.coalesce(year_fy, pl.when((span_months == 12) & (span_fm == 12)).then(span_fy))
 
     month_fm = (cal_month - year_start_month) % 12 + 1
     month_fy = pl.when(cal_month >= year_start_month).then(cal_year).otherwise(cal_year - 1)

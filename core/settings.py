@@ -57,6 +57,15 @@ class Source(_Strict):
     # totals), and headers that name a period in the department's own words.
     ignore_columns: list[str] = Field(default_factory=list)
     periods: dict[str, str] = Field(default_factory=dict)
+    # ``formatted``: figures as a spreadsheet shows them (1,204; £1,204.50; 61.5%).
+    numbers: Literal["plain", "formatted"] = "plain"
+    # Rows whose column holds another value (another council's, in a national download)
+    # are not this source's: they are counted as set aside, neither loaded nor rejected.
+    rows: dict[str, str] = Field(default_factory=dict)
+    # What a return template lists (``boardpack template``): these indicator codes, and the
+    # indicators of these services; with neither, those the source has sent before.
+    indicators: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _readable(self) -> Source:
@@ -122,10 +131,19 @@ class Comparator(_Strict):
     areas: list[str] | str
 
 
+class StatusLabels(_Strict):
+    """The council's own words for the statuses; any left out keep boardpack's."""
+
+    green: str | None = Field(default=None, min_length=1)
+    amber: str | None = Field(default=None, min_length=1)
+    red: str | None = Field(default=None, min_length=1)
+
+
 class CouncilSettings(_Strict):
     name: str
     year_start_month: int = Field(default=4, ge=1, le=12)
     tolerance: Tolerance = Tolerance()
+    status_labels: StatusLabels = StatusLabels()
     boards: list[Board] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     area_code: str | None = None

@@ -20,13 +20,13 @@ from outputs.benchmarking import benchmark_section, empty_benchmarks, report_row
 from outputs.formatting import (
     DIRECTION,
     MILESTONE,
-    STATUS,
     STATUS_MEANING,
     format_figure,
     labelled,
     labels,
     period_title,
     rounded,
+    status_words,
 )
 
 # Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
@@ -76,6 +76,13 @@ class BoardPage:
     risks: pl.DataFrame
     restated: pl.DataFrame
     benchmarks: pl.DataFrame = field(default_factory=empty_benchmarks)  # SPEC §7
+    # The council's words for statuses; two_states: rated Met / Not met with no amber.
+    status_labels: dict[str, str] = field(default_factory=dict)
+    two_states: bool = False
+
+    @property
+    def status(self) -> dict[str, tuple[str, str]]:
+        return status_words(self.status_labels)
 
     @property
     def title(self) -> str:
@@ -89,10 +96,13 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         rounded("ytd_target").alias("_target"),
         rounded("ytd_value").alias("_actual"),
     ).sort("service", "code")
+    words = frame["unit_label"] if "unit_label" in frame.columns else [None] * frame.height
     figures = {
         name: [
-            format_figure(v, u, d)
-            for v, u, d in zip(frame[f"_{name}"], frame["unit"], frame["decimals"], strict=True)
+            format_figure(v, u, d, w)
+            for v, u, d, w in zip(
+                frame[f"_{name}"], frame["unit"], frame["decimals"], words, strict=True
+            )
         ]
         for name in ("previous", "target", "actual")
     }
@@ -106,7 +116,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
         pl.Series("actual", figures["actual"]),
-        labels("rag", STATUS).alias("status"),
+        labels("rag", page.status).alias("status"),
         labels("direction", DIRECTION),
         "trend",
         pl.format(
@@ -165,10 +175,23 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     return _table_html(table)
 
 
-def summary_sentence(summary: dict[str, int | None]) -> str:
+def summary_sentence(summary: dict[str, int | None], words: dict[str, str] | None = None) -> str:
+    """The summary in a sentence; in the council's words (and without an amber they do not
+    use) when it has given them."""
     rated = sum(summary[s] or 0 for s in ("green", "amber", "red"))
     if rated == 0:
         return "No measures with a target have figures for this period yet."
+    if words:
+        keys = [k for k in ("green", "amber", "red") if k in words or summary[k]]
+        named = status_words(words)
+        counted = [f"{summary[k] or 0} ({summary[f'{k}_pct']}%) {named[k][1]}" for k in keys]
+        extra = []
+        if summary["no_target"]:
+            extra.append(f"{summary['no_target']} reported for information only")
+        if summary["no_data"]:
+            extra.append(f"{summary['no_data']} with no data yet")
+        tail = f"; {' and '.join(extra)}" if extra else ""
+        return f"Measures: {', '.join(counted)}{tail}."
     parts = [
         f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green)",
         f"{summary['amber']} ({summary['amber_pct']}%) amber",
@@ -192,15 +215,19 @@ _SUMMARY_ROWS = [
 ]
 
 
+def _summary_keys(page: BoardPage) -> list[tuple[str, str | None]]:
+    """The summary's rows: without amber when the council rates in two states."""
+    return [row for row in _SUMMARY_ROWS if not (page.two_states and row[0] == "amber")]
+
+
 def summary_rows(page: BoardPage) -> pl.DataFrame:
     s = page.summary
+    keys = _summary_keys(page)
     return pl.DataFrame(
         {
-            "status": [labelled(STATUS, key) for key, _ in _SUMMARY_ROWS],
-            "measures": [s[key] or 0 for key, _ in _SUMMARY_ROWS],
-            "share": [
-                f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in _SUMMARY_ROWS
-            ],
+            "status": [labelled(page.status, key) for key, _ in keys],
+            "measures": [s[key] or 0 for key, _ in keys],
+            "share": [f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in keys],
         }
     )
 
@@ -212,7 +239,9 @@ def summary_table(page: BoardPage, frame: pl.DataFrame) -> str:
         .tab_header(title=name)
         .cols_label(status="Status", measures="Measures", share="Share of rated measures")
     )
-    for i, (key, _) in enumerate(_SUMMARY_ROWS[:3]):
+    for i, (key, _) in enumerate(_summary_keys(page)):
+        if key not in STATUS_COLOURS:
+            continue
         text, fill = STATUS_COLOURS[key]
         table = table.tab_style(
             style=[style.fill(color=fill), style.text(color=text, weight="bold")],
@@ -278,11 +307,28 @@ def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
 
 
 def notes(page: BoardPage) -> str:
-    items = [
-        f"<dt>{html.escape(labelled(STATUS, key))}</dt><dd>{html.escape(meaning)}.</dd>"
-        for key, meaning in STATUS_MEANING.items()
+    meanings = dict(STATUS_MEANING)
+    items = []
+    if page.two_states:
+        del meanings["amber"]
+        meanings["red"] = "the year-to-date figure misses the year-to-date target"
+        named = [labelled(page.status, key) for key in ("green", "red")]
+        items.append(
+            "<dt>Statuses</dt><dd>Measures with a target have two statuses, "
+            f"{html.escape(named[0])} and {html.escape(named[1])}; there is no amber.</dd>"
+        )
+    items += [
+        f"<dt>{html.escape(labelled(page.status, key))}</dt><dd>{html.escape(meaning)}.</dd>"
+        for key, meaning in meanings.items()
     ]
     items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
+    if (page.indicators["unit"] == "yesno").any():
+        met, missed = (labelled(page.status, key) for key in ("green", "red"))
+        never = "" if page.two_states else "; never amber"  # two states: said above
+        items.append(
+            f"<dt>Yes/no measures</dt><dd>{html.escape(met)} when the answer is the one "
+            f"targeted, else {html.escape(missed)}{never}.</dd>"
+        )
     items.append(
         "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
         "period last year; for measures with a target band, closer to target is better.</dd>"
@@ -312,7 +358,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
     body = [
         f'<p class="council">{html.escape(page.council)}</p>',
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
-        f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p>',
+        f'<p class="summary">{html.escape(summary_sentence(page.summary, page.status_labels))}</p>',
         summary_table(page, tables["summary"]),
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',

@@ -56,10 +56,26 @@ def labels(column: str, mapping: dict[str, tuple[str, str]]) -> pl.Expr:
     )
 
 
-def format_figure(value: float | None, unit: str, decimals: int) -> str:
-    """A value already rounded to ``decimals``, written for its unit."""
+def status_words(council_words: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """:data:`STATUS` in the council's own words where it has given them."""
+    return {key: (symbol, council_words.get(key, words)) for key, (symbol, words) in STATUS.items()}
+
+
+def format_figure(
+    value: float | None, unit: str, decimals: int, unit_label: str | None = None
+) -> str:
+    """A value already rounded to ``decimals``, written for its unit, with the council's
+    words for it (``12.5 weeks``); a yes/no measure reads Yes or No."""
     if value is None:
         return "–"
+    if unit == "yesno":
+        return "Yes" if value >= 0.5 else "No"
+    if not unit_label:
+        return _figure_text(value, unit, decimals)
+    return f"{_figure_text(value, 'count' if unit == 'days' else unit, decimals)} {unit_label}"
+
+
+def _figure_text(value: float, unit: str, decimals: int) -> str:
     number = f"{abs(value):,.{decimals}f}"
     sign = "−" if value < 0 and float(number.replace(",", "")) != 0 else ""
     if unit == "percent":

@@ -85,6 +85,7 @@ def site_inputs(
         ),
         board_services=council.boards,
         indicators=council.indicators,
+        status_labels=council.settings.status_labels.model_dump(exclude_none=True),
         measures=store.read_table(connection, Measure, years=years),
         summaries=store.read_table(connection, BoardSummary),
         observations=observations,

@@ -53,6 +53,7 @@ class SiteInputs:
     risks: pl.DataFrame
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
     benchmarks: pl.DataFrame = field(default_factory=pl.DataFrame)  # positions (SPEC §7)
+    status_labels: dict[str, str] = field(default_factory=dict)  # the council's words
 
 
 PUBLISHED_COLUMNS = {
@@ -76,6 +77,8 @@ def snapshot_of(page: BoardPage) -> str:
         "as_at": page.as_at,
         "tolerance_note": page.tolerance_note,
         "summary": page.summary,
+        "status_labels": page.status_labels,
+        "two_states": page.two_states,
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -103,6 +106,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         risks=frame("risks"),
         restated=frame("restated"),
         benchmarks=frame("benchmarks"),
+        status_labels=data.get("status_labels", {}),
+        two_states=data.get("two_states", False),
     )
 
 
@@ -125,7 +130,9 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     """Published figures whose current value differs at the indicator's decimals."""
     keys = ["board_id", "fy", "period_suffix", "indicator_code"]
     return (
-        published.join(reported.select(*keys, "ytd_value", "decimals", "unit"), on=keys)
+        published.join(
+            reported.select(*keys, "ytd_value", "decimals", "unit", "unit_label"), on=keys
+        )
         .with_columns(
             rounded("published_ytd").alias("_published"), rounded("ytd_value").alias("_now")
         )
@@ -241,14 +248,18 @@ def board_pages(
     """A page for each board and cadence period in which any of its measures has data
     (only ``periods`` and ``boards``, when given)."""
     every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+    worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
     details = inputs.indicators.select(
-        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
+        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key", *worded
     )
+    if not worded:
+        details = details.with_columns(unit_label=pl.lit(None, dtype=pl.String))
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
         every_period.join(
-            details.select("indicator_code", "unit", "decimals"), on="indicator_code"
+            details.select("indicator_code", "unit", "decimals", "unit_label"),
+            on="indicator_code",
         ),
         inputs.published,
     )
@@ -268,7 +279,12 @@ def board_pages(
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
         .filter("has_data")
     )
-    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
+    two_states = _two_states(inputs)
+    note = (
+        f"None: a figure that misses its target is {inputs.status_labels.get('red', 'red')}."
+        if two_states
+        else tolerance_note(inputs.indicators, inputs.default_tolerance)
+    )
     names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
     page_key = ["board_id", "fy", "period_suffix"]
     rows_by_page = (
@@ -313,9 +329,18 @@ def board_pages(
                     fy,
                     PERIODS_BY_SUFFIX[suffix].end_fm,
                 ),
+                status_labels=inputs.status_labels,
+                two_states=two_states,
             )
         )
     return pages
+
+
+def _two_states(inputs: SiteInputs) -> bool:
+    """Rated in two states: the council named no amber, and no tolerance allows one."""
+    labels = inputs.status_labels
+    tolerances = inputs.indicators["tolerance"]
+    return bool(labels) and "amber" not in labels and bool((tolerances == 0).all())
 
 
 def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) -> pl.DataFrame:
@@ -326,9 +351,14 @@ def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) ->
         & (pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm)
     ).sort("period_suffix", "indicator_code")
     texts = [
-        (format_figure(p, u, d), format_figure(n, u, d))
-        for p, n, u, d in zip(
-            mine["_published"], mine["_now"], mine["unit"], mine["decimals"], strict=True
+        (format_figure(p, u, d, w), format_figure(n, u, d, w))
+        for p, n, u, d, w in zip(
+            mine["_published"],
+            mine["_now"],
+            mine["unit"],
+            mine["decimals"],
+            mine["unit_label"],
+            strict=True,
         )
     ]
     return pl.DataFrame(

@@ -22,7 +22,7 @@ def is_plain_number(text: pl.Expr) -> pl.Expr:
     return text.str.contains(NUMBER_PATTERN) & text.cast(pl.Float64, strict=False).is_finite()
 
 
-UNITS = ("percent", "count", "days", "gbp", "rate", "score")
+UNITS = ("percent", "count", "days", "gbp", "rate", "score", "yesno")
 POLARITIES = ("higher", "lower", "target", "none")
 AGGREGATIONS = ("sum", "mean", "last", "ratio")
 FREQUENCIES = ("monthly", "quarterly", "annual")
@@ -43,6 +43,8 @@ EXPECTED: dict[str, str] = {
     "tolerance": "empty or a number of at least 0",
     "tolerance_type": "empty, relative or absolute",
     "key": "true or false",
+    "unit_label": "empty or a few words shown with figures, such as weeks",
+    "aliases": "empty or other names separated by |",
 }
 
 
@@ -75,6 +77,8 @@ INDICATORS_SCHEMA = pa.DataFrameSchema(
         "tolerance": _text(required=False, matches=NUMBER_PATTERN),
         "tolerance_type": _text(required=False, isin=TOLERANCE_TYPES),
         "key": _text(required=False, isin=BOOLEANS),
+        "unit_label": _text(required=False, matches=r"^[^|<>]{1,40}$"),
+        "aliases": _text(required=False),
     },
     name="indicators",
 )
@@ -119,4 +123,29 @@ def _problems_from(failures: pl.DataFrame, frame: pl.DataFrame) -> list[Problem]
     return sorted(
         problems,
         key=lambda p: (p.row or 0, list(EXPECTED).index(p.column) if p.column in EXPECTED else 99),
+    )
+
+
+def alias_key(name: str) -> str:
+    """How a name is matched: case and runs of spaces do not matter."""
+    return " ".join(name.split()).lower()
+
+
+def resolve_aliases(codes: pl.Expr, indicators: pl.DataFrame) -> pl.Expr:
+    """An extract's indicator names as codes: a code stays itself, an alias becomes its
+    indicator's code, and anything else is left as written (to be rejected unknown)."""
+    mapping: dict[str, str] = {}
+    if "aliases" not in indicators.columns:
+        return codes
+    for code, aliases in zip(indicators["code"], indicators["aliases"], strict=True):
+        for alias in (aliases or "").split("|"):
+            if alias:
+                mapping[alias_key(alias)] = code
+    if not mapping:
+        return codes
+    key = codes.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    return (
+        pl.when(codes.is_in(indicators["code"].implode()))
+        .then(codes)
+        .otherwise(key.replace_strict(mapping, default=codes))
     )

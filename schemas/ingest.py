@@ -17,6 +17,7 @@ import polars as pl
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.settings import Council, Source
 from schemas.benchmarks import reject_across_files, split_benchmarks
+from schemas.config import resolve_aliases
 from schemas.observations import (
     duplicates_across_files,
     malformed_rejections,
@@ -24,7 +25,7 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
-from schemas.registers import split_register, split_targets
+from schemas.registers import split_register, split_targets, yesno_codes
 from sources.extracts import Extract, department_column, extracts
 
 
@@ -40,6 +41,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     skipped: bool = False
+    rows_set_aside: int = 0  # other areas' rows of a national download (the source's rows)
 
 
 def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
@@ -102,6 +104,7 @@ class Batch:
             result.skipped = True
             return
         accepted, rejections, result.rows_read = check_extract(council, extract, as_of)
+        result.rows_set_aside = extract.set_aside
         self.rejections.append(rejections)
         if accepted.is_empty():
             return
@@ -155,13 +158,16 @@ def check_extract(
     frame = extract.frame
     ysm = council.settings.year_start_month
     if source.kind == "observations":
-        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm)
+        formatted = source.numbers == "formatted"
+        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm, formatted)
     elif source.kind == "benchmarks":
         accepted, rejected = split_benchmarks(frame, council.indicators, as_of, ysm)
     elif source.kind in ("milestones", "risks"):
         accepted, rejected = split_register(frame, source.kind, ysm)
     else:
-        accepted, rejected = split_targets(frame, council.indicators["code"])
+        codes = council.indicators["code"]
+        named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
+        accepted, rejected = split_targets(named, codes, yesno_codes(council.indicators))
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(

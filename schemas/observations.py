@@ -16,7 +16,8 @@ import polars as pl
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from core.rounding import EPSILON, round_half_away
-from schemas.config import is_plain_number
+from schemas.config import resolve_aliases
+from schemas.numbers import clean_figures
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
@@ -30,7 +31,7 @@ _FREQUENCY_WORD = {
 
 
 def _number_ok(column: str) -> pl.Expr:
-    return pl.col(column).is_null() | is_plain_number(pl.col(column))
+    return ~pl.col(f"{column}_bad")
 
 
 def _quoted(column: str) -> pl.Expr:
@@ -146,11 +147,15 @@ def _rules() -> tuple[Rule, ...]:
             "not_a_number",
             _first_bad_number().is_null(),
             _first_bad_number(),
-            _not_a_number_message(
-                pl.coalesce(
-                    pl.when(~_number_ok("value")).then(pl.col("value")),
-                    pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
-                    pl.col("denominator"),
+            pl.when(pl.col("value_bad") & pl.col("value_problem").is_not_null())
+            .then(pl.col("value_problem"))
+            .otherwise(
+                _not_a_number_message(
+                    pl.coalesce(
+                        pl.when(~_number_ok("value")).then(pl.col("value")),
+                        pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
+                        pl.col("denominator"),
+                    )
                 )
             ),
         ),
@@ -220,36 +225,39 @@ OBSERVATIONS_SCHEMA = schema_for(
 
 
 def type_observations(
-    frame: pl.DataFrame, indicators: pl.DataFrame, as_of: dt.date, year_start_month: int
+    frame: pl.DataFrame,
+    indicators: pl.DataFrame,
+    as_of: dt.date,
+    year_start_month: int,
+    formatted: bool = False,
 ) -> pl.DataFrame:
-    """Parse the text columns and join each row to its indicator's definition."""
+    """Parse the text columns and join each row to its indicator's definition (an
+    indicator named by an alias is given its code)."""
     periods = parse_period_labels(frame["period"], year_start_month)
     number = {
-        c: pl.when(_number_ok(c)).then(pl.col(c).cast(pl.Float64, strict=False))
+        c: pl.col(f"{c}_clean").cast(pl.Float64, strict=False)
         for c in ("value", "numerator", "denominator")
     }
-    typed = (
-        pl.concat([frame, periods], how="horizontal")
-        .join(
-            indicators.select(
-                pl.col("code").alias("indicator_code"),
-                "unit",
-                "frequency",
-                "aggregation",
-                "decimals",
-                "scale",
-            ),
-            on="indicator_code",
-            how="left",
-            maintain_order="left",
-        )
-        .with_columns(
-            value_num=number["value"],
-            numerator_num=number["numerator"],
-            denominator_num=number["denominator"],
-            period_end=period_end_expr(pl.col("fy"), pl.col("fm"), year_start_month),
-            as_of=pl.lit(as_of),
-        )
+    frame = frame.with_columns(resolve_aliases(pl.col("indicator_code"), indicators))
+    joined = pl.concat([frame, periods], how="horizontal").join(
+        indicators.select(
+            pl.col("code").alias("indicator_code"),
+            "unit",
+            "frequency",
+            "aggregation",
+            "decimals",
+            "scale",
+        ),
+        on="indicator_code",
+        how="left",
+        maintain_order="left",
+    )
+    typed = clean_figures(joined, formatted).with_columns(
+        value_num=number["value"],
+        numerator_num=number["numerator"],
+        denominator_num=number["denominator"],
+        period_end=period_end_expr(pl.col("fy"), pl.col("fm"), year_start_month),
+        as_of=pl.lit(as_of),
     )
     return typed.with_columns(
         computed_value=pl.when(pl.col("denominator_num") > 0).then(
@@ -259,7 +267,11 @@ def type_observations(
 
 
 def split_observations(
-    frame: pl.DataFrame, indicators: pl.DataFrame, as_of: dt.date, year_start_month: int = 4
+    frame: pl.DataFrame,
+    indicators: pl.DataFrame,
+    as_of: dt.date,
+    year_start_month: int = 4,
+    formatted: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split one file's canonical rows into (accepted, rejected).
 
@@ -267,7 +279,7 @@ def split_observations(
     ``fy`` and ``fm``; rejected rows gain ``reason_code``, ``column`` and ``message``.
     Duplicates within the file are judged among the rows that pass every other check.
     """
-    typed = type_observations(frame, indicators, as_of, year_start_month)
+    typed = type_observations(frame, indicators, as_of, year_start_month, formatted)
     passed, rejected = split_by_rules(typed, OBSERVATIONS_SCHEMA, RULES)
     key = list(OBSERVATION_KEY)
     places = pl.col("row_number").sort().cast(pl.String).str.join(", ").over(key)

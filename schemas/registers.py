@@ -13,6 +13,7 @@ import polars as pl
 from core.columns import REQUIRED
 from core.periods import parse_period_labels
 from schemas.config import is_plain_number
+from schemas.numbers import YES_NO
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
@@ -128,10 +129,20 @@ _TARGET_RULES = [
 _TARGET_SCHEMA = _schema(_TARGET_RULES, "targets")
 
 
-def split_targets(frame: pl.DataFrame, codes: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a targets return (``indicator_code, financial_year, period, target``)."""
+def split_targets(
+    frame: pl.DataFrame, codes: pl.Series, yesno: pl.Series | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a targets return (``indicator_code, financial_year, period, target``); the
+    target of a yes/no indicator (``yesno`` codes) is ``yes`` or ``no``, kept as 1 or 0."""
     fy = parse_period_labels(frame["financial_year"])
+    answer = pl.col("target").str.strip_chars().str.to_lowercase()
+    is_yesno = pl.col("indicator_code").is_in(
+        (yesno if yesno is not None else pl.Series([], dtype=pl.String)).implode()
+    )
     typed = frame.with_columns(
+        target=pl.when(is_yesno)
+        .then(answer.replace_strict(YES_NO, default=pl.col("target")))
+        .otherwise(pl.col("target")),
         known=pl.col("indicator_code").is_in(codes.implode()),
         fy=pl.when(fy["granularity"] == "year").then(fy["fy"]),
         period=pl.col("period").str.to_uppercase(),
@@ -158,3 +169,8 @@ def split_targets(frame: pl.DataFrame, codes: pl.Series) -> tuple[pl.DataFrame, 
         ),
         rejected,
     )
+
+
+def yesno_codes(indicators: pl.DataFrame) -> pl.Series:
+    """The codes of the yes/no indicators."""
+    return indicators.filter(pl.col("unit") == "yesno")["code"]

@@ -46,6 +46,7 @@ class Extract:
     frame: pl.DataFrame | None
     failure: tuple[str, str] | None = None  # (reason_code, message) for a whole-file rejection
     malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MALFORMED_COLUMNS))
+    set_aside: int = 0  # rows of other areas left out by the source's ``rows`` (not read)
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
@@ -144,11 +145,16 @@ def read_extract(council: Council, source: Source, path: Path | None) -> Extract
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
-    return Extract(source, raw.file, raw.content_hash, frame, malformed=raw.malformed)
+    set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
+    return Extract(
+        source, raw.file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
+    )
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """Rename the department's columns to ours, then unpivot a wide layout."""
+    """Keep the source's own rows, rename the department's columns to ours, then unpivot
+    a wide layout."""
+    frame = _own_rows(frame, source)
     theirs = {ours: source.columns.get(ours, ours) for ours in CANONICAL[source.kind]}
     renamed = frame.rename(
         {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
@@ -173,6 +179,19 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     ]
     header = pl.lit(None, dtype=pl.String).alias("header")
     return renamed.select(ROW_NUMBER, header, *canonical)
+
+
+def _own_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """A national download's rows for this council only (``rows: {area_code: E08000009}``)."""
+    missing = [column for column in source.rows if column not in frame.columns]
+    if missing:
+        raise MissingColumn(
+            f"the column '{missing[0]}' named under 'rows' is missing "
+            f"(found: {', '.join(frame.columns)})"
+        )
+    for column, wanted in source.rows.items():
+        frame = frame.filter(pl.col(column) == wanted)
+    return frame
 
 
 # How the reader shows a cell stored as a date (Excel keeps dates as day numbers).

@@ -208,3 +208,44 @@ def test_the_pages_do_not_depend_on_where_or_when_they_were_built(
     nightly_publish(write_fixture_council(tmp_path / "council"), tmp_path / "w.sqlite", again)
     for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html")):
         assert (again / page).read_bytes() == (site / page).read_bytes()
+
+
+# The same council in its own words: two statuses, unit words, and a yes/no measure.
+WORDED_INDICATORS_CSV = """\
+code,title,service,unit,polarity,aggregation,frequency,decimals,unit_label
+AC 01,Care reviews completed on time,Adult Care,percent,higher,ratio,monthly,1,
+AC 02,Average wait to start a care package,Adult Care,days,lower,mean,monthly,1,working days
+HS 01,Households in temporary accommodation,Housing,count,target,last,quarterly,0,households
+HS 02,Spend on bed and breakfast placements,Housing,gbp,none,sum,quarterly,0,
+HS 03,Homelessness strategy published,Housing,yesno,higher,last,quarterly,0,
+"""
+
+
+def write_worded_council(folder: Path) -> Path:
+    write_fixture_council(folder)
+    yaml = COUNCIL_YAML.replace(
+        "tolerance: {type: relative, value: 0.05}\n",
+        "tolerance: {type: relative, value: 0}\nstatus_labels: {green: Met, red: Not met}\n",
+    )
+    (folder / "council.yaml").write_text(yaml, encoding="utf-8")
+    (folder / "indicators.csv").write_text(WORDED_INDICATORS_CSV, encoding="utf-8")
+    targets = TARGETS_CSV + "HS 03,2019/20,,yes\nHS 03,2020/21,,yes\n"
+    (folder / "targets.csv").write_text(targets, encoding="utf-8")
+    answers = "HS 03,2019/20 Q4,Yes,,,\nHS 03,2020/21 Q1,no,,,\nHS 03,2020/21 Q2,YES,,,Agreed\n"
+    returns = folder / "extracts" / "returns.csv"
+    returns.write_text(returns.read_text(encoding="utf-8") + answers, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def worded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("worded")
+    out = root / "out"
+    nightly_publish(write_worded_council(root / "council"), root / "warehouse.sqlite", out)
+    return out
+
+
+def test_board_report_page_in_the_councils_words(
+    worded_site: Path, html_snapshot: SnapshotAssertion
+) -> None:
+    assert (worded_site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot

@@ -7,20 +7,27 @@ percentage measures, boardpack's green must be Hart's "above target".
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from boardpack import runs
 from tests.conftest import RESEARCH
 from tests.test_warehouse import nightly
 from warehouse.exports import export_csv
 from warehouse.models import Observation
+from warehouse.schema import connect
 from warehouse.store import read_table
 
 HART = RESEARCH / "hart-dc-kpis" / "hart_kpis_2014_15.csv"
 # Hart labels IT03 "above target" at 80.6% against a 90% target: an error in the source.
 HART_INCONSISTENT = {"IT03"}
+# In Q2 Hart rated IT06 and PS05 "above target" at 0 (figures not yet available), and FI06
+# "close to target" at exactly its target (97); boardpack rates them from the figures.
+HART_Q2_INCONSISTENT = {"IT06", "PS05", "FI06"}
 
 pytestmark = pytest.mark.skipif(
     not HART.exists(), reason="shared/research-data is not beside the repo"
@@ -118,3 +125,103 @@ def test_hart_q2_snapshot_restates_q1_and_keeps_the_old_figure(tmp_path: Path) -
         (97.4, False),
         (97.9, True),
     ]
+
+
+CONFIGS = Path(__file__).parent / "research_configs"
+
+
+def published_council(tmp_path: Path, name: str, files: list[Path]) -> Path:
+    """A hand-written configuration folder with the downloads copied in unchanged."""
+    folder = tmp_path / name
+    shutil.copytree(CONFIGS / name, folder)
+    (folder / "extracts").mkdir()
+    for file in files:
+        shutil.copyfile(file, folder / "extracts" / file.name)
+    return folder
+
+
+def loaded(outcome: runs.RunOutcome) -> dict[str, tuple[int, int, int]]:
+    return {f.source_id: (f.rows_read, f.rows_loaded, f.rows_rejected) for f in outcome.files}
+
+
+def test_hart_kpi_sheet_as_published_loads_whole(tmp_path: Path) -> None:
+    council = published_council(tmp_path, "hart-dc", [HART])
+    outcome = runs.nightly(
+        council, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path / "out", dt.date(2014, 9, 30)
+    )
+    assert outcome.exit_code == 0
+    assert loaded(outcome) == {"kpis": (90, 90, 0)}  # 45 KPIs x two quarters, nothing lost
+    page = (tmp_path / "out" / "2014-15" / "Q2" / "cabinet.html").read_text(encoding="utf-8")
+    assert "2.70 days per FTE" in page  # HR11 sickness, in Hart's words
+    assert "−28 days ahead of plan" in page  # LS05: 28 days behind, a negative is allowed
+    assert "36 cases" in page
+
+
+def test_hart_q2_statuses_match_for_percentage_kpis(tmp_path: Path) -> None:
+    council = published_council(tmp_path, "hart-dc", [HART])
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    runs.nightly(council, url, tmp_path / "out", dt.date(2014, 9, 30))
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode()).filter(
+        pl.col("period") == "2014/15 Q2"
+    )
+    ours = dict(zip(measures["indicator_code"], measures["rag"], strict=True))
+    q2 = hart_returns().filter(pl.col("reporting_quarter_inferred") == "2014/15 Q2")
+    assert q2.height >= 30
+    for code, status in zip(q2["code"], q2["status_code"], strict=True):
+        if code not in HART_Q2_INCONSISTENT:
+            assert (ours[code] == "green") == (status == "lg"), code
+
+
+TRAFFORD = RESEARCH / "trafford-lginform"
+TRAFFORD_FILES = [
+    TRAFFORD / name
+    for name in (
+        "planning_applications_major.csv",
+        "planning_applications_non-major.csv",
+        "household_waste_recycling.csv",
+        "claimant_count.csv",
+    )
+]
+
+
+def test_lg_inform_downloads_as_published_load_by_title(tmp_path: Path) -> None:
+    council = published_council(tmp_path, "trafford", TRAFFORD_FILES)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(council, url, tmp_path / "out", dt.date(2026, 3, 31))
+    assert outcome.exit_code == 0
+    # Trafford's rows only: the CIPFA neighbours', England's and the tonnage rows are not ours.
+    assert loaded(outcome) == {
+        "planning-major": (13, 13, 0),
+        "planning-non-major": (8, 8, 0),
+        "recycling": (12, 12, 0),
+        "claimants": (74, 74, 0),
+    }
+    # Nothing is lost: every other row of each download is counted as set aside.
+    for file in outcome.files:
+        published = pl.read_csv(TRAFFORD / Path(file.file).name, infer_schema=False).height
+        assert file.rows_read + file.rows_set_aside == published
+    assert any("rows of other areas set aside" in line for line in outcome.lines())
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode(), infer_schema=False)
+    year = measures.filter((pl.col("indicator_code") == "NI 192") & (pl.col("period") == "2024/25"))
+    assert year.select("ytd_value", "ytd_target", "rag").row(0) == ("57.5", "60.0", "amber")
+    page = (tmp_path / "out" / "2025-26" / "Q2" / "place.html").read_text(encoding="utf-8")
+    assert re.search(r"[0-9],[0-9]{3} people", page)  # the claimant count, in its words
+
+
+LGBF = RESEARCH / "scotland-lgbf" / "indicator_data_real_quarterly.csv"
+
+
+def test_lgbf_quarterly_download_as_published_loads_for_one_council(tmp_path: Path) -> None:
+    council = published_council(tmp_path, "fife-lgbf", [LGBF])
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(council, url, tmp_path / "out", dt.date(2024, 3, 31))
+    assert outcome.exit_code == 0
+    assert loaded(outcome) == {"lgbf": (42, 42, 0)}  # Fife's rows
+    published = pl.read_csv(LGBF, infer_schema=False).height  # 1,339: 32 councils
+    assert outcome.files[0].rows_set_aside == published - 42
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode())
+    q1 = measures.filter(
+        (pl.col("indicator_code") == "CORP 10") & (pl.col("period") == "2022/23 Q1")
+    )
+    # Fife's CORP 10 2022-23 Q1: 1195 of 1605 decisions, 74.5% (LGBF's Value says 0.75).
+    assert q1.select(pl.col("ytd_value").round(1), "rag").row(0) == (74.5, "red")

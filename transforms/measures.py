@@ -14,7 +14,7 @@ import polars as pl
 
 from core.periods import period_label_expr, reporting_periods_frame
 from core.rounding import round_half_away
-from transforms.rating import direction_expr, rag_expr
+from transforms.rating import direction_expr, rag_expr, yesno_rag
 
 INDICATOR_COLUMNS = {
     "code": pl.String,
@@ -106,12 +106,17 @@ def compute_measures(
     )
     return (
         measured.with_columns(
-            rag=rag_expr(
+            rag=yesno_rag(
+                rag_expr(
+                    pl.col("_actual"),
+                    pl.col("_target"),
+                    pl.col("polarity"),
+                    pl.col("tolerance"),
+                    pl.col("tolerance_type"),
+                ),
+                pl.col("unit"),
                 pl.col("_actual"),
                 pl.col("_target"),
-                pl.col("polarity"),
-                pl.col("tolerance"),
-                pl.col("tolerance_type"),
             ),
             direction=direction_expr(
                 pl.col("_actual"), pl.col("_previous"), pl.col("polarity"), pl.col("_target")

@@ -89,3 +89,14 @@ def direction_expr(
         .then(movement)
         .otherwise(as_improvement)
     )
+
+
+def yesno_rag(rag: pl.Expr, unit: pl.Expr, actual: pl.Expr, target: pl.Expr) -> pl.Expr:
+    """A yes/no measure is green when the answer is the target's, else red (SPEC §2)."""
+    rated = rag.is_in(["green", "amber", "red"])
+    same = (actual - target).abs() < EPSILON
+    return (
+        pl.when((unit == "yesno") & rated)
+        .then(pl.when(same).then(pl.lit("green")).otherwise(pl.lit("red")))
+        .otherwise(rag)
+    )

@@ -1,0 +1,205 @@
+"""Return templates (``boardpack template``): the workbook a department fills, read back
+by ``boardpack validate`` and the nightly run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+from boardpack import runs
+from tests.test_cli import boardpack
+from warehouse.exports import export_csv
+from warehouse.schema import connect
+
+INDICATORS = (
+    "code,title,service,unit,polarity,aggregation,frequency,decimals,unit_label\n"
+    "CP 01,Plans reviewed on time,Care,percent,higher,ratio,monthly,1,\n"
+    "CP 02,Average wait for assessment,Care,days,lower,mean,quarterly,1,weeks\n"
+    "CP 03,Safeguarding audit done,Care,yesno,higher,last,quarterly,0,\n"
+    "CP 04,Annual survey score,Care,score,higher,last,annual,0,\n"
+    "LB 01,Library visits,Libraries,count,higher,sum,quarterly,0,\n"
+)
+COUNCIL = """\
+name: Testshire Council
+boards:
+  - {id: care, name: Care Board, cadence: quarterly, services: [Care, Libraries]}
+sources:
+  - id: care
+    department: Adult Care
+    kind: observations
+    format: excel
+    path: returns/*.xlsx
+    sheet: Care return
+    columns: {indicator_code: Code, period: Period, value: Figure, commentary: Notes}
+    services: [Care]
+  - id: history
+    department: Adult Care
+    kind: observations
+    format: csv
+    path: history/*.csv
+"""
+
+
+def council(folder: Path) -> Path:
+    (folder / "returns").mkdir(parents=True)
+    (folder / "history").mkdir()
+    (folder / "indicators.csv").write_text(INDICATORS)
+    (folder / "targets.csv").write_text(
+        "code,financial_year,period,target\nCP 02,2026/27,,12\nCP 02,2026/27,Q3,11.5\n"
+        "CP 03,2026/27,,yes\n"
+    )
+    (folder / "council.yaml").write_text(COUNCIL)
+    (folder / "history" / "last-year.csv").write_text(
+        "indicator_code,period,value,numerator,denominator\n"
+        "CP 02,2025/26 Q3,13.25,,\nCP 01,2025-11,,45,50\n"
+    )
+    return folder
+
+
+def table(path: Path) -> tuple[openpyxl.worksheet.worksheet.Worksheet, list[str]]:
+    sheet = openpyxl.load_workbook(path)["Care return"]
+    return sheet, [c.value for c in sheet[1]]
+
+
+def test_a_template_lists_what_the_source_owes_locked_and_validated(tmp_path: Path) -> None:
+    folder = council(tmp_path / "c")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    runs.nightly(folder, url, tmp_path / "out", dt.date(2025, 12, 31))
+    path = tmp_path / "care.xlsx"
+    done = boardpack(
+        "template",
+        "--config",
+        str(folder),
+        "--source",
+        "care",
+        "--period",
+        "2026/27 Q3",
+        "--out",
+        str(path),
+        "--warehouse",
+        url,
+    )
+    assert done.returncode == 0, done.stderr
+    sheet, header = table(path)
+    assert header[:9] == [
+        "Code",
+        "Period",
+        "Figure",
+        "numerator",
+        "denominator",
+        "Notes",
+        "Indicator",
+        "Unit",
+        "Same period last year",
+    ]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    # Care's indicators only (not Libraries'); monthly ones a row a month; no annual row in Q3.
+    assert [(r[0], r[1]) for r in rows] == [
+        ("CP 01", "2026-10"),
+        ("CP 01", "2026-11"),
+        ("CP 01", "2026-12"),
+        ("CP 02", "2026/27 Q3"),
+        ("CP 03", "2026/27 Q3"),
+    ]
+    by_code = {(r[0], r[1]): r for r in rows}
+    assert by_code[("CP 02", "2026/27 Q3")][7:10] == ["days (weeks)", "13.3 weeks", "11.5 weeks"]
+    assert by_code[("CP 01", "2026-11")][8] == "90.0%"  # 45 / 50 last November
+    assert by_code[("CP 03", "2026/27 Q3")][9] == "Yes"
+    assert sheet.protection.sheet
+    assert sheet["A2"].protection.locked
+    assert not sheet["C2"].protection.locked
+    assert not sheet["D2"].protection.locked  # a ratio's numerator is filled in
+    assert sheet["D5"].protection.locked  # CP 02 is not a ratio
+    lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert [(str(v.sqref), v.formula1) for v in lists] == [("C6", '"yes,no"')]
+    percent = [v for v in sheet.data_validations.dataValidation if str(v.sqref) == "C2"]
+    assert (percent[0].formula1, percent[0].formula2) == ("0", "100")
+
+
+def fill(path: Path) -> None:
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Care return"]
+    figures = {
+        ("CP 01", "2026-10"): (None, 40, 50),
+        ("CP 01", "2026-11"): (None, 44, 50),
+        ("CP 01", "2026-12"): (None, 47, 50),
+        ("CP 02", "2026/27 Q3"): (11.25, None, None),
+        ("CP 03", "2026/27 Q3"): ("Yes", None, None),
+    }
+    for row in sheet.iter_rows(min_row=2):
+        value, numerator, denominator = figures[(row[0].value, row[1].value)]
+        row[2].value, row[3].value, row[4].value = value, numerator, denominator
+    sheet["F5"] = "Two assessors joined in October"
+    workbook.save(path)
+
+
+def test_a_filled_template_validates_clean_and_loads(tmp_path: Path) -> None:
+    folder = council(tmp_path / "c")
+    path = folder / "returns" / "care-q3.xlsx"
+    done = boardpack(
+        "template",
+        "--config",
+        str(folder),
+        "--source",
+        "care",
+        "--period",
+        "2026/27 Q3",
+        "--out",
+        str(path),
+    )
+    assert done.returncode == 0, done.stderr
+    fill(path)
+    checked = boardpack(
+        "validate",
+        "--config",
+        str(folder),
+        "--source",
+        "care",
+        str(path),
+        "--as-of",
+        "2026-12-31",
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.startswith("0 problems")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(folder, url, tmp_path / "out", dt.date(2026, 12, 31))
+    assert outcome.exit_code == 0
+    assert {f.source_id: f.rows_loaded for f in outcome.files}["care"] == 5
+    measures = pl.read_csv(export_csv(connect(url), "measures").encode(), infer_schema=False)
+    q3 = measures.filter(pl.col("period") == "2026/27 Q3")
+    assert dict(q3.select("indicator_code", "rag").rows())["CP 03"] == "green"
+    assert dict(q3.select("indicator_code", "period_value").rows())["CP 01"] == "87.33333333333333"
+
+
+def test_all_writes_one_workbook_per_excel_source_and_needs_no_warehouse(tmp_path: Path) -> None:
+    folder = council(tmp_path / "c")
+    done = boardpack(
+        "template",
+        "--config",
+        str(folder),
+        "--all",
+        "--period",
+        "2026/27 Q4",
+        "--out",
+        str(tmp_path / "t"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["care-2026-27-Q4.xlsx"]
+    sheet, _ = table(tmp_path / "t" / "care-2026-27-Q4.xlsx")
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert ("CP 04", "2026/27") in [(r[0], r[1]) for r in rows]  # annual: at the year's end
+    assert {r[8] for r in rows} == {None}  # no warehouse: last year is blank
+
+
+def test_a_source_with_nothing_to_list_is_told_how_to_name_its_indicators(tmp_path: Path) -> None:
+    folder = council(tmp_path / "c")
+    text = (folder / "council.yaml").read_text().replace("    services: [Care]\n", "")
+    (folder / "council.yaml").write_text(text)
+    done = boardpack(
+        "template", "--config", str(folder), "--source", "care", "--period", "2026/27 Q3"
+    )
+    assert done.returncode == 2
+    assert "under the source's 'indicators' (codes) or 'services'" in done.stderr
