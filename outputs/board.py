@@ -44,16 +44,85 @@ h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #1d4f91; }
 dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
 dl.notes dd { margin-left: 1.5rem; }
 a { color: #1d4f91; }
+.gt_table td[headers$="-code"] { white-space: nowrap; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.3; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 13pt; break-after: avoid; }
+  * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  main div[id] { overflow: visible !important; padding: 0 !important; }
+  .gt_table { width: 100% !important; font-size: 9pt !important; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  .gt_group_heading_row { break-after: avoid; }
+  .gt_row, .gt_col_heading { overflow-wrap: anywhere; }
+  .gt_table td[headers$="-code"] { overflow-wrap: normal; }
+  p a[href$=".html"] { display: none; }
+}
 """
+# Read on a phone (SPEC §5): the wide tables stack each row under its column names, so code,
+# figures, status and direction are all in view without scrolling sideways. great-tables
+# styles each table by its id, hence !important.
+STACKED = {
+    "indicators": {
+        "previous": "Same period last year",
+        "target": "Target to date",
+        "actual": "Actual to date",
+        "status": "Status",
+        "direction": "Direction of travel",
+        "trend": "Trend",
+        "commentary": "Commentary",
+    },
+    "milestones": {"due": "Due", "status": "Progress", "commentary": "Commentary"},
+    "risks": {"mitigation": "Mitigation", "progress": "Progress with mitigation"},
+}
 
 
-def html_document(title: str, body: str) -> str:
-    """A whole page: language, title, the shared style, and the title again as its heading."""
+def _stacked(selector: str) -> str:
+    """``selector`` within each of the stacked tables."""
+    return ", ".join(f'div[id$="-{kind}"] {selector}' for kind in STACKED)
+
+
+TITLE_CELL = "td[headers$='-title']"
+
+
+def _phone_css() -> str:
+    labels = "\n".join(
+        f'  div[id$="-{kind}"] td[headers$="-{kind}-{column}"]::before '
+        f'{{ content: "{label}: "; font-weight: bold; }}'
+        for kind, columns in STACKED.items()
+        for column, label in columns.items()
+    )
+    blocks = _stacked(":is(table, thead, tbody, tr, th, td)")
+    return (
+        "@media screen and (max-width: 40rem) {\n"
+        "  body { margin: 1rem auto; padding: 0 0.75rem; }\n"
+        "  main div[id] { overflow-x: visible !important; }\n"
+        f"  {blocks} {{ display: block !important; width: auto !important; }}\n"
+        f"  {_stacked('.gt_col_headings')} {{ position: absolute !important; width: 1px "
+        "!important; height: 1px; overflow: hidden; clip-path: inset(50%); }\n"
+        f"  {_stacked('td.gt_row')} {{ text-align: left !important; border: none !important; "
+        "padding: 0.15rem 0.3rem !important; }\n"
+        f"  {_stacked('tbody tr')} {{ border-top: 1px solid #a8a8a8; padding: 0.4rem 0; }}\n"
+        f"  {_stacked(TITLE_CELL)} {{ font-weight: bold; }}\n"
+        f"{labels}\n}}\n"
+    )
+
+
+PRINT_LANDSCAPE = "@page { size: A4 landscape; }\n"
+
+
+def html_document(title: str, body: str, *, landscape: bool = False) -> str:
+    """A whole page: language, title, the shared style, and the title again as its heading.
+
+    ``landscape`` pages (the board reports, whose tables are wide) print on A4 landscape."""
     escaped = html.escape(title)
+    css = CSS + _phone_css() + (PRINT_LANDSCAPE if landscape else "")
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escaped}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{escaped}</title>\n<style>{css}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{escaped}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -327,7 +396,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<p><a href="../../index.html">All board reports</a></p>',
     ]
-    document = html_document(page.title, "\n".join(body))
+    document = html_document(page.title, "\n".join(body), landscape=True)
     csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
     csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
     return document, csvs
