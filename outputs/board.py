@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from great_tables import GT, from_column, loc, nanoplot_options, style
 
+from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
 from outputs.formatting import (
     DIRECTION,
@@ -26,6 +27,7 @@ from outputs.formatting import (
     labels,
     period_title,
     rounded,
+    uk_date,
 )
 
 # Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
@@ -149,6 +151,19 @@ class BoardPage:
         return f"{self.board_name} — {period_title(self.fy, self.suffix)}"
 
 
+def trend_texts(frame: pl.DataFrame) -> list[str]:
+    """Each row's trend in words, each value rounded and written as its figures are."""
+    points = (
+        frame.select(pl.int_range(pl.len()).alias("row"), "trend", "unit", "decimals")
+        .explode("trend")
+        .with_columns(round_half_away(pl.col("trend"), pl.col("decimals")).alias("point"))
+    )
+    values: list[list[str]] = [[] for _ in range(frame.height)]
+    for row, point, unit, decimals in points.select("row", "point", "unit", "decimals").iter_rows():
+        values[row].append("no data" if point is None else format_figure(point, unit, decimals))
+    return [f"Quarterly values, oldest first: {', '.join(v)}" for v in values]
+
+
 def indicator_rows(page: BoardPage) -> pl.DataFrame:
     """The indicator table as text, in board order (service, then code)."""
     frame = page.indicators.with_columns(
@@ -176,12 +191,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         labels("rag", STATUS).alias("status"),
         labels("direction", DIRECTION),
         "trend",
-        pl.format(
-            "Quarterly values, oldest first: {}",
-            pl.col("trend")
-            .list.eval(pl.element().round(2).cast(pl.String).fill_null("no data"))
-            .list.join(", "),
-        ).alias("trend_alt"),
+        pl.Series("trend_alt", trend_texts(frame), pl.String),
         pl.col("commentary").fill_null(""),
         "rag",
     )
@@ -307,7 +317,7 @@ def milestone_rows(page: BoardPage) -> pl.DataFrame:
         "service",
         "ref",
         "description",
-        pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
+        uk_date(pl.col("due_date")).fill_null("–").alias("due"),
         labels("status", MILESTONE),
         pl.col("commentary").fill_null(""),
     ).sort("service", "ref")

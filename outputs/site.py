@@ -134,28 +134,36 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _figure_exactly(value: float, unit: str, decimals: int) -> str:
+    """``value`` in its unit, with more places than the measure shows if it needs them."""
+    places = next((d for d in range(decimals, 7) if abs(round(value, d) - value) < 1e-9), 6)
+    return format_figure(value, unit, places)
+
+
 def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
-    def describe(kind: str, value: float) -> str:
-        return (
-            f"{value * 100:g}% of the target"
-            if kind == "relative"
-            else f"{value:g} (in the measure's unit)"
-        )
+    """The tolerance that applies, and those of ``indicators`` (a board's own) that differ."""
+
+    def describe(row: dict[str, Any]) -> str:
+        if row["tolerance_type"] == "relative":
+            return f"{row['tolerance'] * 100:g}% of the target"
+        return _figure_exactly(row["tolerance"], row["unit"], row["decimals"])
 
     own = indicators.filter(
         (pl.col("tolerance_type") != default[0])
         | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
     ).sort("code")
+    default_text = (
+        f"{default[1] * 100:g}% of the target"
+        if default[0] == "relative"
+        else f"{default[1]:g} (in the measure's unit)"
+    )
     note = (
         "Amber means the figure misses its target by no more than the tolerance: "
-        f"{describe(*default)} unless stated. For measures with a target band, green is "
+        f"{default_text} unless stated. For measures with a target band, green is "
         "within one tolerance of the target and amber within two."
     )
     if own.height:
-        listed = ", ".join(
-            f"{r['code']}: {describe(r['tolerance_type'], r['tolerance'])}"
-            for r in own.iter_rows(named=True)
-        )
+        listed = ", ".join(f"{r['code']}: {describe(r)}" for r in own.iter_rows(named=True))
         note += f" Measures with their own tolerance: {listed}."
     return note
 
@@ -263,7 +271,6 @@ def board_pages(
         .agg((pl.col("months_present") > 0).any().alias("has_data"))
         .filter("has_data")
     )
-    note = tolerance_note(inputs.indicators, inputs.default_tolerance)
     names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
     page_key = ["board_id", "fy", "period_suffix"]
     rows_by_page = (
@@ -295,7 +302,10 @@ def board_pages(
                 fy=fy,
                 suffix=suffix,
                 as_at=inputs.as_at,
-                tolerance_note=note,
+                tolerance_note=tolerance_note(
+                    inputs.indicators.filter(pl.col("code").is_in(rows["code"].implode())),
+                    inputs.default_tolerance,
+                ),
                 summary=summary,
                 indicators=rows,
                 milestones=inputs.milestones.filter(in_scope),

@@ -141,3 +141,40 @@ def test_pages_rendered_over_worker_processes_are_the_same_files(
     assert len(written) > 2
     for relative in written:
         assert (tmp_path / "pool" / relative).read_bytes() == (site / relative).read_bytes()
+
+
+def test_tolerance_note_lists_only_the_boards_own_measures_in_their_units(site: Path) -> None:
+    cabinet = text_of((site / "2026-27" / "H1" / "cabinet.html").read_text())
+    children = text_of((site / "2026-27" / "Q2" / "cyp-ppb.html").read_text())
+    assert "Measures with their own tolerance: FIN 06: £250,000." in cabinet
+    assert "CYP SC 07" not in cabinet
+    assert "Measures with their own tolerance: CYP SC 07: 1.0." in children
+    assert "FIN 06" not in children
+    skills = text_of((site / "2026-27" / "Q2" / "els-ppb.html").read_text())
+    assert "Measures with their own tolerance" not in skills  # none of its measures has one
+
+
+def test_milestones_are_due_on_uk_dates(site: Path) -> None:
+    html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
+    dues = [r["due"] for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb-milestones.csv")]
+    assert dues
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d|–", due) for due in dues)
+    assert all(f">{due}</td>" in html for due in dues)
+    assert not re.search(r">20\d\d-\d\d-\d\d<", html)
+
+
+def test_sparkline_text_is_rounded_and_written_like_the_figures() -> None:
+    from outputs.board import trend_texts
+
+    frame = pl.DataFrame(
+        {
+            "trend": [[88.85, None, 90.0], [250000.4, 1234.5], None],
+            "unit": ["percent", "gbp", "count"],
+            "decimals": [1, 0, 0],
+        }
+    )
+    assert trend_texts(frame) == [
+        "Quarterly values, oldest first: 88.9%, no data, 90.0%",
+        "Quarterly values, oldest first: £250,000, £1,235",
+        "Quarterly values, oldest first: no data",
+    ]
