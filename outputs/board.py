@@ -354,28 +354,40 @@ def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
     return _register_table(page, "risks", "High risks and mitigation", rows, labels)
 
 
-def notes(page: BoardPage) -> str:
-    items = [
-        f"<dt>{html.escape(labelled(STATUS, key))}</dt><dd>{html.escape(meaning)}.</dd>"
-        for key, meaning in STATUS_MEANING.items()
-    ]
-    items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
+def notes_items(page: BoardPage) -> list[tuple[str, str]]:
+    """The notes' terms and what they mean, as plain text."""
+    items = [(labelled(STATUS, key), f"{meaning}.") for key, meaning in STATUS_MEANING.items()]
+    items.append(("Tolerance", page.tolerance_note))
     items.append(
-        "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
-        "period last year; for measures with a target band, closer to target is better.</dd>"
+        (
+            "Direction of travel",
+            "Compares the year-to-date figure with the same period last year; for measures "
+            "with a target band, closer to target is better.",
+        )
     )
-    items.append("<dt>★</dt><dd>A key (business-critical) measure.</dd>")
-    items.append(f"<dt>Data as at</dt><dd>{html.escape(page.as_at)}</dd>")
+    items.append(("★", "A key (business-critical) measure."))
+    items.append(("Data as at", page.as_at))
     if not page.restated.is_empty():
         restated = "; ".join(
             f"{r['indicator_code']} {r['period']}: published {r['published']}, now {r['now']}"
             for r in page.restated.iter_rows(named=True)
         )
         items.append(
-            "<dt>Restated figures</dt><dd>Figures in reports already published to this board "
-            f"that services have since restated: {html.escape(restated)}.</dd>"
+            (
+                "Restated figures",
+                "Figures in reports already published to this board that services have "
+                f"since restated: {restated}.",
+            )
         )
-    return '<dl class="notes">' + "".join(items) + "</dl>"
+    return items
+
+
+def notes(page: BoardPage) -> str:
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+        for term, meaning in notes_items(page)
+    )
+    return f'<dl class="notes">{items}</dl>'
 
 
 def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:

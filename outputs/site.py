@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -361,21 +362,49 @@ def table_csv_path(page: BoardPage, table: str) -> Path:
 PAGES_PER_WORKER = 40
 
 
-def rendered(pages: list[BoardPage]) -> Iterator[tuple[str, dict[str, str]]]:
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page's HTML, its tables' CSVs and, when wanted, its PDF and Word copies."""
+
+    document: str
+    csvs: dict[str, str]
+    pdf: bytes | None = None
+    docx: bytes | None = None
+
+
+def render_files(page: BoardPage, documents: bool = False) -> RenderedPage:
+    document, csvs = render_page(page)
+    if not documents:
+        return RenderedPage(document, csvs)
+    from outputs.documents import docx_bytes, pdf_bytes
+
+    return RenderedPage(document, csvs, pdf_bytes(page, document), docx_bytes(page))
+
+
+def rendered(pages: list[BoardPage], documents: bool = False) -> Iterator[RenderedPage]:
     """Each page rendered, in order. great-tables builds tables in pure Python, so a big
     run spreads its pages over a process per core ("spawn": forking a process that has
     started polars' threads can deadlock)."""
-    workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    render = partial(render_files, documents=documents)
+    per_worker = PAGES_PER_WORKER // 8 if documents else PAGES_PER_WORKER
+    workers = min(os.cpu_count() or 1, len(pages) // per_worker)
     if workers < 2:
-        yield from map(render_page, pages)
+        yield from map(render, pages)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(render_page, pages, chunksize=4)
+        yield from pool.map(render, pages, chunksize=4)
 
 
-def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> list[dict[str, Any]]:
-    """Write the pages and their CSVs, then the manifest and index over every page published.
+def _sha256(data: str | bytes) -> str:
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest()
+
+
+def write_site(
+    pages: list[BoardPage], out: Path, council: str, as_at: str, documents: bool = False
+) -> list[dict[str, Any]]:
+    """Write the pages, their CSVs and (``documents``) their PDF and Word copies, then the
+    manifest and index over every page published.
 
     Entries already in ``manifest.json`` for other boards or periods are kept, so that a
     backfill or a single publish does not drop the rest of the site. Every file is replaced
@@ -385,27 +414,32 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
     written = []
-    pairs = zip(pages, rendered(pages), strict=True)
-    for page, (document, csvs) in counted(pairs, len(pages), "Writing reports"):
+    pairs = zip(pages, rendered(pages, documents), strict=True)
+    for page, files in counted(pairs, len(pages), "Writing reports"):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, document)
-        tables = {name: table_csv_path(page, name) for name in csvs}
-        for name, text in csvs.items():
+        write_atomic(path, files.document)
+        tables = {name: table_csv_path(page, name) for name in files.csvs}
+        for name, text in files.csvs.items():
             write_atomic(out / tables[name], text)
-        written.append(
-            {
-                "board_id": page.board_id,
-                "board": page.board_name,
-                "period": f"{fy_label(page.fy)} {page.suffix}",
-                "title": period_title(page.fy, page.suffix),
-                "path": page_path(page).as_posix(),
-                "csv": tables[""].as_posix(),
-                "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-                "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
-                "as_at": as_at,
-            }
-        )
+        entry = {
+            "board_id": page.board_id,
+            "board": page.board_name,
+            "period": f"{fy_label(page.fy)} {page.suffix}",
+            "title": period_title(page.fy, page.suffix),
+            "path": page_path(page).as_posix(),
+            "csv": tables[""].as_posix(),
+            "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
+            "sha256": _sha256(files.document),
+            "as_at": as_at,
+        }
+        copies = {"pdf": files.pdf, "docx": files.docx}
+        for kind, data in copies.items():
+            if data is not None:
+                copy = page_path(page).with_suffix(f".{kind}")
+                write_atomic(out / copy, data)
+                entry[kind] = {"path": copy.as_posix(), "sha256": _sha256(data)}
+        written.append(entry)
     entries = _merged(out, kept, written)
     manifest = {"council": council, "reports": entries}
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
