@@ -115,12 +115,12 @@ def _phone_css() -> str:
 PRINT_LANDSCAPE = "@page { size: A4 landscape; }\n"
 
 
-def html_document(title: str, body: str, *, landscape: bool = False) -> str:
+def html_document(title: str, body: str, *, landscape: bool = False, extra_css: str = "") -> str:
     """A whole page: language, title, the shared style, and the title again as its heading.
 
     ``landscape`` pages (the board reports, whose tables are wide) print on A4 landscape."""
     escaped = html.escape(title)
-    css = CSS + _phone_css() + (PRINT_LANDSCAPE if landscape else "")
+    css = CSS + _phone_css() + (PRINT_LANDSCAPE if landscape else "") + extra_css
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -406,6 +406,8 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
+        f'<p><a href="{html.escape(page.board_id)}-charts.html">Charts of each measure against '
+        "its target over the last eight quarters</a></p>",
         "</section>",
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
         milestones_table(page, tables["milestones"]),

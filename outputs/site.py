@@ -22,7 +22,8 @@ from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
 from outputs.board import BoardPage, html_document, render_page
-from outputs.formatting import format_figure, period_title, rounded
+from outputs.charts import chart_path, render_charts
+from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
@@ -186,6 +187,9 @@ def _trends(
             "indicator_code",
             (pl.col("fy") * 4 + pl.col("period_number").cast(pl.Int32).clip(1, 4)).alias("slot"),
             pl.col("period_value").alias("point"),
+            "period",
+            "ytd_value",
+            "ytd_target",
         )
     )
     keys = reported.join(_PERIODS, on="period_suffix").select(
@@ -203,7 +207,13 @@ def _trends(
         )
         .sort("slot")
         .group_by("board_id", "indicator_code", "fy", "period_suffix")
-        .agg(pl.col("point").alias("trend"))
+        .agg(
+            pl.col("point").alias("trend"),
+            # The chart page: each period's year-to-date figure against its target.
+            pl.col("period").alias("chart_periods"),
+            pl.col("ytd_value").alias("chart_values"),
+            pl.col("ytd_target").alias("chart_targets"),
+        )
     )
     return reported.join(
         trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left"
@@ -368,17 +378,19 @@ class RenderedPage:
 
     document: str
     csvs: dict[str, str]
+    charts: str
     pdf: bytes | None = None
     docx: bytes | None = None
 
 
 def render_files(page: BoardPage, documents: bool = False) -> RenderedPage:
     document, csvs = render_page(page)
+    charts = render_charts(page, page_path(page))
     if not documents:
-        return RenderedPage(document, csvs)
+        return RenderedPage(document, csvs, charts)
     from outputs.documents import docx_bytes, pdf_bytes
 
-    return RenderedPage(document, csvs, pdf_bytes(page, document), docx_bytes(page))
+    return RenderedPage(document, csvs, charts, pdf_bytes(page, document), docx_bytes(page))
 
 
 def rendered(pages: list[BoardPage], documents: bool = False) -> Iterator[RenderedPage]:
@@ -419,6 +431,7 @@ def write_site(
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, files.document)
+        write_atomic(out / chart_path(page_path(page)), files.charts)
         tables = {name: table_csv_path(page, name) for name in files.csvs}
         for name, text in files.csvs.items():
             write_atomic(out / tables[name], text)
@@ -431,6 +444,8 @@ def write_site(
             "csv": tables[""].as_posix(),
             "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
             "sha256": _sha256(files.document),
+            "charts": chart_path(page_path(page)).as_posix(),
+            "summary": {key: page.summary[key] or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,
         }
         copies = {"pdf": files.pdf, "docx": files.docx}
@@ -534,17 +549,57 @@ def page_key(page: BoardPage) -> PageKey:
     return (page.board_id, page.fy, page.suffix)
 
 
+SUMMARY_KEYS = ("green", "amber", "red", "no_target", "no_data")
+# The bar beside the words: strong colours, each segment parted by a white line.
+GLANCE_COLOURS = {
+    "green": "#2e7d32",
+    "amber": "#f2a900",
+    "red": "#c62828",
+    "no_target": "#9e9e9e",
+    "no_data": "#ffffff",
+}
+INDEX_CSS = """
+.glance { display: flex; height: 1.1rem; max-width: 30rem; border: 1px solid #595959; }
+.glance span { display: block; height: 100%; border-right: 2px solid #fff; }
+"""
+
+
+def glance(entry: dict[str, Any]) -> str:
+    """A board's latest summary: the counts in words and, for the eye, a bar of them."""
+    counts = entry.get("summary")
+    if not counts:  # listed by a version of boardpack that did not record it
+        return ""
+    total = sum(counts.values()) or 1
+    words = ", ".join(f"{counts[key]} {labelled(STATUS, key)[2:].lower()}" for key in SUMMARY_KEYS)
+    bar = "".join(
+        f'<span style="width: {100 * counts[key] / total:.1f}%; '
+        f'background: {GLANCE_COLOURS[key]}"></span>'
+        for key in SUMMARY_KEYS
+        if counts[key]
+    )
+    latest = f'<a href="{html.escape(entry["path"])}">{html.escape(entry["title"])}</a>'
+    return (
+        f"<p>Latest: {latest}: {html.escape(words)}.</p>"
+        f'<div class="glance" aria-hidden="true">{bar}</div>'
+    )
+
+
 def index_html(entries: list[dict[str, Any]], council: str) -> str:
     by_board: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_board.setdefault(entry["board"], []).append(entry)
     sections = []
     for name, listed in sorted(by_board.items()):
+        newest = sorted(listed, key=lambda e: e["path"], reverse=True)
         items = "".join(
             f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
             f"(data as at {html.escape(e['as_at'])}; "
             f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
-            for e in sorted(listed, key=lambda e: e["path"], reverse=True)
+            for e in newest
         )
-        sections.append(f"<section><h2>{html.escape(name)}</h2><ul>{items}</ul></section>")
-    return html_document(f"{council}: board performance reports", "\n".join(sections))
+        sections.append(
+            f"<section><h2>{html.escape(name)}</h2>{glance(newest[0])}<ul>{items}</ul></section>"
+        )
+    return html_document(
+        f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
+    )

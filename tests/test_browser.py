@@ -68,6 +68,7 @@ PAGES = [
     "2026-27/Q2/cyp-ppb.html",
     "2026-27/H1/cabinet.html",
     "2024-25/Q2/cyp-ppb.html",
+    "2026-27/H1/cabinet-charts.html",
     "index.html",
     "data-quality.html",
 ]
@@ -115,7 +116,7 @@ A4_WIDTH_PX = {
     "portrait": round((210 - 24) / 25.4 * 96),
     "landscape": round((297 - 24) / 25.4 * 96),
 }
-BOARD_PAGES = [p for p in PAGES if p.count("/") == 2]
+BOARD_PAGES = [p for p in PAGES if p.count("/") == 2 and not p.endswith("-charts.html")]
 WIDEST_ELEMENT = """() => Math.max(document.documentElement.scrollWidth,
     ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"""
 PRINT_RULES = """() => {

@@ -193,6 +193,11 @@ def test_board_report_page(site: Path, html_snapshot: SnapshotAssertion) -> None
     assert (site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
 
 
+def test_chart_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    charts = BOARD_PAGE.with_name("people-ppb-charts.html")
+    assert (site / charts).read_text(encoding="utf-8") == html_snapshot
+
+
 def test_index_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
     assert (site / "index.html").read_text(encoding="utf-8") == html_snapshot
 
@@ -207,7 +212,11 @@ def test_the_pages_do_not_depend_on_where_or_when_they_were_built(
     """The snapshots hold for anyone: a second build elsewhere gives the same bytes."""
     again = tmp_path / "out"
     nightly_publish(write_fixture_council(tmp_path / "council"), tmp_path / "w.sqlite", again)
-    copies = (BOARD_PAGE.with_suffix(".pdf"), BOARD_PAGE.with_suffix(".docx"))
+    copies = (
+        BOARD_PAGE.with_suffix(".pdf"),
+        BOARD_PAGE.with_suffix(".docx"),
+        BOARD_PAGE.with_name("people-ppb-charts.html"),
+    )
     for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html"), *copies):
         assert (again / page).read_bytes() == (site / page).read_bytes()
 

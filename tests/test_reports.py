@@ -178,3 +178,43 @@ def test_sparkline_text_is_rounded_and_written_like_the_figures() -> None:
         "Quarterly values, oldest first: £250,000, £1,235",
         "Quarterly values, oldest first: no data",
     ]
+
+
+def test_chart_page_draws_each_measure_against_its_target_with_the_figures_in_words(
+    site: Path,
+) -> None:
+    manifest = json.loads((site / "manifest.json").read_text())
+    (entry,) = [e for e in manifest["reports"] if e["path"] == "2026-27/H1/cabinet.html"]
+    assert entry["charts"] == "2026-27/H1/cabinet-charts.html"
+    charts = (site / entry["charts"]).read_text()
+    report = (site / entry["path"]).read_text()
+    assert 'href="cabinet-charts.html"' in report
+    assert 'href="cabinet.html"' in charts
+    codes = {r["code"].removesuffix(" ★") for r in csv_rows(site / entry["csv"])}
+    assert set(re.findall(r'<figure class="chart" id="chart-([a-z0-9-]+)"', charts)) == {
+        code.lower().replace(" ", "-") for code in codes
+    }
+    # Eight quarters up to Q2 2026/27, oldest first, rounded as the report rounds them.
+    words = re.search(r'id="chart-cs-01".*?oldest first: ([^<]*)\.</p>', charts)
+    assert words is not None
+    periods = [p.split(":")[0] for p in words.group(1).split("; ")]
+    assert periods[0] == "2024/25 Q3"
+    assert periods[-1] == "2026/27 Q2"
+    assert len(periods) == 8
+    assert all(
+        re.fullmatch(r"\d+\.\d%", p.split(": ")[1].split(" ")[0])
+        for p in words.group(1).split("; ")
+    )
+    assert "(target 80.0%)" in words.group(1)
+    assert "<polyline" in charts
+    assert "stroke-dasharray" in charts  # the target line
+
+
+def test_index_shows_each_boards_latest_summary_in_words(site: Path) -> None:
+    index = text_of((site / "index.html").read_text())
+    summary = csv_rows(site / "2026-27" / "Q2" / "cyp-ppb-summary.csv")
+    counts = [r["measures"] for r in summary]
+    assert (
+        f"Latest: Quarter 2 2026/27 : {counts[0]} on target, {counts[1]} near target, "
+        f"{counts[2]} off target, {counts[3]} data only, {counts[4]} no data." in index
+    )
