@@ -60,7 +60,7 @@ a { color: #1d4f91; }
   .gt_group_heading_row { break-after: avoid; }
   .gt_row, .gt_col_heading { overflow-wrap: anywhere; }
   .gt_table td[headers$="-code"] { overflow-wrap: normal; }
-  p a[href$=".html"] { display: none; }
+  p.nav { display: none; }
 }
 """
 # Read on a phone (SPEC §5): the wide tables stack each row under its column names, so code,
@@ -406,8 +406,8 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
-        f'<p><a href="{html.escape(page.board_id)}-charts.html">Charts of each measure against '
-        "its target over the last eight quarters</a></p>",
+        f'<p class="nav"><a href="{html.escape(page.board_id)}-charts.html">Charts of each '
+        "measure against its target over the last eight quarters</a></p>",
         "</section>",
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
         milestones_table(page, tables["milestones"]),
@@ -418,7 +418,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>',
         notes(page),
         "</section>",
-        '<p><a href="../../index.html">All board reports</a></p>',
+        '<p class="nav"><a href="../../index.html">All board reports</a></p>',
     ]
     document = html_document(page.title, "\n".join(body), landscape=True)
     csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}

@@ -204,7 +204,7 @@ def render_charts(page: BoardPage, report: Path) -> str:
     ]
     body = [
         f'<p class="council">{html.escape(page.council)}</p>',
-        f'<p><a href="{html.escape(report.name)}">Back to the report</a></p>',
+        f'<p class="nav"><a href="{html.escape(report.name)}">Back to the report</a></p>',
         *sections,
         f"<p>Data as at {html.escape(page.as_at)}.</p>",
     ]

@@ -209,3 +209,13 @@ def test_phone_shows_code_figures_status_and_direction_without_sideways_scrollin
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
     page.close()
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_printed_index_still_names_each_boards_latest_report(browser: object, site: Path) -> None:
+    page = browser.new_page(viewport={"width": A4_WIDTH_PX["portrait"], "height": 1000})  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
+    page.goto((site / "index.html").as_uri())
+    text = page.inner_text("main")
+    page.close()
+    assert "Latest: Quarter 2 2026/27: " in text
+    assert "Latest: Half-year 1 2026/27: " in text
