@@ -161,7 +161,13 @@ def trend_texts(frame: pl.DataFrame) -> list[str]:
     values: list[list[str]] = [[] for _ in range(frame.height)]
     for row, point, unit, decimals in points.select("row", "point", "unit", "decimals").iter_rows():
         values[row].append("no data" if point is None else format_figure(point, unit, decimals))
-    return [f"Quarterly values, oldest first: {', '.join(v)}" for v in values]
+    # Annual measures' trends are a value a year (snapshots from before 'frequency': quarterly).
+    frequency = frame.get_column("frequency", default=pl.repeat("", frame.height, eager=True))
+    kinds = ["Yearly" if f == "annual" else "Quarterly" for f in frequency]
+    return [
+        f"{kind} values, oldest first: {', '.join(v)}"
+        for kind, v in zip(kinds, values, strict=True)
+    ]
 
 
 def indicator_rows(page: BoardPage) -> pl.DataFrame:

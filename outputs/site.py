@@ -256,7 +256,7 @@ def board_pages(
     (only ``periods`` and ``boards``, when given)."""
     every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
     details = inputs.indicators.select(
-        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key"
+        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key", "frequency"
     )
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.

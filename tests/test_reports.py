@@ -171,12 +171,13 @@ def test_sparkline_text_is_rounded_and_written_like_the_figures() -> None:
             "trend": [[88.85, None, 90.0], [250000.4, 1234.5], None],
             "unit": ["percent", "gbp", "count"],
             "decimals": [1, 0, 0],
+            "frequency": ["monthly", "quarterly", "annual"],
         }
     )
     assert trend_texts(frame) == [
         "Quarterly values, oldest first: 88.9%, no data, 90.0%",
         "Quarterly values, oldest first: £250,000, £1,235",
-        "Quarterly values, oldest first: no data",
+        "Yearly values, oldest first: no data",
     ]
 
 
