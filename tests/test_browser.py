@@ -219,3 +219,12 @@ def test_printed_index_still_names_each_boards_latest_report(browser: object, si
     page.close()
     assert "Latest: Quarter 2 2026/27: " in text
     assert "Latest: Half-year 1 2026/27: " in text
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_every_page_fits_a_phone_screen(browser: object, site: Path, page_path: str) -> None:
+    page = browser.new_page(viewport=PHONE)  # type: ignore[attr-defined]
+    page.goto((site / page_path).as_uri())
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.close()
+    assert width <= PHONE["width"]
