@@ -9,7 +9,7 @@ DEMO_AS_OF := 2026-09-30
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: env demo test test-fast lint bench browser postgres clean
+.PHONY: env demo test test-fast lint bench browser pango postgres clean
 
 # uv comes from PyPI the first time; the lock file pins everything else.
 $(BIN)/boardpack: pyproject.toml uv.lock
@@ -17,7 +17,7 @@ $(BIN)/boardpack: pyproject.toml uv.lock
 	@python3 -m uv sync --frozen --quiet
 	@touch $@
 
-env: $(BIN)/boardpack
+env: $(BIN)/boardpack pango
 
 demo: env
 	@mkdir -p var
@@ -31,12 +31,17 @@ demo: env
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# WeasyPrint (the PDF copies) lays text out with Debian's Pango.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0 || \
+	  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
+
 postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq postgresql)
 
 # Every test, with line coverage of the package reported at the end.
-test: env browser postgres
+test: env browser pango postgres
 	$(BIN)/pytest -q --durations=10 --cov --cov-report=term:skip-covered
 
 # The quick loop while editing: no Prefect server, browser or PostgreSQL.

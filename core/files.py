@@ -13,14 +13,14 @@ from pathlib import Path
 TEMP_SUFFIX = ".boardpack-tmp"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) in one step.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (UTF-8; bytes as they are) in one step.
 
     An ``OSError`` (a full disk, say) names ``path``, and the old version stays as it was.
     """
     temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
-        _write_synced(temp, text.encode("utf-8"))
+        _write_synced(temp, text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)

@@ -144,6 +144,8 @@ class CouncilSettings(_Strict):
     year_start_month: int = Field(default=4, ge=1, le=12)
     tolerance: Tolerance = Tolerance()
     status_labels: StatusLabels = StatusLabels()
+    # A PDF and a Word copy beside each report: about 1.3 s a report, so off unless asked.
+    documents: bool = False
     boards: list[Board] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     area_code: str | None = None

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from great_tables import GT, from_column, loc, nanoplot_options, style
 
+from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
 from outputs.benchmarking import benchmark_section, empty_benchmarks, report_rows
 from outputs.formatting import (
@@ -27,6 +28,7 @@ from outputs.formatting import (
     period_title,
     rounded,
     status_words,
+    uk_date,
 )
 
 # Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
@@ -45,16 +47,85 @@ h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #1d4f91; }
 dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
 dl.notes dd { margin-left: 1.5rem; }
 a { color: #1d4f91; }
+.gt_table td[headers$="-code"] { white-space: nowrap; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.3; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 13pt; break-after: avoid; }
+  * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  main div[id] { overflow: visible !important; padding: 0 !important; }
+  .gt_table { width: 100% !important; font-size: 9pt !important; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  .gt_group_heading_row { break-after: avoid; }
+  .gt_row, .gt_col_heading { overflow-wrap: anywhere; }
+  .gt_table td[headers$="-code"] { overflow-wrap: normal; }
+  p.nav { display: none; }
+}
 """
+# Read on a phone (SPEC §5): the wide tables stack each row under its column names, so code,
+# figures, status and direction are all in view without scrolling sideways. great-tables
+# styles each table by its id, hence !important.
+STACKED = {
+    "indicators": {
+        "previous": "Same period last year",
+        "target": "Target to date",
+        "actual": "Actual to date",
+        "status": "Status",
+        "direction": "Direction of travel",
+        "trend": "Trend",
+        "commentary": "Commentary",
+    },
+    "milestones": {"due": "Due", "status": "Progress", "commentary": "Commentary"},
+    "risks": {"mitigation": "Mitigation", "progress": "Progress with mitigation"},
+}
 
 
-def html_document(title: str, body: str) -> str:
-    """A whole page: language, title, the shared style, and the title again as its heading."""
+def _stacked(selector: str) -> str:
+    """``selector`` within each of the stacked tables."""
+    return ", ".join(f'div[id$="-{kind}"] {selector}' for kind in STACKED)
+
+
+TITLE_CELL = "td[headers$='-title']"
+
+
+def _phone_css() -> str:
+    labels = "\n".join(
+        f'  div[id$="-{kind}"] td[headers$="-{kind}-{column}"]::before '
+        f'{{ content: "{label}: "; font-weight: bold; }}'
+        for kind, columns in STACKED.items()
+        for column, label in columns.items()
+    )
+    blocks = _stacked(":is(table, thead, tbody, tr, th, td)")
+    return (
+        "@media screen and (max-width: 40rem) {\n"
+        "  body { margin: 1rem auto; padding: 0 0.75rem; }\n"
+        "  main div[id] { overflow-x: visible !important; }\n"
+        f"  {blocks} {{ display: block !important; width: auto !important; }}\n"
+        f"  {_stacked('.gt_col_headings')} {{ position: absolute !important; width: 1px "
+        "!important; height: 1px; overflow: hidden; clip-path: inset(50%); }\n"
+        f"  {_stacked('td.gt_row')} {{ text-align: left !important; border: none !important; "
+        "padding: 0.15rem 0.3rem !important; }\n"
+        f"  {_stacked('tbody tr')} {{ border-top: 1px solid #a8a8a8; padding: 0.4rem 0; }}\n"
+        f"  {_stacked(TITLE_CELL)} {{ font-weight: bold; }}\n"
+        f"{labels}\n}}\n"
+    )
+
+
+PRINT_LANDSCAPE = "@page { size: A4 landscape; }\n"
+
+
+def html_document(title: str, body: str, *, landscape: bool = False, extra_css: str = "") -> str:
+    """A whole page: language, title, the shared style, and the title again as its heading.
+
+    ``landscape`` pages (the board reports, whose tables are wide) print on A4 landscape."""
     escaped = html.escape(title)
+    css = CSS + _phone_css() + (PRINT_LANDSCAPE if landscape else "") + extra_css
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escaped}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{escaped}</title>\n<style>{css}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{escaped}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -89,6 +160,25 @@ class BoardPage:
         return f"{self.board_name} — {period_title(self.fy, self.suffix)}"
 
 
+def trend_texts(frame: pl.DataFrame) -> list[str]:
+    """Each row's trend in words, each value rounded and written as its figures are."""
+    points = (
+        frame.select(pl.int_range(pl.len()).alias("row"), "trend", "unit", "decimals")
+        .explode("trend")
+        .with_columns(round_half_away(pl.col("trend"), pl.col("decimals")).alias("point"))
+    )
+    values: list[list[str]] = [[] for _ in range(frame.height)]
+    for row, point, unit, decimals in points.select("row", "point", "unit", "decimals").iter_rows():
+        values[row].append("no data" if point is None else format_figure(point, unit, decimals))
+    # Annual measures' trends are a value a year (snapshots from before 'frequency': quarterly).
+    frequency = frame.get_column("frequency", default=pl.repeat("", frame.height, eager=True))
+    kinds = ["Yearly" if f == "annual" else "Quarterly" for f in frequency]
+    return [
+        f"{kind} values, oldest first: {', '.join(v)}"
+        for kind, v in zip(kinds, values, strict=True)
+    ]
+
+
 def indicator_rows(page: BoardPage) -> pl.DataFrame:
     """The indicator table as text, in board order (service, then code)."""
     frame = page.indicators.with_columns(
@@ -119,12 +209,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         labels("rag", page.status).alias("status"),
         labels("direction", DIRECTION),
         "trend",
-        pl.format(
-            "Quarterly values, oldest first: {}",
-            pl.col("trend")
-            .list.eval(pl.element().round(2).cast(pl.String).fill_null("no data"))
-            .list.join(", "),
-        ).alias("trend_alt"),
+        pl.Series("trend_alt", trend_texts(frame), pl.String),
         pl.col("commentary").fill_null(""),
         "rag",
     )
@@ -269,7 +354,7 @@ def milestone_rows(page: BoardPage) -> pl.DataFrame:
         "service",
         "ref",
         "description",
-        pl.col("due_date").cast(pl.String).fill_null("–").alias("due"),
+        uk_date(pl.col("due_date")).fill_null("–").alias("due"),
         labels("status", MILESTONE),
         pl.col("commentary").fill_null(""),
     ).sort("service", "ref")
@@ -306,7 +391,8 @@ def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
     return _register_table(page, "risks", "High risks and mitigation", rows, labels)
 
 
-def notes(page: BoardPage) -> str:
+def notes_items(page: BoardPage) -> list[tuple[str, str]]:
+    """The notes' terms and what they mean, as plain text (the council's status words)."""
     meanings = dict(STATUS_MEANING)
     items = []
     if page.two_states:
@@ -314,37 +400,50 @@ def notes(page: BoardPage) -> str:
         meanings["red"] = "the year-to-date figure misses the year-to-date target"
         named = [labelled(page.status, key) for key in ("green", "red")]
         items.append(
-            "<dt>Statuses</dt><dd>Measures with a target have two statuses, "
-            f"{html.escape(named[0])} and {html.escape(named[1])}; there is no amber.</dd>"
+            (
+                "Statuses",
+                f"Measures with a target have two statuses, {named[0]} and {named[1]}; "
+                "there is no amber.",
+            )
         )
-    items += [
-        f"<dt>{html.escape(labelled(page.status, key))}</dt><dd>{html.escape(meaning)}.</dd>"
-        for key, meaning in meanings.items()
-    ]
-    items.append(f"<dt>Tolerance</dt><dd>{html.escape(page.tolerance_note)}</dd>")
+    items += [(labelled(page.status, key), f"{meaning}.") for key, meaning in meanings.items()]
+    items.append(("Tolerance", page.tolerance_note))
     if (page.indicators["unit"] == "yesno").any():
         met, missed = (labelled(page.status, key) for key in ("green", "red"))
         never = "" if page.two_states else "; never amber"  # two states: said above
         items.append(
-            f"<dt>Yes/no measures</dt><dd>{html.escape(met)} when the answer is the one "
-            f"targeted, else {html.escape(missed)}{never}.</dd>"
+            ("Yes/no measures", f"{met} when the answer is the one targeted, else {missed}{never}.")
         )
     items.append(
-        "<dt>Direction of travel</dt><dd>Compares the year-to-date figure with the same "
-        "period last year; for measures with a target band, closer to target is better.</dd>"
+        (
+            "Direction of travel",
+            "Compares the year-to-date figure with the same period last year; for measures "
+            "with a target band, closer to target is better.",
+        )
     )
-    items.append("<dt>★</dt><dd>A key (business-critical) measure.</dd>")
-    items.append(f"<dt>Data as at</dt><dd>{html.escape(page.as_at)}</dd>")
+    items.append(("★", "A key (business-critical) measure."))
+    items.append(("Data as at", page.as_at))
     if not page.restated.is_empty():
         restated = "; ".join(
             f"{r['indicator_code']} {r['period']}: published {r['published']}, now {r['now']}"
             for r in page.restated.iter_rows(named=True)
         )
         items.append(
-            "<dt>Restated figures</dt><dd>Figures in reports already published to this board "
-            f"that services have since restated: {html.escape(restated)}.</dd>"
+            (
+                "Restated figures",
+                "Figures in reports already published to this board that services have "
+                f"since restated: {restated}.",
+            )
         )
-    return '<dl class="notes">' + "".join(items) + "</dl>"
+    return items
+
+
+def notes(page: BoardPage) -> str:
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+        for term, meaning in notes_items(page)
+    )
+    return f'<dl class="notes">{items}</dl>'
 
 
 def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
@@ -363,6 +462,8 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
+        f'<p class="nav"><a href="{html.escape(page.board_id)}-charts.html">Charts of each '
+        "measure against its target over the last eight quarters</a></p>",
         "</section>",
         *filter(None, [benchmark_section(page.board_id, page.benchmarks)]),
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
@@ -374,9 +475,9 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<section aria-labelledby="notes"><h2 id="notes">Notes</h2>',
         notes(page),
         "</section>",
-        '<p><a href="../../index.html">All board reports</a></p>',
+        '<p class="nav"><a href="../../index.html">All board reports</a></p>',
     ]
-    document = html_document(page.title, "\n".join(body))
+    document = html_document(page.title, "\n".join(body), landscape=True)
     csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
     csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
     if not page.benchmarks.is_empty():

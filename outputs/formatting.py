@@ -44,6 +44,11 @@ def period_title(fy: int, suffix: str) -> str:
     return f"{PERIOD_WORDS[suffix[0]]} {suffix[1:]} {fy_label(fy)}"
 
 
+def uk_date(column: pl.Expr) -> pl.Expr:
+    """A date as a UK reader writes it: ``2026-09-30`` -> ``30 September 2026``."""
+    return column.dt.strftime("%-d %B %Y")
+
+
 def labelled(mapping: dict[str, tuple[str, str]], key: str | None) -> str:
     symbol, words = mapping.get(key or "", ("", key or ""))
     return f"{symbol} {words}".strip()

@@ -126,7 +126,9 @@ def publish(
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
-    written = write_site(pages, out, inputs.council, inputs.as_at)
+    written = write_site(
+        pages, out, inputs.council, inputs.as_at, documents=council.settings.documents
+    )
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)
     # Pending pages within this publish's scope are done too (written, or without data now).
@@ -202,4 +204,4 @@ def republish_as_published(
     if finals.is_empty():
         raise UsageError(f"{board} {fy_label(fy)} {suffix} has not been published as final")
     page = page_from_snapshot(finals["snapshot"][0])
-    return write_site([page], out, page.council, page.as_at)
+    return write_site([page], out, page.council, page.as_at, documents=council.settings.documents)

@@ -91,7 +91,7 @@ def quality_html(
         '<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>'
         f"{rejected}</section>\n"
         f"{coverage_html}"
-        '<p><a href="index.html">All board reports</a></p>',
+        '<p class="nav"><a href="index.html">All board reports</a></p>',
     )
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
 from outputs.benchmarking import benchmarking_body, empty_benchmarks, page_benchmarks
 from outputs.board import BoardPage, html_document, render_page
-from outputs.formatting import format_figure, period_title, rounded
+from outputs.charts import chart_path, render_charts
+from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
@@ -146,28 +148,36 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _figure_exactly(value: float, unit: str, decimals: int) -> str:
+    """``value`` in its unit, with more places than the measure shows if it needs them."""
+    places = next((d for d in range(decimals, 7) if abs(round(value, d) - value) < 1e-9), 6)
+    return format_figure(value, unit, places)
+
+
 def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
-    def describe(kind: str, value: float) -> str:
-        return (
-            f"{value * 100:g}% of the target"
-            if kind == "relative"
-            else f"{value:g} (in the measure's unit)"
-        )
+    """The tolerance that applies, and those of ``indicators`` (a board's own) that differ."""
+
+    def describe(row: dict[str, Any]) -> str:
+        if row["tolerance_type"] == "relative":
+            return f"{row['tolerance'] * 100:g}% of the target"
+        return _figure_exactly(row["tolerance"], row["unit"], row["decimals"])
 
     own = indicators.filter(
         (pl.col("tolerance_type") != default[0])
         | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
     ).sort("code")
+    default_text = (
+        f"{default[1] * 100:g}% of the target"
+        if default[0] == "relative"
+        else f"{default[1]:g} (in the measure's unit)"
+    )
     note = (
         "Amber means the figure misses its target by no more than the tolerance: "
-        f"{describe(*default)} unless stated. For measures with a target band, green is "
+        f"{default_text} unless stated. For measures with a target band, green is "
         "within one tolerance of the target and amber within two."
     )
     if own.height:
-        listed = ", ".join(
-            f"{r['code']}: {describe(r['tolerance_type'], r['tolerance'])}"
-            for r in own.iter_rows(named=True)
-        )
+        listed = ", ".join(f"{r['code']}: {describe(r)}" for r in own.iter_rows(named=True))
         note += f" Measures with their own tolerance: {listed}."
     return note
 
@@ -189,6 +199,9 @@ def _trends(
             "indicator_code",
             (pl.col("fy") * 4 + pl.col("period_number").cast(pl.Int32).clip(1, 4)).alias("slot"),
             pl.col("period_value").alias("point"),
+            "period",
+            "ytd_value",
+            "ytd_target",
         )
     )
     keys = reported.join(_PERIODS, on="period_suffix").select(
@@ -206,7 +219,13 @@ def _trends(
         )
         .sort("slot")
         .group_by("board_id", "indicator_code", "fy", "period_suffix")
-        .agg(pl.col("point").alias("trend"))
+        .agg(
+            pl.col("point").alias("trend"),
+            # The chart page: each period's year-to-date figure against its target.
+            pl.col("period").alias("chart_periods"),
+            pl.col("ytd_value").alias("chart_values"),
+            pl.col("ytd_target").alias("chart_targets"),
+        )
     )
     return reported.join(
         trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left"
@@ -250,7 +269,13 @@ def board_pages(
     every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
     worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
     details = inputs.indicators.select(
-        pl.col("code").alias("indicator_code"), "title", "unit", "decimals", "key", *worded
+        pl.col("code").alias("indicator_code"),
+        "title",
+        "unit",
+        "decimals",
+        "key",
+        "frequency",
+        *worded,
     )
     if not worded:
         details = details.with_columns(unit_label=pl.lit(None, dtype=pl.String))
@@ -280,11 +305,7 @@ def board_pages(
         .filter("has_data")
     )
     two_states = _two_states(inputs)
-    note = (
-        f"None: a figure that misses its target is {inputs.status_labels.get('red', 'red')}."
-        if two_states
-        else tolerance_note(inputs.indicators, inputs.default_tolerance)
-    )
+    red = inputs.status_labels.get("red", "red")
     names = dict(zip(inputs.boards["id"], inputs.boards["name"], strict=True))
     page_key = ["board_id", "fy", "period_suffix"]
     rows_by_page = (
@@ -316,7 +337,14 @@ def board_pages(
                 fy=fy,
                 suffix=suffix,
                 as_at=inputs.as_at,
-                tolerance_note=note,
+                tolerance_note=(
+                    f"None: a figure that misses its target is {red}."
+                    if two_states
+                    else tolerance_note(
+                        inputs.indicators.filter(pl.col("code").is_in(rows["code"].implode())),
+                        inputs.default_tolerance,
+                    )
+                ),
                 summary=summary,
                 indicators=rows,
                 milestones=inputs.milestones.filter(in_scope),
@@ -405,21 +433,51 @@ def table_csv_path(page: BoardPage, table: str) -> Path:
 PAGES_PER_WORKER = 40
 
 
-def rendered(pages: list[BoardPage]) -> Iterator[tuple[str, dict[str, str]]]:
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page's HTML, its tables' CSVs and, when wanted, its PDF and Word copies."""
+
+    document: str
+    csvs: dict[str, str]
+    charts: str
+    pdf: bytes | None = None
+    docx: bytes | None = None
+
+
+def render_files(page: BoardPage, documents: bool = False) -> RenderedPage:
+    document, csvs = render_page(page)
+    charts = render_charts(page, page_path(page))
+    if not documents:
+        return RenderedPage(document, csvs, charts)
+    from outputs.documents import docx_bytes, pdf_bytes
+
+    return RenderedPage(document, csvs, charts, pdf_bytes(page, document), docx_bytes(page))
+
+
+def rendered(pages: list[BoardPage], documents: bool = False) -> Iterator[RenderedPage]:
     """Each page rendered, in order. great-tables builds tables in pure Python, so a big
     run spreads its pages over a process per core ("spawn": forking a process that has
     started polars' threads can deadlock)."""
-    workers = min(os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    render = partial(render_files, documents=documents)
+    per_worker = PAGES_PER_WORKER // 8 if documents else PAGES_PER_WORKER
+    workers = min(os.cpu_count() or 1, len(pages) // per_worker)
     if workers < 2:
-        yield from map(render_page, pages)
+        yield from map(render, pages)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(render_page, pages, chunksize=4)
+        yield from pool.map(render, pages, chunksize=4)
 
 
-def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> list[dict[str, Any]]:
-    """Write the pages and their CSVs, then the manifest and index over every page published.
+def _sha256(data: str | bytes) -> str:
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest()
+
+
+def write_site(
+    pages: list[BoardPage], out: Path, council: str, as_at: str, documents: bool = False
+) -> list[dict[str, Any]]:
+    """Write the pages, their CSVs and (``documents``) their PDF and Word copies, then the
+    manifest and index over every page published.
 
     Entries already in ``manifest.json`` for other boards or periods are kept, so that a
     backfill or a single publish does not drop the rest of the site. Every file is replaced
@@ -429,34 +487,38 @@ def write_site(pages: list[BoardPage], out: Path, council: str, as_at: str) -> l
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
     written = []
-    pairs = zip(pages, rendered(pages), strict=True)
-    for page, (document, csvs) in counted(pairs, len(pages), "Writing reports"):
+    pairs = zip(pages, rendered(pages, documents), strict=True)
+    for page, files in counted(pairs, len(pages), "Writing reports"):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, document)
-        tables = {name: table_csv_path(page, name) for name in csvs}
-        for name, text in csvs.items():
+        write_atomic(path, files.document)
+        write_atomic(out / chart_path(page_path(page)), files.charts)
+        tables = {name: table_csv_path(page, name) for name in files.csvs}
+        for name, text in files.csvs.items():
             write_atomic(out / tables[name], text)
+        entry = {
+            "board_id": page.board_id,
+            "board": page.board_name,
+            "period": f"{fy_label(page.fy)} {page.suffix}",
+            "title": period_title(page.fy, page.suffix),
+            "path": page_path(page).as_posix(),
+            "csv": tables[""].as_posix(),
+            "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
+            "sha256": _sha256(files.document),
+            "charts": chart_path(page_path(page)).as_posix(),
+            "summary": {key: page.summary[key] or 0 for key in SUMMARY_KEYS},
+            "as_at": as_at,
+        }
         if not page.benchmarks.is_empty():
             write_atomic(out / benchmarking_path(page), benchmarking_document(page))
-        written.append(
-            {
-                "board_id": page.board_id,
-                "board": page.board_name,
-                "period": f"{fy_label(page.fy)} {page.suffix}",
-                "title": period_title(page.fy, page.suffix),
-                "path": page_path(page).as_posix(),
-                "csv": tables[""].as_posix(),
-                "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-                **(
-                    {"benchmarking": benchmarking_path(page).as_posix()}
-                    if not page.benchmarks.is_empty()
-                    else {}
-                ),
-                "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
-                "as_at": as_at,
-            }
-        )
+            entry["benchmarking"] = benchmarking_path(page).as_posix()
+        copies = {"pdf": files.pdf, "docx": files.docx}
+        for kind, data in copies.items():
+            if data is not None:
+                copy = page_path(page).with_suffix(f".{kind}")
+                write_atomic(out / copy, data)
+                entry[kind] = {"path": copy.as_posix(), "sha256": _sha256(data)}
+        written.append(entry)
     entries = _merged(out, kept, written)
     manifest = {"council": council, "reports": entries}
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -551,17 +613,57 @@ def page_key(page: BoardPage) -> PageKey:
     return (page.board_id, page.fy, page.suffix)
 
 
+SUMMARY_KEYS = ("green", "amber", "red", "no_target", "no_data")
+# The bar beside the words: strong colours, each segment parted by a white line.
+GLANCE_COLOURS = {
+    "green": "#2e7d32",
+    "amber": "#f2a900",
+    "red": "#c62828",
+    "no_target": "#9e9e9e",
+    "no_data": "#ffffff",
+}
+INDEX_CSS = """
+.glance { display: flex; height: 1.1rem; max-width: 30rem; border: 1px solid #595959; }
+.glance span { display: block; height: 100%; border-right: 2px solid #fff; }
+"""
+
+
+def glance(entry: dict[str, Any]) -> str:
+    """A board's latest summary: the counts in words and, for the eye, a bar of them."""
+    counts = entry.get("summary")
+    if not counts:  # listed by a version of boardpack that did not record it
+        return ""
+    total = sum(counts.values()) or 1
+    words = ", ".join(f"{counts[key]} {labelled(STATUS, key)[2:].lower()}" for key in SUMMARY_KEYS)
+    bar = "".join(
+        f'<span style="width: {100 * counts[key] / total:.1f}%; '
+        f'background: {GLANCE_COLOURS[key]}"></span>'
+        for key in SUMMARY_KEYS
+        if counts[key]
+    )
+    latest = f'<a href="{html.escape(entry["path"])}">{html.escape(entry["title"])}</a>'
+    return (
+        f"<p>Latest: {latest}: {html.escape(words)}.</p>"
+        f'<div class="glance" aria-hidden="true">{bar}</div>'
+    )
+
+
 def index_html(entries: list[dict[str, Any]], council: str) -> str:
     by_board: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_board.setdefault(entry["board"], []).append(entry)
     sections = []
     for name, listed in sorted(by_board.items()):
+        newest = sorted(listed, key=lambda e: e["path"], reverse=True)
         items = "".join(
             f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
             f"(data as at {html.escape(e['as_at'])}; "
             f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
-            for e in sorted(listed, key=lambda e: e["path"], reverse=True)
+            for e in newest
         )
-        sections.append(f"<section><h2>{html.escape(name)}</h2><ul>{items}</ul></section>")
-    return html_document(f"{council}: board performance reports", "\n".join(sections))
+        sections.append(
+            f"<section><h2>{html.escape(name)}</h2>{glance(newest[0])}<ul>{items}</ul></section>"
+        )
+    return html_document(
+        f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
+    )

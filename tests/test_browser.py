@@ -70,6 +70,7 @@ PAGES = [
     "2024-25/Q2/cyp-ppb.html",
     "2026-27/Q2/cyp-ppb-benchmarking.html",
     "2026-27/H1/cabinet-benchmarking.html",
+    "2026-27/H1/cabinet-charts.html",
     "index.html",
     "data-quality.html",
 ]
@@ -110,3 +111,122 @@ def test_hostile_commentary_shows_as_text(browser: object, site: Path) -> None:
     page.goto((site / "2024-25" / "Q2" / "cyp-ppb.html").as_uri())
     assert "Data checked <script>alert('x')</script> by <b>AB</b> & team" in page.inner_text("main")
     page.close()
+
+
+# A4 less the 12 mm margins of the print stylesheet, in CSS pixels (96 per inch).
+A4_WIDTH_PX = {
+    "portrait": round((210 - 24) / 25.4 * 96),
+    "landscape": round((297 - 24) / 25.4 * 96),
+}
+BOARD_PAGES = [p for p in PAGES if p.count("/") == 2 and not p.endswith("-charts.html")]
+WIDEST_ELEMENT = """() => Math.max(document.documentElement.scrollWidth,
+    ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"""
+PRINT_RULES = """() => {
+    const style = e => getComputedStyle(e);
+    const status = document.querySelector('td[headers$="-indicators-status"]');
+    return {
+        thead: [...document.querySelectorAll('thead')].map(e => style(e).display),
+        rows: [...document.querySelectorAll('tbody tr')].map(e => style(e).breakInside),
+        colour: style(status).printColorAdjust,
+        background: style(status).backgroundColor,
+        words: status.innerText,
+    };
+}"""
+
+
+def orientation(page_path: str) -> str:
+    return "landscape" if page_path in BOARD_PAGES else "portrait"
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_prints_on_a4_with_nothing_cut_off(
+    browser: object, site: Path, page_path: str, tmp_path: Path
+) -> None:
+    """Print emulation at the A4 page box's width: nothing wider than the page, and Chromium's
+    own PDF of the page is A4 in the orientation the page asks for."""
+    from pypdf import PdfReader
+
+    width = A4_WIDTH_PX[orientation(page_path)]
+    page = browser.new_page(viewport={"width": width, "height": 1000})  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
+    page.goto((site / page_path).as_uri())
+    assert page.evaluate(WIDEST_ELEMENT) <= width
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    box = PdfReader(pdf).pages[0].mediabox
+    size = sorted((round(float(box.width)), round(float(box.height))))
+    assert size == [595, 842]  # A4 in points
+    assert (box.width > box.height) == (orientation(page_path) == "landscape")
+
+
+@pytest.mark.parametrize("page_path", BOARD_PAGES)
+def test_printed_rows_stay_whole_with_headers_repeated_and_colours_kept(
+    browser: object, site: Path, page_path: str
+) -> None:
+    page = browser.new_page(viewport={"width": A4_WIDTH_PX["landscape"], "height": 1000})  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
+    page.goto((site / page_path).as_uri())
+    rules = page.evaluate(PRINT_RULES)
+    page.close()
+    assert set(rules["thead"]) == {"table-header-group"}
+    assert set(rules["rows"]) == {"avoid"}
+    assert rules["colour"] == "exact"
+    assert rules["background"] in {"rgb(215, 240, 221)", "rgb(255, 233, 168)", "rgb(249, 211, 215)"}
+    assert rules["words"].split(" ", 1)[1] in {"On target", "Near target", "Off target"}
+
+
+PHONE = {"width": 390, "height": 844}
+PHONE_CELLS = """() => [...document.querySelectorAll(
+    'td[headers$="-indicators-code"], td[headers$="-indicators-title"],'
+    + 'td[headers$="-indicators-actual"], td[headers$="-indicators-status"],'
+    + 'td[headers$="-indicators-direction"]')].map(e => {
+        const r = e.getBoundingClientRect();
+        return {left: r.left, right: r.right, text: e.innerText};
+    })"""
+CODE_LINES = """() => [...document.querySelectorAll('td[headers$="-indicators-code"]')].map(e => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+})"""
+
+
+@pytest.mark.parametrize("page_path", BOARD_PAGES)
+def test_phone_shows_code_figures_status_and_direction_without_sideways_scrolling(
+    browser: object, site: Path, page_path: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = browser.new_page(viewport=PHONE)  # type: ignore[attr-defined]
+    page.goto((site / page_path).as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    cells = page.evaluate(PHONE_CELLS)
+    assert cells
+    outside = [c for c in cells if c["left"] < 0 or c["right"] > PHONE["width"]]
+    assert outside == []
+    assert set(page.evaluate(CODE_LINES)) == {1}  # no code wraps
+    # Each figure still says which column it is.
+    actual = page.locator('td[headers$="-indicators-actual"]').first
+    assert actual.evaluate("e => getComputedStyle(e, '::before').content") == '"Actual to date: "'
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
+    page.close()
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_printed_index_still_names_each_boards_latest_report(browser: object, site: Path) -> None:
+    page = browser.new_page(viewport={"width": A4_WIDTH_PX["portrait"], "height": 1000})  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
+    page.goto((site / "index.html").as_uri())
+    text = page.inner_text("main")
+    page.close()
+    assert "Latest: Quarter 2 2026/27: " in text
+    assert "Latest: Half-year 1 2026/27: " in text
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_every_page_fits_a_phone_screen(browser: object, site: Path, page_path: str) -> None:
+    page = browser.new_page(viewport=PHONE)  # type: ignore[attr-defined]
+    page.goto((site / page_path).as_uri())
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.close()
+    assert width <= PHONE["width"]

@@ -31,6 +31,7 @@ BOARD_PAGE = Path("2020-21") / "Q2" / "people-ppb.html"
 COUNCIL_YAML = """\
 name: Fixture Borough Council
 year_start_month: 4
+documents: true
 tolerance: {type: relative, value: 0.05}
 boards:
   - id: people-ppb
@@ -192,6 +193,11 @@ def test_board_report_page(site: Path, html_snapshot: SnapshotAssertion) -> None
     assert (site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
 
 
+def test_chart_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    charts = BOARD_PAGE.with_name("people-ppb-charts.html")
+    assert (site / charts).read_text(encoding="utf-8") == html_snapshot
+
+
 def test_index_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
     assert (site / "index.html").read_text(encoding="utf-8") == html_snapshot
 
@@ -206,7 +212,12 @@ def test_the_pages_do_not_depend_on_where_or_when_they_were_built(
     """The snapshots hold for anyone: a second build elsewhere gives the same bytes."""
     again = tmp_path / "out"
     nightly_publish(write_fixture_council(tmp_path / "council"), tmp_path / "w.sqlite", again)
-    for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html")):
+    copies = (
+        BOARD_PAGE.with_suffix(".pdf"),
+        BOARD_PAGE.with_suffix(".docx"),
+        BOARD_PAGE.with_name("people-ppb-charts.html"),
+    )
+    for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html"), *copies):
         assert (again / page).read_bytes() == (site / page).read_bytes()
 
 
@@ -249,3 +260,66 @@ def test_board_report_page_in_the_councils_words(
     worded_site: Path, html_snapshot: SnapshotAssertion
 ) -> None:
     assert (worded_site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
+
+
+def test_manifest_lists_the_pdf_and_word_copies_with_their_hashes(site: Path) -> None:
+    import hashlib
+    import json
+
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = [e for e in manifest["reports"] if e["path"] == BOARD_PAGE.as_posix()]
+    for kind in ("pdf", "docx"):
+        listed = entry[kind]
+        assert listed["path"] == BOARD_PAGE.with_suffix(f".{kind}").as_posix()
+        assert listed["sha256"] == hashlib.sha256((site / listed["path"]).read_bytes()).hexdigest()
+
+
+def test_pdf_is_a_tagged_titled_copy_of_the_page(site: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(site / BOARD_PAGE.with_suffix(".pdf"))
+    title = "People Policy and Performance Board — Quarter 2 2020/21"
+    assert reader.metadata is not None
+    assert reader.metadata.title == title
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en-GB"
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for words in (title, "AC 01", "On target", "Off target", "31 December 2020", "HS 01: 5."):
+        assert words in text
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages)
+
+
+def test_word_copy_has_real_tables_with_repeated_headers_and_status_in_words(
+    site: Path,
+) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    word = Document(str(site / BOARD_PAGE.with_suffix(".docx")))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == "People Policy and Performance Board — Quarter 2 2020/21"
+    assert headings[1:] == [
+        "Summary",
+        "Performance indicators",
+        "Objectives and milestones",
+        "High risks",
+        "Notes",
+    ]
+    summary, indicators, milestones, risks = word.tables
+    for table in word.tables:
+        header = table.rows[0]._tr.trPr.find(qn("w:tblHeader"))
+        assert header is not None
+        assert header.get(qn("w:val")) == "true"
+    assert [c.text for c in indicators.rows[0].cells][:2] == ["Code", "Measure"]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in indicators.rows[1:]}
+    assert set(rows) >= {"AC 01 ★", "AC 02", "HS 01 ★", "HS 02", "Adult Care", "Housing"}
+    statuses = {rows[code][5] for code in ("AC 01 ★", "AC 02", "HS 01 ★", "HS 02")}
+    assert statuses <= {"✔ On target", "▲ Near target", "✖ Off target", "○ Data only"}
+    assert "○ Data only" in statuses
+    assert rows["AC 02"][7] == "Backlog cleared <b>early</b> & staff returned"  # as text
+    assert milestones.rows[2].cells[2].text == "31 December 2020"
+    assert [r.cells[0].text for r in risks.rows[1:]] == ["Housing", "PD R01"]
+    assert summary.rows[1].cells[0].text == "✔ On target"
+    assert word.core_properties.created == dt.datetime(2020, 9, 30, tzinfo=dt.UTC)  # as at

@@ -149,3 +149,81 @@ def test_pages_rendered_over_worker_processes_are_the_same_files(
     assert len(written) > 2
     for relative in written:
         assert (tmp_path / "pool" / relative).read_bytes() == (site / relative).read_bytes()
+
+
+def test_tolerance_note_lists_only_the_boards_own_measures_in_their_units(site: Path) -> None:
+    cabinet = text_of((site / "2026-27" / "H1" / "cabinet.html").read_text())
+    children = text_of((site / "2026-27" / "Q2" / "cyp-ppb.html").read_text())
+    assert "Measures with their own tolerance: FIN 06: £250,000." in cabinet
+    assert "CYP SC 07" not in cabinet
+    assert "Measures with their own tolerance: CYP SC 07: 1.0." in children
+    assert "FIN 06" not in children
+    skills = text_of((site / "2026-27" / "Q2" / "els-ppb.html").read_text())
+    assert "Measures with their own tolerance" not in skills  # none of its measures has one
+
+
+def test_milestones_are_due_on_uk_dates(site: Path) -> None:
+    html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
+    dues = [r["due"] for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb-milestones.csv")]
+    assert dues
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d|–", due) for due in dues)
+    assert all(f">{due}</td>" in html for due in dues)
+    assert not re.search(r">20\d\d-\d\d-\d\d<", html)
+
+
+def test_sparkline_text_is_rounded_and_written_like_the_figures() -> None:
+    from outputs.board import trend_texts
+
+    frame = pl.DataFrame(
+        {
+            "trend": [[88.85, None, 90.0], [250000.4, 1234.5], None],
+            "unit": ["percent", "gbp", "count"],
+            "decimals": [1, 0, 0],
+            "frequency": ["monthly", "quarterly", "annual"],
+        }
+    )
+    assert trend_texts(frame) == [
+        "Quarterly values, oldest first: 88.9%, no data, 90.0%",
+        "Quarterly values, oldest first: £250,000, £1,235",
+        "Yearly values, oldest first: no data",
+    ]
+
+
+def test_chart_page_draws_each_measure_against_its_target_with_the_figures_in_words(
+    site: Path,
+) -> None:
+    manifest = json.loads((site / "manifest.json").read_text())
+    (entry,) = [e for e in manifest["reports"] if e["path"] == "2026-27/H1/cabinet.html"]
+    assert entry["charts"] == "2026-27/H1/cabinet-charts.html"
+    charts = (site / entry["charts"]).read_text()
+    report = (site / entry["path"]).read_text()
+    assert 'href="cabinet-charts.html"' in report
+    assert 'href="cabinet.html"' in charts
+    codes = {r["code"].removesuffix(" ★") for r in csv_rows(site / entry["csv"])}
+    assert set(re.findall(r'<figure class="chart" id="chart-([a-z0-9-]+)"', charts)) == {
+        code.lower().replace(" ", "-") for code in codes
+    }
+    # Eight quarters up to Q2 2026/27, oldest first, rounded as the report rounds them.
+    words = re.search(r'id="chart-cs-01".*?oldest first: ([^<]*)\.</p>', charts)
+    assert words is not None
+    periods = [p.split(":")[0] for p in words.group(1).split("; ")]
+    assert periods[0] == "2024/25 Q3"
+    assert periods[-1] == "2026/27 Q2"
+    assert len(periods) == 8
+    assert all(
+        re.fullmatch(r"\d+\.\d%", p.split(": ")[1].split(" ")[0])
+        for p in words.group(1).split("; ")
+    )
+    assert "(target 80.0%)" in words.group(1)
+    assert "<polyline" in charts
+    assert "stroke-dasharray" in charts  # the target line
+
+
+def test_index_shows_each_boards_latest_summary_in_words(site: Path) -> None:
+    index = text_of((site / "index.html").read_text())
+    summary = csv_rows(site / "2026-27" / "Q2" / "cyp-ppb-summary.csv")
+    counts = [r["measures"] for r in summary]
+    assert (
+        f"Latest: Quarter 2 2026/27 : {counts[0]} on target, {counts[1]} near target, "
+        f"{counts[2]} off target, {counts[3]} data only, {counts[4]} no data." in index
+    )
