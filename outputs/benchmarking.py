@@ -37,6 +37,37 @@ CHART_WIDTH = 300
 _MARGIN = 10
 
 
+# The page's table: rows kept whole in print; on a phone each row stacks, each cell named.
+BENCHMARKING_CSS = """
+table.benchmarking { border-collapse: collapse; }
+table.benchmarking th, table.benchmarking td {
+  border-bottom: 1px solid #a8a8a8; padding: 0.3rem; text-align: left; vertical-align: top;
+}
+table.benchmarking svg { max-width: 100%; height: auto; }
+@media print {
+  table.benchmarking thead { display: table-header-group; }
+  table.benchmarking tr { break-inside: avoid; }
+}
+@media screen and (max-width: 40rem) {
+  table.benchmarking, table.benchmarking caption, table.benchmarking tbody,
+  table.benchmarking tr, table.benchmarking td { display: block; width: auto; }
+  table.benchmarking thead {
+    position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+  }
+  table.benchmarking td { border: none; padding: 0.1rem 0.3rem; }
+  table.benchmarking tr { border-top: 1px solid #a8a8a8; padding: 0.4rem 0; }
+  table.benchmarking td:nth-child(2) { font-weight: bold; }
+  table.benchmarking td:nth-child(3)::before { content: "Comparator group: "; font-weight: bold; }
+  table.benchmarking td:nth-child(4)::before { content: "Period: "; font-weight: bold; }
+  table.benchmarking td:nth-child(5)::before { content: "Our figure: "; font-weight: bold; }
+  table.benchmarking td:nth-child(6)::before { content: "Position: "; font-weight: bold; }
+  table.benchmarking td:nth-child(7)::before {
+    content: "Our place in the group's range: "; font-weight: bold;
+  }
+}
+"""
+
+
 def empty_benchmarks() -> pl.DataFrame:
     return pl.DataFrame(schema=PAGE_BENCHMARKS)
 

@@ -21,7 +21,12 @@ from core.errors import UsageError
 from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
-from outputs.benchmarking import benchmarking_body, empty_benchmarks, page_benchmarks
+from outputs.benchmarking import (
+    BENCHMARKING_CSS,
+    benchmarking_body,
+    empty_benchmarks,
+    page_benchmarks,
+)
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
@@ -419,7 +424,7 @@ def benchmarking_path(page: BoardPage) -> Path:
 def benchmarking_document(page: BoardPage) -> str:
     title = f"{page.board_name} — benchmarking, {period_title(page.fy, page.suffix)}"
     body = benchmarking_body(page.council, page_path(page).name, page.benchmarks)
-    return html_document(title, body)
+    return html_document(title, body, extra_css=BENCHMARKING_CSS)
 
 
 def table_csv_path(page: BoardPage, table: str) -> Path:

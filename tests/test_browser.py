@@ -118,7 +118,9 @@ A4_WIDTH_PX = {
     "portrait": round((210 - 24) / 25.4 * 96),
     "landscape": round((297 - 24) / 25.4 * 96),
 }
-BOARD_PAGES = [p for p in PAGES if p.count("/") == 2 and not p.endswith("-charts.html")]
+BOARD_PAGES = [
+    p for p in PAGES if p.count("/") == 2 and not p.endswith(("-charts.html", "-benchmarking.html"))
+]
 WIDEST_ELEMENT = """() => Math.max(document.documentElement.scrollWidth,
     ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"""
 PRINT_RULES = """() => {
