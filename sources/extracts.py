@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-import sqlalchemy as sa
 
 from core.columns import CANONICAL, REQUIRED
 from core.errors import ConfigError
@@ -101,6 +100,8 @@ def expand_variables(text: str) -> str:
 def resolve_sql_url(council: Council, url: str) -> str:
     """Environment variables filled in; relative SQLite paths are relative to the
     configuration folder, not the shell."""
+    import sqlalchemy as sa  # only for database sources: slow to import
+
     url = expand_variables(url)
     try:
         parsed = sa.make_url(url)

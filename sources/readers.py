@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
-import openpyxl
 import polars as pl
-import sqlalchemy as sa
 
 ROW_NUMBER = "row_number"
 # Rows of a file that could not be split into cells: their number and why (SPEC §4).
@@ -266,6 +264,8 @@ def _shown_percentages(
 
 def _percent_cells(path: Path, sheet: str, header_row: int) -> list[tuple[int, str]]:
     """(data row index, column header) of each number formatted as a percentage."""
+    import openpyxl  # only for workbooks with percentage styles: slow to import
+
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         rows = workbook[sheet].iter_rows(min_row=header_row)
@@ -311,6 +311,8 @@ def _cells(
     path: Path, sheet: str, header_row: int, data_only: bool
 ) -> dict[tuple[int, str], object]:
     """(data row index, column header) -> the cell's value, formulas or their saved results."""
+    import openpyxl
+
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         rows = workbook[sheet].iter_rows(min_row=header_row)
@@ -348,6 +350,8 @@ def _integral_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 def read_sql(url: str, query: str) -> RawTable:
     """Rows of a query against a departmental database (any SQLAlchemy URL)."""
+    import sqlalchemy as sa  # only for database sources: slow to import
+
     try:
         shown = sa.make_url(url).render_as_string(hide_password=True)
         engine = sa.create_engine(url)
