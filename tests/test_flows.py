@@ -225,3 +225,32 @@ def test_the_warehouse_url_comes_from_a_secret_block_not_a_parameter(
     stored = run_coro_as_sync(parameters())
     assert stored["warehouse"] == "warehouse-url"
     assert "kept-secret" not in repr(stored)
+
+
+def test_the_command_line_runs_through_prefect_when_a_server_is_configured(
+    harness: None, prefect_api: PrefectServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PREFECT_API_URL set, `boardpack run` is a flow run the Prefect UI shows."""
+    from tests.test_cli import boardpack
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api.api_url)
+    # The command hands --warehouse to the flow through the environment: restored afterwards.
+    monkeypatch.delenv("BOARDPACK_WAREHOUSE_URL", raising=False)
+    before = len(prefect_api.post("flow_runs/filter", {}))
+    result = boardpack(
+        "run",
+        "--config",
+        str(DEMO),
+        "--warehouse",
+        f"sqlite:///{tmp_path / 'w.sqlite'}",
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+    )
+    assert result.returncode == 1, result.stderr  # the demo's planted mistakes, as ever
+    assert "9 rejected" in result.stdout
+    assert (tmp_path / "out" / "index.html").exists()
+    runs = prefect_api.post("flow_runs/filter", {"sort": "EXPECTED_START_TIME_DESC"})
+    assert len(runs) == before + 1
+    assert runs[0]["state_type"] == "COMPLETED"
