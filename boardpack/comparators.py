@@ -21,10 +21,8 @@ def load_comparators(folder: Path, settings: CouncilSettings) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=GROUP_COLUMNS).unique(maintain_order=True)
 
 
-def _areas(folder: Path, group: Comparator) -> list[str]:
-    if isinstance(group.areas, list):
-        return [area.strip() for area in group.areas if area.strip()]
-    path = _inside(folder, group.areas, group.id)
+def read_config_table(path: Path) -> pl.DataFrame:
+    """A configuration CSV as text, or a configuration error naming the file (and row)."""
     try:
         table = read_csv(path)
     except UnreadableFile as error:
@@ -32,9 +30,17 @@ def _areas(folder: Path, group: Comparator) -> list[str]:
     if not table.malformed.is_empty():
         first = table.malformed.row(0, named=True)
         raise ConfigError(path, first["message"], row=first["row_number"])
-    if "area_code" not in table.frame.columns:
+    return table.frame
+
+
+def _areas(folder: Path, group: Comparator) -> list[str]:
+    if isinstance(group.areas, list):
+        return [area.strip() for area in group.areas if area.strip()]
+    path = _inside(folder, group.areas, group.id)
+    frame = read_config_table(path)
+    if "area_code" not in frame.columns:
         raise ConfigError(path, "the column is missing", column="area_code")
-    codes = table.frame["area_code"].drop_nulls().str.strip_chars()
+    codes = frame["area_code"].drop_nulls().str.strip_chars()
     return [code for code in codes.to_list() if code]
 
 

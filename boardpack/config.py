@@ -8,7 +8,7 @@ import polars as pl
 import yaml
 from pydantic import ValidationError
 
-from boardpack.comparators import load_comparators
+from boardpack.comparators import load_comparators, read_config_table
 from core.errors import ConfigError
 from core.settings import (
     COUNCIL_FILE,
@@ -22,7 +22,6 @@ from core.settings import (
 from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
 from schemas.registers import split_targets, yesno_codes
 from sources.extracts import check_source_path
-from sources.readers import UnreadableFile, read_csv
 
 
 def load_council(folder: Path | str) -> Council:
@@ -63,17 +62,6 @@ def _load_settings(path: Path) -> CouncilSettings:
         raise ConfigError(path, f"{where}: {message}{extra}") from None
 
 
-def _read_table(path: Path) -> pl.DataFrame:
-    try:
-        table = read_csv(path)
-    except UnreadableFile as error:
-        raise ConfigError(path, str(error)) from None
-    if not table.malformed.is_empty():
-        first = table.malformed.row(0, named=True)
-        raise ConfigError(path, first["message"], row=first["row_number"])
-    return table.frame
-
-
 def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:
     problems = table_problems(frame, schema)  # type: ignore[arg-type]
     if problems:
@@ -84,7 +72,7 @@ def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:
 
 
 def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
-    frame = _read_table(path)
+    frame = read_config_table(path)
     for optional in ("scale", "tolerance", "tolerance_type", "key", "unit_label", "aliases"):
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
@@ -168,7 +156,7 @@ def _load_targets(path: Path, indicators: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(
             schema={"code": pl.String, "fy": pl.Int32, "period": pl.String, "target": pl.Float64}
         )
-    frame = _read_table(path)
+    frame = read_config_table(path)
     missing = [c for c in ("code", "financial_year", "target") if c not in frame.columns]
     if missing:
         raise ConfigError(path, "the column is missing", column=missing[0])
