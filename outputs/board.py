@@ -270,25 +270,23 @@ def summary_sentence(summary: dict[str, int | None], words: dict[str, str] | Non
         keys = [k for k in ("green", "amber", "red") if k in words or summary[k]]
         named = status_words(words)
         counted = [f"{summary[k] or 0} ({summary[f'{k}_pct']}%) {named[k][1]}" for k in keys]
-        extra = []
-        if summary["no_target"]:
-            extra.append(f"{summary['no_target']} reported for information only")
-        if summary["no_data"]:
-            extra.append(f"{summary['no_data']} with no data yet")
-        tail = f"; {' and '.join(extra)}" if extra else ""
-        return f"Measures: {', '.join(counted)}{tail}."
+        return f"Measures: {', '.join(counted)}{_unrated(summary)}."
     parts = [
         f"{summary['green']} ({summary['green_pct']}%) of our measures are on track (green)",
         f"{summary['amber']} ({summary['amber_pct']}%) amber",
         f"{summary['red']} ({summary['red_pct']}%) red",
     ]
+    return f"{parts[0]}, {parts[1]}, {parts[2]}{_unrated(summary)}."
+
+
+def _unrated(summary: dict[str, int | None]) -> str:
+    """ "; 2 reported for information only and 1 with no data yet", or nothing."""
     extra = []
     if summary["no_target"]:
         extra.append(f"{summary['no_target']} reported for information only")
     if summary["no_data"]:
         extra.append(f"{summary['no_data']} with no data yet")
-    tail = f"; {' and '.join(extra)}" if extra else ""
-    return f"{parts[0]}, {parts[1]}, {parts[2]}{tail}."
+    return f"; {' and '.join(extra)}" if extra else ""
 
 
 _SUMMARY_ROWS = [
