@@ -11,6 +11,7 @@ from core.settings import Council
 from transforms.benchmarks import BENCHMARK_RESULTS, compute_benchmarks
 from warehouse.bulk import insert_frame, select_frame
 from warehouse.models import BenchmarkResult, BenchmarkValue, table_of
+from warehouse.store import store_versions
 
 BENCHMARK_FIELDS = {
     "indicator_code": pl.String,
@@ -41,28 +42,12 @@ def load_values(connection: sa.Connection, run_id: int, accepted: pl.DataFrame) 
     current one, which is kept. Returns how many new versions were stored."""
     if accepted.is_empty():
         return 0
-    key = list(BENCHMARK_KEY)
-    current = current_values(connection, [*key, *_VERSIONED])
-    joined = accepted.select(list(BENCHMARK_FIELDS)).join(
-        current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
-    )
-    unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED])
-    changed = joined.filter(~(pl.col("existed").fill_null(False) & unchanged))
-    restated = changed.filter(pl.col("existed"))
+    current = current_values(connection, [*BENCHMARK_KEY, *_VERSIONED])
     table = table_of(BenchmarkValue)
-    if not restated.is_empty():
-        matches = [table.c[k] == sa.bindparam(f"k_{k}") for k in key]
-        connection.execute(
-            sa.update(table)
-            .where(sa.and_(*matches, table.c.is_current))
-            .values(is_current=False, superseded_by_run=run_id),
-            restated.select([pl.col(k).alias(f"k_{k}") for k in key]).to_dicts(),
-        )
-    new_rows = changed.select(list(BENCHMARK_FIELDS)).with_columns(
-        run_id=pl.lit(run_id), is_current=pl.lit(True)
+    stored = store_versions(
+        connection, run_id, table, accepted, current, BENCHMARK_FIELDS, _VERSIONED
     )
-    insert_frame(connection, table, new_rows)
-    return new_rows.height
+    return stored.height
 
 
 def refresh_results(connection: sa.Connection, council: Council) -> pl.DataFrame:

@@ -216,35 +216,44 @@ def load_observations(
 def _load_file(
     connection: sa.Connection, run_id: int, accepted: pl.DataFrame, current: pl.DataFrame
 ) -> set[int]:
-    key = list(OBSERVATION_KEY)
-    joined = accepted.select(list(OBSERVATION_FIELDS)).join(
+    stored = store_versions(
+        connection, run_id, table_of(Observation), accepted, current, OBSERVATION_FIELDS, _VERSIONED
+    )
+    return set(stored["fy"].unique().to_list())
+
+
+def store_versions(
+    connection: sa.Connection,
+    run_id: int,
+    table: sa.Table,
+    accepted: pl.DataFrame,
+    current: pl.DataFrame,
+    fields: Iterable[str],
+    versioned: tuple[str, ...],
+) -> pl.DataFrame:
+    """Store the rows of ``accepted`` that are new or differ from ``current`` in a
+    ``versioned`` column; a changed row supersedes the current version, which is kept.
+    ``current`` holds the key columns and the versioned ones. Returns the rows stored."""
+    key = [c for c in current.columns if c not in versioned]
+    joined = accepted.select(list(fields)).join(
         current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
     )
-    unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _VERSIONED])
+    unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in versioned])
     changed = joined.filter(~(pl.col("existed").fill_null(False) & unchanged))
     restated = changed.filter(pl.col("existed"))
-    table = table_of(Observation)
     if not restated.is_empty():
+        matches = [table.c[k] == sa.bindparam(f"k_{k}") for k in key]
         connection.execute(
             sa.update(table)
-            .where(
-                (table.c.indicator_code == sa.bindparam("k_code"))
-                & (table.c.fy == sa.bindparam("k_fy"))
-                & (table.c.fm == sa.bindparam("k_fm"))
-                & table.c.is_current
-            )
+            .where(sa.and_(*matches, table.c.is_current))
             .values(is_current=False, superseded_by_run=run_id),
-            restated.select(
-                pl.col("indicator_code").alias("k_code"),
-                pl.col("fy").alias("k_fy"),
-                pl.col("fm").alias("k_fm"),
-            ).to_dicts(),
+            restated.select([pl.col(k).alias(f"k_{k}") for k in key]).to_dicts(),
         )
-    new_rows = changed.select(list(OBSERVATION_FIELDS)).with_columns(
+    new_rows = changed.select(list(fields)).with_columns(
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
     _insert(connection, table, new_rows)
-    return set(new_rows["fy"].unique().to_list())
+    return new_rows
 
 
 def replace_register(
