@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from core.errors import BoardpackError, UsageError
+from core.errors import UsageError
 
 if TYPE_CHECKING:
     from boardpack.outcome import RunOutcome
@@ -100,6 +100,26 @@ PrefectOption = Annotated[
 ]
 
 
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786): sources are read and "
+        "pages rendered on its workers; default $BOARDPACK_CLUSTER, else this process.",
+        show_default=False,
+    ),
+]
+StagingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--staging",
+        help="Folder for rows waiting to load; on a cluster of several machines one that "
+        "every worker can reach. Default $BOARDPACK_STAGING, else the temporary folder.",
+        show_default=False,
+    ),
+]
+
+
 def _through_prefect(asked: bool | None) -> bool:
     """Runs go through Prefect only when a Prefect server is configured (or asked for):
     never through a temporary local API that can time out on a busy machine."""
@@ -107,23 +127,42 @@ def _through_prefect(asked: bool | None) -> bool:
 
 
 def _run(
-    plain: Callable[..., RunOutcome], flow_name: str, prefect: bool | None, **args: Any
+    plain: Callable[..., RunOutcome],
+    flow_name: str,
+    prefect: bool | None,
+    cluster: str | None = None,
+    **args: Any,
 ) -> None:
-    """Run in-process with a progress line at a terminal, or as a Prefect flow; then report
-    and exit (SPEC §6)."""
+    """Run in-process (its steps on a Dask cluster when given one) with a progress line at a
+    terminal, or as a Prefect flow; then report and exit (SPEC §6)."""
     from core.progress import on_terminal
 
+    cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
     with on_terminal("Starting"):
-        outcome = _through_flow(flow_name, args) if _through_prefect(prefect) else plain(**args)
+        if _through_prefect(prefect):
+            outcome = _through_flow(flow_name, args, cluster)
+        elif cluster:
+            from boardpack.cluster import cluster_steps, connected
+
+            with connected(cluster) as client:
+                outcome = plain(**args, steps=cluster_steps(client))
+        else:
+            outcome = plain(**args)
     for line in outcome.lines():
         typer.echo(line)
     raise typer.Exit(outcome.exit_code)
 
 
-def _through_flow(flow_name: str, args: dict[str, Any]) -> RunOutcome:
-    """The same run as a flow on the configured Prefect server; a Failed state still carries
-    the run's account (a failed source fails the flow run but the rest was done)."""
+def _through_flow(flow_name: str, args: dict[str, Any], cluster: str | None = None) -> RunOutcome:
+    """The same run as a flow on the configured Prefect server (its tasks on the Dask
+    cluster when given one); a Failed state still carries the run's account (a failed source
+    fails the flow run but the rest was done)."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if cluster:  # read when the flows are defined: their task runner
+        os.environ["BOARDPACK_CLUSTER"] = cluster
+    staging = args.pop("staging", None)
+    if staging:
+        os.environ["BOARDPACK_STAGING"] = str(staging)
     import flows.nightly
 
     flow = getattr(flows.nightly, flow_name)
@@ -145,7 +184,10 @@ def _through_flow(flow_name: str, args: dict[str, Any]) -> RunOutcome:
 
 @app.command()
 def run(
-    config: ConfigOption,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="The council's configuration folder.", show_default=False),
+    ] = None,
     warehouse: WarehouseOption = None,
     out: OutOption = None,
     as_of: AsOfOption = None,
@@ -154,22 +196,68 @@ def run(
     ] = False,
     wait: WaitOption = 0,
     prefect: PrefectOption = None,
+    cluster: ClusterOption = None,
+    staging: StagingOption = None,
+    councils: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils",
+            help="A shared service's councils.yaml: every council's nightly, each into its "
+            "own warehouse and reports folder (instead of --config).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """The nightly job: ingest, validate, load, compute, publish."""
     from boardpack import runs
 
     date = parse_as_of(as_of)
+    if (config is None) == (councils is None):
+        raise UsageError("give either --config (one council) or --councils (a shared service)")
+    if councils is not None:
+        if warehouse or out:
+            raise UsageError("--warehouse and --out are set per council in the --councils file")
+        _run_councils(councils, date, force, wait, cluster, staging)
     _run(
         runs.nightly,
         "nightly",
         prefect,
+        cluster,
         config=config,
         warehouse=warehouse,
         out=out,
         as_of=date,
         force=force,
         wait_seconds=wait,
+        staging=staging,
     )
+
+
+def _run_councils(
+    path: Path,
+    as_of: dt.date,
+    force: bool,
+    wait: float,
+    cluster: str | None,
+    staging: Path | None,
+) -> None:
+    """A shared service's nightly, each council side by side on the cluster when given one;
+    the exit status is the worst of theirs."""
+    from contextlib import nullcontext
+
+    from boardpack.councils import councils_nightly, lines, load_councils
+
+    chosen = load_councils(path)
+    if staging:
+        os.environ["BOARDPACK_STAGING"] = str(staging)
+    cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
+    from boardpack.cluster import connected
+
+    with connected(cluster) if cluster else nullcontext(None) as client:
+        results = councils_nightly(chosen, as_of, force, wait, client)
+    for line in lines(results):
+        typer.echo(line)
+    raise typer.Exit(max(r.exit_code for r in results))
 
 
 @app.command()
@@ -183,6 +271,7 @@ def backfill(
     as_of: AsOfOption = None,
     wait: WaitOption = 0,
     prefect: PrefectOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Recompute and republish a range of periods."""
     from boardpack import runs
@@ -197,6 +286,7 @@ def backfill(
         runs.backfill,
         "backfill",
         prefect,
+        cluster,
         config=config,
         start=start,
         end=end,
@@ -352,30 +442,12 @@ def main() -> None:
         message = error.format_message() if hasattr(error, "format_message") else str(error)
         typer.echo(f"boardpack: {message}", err=True)
         sys.exit(2)
-    except BoardpackError as error:
-        typer.echo(f"boardpack: {error}", err=True)
-        sys.exit(error.exit_code)
     except Exception as error:  # an outage, a full disk or a bug: still one line
-        typer.echo(f"boardpack: {_could_not_complete(error)}", err=True)
-        sys.exit(3)
+        from boardpack.failures import failure
 
-
-def _could_not_complete(error: Exception) -> str:
-    """SPEC §6 exit 3: name the file (or the warehouse) and the problem."""
-    if isinstance(error, OSError) and error.strerror:
-        where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror} (the run could not complete)"
-    import sqlalchemy as sa
-
-    if isinstance(error, sa.exc.SQLAlchemyError):
-        from warehouse.schema import driver_message
-
-        return (
-            f"the warehouse could not be used: {driver_message(error)} (the run could not complete)"
-        )
-    lines = str(error).strip().splitlines()
-    first = " ".join(lines[0].split()) if lines else ""
-    return f"{type(error).__name__}: {first} (the run could not complete)"
+        code, message = failure(error)
+        typer.echo(f"boardpack: {message}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

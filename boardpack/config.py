@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from boardpack.comparators import load_comparators, read_config_table
 from core.errors import ConfigError
@@ -23,6 +24,8 @@ from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
 from schemas.registers import split_targets, yesno_codes
 from sources.extracts import check_source_path
 
+Model = TypeVar("Model", bound=BaseModel)
+
 
 def load_council(folder: Path | str) -> Council:
     """Read and check ``council.yaml``, ``indicators.csv`` and ``targets.csv``."""
@@ -38,6 +41,12 @@ def load_council(folder: Path | str) -> Council:
 
 
 def _load_settings(path: Path) -> CouncilSettings:
+    return load_yaml_model(path, CouncilSettings, "settings (name, boards, sources)")
+
+
+def load_yaml_model(path: Path, model: type[Model], expected: str) -> Model:
+    """A YAML file checked against a pydantic model; the first problem, with its place in
+    the file, as a :class:`ConfigError` (exit 2)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -50,9 +59,9 @@ def _load_settings(path: Path) -> CouncilSettings:
             row=None if line is None else line + 1,
         ) from None
     if not isinstance(raw, dict):
-        raise ConfigError(path, "expected a mapping of settings (name, boards, sources)")
+        raise ConfigError(path, f"expected a mapping of {expected}")
     try:
-        return CouncilSettings.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"

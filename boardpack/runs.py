@@ -7,6 +7,7 @@ with each step run as a task (``flows/nightly.py``), and tests and benchmarks ca
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from boardpack.config import load_council
@@ -16,6 +17,7 @@ from core.periods import period_range, require_reporting_period
 from core.progress import step
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
+from schemas.ingest import staging_area
 from warehouse import store
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
@@ -30,20 +32,26 @@ def nightly(
     force: bool = False,
     wait_seconds: float = 0,
     steps: Steps = DIRECT,
+    staging: Path | str | None = None,
 ) -> RunOutcome:
-    """Ingest every source, validate, load, compute and publish the reports that changed."""
+    """Ingest every source, validate, load, compute and publish the reports that changed.
+
+    Accepted rows wait for the load in a folder under ``staging`` ($BOARDPACK_STAGING, else
+    the system's temporary folder): on a cluster of several machines, a shared folder.
+    """
     council = load_council(config)
     as_of = as_of or dt.date.today()
     folder = Path(out) if out else default_out()
     with (
         opened(warehouse_url(warehouse)) as engine,
         exclusive_run(engine, wait_seconds, steps.wait_hint),
+        staging_area(staging or os.environ.get("BOARDPACK_STAGING") or None) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         with engine.connect() as connection:
             skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
         step(f"Reading {len(council.settings.sources)} sources")
-        batch, failed = steps.read_sources(council, as_of, skip)
+        batch, failed = steps.read_sources(council, as_of, skip, staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
         with recorded(engine, run_id, outcome, run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")

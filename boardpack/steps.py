@@ -4,8 +4,10 @@ Prefect tasks (``flows/nightly.py`` builds its own :class:`Steps`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,19 +24,35 @@ Skip = frozenset[tuple[str, str]]
 RETRY_DELAYS: tuple[float, ...] = (2, 10)
 
 
-def read_source(council: Council, source: Source, as_of: dt.date, skip: Skip) -> Batch:
+def read_source(
+    council: Council, source: Source, as_of: dt.date, skip: Skip, staging: Path | None = None
+) -> Batch:
     """One source's files, tried again after a failure (a database that is down, say)."""
     waits = wait_chain(*(wait_fixed(d) for d in RETRY_DELAYS))
     retrying = Retrying(stop=stop_after_attempt(len(RETRY_DELAYS) + 1), wait=waits, reraise=True)
-    return retrying(ingest_source, council, source, as_of, skip)
+    return retrying(ingest_source, council, source, as_of, skip, staging)
 
 
-def read_sources(council: Council, as_of: dt.date, skip: Skip) -> tuple[Batch, dict[str, str]]:
+def read_sources(
+    council: Council, as_of: dt.date, skip: Skip, staging: Path | None = None
+) -> tuple[Batch, dict[str, str]]:
     """Every source in turn; one that still fails after its retries fails alone (SPEC §6)."""
+    reads = (
+        (source, partial(read_source, council, source, as_of, skip, staging))
+        for source in council.settings.sources
+    )
+    return gathered(council, reads)
+
+
+def gathered(
+    council: Council, reads: Iterable[tuple[Source, Callable[[], Batch]]]
+) -> tuple[Batch, dict[str, str]]:
+    """Each source's batch (``read`` returns it, or raises the failure that outlived its
+    retries), merged in the configuration's order; the failed sources with their reasons."""
     batches, failed = [], {}
-    for source in counted(council.settings.sources, len(council.settings.sources), "Sources"):
+    for source, read in counted(reads, len(council.settings.sources), "Sources"):
         try:
-            batches.append(read_source(council, source, as_of, skip))
+            batches.append(read())
         except Exception as error:  # any failure of one source must not stop the others
             failed[source.id] = one_line(error)
             batches.append(source_failure(source, failed[source.id]))
@@ -51,7 +69,7 @@ def one_line(error: BaseException | str) -> str:
 class Steps:
     """How a run's steps are carried out: directly (here), or as Prefect tasks (flows)."""
 
-    read_sources: Callable[[Council, dt.date, Skip], tuple[Batch, dict[str, str]]]
+    read_sources: Callable[[Council, dt.date, Skip, Path], tuple[Batch, dict[str, str]]]
     load_and_compute: Callable[[sa.Engine, int, Council, Batch, dt.date], LoadResult]
     recompute: Callable[[sa.Engine, Council, dt.date], int]
     publish_after_load: Callable[..., list[dict[str, Any]]]

@@ -208,3 +208,26 @@ def require_config_folder(folder: Path) -> None:
         raise ConfigError(folder, "the configuration folder does not exist")
     if not (folder / COUNCIL_FILE).is_file():
         raise ConfigError(folder / COUNCIL_FILE, "the file is missing")
+
+
+class SharedCouncil(_Strict):
+    """One council of a shared service's nightly (``councils.yaml``)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)
+    config: Path
+    warehouse: str | None = None  # ${NAME} filled from the environment; default var/<id>.sqlite
+    out: Path | None = None  # default out/<id>
+
+
+class SharedService(_Strict):
+    """The councils a shared service runs in one nightly, each with its own warehouse."""
+
+    councils: list[SharedCouncil] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> SharedService:
+        ids = [c.id for c in self.councils]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"council id '{repeated[0]}' is listed twice")
+        return self

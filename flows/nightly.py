@@ -6,25 +6,34 @@ tasks (retries, one task per source, logs and artifacts in the Prefect UI).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.states import Failed
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import AfterValidator, Field
 
 from boardpack import runs, steps
+from boardpack.cluster import in_order
 from boardpack.outcome import RunOutcome
 from core.periods import require_reporting_period
 from core.settings import Council, Source
 from outputs import publish as publishing
-from schemas.ingest import Batch, ingest_source, merge, source_failure
+from outputs.board import BoardPage
+from outputs.site import ChunkRenderer, RenderedPage
+from schemas.ingest import Batch, ingest_source
 from warehouse.load import load_and_compute
 
 # As when run directly (boardpack.steps): tried three times, 2 s then 10 s apart.
@@ -43,8 +52,10 @@ def _retried(name: str) -> Any:
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def read_source(council: Council, source: Source, as_of: dt.date, skip: steps.Skip) -> Batch:
-    batch = ingest_source(council, source, as_of, skip)
+def read_source(
+    council: Council, source: Source, as_of: dt.date, skip: steps.Skip, staging: Path
+) -> Batch:
+    batch = ingest_source(council, source, as_of, skip, staging)
     log = get_run_logger()
     read = sum(f.rows_read for f in batch.files)
     rejected = batch.frame("rejections").height
@@ -55,21 +66,45 @@ def read_source(council: Council, source: Source, as_of: dt.date, skip: steps.Sk
 
 
 def read_sources(
-    council: Council, as_of: dt.date, skip: steps.Skip
+    council: Council, as_of: dt.date, skip: steps.Skip, staging: Path
 ) -> tuple[Batch, dict[str, str]]:
-    """Every source as its own task: one that fails (after retries) fails alone."""
-    futures = {s.id: read_source.submit(council, s, as_of, skip) for s in council.settings.sources}
-    batches, failed = [], {}
-    for source in council.settings.sources:
-        future = futures[source.id]
-        state = future.wait() or future.state
-        if state.is_completed():
-            batches.append(future.result())
-        else:
-            failed[source.id] = steps.one_line(state.message or "failed")
-            batches.append(source_failure(source, failed[source.id]))
-            get_run_logger().error("source %s failed: %s", source.id, failed[source.id])
-    return merge(batches), failed
+    """Every source as its own task (on any worker of the flow's task runner: threads here,
+    a Dask cluster's workers): one that fails (after retries) fails alone."""
+    sources = council.settings.sources
+    futures = {s.id: read_source.submit(council, s, as_of, skip, staging) for s in sources}
+    return steps.gathered(council, ((s, partial(_outcome, s.id, futures[s.id])) for s in sources))
+
+
+def _outcome(source_id: str, future: PrefectFuture[Batch]) -> Batch:
+    state = future.wait() or future.state
+    if state.is_completed():
+        return future.result()
+    message = steps.one_line(state.message or "failed")
+    get_run_logger().error("source %s failed: %s", source_id, message)
+    raise SourceFailed(message)
+
+
+class SourceFailed(Exception):
+    """A source task that ended failed (its retries spent): its state's message."""
+
+
+@task(name="render pages", cache_policy=NO_CACHE)
+def render_pages(render: ChunkRenderer, pages: list[BoardPage]) -> list[RenderedPage]:
+    return render(pages)
+
+
+RENDERS_AHEAD = 8  # chunks of pages in flight: the workers stay busy, memory stays bounded
+
+
+def _rendered_by_tasks(
+    render: ChunkRenderer, chunks: Iterable[list[BoardPage]]
+) -> Iterator[list[RenderedPage]]:
+    """Pages rendered by tasks on the flow's task runner (a Dask cluster's workers)."""
+
+    def submit(chunk: list[BoardPage]) -> PrefectFuture[list[RenderedPage]]:
+        return render_pages.submit(render, chunk)
+
+    return in_order(submit, chunks, RENDERS_AHEAD)
 
 
 TASKS = steps.Steps(
@@ -82,6 +117,31 @@ TASKS = steps.Steps(
     publish=task(name="publish reports", cache_policy=NO_CACHE)(publishing.publish),
     wait_hint="the wait_seconds parameter",
 )
+# On a cluster, pages are rendered by tasks on its workers, sent from the flow itself (a task
+# does not submit tasks to the flow's runner).
+ON_CLUSTER = dataclasses.replace(
+    TASKS,
+    publish_after_load=partial(publishing.publish_after_load, mapper=_rendered_by_tasks),
+    publish=partial(publishing.publish, mapper=_rendered_by_tasks),
+)
+
+
+def task_runner() -> TaskRunner[Any]:
+    """Tasks on the Dask cluster at $BOARDPACK_CLUSTER (set it in the deployment's job
+    variables or the worker's environment); otherwise on threads of the flow's process."""
+    address = os.environ.get("BOARDPACK_CLUSTER")
+    if not address:
+        return ThreadPoolTaskRunner()
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
+
+
+def _steps() -> steps.Steps:
+    """Whether this flow run's tasks go to a cluster is the flow's task runner's choice."""
+    context = FlowRunContext.get()
+    on_threads = context is None or isinstance(context.task_runner, ThreadPoolTaskRunner)
+    return TASKS if on_threads else ON_CLUSTER
 
 
 def _period(label: str) -> str:
@@ -190,7 +250,7 @@ def _report(outcome: RunOutcome) -> RunOutcome | Any:
     return outcome
 
 
-@flow(name="boardpack-nightly", log_prints=True)
+@flow(name="boardpack-nightly", log_prints=True, task_runner=task_runner())
 def nightly(
     config: Config,
     warehouse: Warehouse = None,
@@ -202,12 +262,12 @@ def nightly(
     """Ingest every source, validate, load, compute and publish the board reports."""
     with _boardpack_logs():
         outcome = runs.nightly(
-            config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, TASKS
+            config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, _steps()
         )
     return _report(outcome)
 
 
-@flow(name="boardpack-backfill", log_prints=True)
+@flow(name="boardpack-backfill", log_prints=True, task_runner=task_runner())
 def backfill(
     config: Config,
     start: Period,
@@ -221,12 +281,20 @@ def backfill(
     """Recompute the measures and republish the reports of a range of periods."""
     with _boardpack_logs():
         outcome = runs.backfill(
-            config, start, end, _warehouse_url(warehouse), out, boards, as_of, wait_seconds, TASKS
+            config,
+            start,
+            end,
+            _warehouse_url(warehouse),
+            out,
+            boards,
+            as_of,
+            wait_seconds,
+            _steps(),
         )
     return _report(outcome)
 
 
-@flow(name="boardpack-publish", log_prints=True)
+@flow(name="boardpack-publish", log_prints=True, task_runner=task_runner())
 def publish_report(
     config: Config,
     board: BoardId,
@@ -252,7 +320,7 @@ def publish_report(
             wait_seconds,
             final,
             as_published,
-            TASKS,
+            _steps(),
         )
     return _report(outcome)
 

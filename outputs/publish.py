@@ -14,6 +14,7 @@ from core.periods import PERIODS_BY_SUFFIX, fy_label, latest_periods
 from core.settings import Council
 from outputs.board import BoardPage
 from outputs.site import (
+    Mapper,
     PageKey,
     SiteInputs,
     already_published,
@@ -110,6 +111,7 @@ def publish(
     boards: list[str] | None = None,
     run_id: int | None = None,
     final: bool = False,
+    mapper: Mapper | None = None,
 ) -> list[dict[str, Any]]:
     """Render the board reports (all, or only ``periods`` / ``boards``) and the site files.
 
@@ -127,7 +129,7 @@ def publish(
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
     written = write_site(
-        pages, out, inputs.council, inputs.as_at, documents=council.settings.documents
+        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper
     )
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)
@@ -153,6 +155,7 @@ def publish_after_load(
     as_of: dt.date,
     loaded: LoadResult,
     run_id: int | None = None,
+    mapper: Mapper | None = None,
 ) -> list[dict[str, Any]]:
     """The nightly's reports: the latest periods, every year whose figures changed and any
     an interrupted publish left unfinished; nothing when nothing was recomputed or left
@@ -166,7 +169,7 @@ def publish_after_load(
             as_at = figures_as_at(connection, as_of)
         if not loaded.recomputed and already_published(out, periods or set(), as_at):
             return []
-    return publish(engine, council, out, as_of, periods, None, run_id)
+    return publish(engine, council, out, as_of, periods, None, run_id, mapper=mapper)
 
 
 def _keep_snapshots(

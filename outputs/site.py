@@ -8,7 +8,7 @@ import io
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -459,14 +459,34 @@ def render_files(page: BoardPage, documents: bool = False) -> RenderedPage:
     return RenderedPage(document, csvs, charts, pdf_bytes(page, document), docx_bytes(page))
 
 
-def rendered(pages: list[BoardPage], documents: bool = False) -> Iterator[RenderedPage]:
-    """Each page rendered, in order. great-tables builds tables in pure Python, so a big
-    run spreads its pages over a process per core ("spawn": forking a process that has
-    started polars' threads can deadlock)."""
+def render_chunk(pages: list[BoardPage], documents: bool = False) -> list[RenderedPage]:
+    """A few pages rendered together: what a cluster's worker is sent at a time."""
+    return [render_files(page, documents) for page in pages]
+
+
+ChunkRenderer = Callable[[list[BoardPage]], list[RenderedPage]]
+# Maps a renderer over chunks of pages somewhere else (a Dask cluster's workers), yielding
+# each chunk's pages in order.
+Mapper = Callable[[ChunkRenderer, Iterable[list[BoardPage]]], Iterable[list[RenderedPage]]]
+PAGES_PER_CHUNK = 20
+
+
+def rendered(
+    pages: list[BoardPage], documents: bool = False, mapper: Mapper | None = None
+) -> Iterator[RenderedPage]:
+    """Each page rendered, in order: by ``mapper`` when given; otherwise, great-tables
+    building tables in pure Python, a big run spreads its pages over a process per core
+    ("spawn": forking a process that has started polars' threads can deadlock)."""
+    if mapper is not None:
+        chunks = (pages[i : i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK))
+        for chunk in mapper(partial(render_chunk, documents=documents), chunks):
+            yield from chunk
+        return
     render = partial(render_files, documents=documents)
     per_worker = PAGES_PER_WORKER // 8 if documents else PAGES_PER_WORKER
     workers = min(os.cpu_count() or 1, len(pages) // per_worker)
-    if workers < 2:
+    # A daemonic process (a Dask worker running a whole council's nightly) has no children.
+    if workers < 2 or multiprocessing.current_process().daemon:
         yield from map(render, pages)
         return
     context = multiprocessing.get_context("spawn")
@@ -479,7 +499,12 @@ def _sha256(data: str | bytes) -> str:
 
 
 def write_site(
-    pages: list[BoardPage], out: Path, council: str, as_at: str, documents: bool = False
+    pages: list[BoardPage],
+    out: Path,
+    council: str,
+    as_at: str,
+    documents: bool = False,
+    mapper: Mapper | None = None,
 ) -> list[dict[str, Any]]:
     """Write the pages, their CSVs and (``documents``) their PDF and Word copies, then the
     manifest and index over every page published.
@@ -492,7 +517,7 @@ def write_site(
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
     written = []
-    pairs = zip(pages, rendered(pages, documents), strict=True)
+    pairs = zip(pages, rendered(pages, documents, mapper), strict=True)
     for page, files in counted(pairs, len(pages), "Writing reports"):
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,10 @@ disk one file at a time, registers, rejections, and the keys sent in more than o
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +77,10 @@ class StagedFile:
 class Batch:
     """Everything read from one source (or, merged, from all of them).
 
-    Accepted observations wait on disk in ``staging`` folders that are removed with the
-    batch (or by :meth:`close`); ``clashing`` holds the keys sent in more than one file.
+    Accepted observations wait on disk in ``staging`` folders made under ``root`` (the
+    run's :func:`staging_area`, which every worker of a cluster can reach) and removed by
+    :meth:`close` or with the run's area; ``clashing`` holds the keys sent in more than one
+    file.
     """
 
     files: list[FileResult] = field(default_factory=list)
@@ -86,7 +90,8 @@ class Batch:
         default_factory=lambda: {"milestones": [], "risks": [], "targets": [], "benchmarks": []}
     )
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
-    staging: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
+    root: Path | None = None
+    staging: list[Path] = field(default_factory=list)
 
     def take(
         self,
@@ -116,9 +121,9 @@ class Batch:
 
     def _stage(self, extract: Extract, accepted: pl.DataFrame) -> None:
         """Keep a file's accepted observations on disk until the load."""
-        if not self.staging:
-            self.staging.append(tempfile.TemporaryDirectory(prefix="boardpack-staging-"))
-        path = Path(self.staging[0].name) / f"{len(self.observations)}.arrow"
+        if not self.staging:  # a folder per batch: batches are read side by side
+            self.staging.append(Path(tempfile.mkdtemp(prefix="source-", dir=self.root)))
+        path = self.staging[0] / f"{len(self.observations)}.arrow"
         accepted.write_ipc(path)
         self.observations.append(
             StagedFile(extract.source.id, extract.file, extract.content_hash, path, accepted.height)
@@ -141,9 +146,24 @@ class Batch:
         return pl.concat(parts, how="diagonal_relaxed")
 
     def close(self) -> None:
-        """Remove the staged files now rather than when the batch is collected."""
+        """Remove the staged files (once the load has them)."""
         for folder in self.staging:
-            folder.cleanup()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def staging_area(root: Path | str | None = None) -> Iterator[Path]:
+    """A folder for one run's staged rows, removed when the run ends however it ends.
+
+    Batches are read wherever a run's steps execute (on any worker of a Dask cluster) and
+    loaded by the run itself, so the folder must be one every worker and the run can reach:
+    the system's temporary folder on one machine, a shared folder (``root``) across machines.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="boardpack-staging-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_extract(
@@ -190,9 +210,11 @@ def ingest_source(
     source: Source,
     as_of: dt.date,
     skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+    staging: Path | None = None,
 ) -> Batch:
-    """Read and validate every file of one source; files already loaded are skipped."""
-    batch = Batch()
+    """Read and validate every file of one source, staging its accepted observations under
+    ``staging``; files already loaded are skipped."""
+    batch = Batch(root=staging)
     for extract in extracts(council, source):
         batch.take(council, extract, as_of, skip_hashes)
     return batch

@@ -103,7 +103,8 @@ def test_validate_an_export_of_a_database_source(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run"], "Missing option '--config'"),
+        (["run"], "give either --config (one council) or --councils (a shared service)"),
+        (["backfill", "--from", "2025/26 Q1", "--to", "2025/26 Q2"], "Missing option '--config'"),
         (
             ["run", "--config", "/no/such/folder"],
             "/no/such/folder: the configuration folder does not exist",

@@ -1,0 +1,208 @@
+"""Scale-out: the same runs on a Dask cluster (a ``distributed.LocalCluster`` of 2 worker
+processes), from the command line and as Prefect flows on prefect-dask's DaskTaskRunner,
+give byte for byte the warehouse exports and reports of a run in one process; and a shared
+service's councils run side by side, one failing alone."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from tests.conftest import DEMO, DEMO_AS_OF
+from tests.test_cli import boardpack
+
+if TYPE_CHECKING:
+    from distributed import LocalCluster
+
+    from tests.prefect_server import PrefectServer
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[LocalCluster]:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as running:
+        yield running
+
+
+def tasks_done(cluster: LocalCluster) -> dict[str, int]:
+    """How many tasks of each kind (the function's name) the cluster's workers finished."""
+
+    def finished(dask_scheduler: Any) -> dict[str, int]:
+        return {
+            name: prefix.state_counts.get("memory", 0)
+            for name, prefix in dask_scheduler.task_prefixes.items()
+        }
+
+    from distributed import Client
+
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        return dict(client.run_on_scheduler(finished))
+
+
+def demo_run(tmp_path: Path, name: str, *options: str) -> tuple[Path, dict[str, str]]:
+    """The demo nightly with ``options``; its reports folder and its three exports."""
+    url = f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+    out = tmp_path / name
+    result = boardpack(
+        "run", "--config", str(DEMO), "--warehouse", url, "--out", str(out),
+        "--as-of", DEMO_AS_OF.isoformat(), *options,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr  # the demo's planted mistakes, as ever
+    assert "9 rejected" in result.stdout
+    return out, exports(url)
+
+
+def exports(url: str) -> dict[str, str]:
+    tables = ("measures", "summary", "rejections")
+    return {
+        t: boardpack("export", t, "--config", str(DEMO), "--warehouse", url).stdout for t in tables
+    }
+
+
+def assert_same_files(one: Path, other: Path) -> None:
+    """Every file of both folders, byte for byte."""
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    match, mismatch, errors = filecmp.cmpfiles(one, other, [str(f) for f in files], shallow=False)
+    assert (mismatch, errors) == ([], [])
+    assert len(match) > 60
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    return demo_run(tmp_path_factory.mktemp("single"), "single")
+
+
+def test_the_command_line_on_a_cluster_gives_the_same_reports_and_warehouse(
+    cluster: LocalCluster, single_process: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    before = tasks_done(cluster)
+    staging = tmp_path / "shared-staging"
+    staging.mkdir()
+    out, exported = demo_run(
+        tmp_path, "cluster", "--cluster", cluster.scheduler_address, "--staging", str(staging)
+    )
+    assert_same_files(single_process[0], out)
+    assert exported == single_process[1]
+    assert exported["measures"].count("\n") > 2000
+    # The sources were read and the pages rendered by the cluster's workers: one task per
+    # source (8 in the demo), the pages in chunks.
+    after = tasks_done(cluster)
+    assert after["read_source"] - before.get("read_source", 0) == 8
+    assert after["render_chunk"] - before.get("render_chunk", 0) >= 3
+    # The rows staged for the load were in the shared folder, and are gone with the run.
+    assert list(staging.iterdir()) == []
+
+
+def test_an_unreachable_cluster_is_one_line_and_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("boardpack.cluster.CONNECT_TIMEOUT", "2s")
+    result = boardpack(
+        "run", "--config", str(DEMO), "--warehouse", f"sqlite:///{tmp_path / 'w.sqlite'}",
+        "--out", str(tmp_path / "out"), "--cluster", "tcp://127.0.0.1:9",
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert result.stderr.startswith("boardpack: the Dask cluster at tcp://127.0.0.1:9 could not")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.prefect
+def test_the_nightly_flow_on_dask_task_runner_gives_the_same_reports_and_warehouse(
+    cluster: LocalCluster,
+    prefect_api: PrefectServer,
+    single_process: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    from flows.nightly import nightly
+
+    url = f"sqlite:///{tmp_path / 'flow.sqlite'}"
+    monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api.api_url)  # for the workers' task runs
+    on_dask = nightly.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
+        state = on_dask(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
+    assert state.is_completed()
+    assert_same_files(single_process[0], tmp_path / "out")
+    assert exports(url) == single_process[1]
+    # The Prefect UI shows a task per source and the rendering, all completed.
+    runs = prefect_api.post(
+        "task_runs/filter", {"flow_runs": {"id": {"any_": [str(state.state_details.flow_run_id)]}}}
+    )
+    names = sorted(r["name"] for r in runs)
+    assert len([n for n in names if n.startswith("read source ")]) == 8
+    assert len([n for n in names if n.startswith("render pages")]) >= 3
+    assert {r["state_type"] for r in runs} == {"COMPLETED"}
+
+
+def councils_file(tmp_path: Path, broken_warehouse: str) -> Path:
+    """A shared service of two councils (copies of the demo) and one whose warehouse is
+    unusable."""
+    for name in ("north", "south"):
+        shutil.copytree(DEMO, tmp_path / name)
+    service = {
+        "councils": [
+            {"id": "north", "config": "north"},
+            {"id": "broken", "config": "north", "warehouse": broken_warehouse},
+            {"id": "south", "config": "south", "out": "reports/south"},
+        ]
+    }
+    path = tmp_path / "councils.yaml"
+    path.write_text(yaml.safe_dump(service), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("on_cluster", [False, True], ids=["one-process", "cluster"])
+def test_a_shared_service_runs_every_council_and_one_failure_stops_no_other(
+    on_cluster: bool,
+    cluster: LocalCluster,
+    single_process: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    path = councils_file(tmp_path, f"sqlite:///{corrupt}")
+    options = ["--cluster", cluster.scheduler_address] if on_cluster else []
+    result = boardpack("run", "--councils", str(path), "--as-of", DEMO_AS_OF.isoformat(), *options)
+    assert result.returncode == 3, result.stderr  # the worst of the councils' statuses
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "3 councils: 2 completed; could not complete: broken"
+    broken = lines[lines.index("[broken]") + 1]
+    assert broken == (
+        f"could not complete: the warehouse sqlite:///{corrupt} cannot be used: "
+        "file is not a database"
+    )
+    # Each of the others has its own warehouse and reports, as if run alone.
+    assert_same_files(single_process[0], tmp_path / "out" / "north")
+    assert_same_files(single_process[0], tmp_path / "reports" / "south")
+    for name in ("north", "south"):
+        exported = exports(f"sqlite:///{tmp_path / 'var' / f'{name}.sqlite'}")
+        # (the demo's database source is named by its path, which is the copy's here)
+        moved = {t: text.replace(str(tmp_path / name), str(DEMO)) for t, text in exported.items()}
+        assert moved == single_process[1]
+
+
+def test_a_councils_file_with_two_councils_on_one_warehouse_is_refused(tmp_path: Path) -> None:
+    path = councils_file(tmp_path, f"sqlite:///{tmp_path / 'var' / 'north.sqlite'}")
+    result = boardpack("run", "--councils", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"boardpack: {path}: councils 'north' and 'broken' share the warehouse "
+        f"sqlite:///{tmp_path / 'var' / 'north.sqlite'}"
+    )
