@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +22,7 @@ import typer
 from core.errors import UsageError
 
 if TYPE_CHECKING:
+    from boardpack.councils import CouncilRun
     from boardpack.outcome import RunOutcome
     from core.settings import Council
 
@@ -158,14 +160,55 @@ def _through_flow(flow_name: str, args: dict[str, Any], cluster: str | None = No
     cluster when given one); a Failed state still carries the run's account (a failed source
     fails the flow run but the rest was done)."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    if cluster:  # read when the flows are defined: their task runner
-        os.environ["BOARDPACK_CLUSTER"] = cluster
     staging = args.pop("staging", None)
-    if staging:
-        os.environ["BOARDPACK_STAGING"] = str(staging)
     import flows.nightly
 
     flow = getattr(flows.nightly, flow_name)
+    if cluster:
+        flow = flow.with_options(task_runner=flows.nightly.task_runner(cluster))
+    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
+        return _flow_outcome(flow, args)
+
+
+@contextmanager
+def _environment(name: str, value: str | None) -> Iterator[None]:
+    """``name`` set to ``value`` (when given) for the length of a run in this process."""
+    before = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _councils_flow(
+    path: Path,
+    as_of: dt.date,
+    force: bool,
+    wait: float,
+    cluster: str | None,
+    staging: Path | None,
+) -> list[CouncilRun]:
+    """The shared service's nightly as a flow run on the configured Prefect server."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    import flows.nightly
+
+    flow = flows.nightly.councils
+    if cluster:
+        flow = flow.with_options(task_runner=flows.nightly.task_runner(cluster))
+    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
+        state = flow(str(path.resolve()), as_of, force, wait, return_state=True)
+    results = state.result(raise_on_failure=False)
+    if isinstance(results, BaseException):
+        raise results
+    return list(results)
+
+
+def _flow_outcome(flow: Any, args: dict[str, Any]) -> RunOutcome:
     warehouse = args.pop("warehouse", None)
     if warehouse:  # a URL typed at the command line stays on this machine: the worker's env
         os.environ["BOARDPACK_WAREHOUSE_URL"] = warehouse
@@ -217,7 +260,7 @@ def run(
     if councils is not None:
         if warehouse or out:
             raise UsageError("--warehouse and --out are set per council in the --councils file")
-        _run_councils(councils, date, force, wait, cluster, staging)
+        _run_councils(councils, date, force, wait, cluster, staging, prefect)
     _run(
         runs.nightly,
         "nightly",
@@ -240,21 +283,22 @@ def _run_councils(
     wait: float,
     cluster: str | None,
     staging: Path | None,
+    prefect: bool | None,
 ) -> None:
     """A shared service's nightly, each council side by side on the cluster when given one;
     the exit status is the worst of theirs."""
     from contextlib import nullcontext
 
+    from boardpack.cluster import connected
     from boardpack.councils import councils_nightly, lines, load_councils
 
     chosen = load_councils(path)
-    if staging:
-        os.environ["BOARDPACK_STAGING"] = str(staging)
     cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
-    from boardpack.cluster import connected
-
-    with connected(cluster) if cluster else nullcontext(None) as client:
-        results = councils_nightly(chosen, as_of, force, wait, client)
+    if _through_prefect(prefect):
+        results = _councils_flow(path, as_of, force, wait, cluster, staging)
+    else:
+        with connected(cluster) if cluster else nullcontext(None) as client:
+            results = councils_nightly(chosen, as_of, force, wait, staging, client)
     for line in lines(results):
         typer.echo(line)
     raise typer.Exit(max(r.exit_code for r in results))

@@ -69,12 +69,18 @@ def _resolved(council: SharedCouncil, here: Path) -> SharedCouncil:
 
 
 def council_nightly(
-    council: SharedCouncil, as_of: dt.date, force: bool = False, wait_seconds: float = 0
+    council: SharedCouncil,
+    as_of: dt.date,
+    force: bool = False,
+    wait_seconds: float = 0,
+    staging: Path | None = None,
 ) -> CouncilRun:
     """One council's nightly; whatever stops it becomes its one-line reason."""
     try:
         warehouse = expand_variables(council.warehouse) if council.warehouse else None
-        outcome = runs.nightly(council.config, warehouse, council.out, as_of, force, wait_seconds)
+        outcome = runs.nightly(
+            council.config, warehouse, council.out, as_of, force, wait_seconds, staging=staging
+        )
     except Exception as error:  # one council's failure must not stop the others
         code, message = failure(error)
         return CouncilRun(council.id, None, message, code)
@@ -86,10 +92,13 @@ def councils_nightly(
     as_of: dt.date,
     force: bool = False,
     wait_seconds: float = 0,
+    staging: Path | None = None,
     client: Client | None = None,
 ) -> list[CouncilRun]:
     """Every council's nightly: one after another here, or side by side on a cluster."""
-    each = partial(council_nightly, as_of=as_of, force=force, wait_seconds=wait_seconds)
+    each = partial(
+        council_nightly, as_of=as_of, force=force, wait_seconds=wait_seconds, staging=staging
+    )
     if client is None:
         return [each(c) for c in councils]
     futures = [client.submit(each, c, pure=False) for c in councils]

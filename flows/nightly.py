@@ -25,11 +25,13 @@ from prefect.states import Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import AfterValidator, Field
 
+from boardpack import councils as shared
 from boardpack import runs, steps
 from boardpack.cluster import in_order
+from boardpack.councils import CouncilRun
 from boardpack.outcome import RunOutcome
 from core.periods import require_reporting_period
-from core.settings import Council, Source
+from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
 from outputs.board import BoardPage
 from outputs.site import ChunkRenderer, RenderedPage
@@ -126,10 +128,11 @@ ON_CLUSTER = dataclasses.replace(
 )
 
 
-def task_runner() -> TaskRunner[Any]:
-    """Tasks on the Dask cluster at $BOARDPACK_CLUSTER (set it in the deployment's job
-    variables or the worker's environment); otherwise on threads of the flow's process."""
-    address = os.environ.get("BOARDPACK_CLUSTER")
+def task_runner(address: str | None = None) -> TaskRunner[Any]:
+    """Tasks on the Dask cluster at ``address``, else at $BOARDPACK_CLUSTER (set it in the
+    deployment's job variables or the worker's environment); otherwise on threads of the
+    flow's process."""
+    address = address or os.environ.get("BOARDPACK_CLUSTER")
     if not address:
         return ThreadPoolTaskRunner()
     from prefect_dask.task_runners import DaskTaskRunner
@@ -326,3 +329,32 @@ def publish_report(
 
 
 publish = publish_report  # the entrypoint prefect.yaml names: flows/nightly.py:publish
+
+
+@task(name="council nightly", task_run_name="nightly {council.id}", cache_policy=NO_CACHE)
+def council_nightly(
+    council: SharedCouncil, as_of: dt.date, force: bool, wait_seconds: float
+) -> CouncilRun:
+    return shared.council_nightly(council, as_of, force, wait_seconds)
+
+
+@flow(name="boardpack-councils", log_prints=True, task_runner=task_runner())
+def councils(
+    councils_file: Annotated[str, Field(description="The shared service's councils.yaml.")],
+    as_of: AsOf = None,
+    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
+    wait_seconds: WaitSeconds = 0,
+) -> list[CouncilRun] | Any:
+    """A shared service's nightly: every council side by side (each on a worker of the
+    cluster, if the flow runs on one); one council's failure stops no other."""
+    chosen = shared.load_councils(Path(councils_file))
+    day = as_of or dt.date.today()
+    futures = [council_nightly.submit(c, day, force, wait_seconds) for c in chosen]
+    results = [future.result() for future in futures]
+    logger = get_run_logger()
+    for line in shared.lines(results):
+        logger.info(line)
+    stopped = [r.id for r in results if r.outcome is None or r.outcome.failed_sources]
+    if stopped:
+        return Failed(message=f"council(s) failed: {', '.join(stopped)}", data=results)
+    return results

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from tests.conftest import DEMO, DEMO_AS_OF
-from tests.test_cli import boardpack
+from tests.conftest import DEMO, DEMO_AS_OF, ROOT
+from tests.test_cli import boardpack, installed
 
 if TYPE_CHECKING:
     from distributed import LocalCluster
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.cluster
 def cluster() -> Iterator[LocalCluster]:
     from distributed import LocalCluster
 
-    with LocalCluster(
+    with LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as running:
         yield running
@@ -46,7 +48,7 @@ def tasks_done(cluster: LocalCluster) -> dict[str, int]:
 
     from distributed import Client
 
-    with Client(cluster.scheduler_address, set_as_default=False) as client:
+    with Client(cluster.scheduler_address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         return dict(client.run_on_scheduler(finished))
 
 
@@ -105,6 +107,60 @@ def test_the_command_line_on_a_cluster_gives_the_same_reports_and_warehouse(
     assert list(staging.iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def dask_commands(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A scheduler and a worker command of two processes, started as the README shows."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    file = folder / "cluster.json"
+    dask = str(ROOT / ".venv" / "bin" / "dask")
+    with open(folder / "log", "w") as log:
+        started = [
+            subprocess.Popen(
+                [dask, "scheduler", "--scheduler-file", str(file), "--host", "127.0.0.1",
+                 "--port", "0", "--no-dashboard"],
+                stdout=log, stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen(
+                [dask, "worker", "--scheduler-file", str(file), "--nworkers", "2",
+                 "--nthreads", "1", "--no-dashboard"],
+                stdout=log, stderr=subprocess.STDOUT,
+            ),
+        ]  # fmt: skip
+    try:
+        for _ in range(600):
+            if file.exists():
+                break
+            time.sleep(0.2)
+        with Client(scheduler_file=str(file), set_as_default=False) as client:  # type: ignore[no-untyped-call]
+            client.wait_for_workers(2, timeout=300)
+            yield str(client.scheduler.address)
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def test_the_installed_command_on_dask_workers_started_by_hand(
+    dask_commands: str, single_process: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """The README's commands: `dask scheduler`, `dask worker --nworkers 2 --nthreads 1`, then
+    `boardpack run --cluster ADDRESS --staging DIR` from the installed command."""
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    result = installed(
+        "run", "--config", str(DEMO), "--warehouse", url, "--out", str(tmp_path / "out"),
+        "--as-of", DEMO_AS_OF.isoformat(), "--cluster", dask_commands, "--staging", str(staging),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[-1] == f"Reports written to {tmp_path / 'out' / 'index.html'}"
+    assert_same_files(single_process[0], tmp_path / "out")
+    assert exports(url) == single_process[1]
+    assert list(staging.iterdir()) == []
+
+
 def test_an_unreachable_cluster_is_one_line_and_exit_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,7 +191,8 @@ def test_the_nightly_flow_on_dask_task_runner_gives_the_same_reports_and_warehou
     url = f"sqlite:///{tmp_path / 'flow.sqlite'}"
     monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
     monkeypatch.setenv("PREFECT_API_URL", prefect_api.api_url)  # for the workers' task runs
-    on_dask = nightly.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+    runner: Any = DaskTaskRunner(address=cluster.scheduler_address)
+    on_dask = nightly.with_options(task_runner=runner)
     with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
         state = on_dask(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
     assert state.is_completed()
@@ -168,17 +225,26 @@ def councils_file(tmp_path: Path, broken_warehouse: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("on_cluster", [False, True], ids=["one-process", "cluster"])
+@pytest.mark.parametrize(
+    "how",
+    ["one-process", "cluster", pytest.param("prefect-on-cluster", marks=pytest.mark.prefect)],
+)
 def test_a_shared_service_runs_every_council_and_one_failure_stops_no_other(
-    on_cluster: bool,
+    how: str,
     cluster: LocalCluster,
     single_process: tuple[Path, dict[str, str]],
     tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     corrupt = tmp_path / "corrupt.sqlite"
     corrupt.write_bytes(b"this is not a database" * 100)
     path = councils_file(tmp_path, f"sqlite:///{corrupt}")
-    options = ["--cluster", cluster.scheduler_address] if on_cluster else []
+    options = ["--cluster", cluster.scheduler_address] if how != "one-process" else []
+    if how == "prefect-on-cluster":  # the councils flow, its tasks on the cluster
+        server: PrefectServer = request.getfixturevalue("prefect_api")
+        monkeypatch.setenv("PREFECT_API_URL", server.api_url)
+        options.append("--prefect")
     result = boardpack("run", "--councils", str(path), "--as-of", DEMO_AS_OF.isoformat(), *options)
     assert result.returncode == 3, result.stderr  # the worst of the councils' statuses
     lines = result.stdout.splitlines()
