@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from great_tables import GT, from_column, loc, nanoplot_options, style
+from great_tables import GT, loc, style
 
 from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
@@ -30,6 +30,7 @@ from outputs.formatting import (
     status_words,
     uk_date,
 )
+from outputs.sparklines import sparkline
 
 # Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
 STATUS_COLOURS = {
@@ -220,10 +221,24 @@ def _table_html(table: GT) -> str:
     return table.as_raw_html(inline_css=False)
 
 
+def _placed(markup: Any) -> Any:
+    """A sparkline's markup (or a missing one) as it is."""
+    return markup
+
+
+def _with_sparklines(rows: pl.DataFrame) -> pl.DataFrame:
+    """``trend`` drawn as each row's sparkline, named by its words (``trend_alt``)."""
+    drawn = [
+        None if trend is None else sparkline(trend, alt)
+        for trend, alt in zip(rows["trend"].to_list(), rows["trend_alt"], strict=True)
+    ]
+    return rows.with_columns(pl.Series("trend", drawn, pl.String))
+
+
 def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     name = f"Performance indicators, {period_title(page.fy, page.suffix)}"
     table = (
-        GT(rows, id=f"{page.board_id}-indicators", groupname_col="service")
+        GT(_with_sparklines(rows), id=f"{page.board_id}-indicators", groupname_col="service")
         .tab_header(title=name)
         .cols_label(
             code="Code",
@@ -238,17 +253,10 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
         )
         .cols_hide(["rag", "trend_alt"])
         .cols_align("right", columns=["previous", "target", "actual"])
-        .fmt_nanoplot(
-            "trend",
-            plot_type="line",
-            missing_vals="gap",
-            alt=from_column("trend_alt"),
-            # A static sparkline: hover guides mean nothing in a printed agenda pack and
-            # cost most of the rendering time.
-            options=nanoplot_options(
-                show_vertical_guides=False, show_y_axis_guide=False, interactive_data_values=False
-            ),
-        )
+        # A static sparkline, drawn by outputs.sparklines (great-tables' own cost over half
+        # of each page); a cell great-tables formats is placed as it is, not escaped.
+        .cols_align("center", columns="trend")
+        .fmt(_placed, columns="trend")
     )
     for rag, (text, fill) in STATUS_COLOURS.items():
         positions = [i for i, r in enumerate(rows["rag"]) if r == rag]

@@ -159,8 +159,8 @@ def _figure_exactly(value: float, unit: str, decimals: int) -> str:
     return format_figure(value, unit, places)
 
 
-def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
-    """The tolerance that applies, and those of ``indicators`` (a board's own) that differ."""
+def own_tolerances(indicators: pl.DataFrame, default: tuple[str, float]) -> dict[str, str]:
+    """Each indicator whose tolerance differs from ``default``: its code and tolerance."""
 
     def describe(row: dict[str, Any]) -> str:
         if row["tolerance_type"] == "relative":
@@ -170,7 +170,20 @@ def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
     own = indicators.filter(
         (pl.col("tolerance_type") != default[0])
         | ((pl.col("tolerance") - default[1]).abs() > 1e-12)
-    ).sort("code")
+    )
+    return {row["code"]: describe(row) for row in own.iter_rows(named=True)}
+
+
+def tolerance_note(
+    indicators: pl.DataFrame,
+    default: tuple[str, float],
+    own: dict[str, str] | None = None,
+) -> str:
+    """The tolerance that applies, and those of ``indicators`` (a board's own) that differ
+    (``own``: :func:`own_tolerances` of every indicator, worked out once for many pages)."""
+    if own is None:
+        own = own_tolerances(indicators, default)
+    codes = sorted(set(indicators["code"]) & own.keys())
     default_text = (
         f"{default[1] * 100:g}% of the target"
         if default[0] == "relative"
@@ -181,10 +194,26 @@ def tolerance_note(indicators: pl.DataFrame, default: tuple[str, float]) -> str:
         f"{default_text} unless stated. For measures with a target band, green is "
         "within one tolerance of the target and amber within two."
     )
-    if own.height:
-        listed = ", ".join(f"{r['code']}: {describe(r)}" for r in own.iter_rows(named=True))
+    if codes:
+        listed = ", ".join(f"{code}: {own[code]}" for code in codes)
         note += f" Measures with their own tolerance: {listed}."
     return note
+
+
+def _by_board_quarter(
+    register: pl.DataFrame, board_services: pl.DataFrame
+) -> dict[tuple[Any, ...], pl.DataFrame]:
+    """A register's rows (milestones, risks) for each board, year and quarter, in the
+    register's order: split once, rather than the whole register filtered for every page."""
+    joined = (
+        register.with_row_index("_order")
+        .join(board_services.select("board_id", "service").unique(), on="service")
+        .sort("_order")
+    )
+    return {
+        key: rows.select(register.columns)
+        for key, rows in joined.partition_by(["board_id", "fy", "quarter"], as_dict=True).items()
+    }
 
 
 def _trends(
@@ -322,18 +351,18 @@ def board_pages(
         (r["board_id"], r["fy"], r["period_suffix"]): r
         for r in inputs.summaries.iter_rows(named=True)
     }
+    own = own_tolerances(inputs.indicators, inputs.default_tolerance)
+    milestones = _by_board_quarter(inputs.milestones, inputs.board_services)
+    risks = _by_board_quarter(
+        inputs.risks.filter(pl.col("rating") == "high"), inputs.board_services
+    )
+    restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
     pages = []
     for key in with_data.sort(page_key).iter_rows(named=True):
         board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
         rows = rows_by_page[(board_id, fy, suffix)]
         summary = summaries[(board_id, fy, suffix)]
-        quarter = PERIODS_BY_SUFFIX[suffix].k
-        services = inputs.board_services.filter(pl.col("board_id") == board_id)["service"]
-        in_scope = (
-            (pl.col("fy") == fy)
-            & (pl.col("quarter") == quarter)
-            & pl.col("service").is_in(services.implode())
-        )
+        in_scope = (board_id, fy, PERIODS_BY_SUFFIX[suffix].k)
         pages.append(
             BoardPage(
                 council=inputs.council,
@@ -345,16 +374,15 @@ def board_pages(
                 tolerance_note=(
                     f"None: a figure that misses its target is {red}."
                     if two_states
-                    else tolerance_note(
-                        inputs.indicators.filter(pl.col("code").is_in(rows["code"].implode())),
-                        inputs.default_tolerance,
-                    )
+                    else tolerance_note(rows, inputs.default_tolerance, own)
                 ),
                 summary=summary,
                 indicators=rows,
-                milestones=inputs.milestones.filter(in_scope),
-                risks=inputs.risks.filter(in_scope & (pl.col("rating") == "high")),
-                restated=_restated_on(restated, board_id, fy, suffix),
+                milestones=milestones.get(in_scope, inputs.milestones.clear()),
+                risks=risks.get(in_scope, inputs.risks.clear()),
+                restated=_restated_on(
+                    restated_by_year.get((board_id, fy), restated.clear()), board_id, fy, suffix
+                ),
                 benchmarks=page_benchmarks(
                     inputs.benchmarks,
                     inputs.indicators,
@@ -378,6 +406,10 @@ def _two_states(inputs: SiteInputs) -> bool:
 
 def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) -> pl.DataFrame:
     """Restatements a page notes: its board's final reports this year, up to this period."""
+    if restated.is_empty():  # most pages: nothing published has been restated
+        return pl.DataFrame(
+            schema=dict.fromkeys(("indicator_code", "period", "published", "now"), pl.String)
+        )
     mine = restated.filter(
         (pl.col("board_id") == board_id)
         & (pl.col("fy") == fy)

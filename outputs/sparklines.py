@@ -1,0 +1,132 @@
+"""The indicator table's trend sparklines, drawn here rather than by great-tables.
+
+great-tables' ``fmt_nanoplot`` works out a worded summary of every plot's values, formatting
+three numbers through a one-column table of its own each time, even when the plot is given
+its own ``alt`` text (as ours is): that was over half of each report's rendering. This draws
+the same static line plot, byte for byte (tests/test_sparklines.py compares the two), with
+gaps for missing values, the page's own words as its accessible name, and nothing else.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import zlib
+from collections.abc import Sequence
+
+# great-tables' nanoplot geometry (SVG units): safe zones around a data area 100 high, points
+# spaced by how many there are, data points of radius 10.
+_SAFE_X, _SAFE_Y, _DATA_HEIGHT = 50, 15, 100
+_BOTTOM = _SAFE_Y + _DATA_HEIGHT + _SAFE_Y
+_RADIUS = 10
+_LINE_COLOUR, _POINT_COLOUR, _AREA_COLOUR = "#4682B4", "#FF0000", "#FF0000"
+_TEXT_SHOWN = "stroke: white; fill: #212427;"
+# The style rules of a static nanoplot (no hover guides), scoped by a class named after them.
+_RULES = (
+    "text { font-family: ui-monospace, 'Cascadia Code', 'Source Code Pro', Menlo, Consolas, "
+    "'DejaVu Sans Mono', monospace; stroke-width: 0.15em; paint-order: stroke; "
+    "stroke-linejoin: round; cursor: default; }",
+    f".vert-line text {{ {_TEXT_SHOWN} }}",
+    f".horizontal-line text {{ {_TEXT_SHOWN} }}",
+    f".ref-line text {{ {_TEXT_SHOWN} }}",
+    ".y-axis-line rect { fill: #EDEDED; fill-opacity: 60%; }",
+    ".y-axis-line text { stroke: white; stroke-width: 0.20em; fill: #1A1C1F; }",
+)
+_CLASS = f"gt-nanoplot-{zlib.crc32(''.join(_RULES).encode()):08x}"
+_STYLE = "<style> " + " ".join(f".{_CLASS} {rule}" for rule in _RULES) + " </style>"
+_PATTERN = f"area_pattern_{zlib.crc32(_AREA_COLOUR.encode()):08x}"
+_DEFS = (
+    f'<defs><pattern id="{_PATTERN}" width="8" height="8" patternUnits="userSpaceOnUse">'
+    '<path class="pattern-line" d="M 0,8 l 8,-8 M -1,1 l 4,-4 M 6,10 l 4,-4" '
+    f'stroke="{_AREA_COLOUR}" stroke-width="1.5" stroke-linecap="round" '
+    'shape-rendering="geometricPrecision"></path></pattern></defs>'
+)
+
+Value = float | None
+
+
+def _missing(value: Value) -> bool:
+    return value is None or math.isnan(value)
+
+
+def _spacing(count: int) -> int:
+    """Points are spaced closer the more of them there are."""
+    for most, spacing in ((20, 50), (30, 40), (40, 30), (50, 25)):
+        if count <= most:
+            return spacing
+    return 20
+
+
+def _proportions(values: Sequence[Value]) -> list[float | None]:
+    """Each value's height as a share of the data area. The arithmetic is great-tables' own,
+    step by step, so that every coordinate comes out to the same last digit."""
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    low, high = min(known), max(known)
+    if low == high:  # a flat line sits in the middle of a range around it
+        spread = 5 if low == 0 else (low / 10) * 2
+        known += [low - spread, low + spread]
+    mean = sum(known) / len(known)
+    filled = [mean if v is None or math.isnan(v) else v for v in values]
+    filled += known[len(known) - 2 :] if low == high else []
+    least, most = min(filled), max(filled)
+    shares = [(v - least) / (most - least) for v in filled]
+    return [None if _missing(v) else s for v, s in zip(values, shares, strict=False)]
+
+
+def _runs(ys: list[float | None]) -> list[slice]:
+    """The runs of consecutive figures; the line breaks where one is missing."""
+    runs, start = [], None
+    for i, y in enumerate(ys):
+        if y is not None and start is None:
+            start = i
+        elif y is None and start is not None:
+            runs.append(slice(start, i))
+            start = None
+    if start is not None:
+        runs.append(slice(start, len(ys)))
+    return runs
+
+
+def sparkline(values: Sequence[Value], label: str) -> str:
+    """A static line plot of ``values`` (a gap for each missing one) named ``label`` for
+    screen readers; "" when there is nothing to plot."""
+    if not values or all(_missing(v) for v in values):
+        return ""
+    count = len(values)
+    spacing = _spacing(count)
+    width = count * spacing
+    xs = [width * (i / (count - 1) if count > 1 else 0) + _SAFE_X for i in range(count)]
+    ys = [None if p is None else _SAFE_Y + ((1 - p) * _DATA_HEIGHT) for p in _proportions(values)]
+    areas, lines = [], []
+    bottom = _BOTTOM - _SAFE_Y + _RADIUS
+    for run in _runs(ys):
+        points = list(zip(xs[run], ys[run], strict=True))
+        outline = " ".join(f"{x},{y}" for x, y in points)
+        first, last = points[0][0], points[-1][0]
+        areas.append(
+            f'<path class="area-closed" d="M {outline} {last},{bottom} {first},{bottom} Z" '
+            f'stroke="transparent" stroke-width="2" fill="url(#{_PATTERN})" '
+            'fill-opacity="0.7"></path>'
+        )
+        curve = [f"M {points[0][0]},{points[0][1]}"] + [
+            f"C {x0 + spacing / 2},{y0} {x1 - spacing / 2},{y1} {x1},{y1}"
+            for (x0, y0), (x1, y1) in itertools.pairwise(points)
+        ]
+        lines.append(
+            f'<path d="{" ".join(curve)}" stroke="{_LINE_COLOUR}" stroke-width="8" '
+            'fill="none"></path>'
+        )
+    dots = "".join(
+        f'<circle cx="{x}" cy="{y}" r="{_RADIUS}" stroke="#FFFFFF" stroke-width="4" '
+        f'fill="{_POINT_COLOUR}"></circle>'
+        for x, y in zip(xs, ys, strict=True)
+        if y is not None
+    )
+    return (
+        f'<div><svg class="{_CLASS}" role="img" aria-label="{html.escape(label)}" '
+        f'viewBox="0 0 {_SAFE_X + width + _SAFE_X} {_BOTTOM}" '
+        'style="height: 2em; margin-left: auto; margin-right: auto; font-size: inherit; '
+        'overflow: visible; vertical-align: middle; position:relative;">'
+        f"{_DEFS}{_STYLE}{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
+    )
