@@ -289,7 +289,7 @@ def table(results: list[dict[str, Any]]) -> str:
             ),
         )
         + " |",
-        "| rows rejected (boardpack and the DuckDB reference agree on each reason) | "
+        "| rows rejected by boardpack (the DuckDB reference: see its row below) | "
         + _cells(results, lambda r: f"{sum(r['rejected'].values()):,}")
         + " |",
     ]
