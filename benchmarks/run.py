@@ -20,6 +20,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,17 @@ RENDER_BOARDS = 100
 
 
 COMPUTE_REPEATS = 3
+# The DuckDB reference from the extracts to its database file: best of 2 (a fresh file each).
+END_TO_END_REPEATS = 2
+# A first run publishes every period of ten years: ~2,000 pages at 10^6, ~60,000 at 10^7.
+FIRST_RUN_MAX_SIZE = 1_000_000
+
+NIGHTLY = "nightly (read to publish)"
+NO_CHANGE = "second nightly, no new data"
+FIRST_RUN = "first run into an empty warehouse, every period published"
+COMPUTE = "compute (in memory)"
+DUCKDB_COMPUTE = "compute, DuckDB reference"
+DUCKDB_END_TO_END = "DuckDB reference: read, validate, compute and write"
 
 
 def _clock() -> float:
@@ -122,7 +135,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     """Run the nightly (boardpack.runs) at ``size`` observations in this process, each step
     timed, then a no-change nightly, a render of 100 boards and the compute references."""
     from benchmarks.compare import differences
-    from benchmarks.reference_duckdb import compute_measures_duckdb
+    from benchmarks.reference_duckdb import compute_measures_duckdb, read_measures
     from benchmarks.reference_pandas import compute_measures_pandas
     from boardpack import runs
     from boardpack.config import load_council
@@ -143,14 +156,24 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     first = runs.nightly(
         workdir / "council", url, out, AS_OF, steps=timed_steps(times, peaks, memory)
     )
-    times["nightly (read to publish)"] = _clock() - start
+    times[NIGHTLY] = _clock() - start
 
     start = _clock()
     again = runs.nightly(workdir / "council", url, out, AS_OF)
-    times["second nightly, no new data"] = _clock() - start
-    peaks["second nightly, no new data"] = memory.take()
+    times[NO_CHANGE] = _clock() - start
+    peaks[NO_CHANGE] = memory.take()
     # The pipeline's own peak, before the measurements below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    first_run_reports = None
+    if size <= FIRST_RUN_MAX_SIZE:
+        # What `boardpack run` does the first time: every period of every board published.
+        fresh = f"sqlite:///{workdir / 'first-run.sqlite'}"
+        start = _clock()
+        first_run = runs.nightly(workdir / "council", fresh, workdir / "first-run", AS_OF)
+        times[FIRST_RUN] = _clock() - start
+        peaks[FIRST_RUN] = memory.take()
+        first_run_reports = len(first_run.reports)
 
     council = load_council(workdir / "council")
     engine = connect(url)
@@ -168,7 +191,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
             connection, ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
         ).rename({"indicator_code": "code"})
     args = (council.indicators, observations, council.targets, AS_OF)
-    measures, times["compute (in memory)"] = _best_of(COMPUTE_REPEATS, compute_measures, *args)
+    measures, times[COMPUTE] = _best_of(COMPUTE_REPEATS, compute_measures, *args)
     peaks["compute (in memory), all indicators at once"] = memory.take()
     with engine.connect() as connection:
         stored = store.read_table(connection, Measure)
@@ -182,12 +205,25 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
         theirs, times[f"compute, {name} reference"] = _best_of(COMPUTE_REPEATS, reference, *args)
         agreement[name] = differences(measures, theirs)
         del theirs
+    database = workdir / "reference.duckdb"
+    reference, times[DUCKDB_END_TO_END] = _best_of(
+        END_TO_END_REPEATS, _end_to_end, workdir / "council", database
+    )
+    agreement["DuckDB end to end"] = differences(measures, read_measures(database))
+    loaded = sum(f.rows_loaded for f in first.files)
+    if reference.accepted != loaded:
+        agreement["DuckDB end to end"].append(f"{reference.accepted} rows loaded, not {loaded}")
+    rejected = dict(Counter(r["reason_code"] for r in first.rejections))
+    if reference.rejected != rejected:
+        agreement["DuckDB end to end"].append(f"rejected {reference.rejected}, not {rejected}")
     memory.stop()
     return {
         "size": size,
         **shape,
         "measures": first.measures,
         "rendered": len(latest),
+        "rejected": dict(Counter(r["reason_code"] for r in first.rejections)),
+        "first_run_reports": first_run_reports,
         "published": len(first.reports),
         "republished": len(again.reports),
         "times": times,
@@ -195,6 +231,14 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
         "stage_peaks_mb": peaks,
         "agreement": agreement,
     }
+
+
+def _end_to_end(council: Path, database: Path) -> Any:
+    """The DuckDB reference into a new database file."""
+    from benchmarks.reference_duckdb import end_to_end_duckdb
+
+    database.unlink(missing_ok=True)
+    return end_to_end_duckdb(council, database, AS_OF)
 
 
 def _child(size: int) -> dict[str, Any]:
@@ -211,45 +255,143 @@ def _child(size: int) -> dict[str, Any]:
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
+def _cells(results: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> str:
+    return " | ".join(cell(r) for r in results)
+
+
 def table(results: list[dict[str, Any]]) -> str:
-    stages = list(results[0]["times"])
+    """Every stage's time and peak memory, a column per size."""
+    stages = list(dict.fromkeys(stage for r in results for stage in r["times"]))
     header = "| stage | " + " | ".join(f"{r['observations']:,} obs" for r in results) + " |"
     lines = [header, "|---" * (len(results) + 1) + "|"]
     for stage in stages:
-        cells = " | ".join(f"{r['times'].get(stage, float('nan')):.2f} s" for r in results)
+        cells = " | ".join(
+            f"{r['times'][stage]:.2f} s" if stage in r["times"] else "—" for r in results
+        )
         lines.append(f"| {stage} | {cells} |")
-    for stage in results[0]["stage_peaks_mb"]:
-        cells = " | ".join(f"{r['stage_peaks_mb'][stage]:,.0f} MB" for r in results)
+    for stage in dict.fromkeys(stage for r in results for stage in r["stage_peaks_mb"]):
+        peaks = [r["stage_peaks_mb"].get(stage) for r in results]
+        cells = " | ".join("—" if mb is None else f"{mb:,.0f} MB" for mb in peaks)
         lines.append(f"| peak memory: {stage} | {cells} |")
-    lines.append(
+    lines += [
         "| **peak memory of the nightly runs** | "
-        + " | ".join(f"**{r['peak_mb']:,.0f} MB**" for r in results)
-        + " |"
-    )
-    lines.append(
+        + _cells(results, lambda r: f"**{r['peak_mb']:,.0f} MB**")
+        + " |",
         "| indicators / boards / measures | "
-        + " | ".join(f"{r['indicators']:,} / {r['boards']:,} / {r['measures']:,}" for r in results)
-        + " |"
-    )
-    lines.append(
-        "| reports published by the nightly / by the no-change nightly | "
-        + " | ".join(f"{r['published']:,} / {r['republished']:,}" for r in results)
-        + " |"
-    )
-    ratio = " | ".join(
-        f"{r['times']['second nightly, no new data'] / r['times']['nightly (read to publish)']:.1%}"
-        for r in results
-    )
-    lines.append(f"| no-change run / full run | {ratio} |")
+        + _cells(results, lambda r: f"{r['indicators']:,} / {r['boards']:,} / {r['measures']:,}")
+        + " |",
+        "| reports published by the nightly / by the no-change nightly / by a first run | "
+        + _cells(
+            results,
+            lambda r: (
+                f"{r['published']:,} / {r['republished']:,} / "
+                + (f"{r['first_run_reports']:,}" if r.get("first_run_reports") is not None else "—")
+            ),
+        )
+        + " |",
+        "| rows rejected by boardpack (the DuckDB reference: see its row below) | "
+        + _cells(results, lambda r: f"{sum(r['rejected'].values()):,}")
+        + " |",
+    ]
     for name in ("DuckDB", "pandas"):
         cells = " | ".join(
-            f"{r['times'][f'compute, {name} reference'] / r['times']['compute (in memory)']:.2f}x"
+            f"{r['times'][f'compute, {name} reference'] / r['times'][COMPUTE]:.2f}x"
             f" ({'agree' if not r['agreement'][name] else 'DIFFER'})"
             for r in results
         )
-        lines.append(f"| {name} time / boardpack compute time (measures) | {cells} |")
-    cells = " | ".join("agree" if not r["agreement"]["stored"] else "DIFFER" for r in results)
-    lines.append(f"| stored measures (sliced) / in-memory compute | {cells} |")
+        lines.append(f"| {name} compute time / boardpack compute time (measures) | {cells} |")
+    for name, what in (
+        ("DuckDB end to end", "DuckDB end-to-end reference: rows loaded, rejected, measures"),
+        ("stored", "stored measures (sliced) / in-memory compute"),
+    ):
+        cells = " | ".join("agree" if not r["agreement"][name] else "DIFFER" for r in results)
+        lines.append(f"| {what} | {cells} |")
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class Goal:
+    """One of the issue's goals: a figure from one size's results (None where it is not
+    measured), how it is shown, and the test it must pass."""
+
+    name: str
+    figure: Callable[[dict[str, Any]], float | None]
+    goal: str
+    met: Callable[[float], bool]
+    shown: str = "{:.2f}"
+
+
+def ratio(numerator: str, denominator: str) -> Callable[[dict[str, Any]], float | None]:
+    """One timed stage over another, where both were timed."""
+
+    def figure(result: dict[str, Any]) -> float | None:
+        times = result["times"]
+        if numerator not in times or denominator not in times:
+            return None
+        return float(times[numerator] / times[denominator])
+
+    return figure
+
+
+def seconds(stage: str) -> Callable[[dict[str, Any]], float | None]:
+    return lambda result: result["times"].get(stage)
+
+
+# The issue's goals (issue 16), each a ratio or a figure of one run. Adding a goal is one line:
+# a timed stage in ``measure``'s ``times`` and a Goal here.
+GOALS: tuple[Goal, ...] = (
+    Goal("compute / best DuckDB compute", ratio(COMPUTE, DUCKDB_COMPUTE), "< 1", lambda x: x < 1),
+    Goal(
+        "nightly (read to publish) / DuckDB end to end (read, validate, compute, write); "
+        "the goal is at 10^7",
+        ratio(NIGHTLY, DUCKDB_END_TO_END),
+        "<= 1.5",
+        lambda x: x <= 1.5,
+    ),
+    Goal(
+        "peak memory of the nightly runs",
+        lambda r: float(r["peak_mb"]) / 1024,
+        "<= 2 GB",
+        lambda x: x <= 2,
+        "{:.2f} GB",
+    ),
+    Goal(
+        "no-change nightly / full nightly",
+        ratio(NO_CHANGE, NIGHTLY),
+        "<= 5%",
+        lambda x: x <= 0.05,
+        "{:.1%}",
+    ),
+    Goal(
+        "first run at 10^6, every period published",
+        seconds(FIRST_RUN),
+        "< 120 s",
+        lambda x: x < 120,
+        "{:.1f} s",
+    ),
+    # ---- Scale-out (the lead's): a row once ``measure`` times the nightly on a cluster ----
+    Goal(
+        "nightly on a 2-worker LocalCluster / in one process",
+        ratio("nightly on a 2-worker LocalCluster", NIGHTLY),
+        "<= 1",
+        lambda x: x <= 1,
+    ),
+)
+
+
+def goals_table(results: list[dict[str, Any]], goals: tuple[Goal, ...] = GOALS) -> str:
+    """A row per goal: its figure at each size, whether met, and the goal."""
+    header = "| goal (issue 16) | " + " | ".join(f"{r['observations']:,} obs" for r in results)
+    lines = [header + " | goal |", "|---" * (len(results) + 2) + "|"]
+    for goal in goals:
+
+        def cell(result: dict[str, Any], goal: Goal = goal) -> str:
+            figure = goal.figure(result)
+            if figure is None:
+                return "not measured"
+            return goal.shown.format(figure) + (" (met)" if goal.met(figure) else " (**not met**)")
+
+        lines.append(f"| {goal.name} | {_cells(results, cell)} | {goal.goal} |")
     return "\n".join(lines)
 
 
@@ -275,7 +417,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"benchmarking {size:,} observations ...", flush=True)
         results.append(_child(size))
-    report = table(results)
+    report = f"{goals_table(results)}\n\n{table(results)}"
     RESULTS.write_text(
         f"# boardpack benchmark results\n\nMachine: {os.cpu_count()} cores, {_memory_gb():.0f} GB; "
         f"Python {sys.version.split()[0]}; SQLite warehouse; as of {AS_OF}.\n\n{report}\n",
