@@ -16,7 +16,9 @@ from benchmarks.run import (
     DUCKDB_COMPUTE,
     DUCKDB_END_TO_END,
     FIRST_RUN,
+    FIRST_RUN_ON_CLUSTER,
     NIGHTLY,
+    ON_CLUSTER,
     Goal,
     goals_table,
     measure,
@@ -98,7 +100,10 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
         "DuckDB": [],
         "pandas": [],
         "DuckDB end to end": [],
+        "cluster": [],  # the reports of the nightly on a LocalCluster, byte for byte
     }
+    assert times[ON_CLUSTER] > 0
+    assert times[FIRST_RUN_ON_CLUSTER] > 0
     assert set(result["stage_peaks_mb"]) >= set(steps)
     # The process's peak is at least any stage's sampled peak (both measure resident memory).
     nightly_peaks = [result["stage_peaks_mb"][s] for s in steps]
