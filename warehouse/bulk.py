@@ -77,9 +77,10 @@ class Inserts:
     statements) into a scratch database file of their own, which :meth:`flush` attaches to
     the caller's connection and copies with one ``INSERT … SELECT`` per table: inside the
     caller's transaction, so the warehouse gets all of it or none, and nothing else holds a
-    lock on the warehouse. The scratch file is unlinked once attached (a killed run leaves
-    none behind) and detached when the connection returns to the pool. Other databases
-    insert each frame at once.
+    lock on the warehouse. The scratch file (in the temporary directory, about the size of
+    the rows added) is unlinked once attached, or when a failure discards it, and detached
+    when the connection returns to the pool; only a run killed while it is being filled
+    leaves one behind. Other databases insert each frame at once.
     """
 
     def __init__(self, connection: sa.Connection) -> None:
