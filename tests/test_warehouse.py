@@ -254,3 +254,27 @@ def test_a_run_that_dies_while_creating_the_warehouse_leaves_nothing_half_made(
     monkeypatch.setattr(schema.command, "upgrade", upgrade)
     engine = nightly(warehouse_url)
     assert export_csv(engine, "measures").count("\n") == 2351
+
+
+def test_a_load_leaves_no_scratch_data_behind_whether_it_lands_or_fails(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where bulk loads stage rows
+    engine = nightly(warehouse_url)
+    later = DEMO_AS_OF + dt.timedelta(days=92)
+    council = load_council(DEMO)
+    monkeypatch.setattr(load.store, "insert_summaries", _database_gone)
+    run_id = store.begin_run(engine, "nightly", council.settings.name, later)
+    with pytest.raises(sa.exc.OperationalError):
+        load.load_and_compute(engine, run_id, council, ingest.ingest_all(council, later), later)
+    assert list(scratch.iterdir()) == []
+    with engine.connect() as connection:  # the pool's connection has nothing else attached
+        if connection.dialect.name == "sqlite":
+            attached = connection.exec_driver_sql("PRAGMA database_list").all()
+            assert [row[1] for row in attached] == ["main"]
+
+
+def _database_gone(*args: object, **kwargs: object) -> None:
+    raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))

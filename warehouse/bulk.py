@@ -1,19 +1,29 @@
 """Bulk movement of polars frames in and out of the warehouse.
 
 PostgreSQL: ``COPY … FROM STDIN`` / ``COPY (…) TO STDOUT`` in CSV through psycopg, inside
-the caller's transaction. SQLite: the driver's ``executemany`` with plain tuples, in
-chunks. No ORM objects and no per-row statements on the hot path.
+the caller's transaction. SQLite: big inserts are gathered in a scratch database over ADBC
+and moved in with one ``INSERT … SELECT`` (:class:`Inserts`); small ones use the driver's
+``executemany`` with plain tuples; reads take the driver's tuples without SQLAlchemy's row
+objects. No ORM objects and no per-row statements on the hot path.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import os
+import tempfile
 from typing import Any
 
+import adbc_driver_sqlite.dbapi
 import polars as pl
 import sqlalchemy as sa
 
 CHUNK = 100_000
+# Scratch databases attached to a SQLite connection are named with this prefix (and
+# detached when the connection goes back to the pool: warehouse.schema).
+SCRATCH_PREFIX = "boardpack_scratch_"
+_scratch_numbers = itertools.count()
 
 
 def _is_postgres(connection: sa.Connection) -> bool:
@@ -25,13 +35,21 @@ def _as_text_dates(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(dates).dt.to_string("%Y-%m-%d")) if dates else frame
 
 
+def _table_columns(table: sa.Table, frame: pl.DataFrame) -> list[str]:
+    return [c.name for c in table.columns if c.name in frame.columns]
+
+
+def _quoted(connection: sa.Connection, columns: list[str]) -> str:
+    return ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+
+
 def insert_frame(connection: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     """Insert every row of ``frame`` (its columns named as the table's) into ``table``."""
     if frame.is_empty():
         return
-    columns = [c.name for c in table.columns if c.name in frame.columns]
+    columns = _table_columns(table, frame)
     frame = _as_text_dates(frame.select(columns))
-    quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    quoted = _quoted(connection, columns)
     name = connection.dialect.identifier_preparer.format_table(table)
     driver = connection.connection.driver_connection
     if _is_postgres(connection):
@@ -49,6 +67,110 @@ def insert_frame(connection: sa.Connection, table: sa.Table, frame: pl.DataFrame
         cursor.close()
         return
     connection.execute(sa.insert(table), frame.to_dicts())
+
+
+class Inserts:
+    """Bulk inserts into the caller's transaction, made at once or at :meth:`flush`.
+
+    On SQLite, binding millions of rows through Python objects is most of a load's time.
+    Here the frames are written over ADBC (Arrow columns bound straight into prepared
+    statements) into a scratch database file of their own, which :meth:`flush` attaches to
+    the caller's connection and copies with one ``INSERT … SELECT`` per table: inside the
+    caller's transaction, so the warehouse gets all of it or none, and nothing else holds a
+    lock on the warehouse. The scratch file (in the temporary directory, about the size of
+    the rows added) is unlinked once attached, or when a failure discards it, and detached
+    when the connection returns to the pool; only a run killed while it is being filled
+    leaves one behind. Other databases insert each frame at once.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._scratch: adbc_driver_sqlite.dbapi.Connection | None = None
+        self._path = ""
+        # (warehouse table, scratch table, columns), in the order added.
+        self._staged: list[tuple[sa.Table, str, list[str]]] = []
+
+    def __enter__(self) -> Inserts:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.flush()
+        else:
+            self.discard()
+
+    def add(self, table: sa.Table, frame: pl.DataFrame) -> None:
+        """Insert ``frame`` into ``table`` (on SQLite, at :meth:`flush`)."""
+        if frame.is_empty():
+            return
+        columns = _table_columns(table, frame)
+        frame = _as_text_dates(frame.select(columns))
+        if self._connection.dialect.name != "sqlite" or not _plain(frame):
+            insert_frame(self._connection, table, frame)
+            return
+        # Columns with no type (all null) are bound as text: NULL either way.
+        frame = frame.with_columns(pl.col(pl.Null).cast(pl.String))
+        scratch = f"{table.name}_{len(self._staged)}"  # a table per frame: types may differ
+        with self._open().cursor() as cursor:
+            cursor.adbc_ingest(scratch, frame, "create")
+        self._staged.append((table, scratch, columns))
+
+    def _open(self) -> adbc_driver_sqlite.dbapi.Connection:
+        if self._scratch is None:
+            handle, self._path = tempfile.mkstemp(prefix="boardpack-scratch-", suffix=".sqlite")
+            os.close(handle)
+            self._scratch = adbc_driver_sqlite.dbapi.connect(self._path, autocommit=True)
+            with self._scratch.cursor() as cursor:  # scratch: nothing to recover after a crash
+                cursor.execute("PRAGMA journal_mode=OFF")
+                cursor.execute("PRAGMA synchronous=OFF")
+        return self._scratch
+
+    def flush(self) -> None:
+        """Move everything added into the warehouse, in the caller's transaction."""
+        if self._scratch is None:
+            return
+        self._scratch.close()
+        self._scratch = None
+        alias = f"{SCRATCH_PREFIX}{next(_scratch_numbers)}"
+        try:
+            self._connection.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (self._path,))
+        finally:
+            os.unlink(self._path)
+        preparer = self._connection.dialect.identifier_preparer
+        for table, scratch, columns in self._staged:
+            quoted = _quoted(self._connection, columns)
+            self._connection.exec_driver_sql(
+                f"INSERT INTO main.{preparer.format_table(table)} ({quoted}) "
+                f"SELECT {quoted} FROM {alias}.{preparer.quote(scratch)} ORDER BY rowid"
+            )
+        self._staged.clear()
+
+    def discard(self) -> None:
+        """Drop what was added and not flushed (on failure: nothing reaches the warehouse)."""
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
+            os.unlink(self._path)
+        self._staged.clear()
+
+
+# What ADBC binds as SQLite binds Python's values (dates are sent as text beforehand).
+def _plain(frame: pl.DataFrame) -> bool:
+    return all(
+        dtype.is_integer() or dtype.is_float() or dtype in (pl.String, pl.Boolean, pl.Null)
+        for dtype in frame.schema.values()
+    )
+
+
+def detach_scratch(dbapi_connection: Any) -> None:
+    """Detach the scratch databases :class:`Inserts` attached to a SQLite connection
+    (once its transaction is over: until then they cannot be)."""
+    if dbapi_connection.in_transaction:
+        return
+    names = [row[1] for row in dbapi_connection.execute("PRAGMA database_list")]
+    for name in names:
+        if name.startswith(SCRATCH_PREFIX):
+            dbapi_connection.execute(f"DETACH DATABASE {name}")
 
 
 def select_frame(
@@ -76,10 +198,21 @@ def select_frame(
             .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         )
     result = connection.execute(query)
-    chunks = []
-    while rows := result.fetchmany(CHUNK):
-        chunks.append(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row"))
-    return pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
+    if any(dtype in (pl.Date, pl.Datetime) for dtype in schema.values()):
+        # Dates come back from SQLite as text: SQLAlchemy's rows convert them.
+        chunks = []
+        while rows := result.fetchmany(CHUNK):
+            chunks.append(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row"))
+        return pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
+    # Otherwise the driver's own tuples, without a row object and a copy of each row
+    # (booleans come back as 0 and 1).
+    raw = {name: (pl.Int64 if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+    frames = []
+    while rows := result.cursor.fetchmany(CHUNK):
+        frames.append(pl.DataFrame(rows, schema=raw, orient="row"))
+    result.close()
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _csv_types(schema: dict[str, Any]) -> dict[str, Any]:

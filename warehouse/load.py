@@ -15,6 +15,7 @@ from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures, empty_measures
 from transforms.summary import board_summary
 from warehouse import benchmarks, store
+from warehouse.bulk import Inserts
 from warehouse.models import Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
@@ -90,21 +91,22 @@ def recompute(
     if first_fy is None:
         return 0
     rated = []
-    for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
-        codes = indicators["code"]
-        observations = store.current_observations(
-            connection, _MEASURE_INPUTS, codes.to_list()
-        ).rename({"indicator_code": "code"})
-        measures = compute_measures(
-            indicators,
-            observations,
-            targets.filter(pl.col("code").is_in(codes.implode())),
-            as_of,
-            council.settings.year_start_month,
-            first_fy,
-        )
-        store.insert_measures(connection, measures)
-        rated.append(measures.select(_SUMMARY_INPUTS))
+    with Inserts(connection) as inserts:
+        for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
+            codes = indicators["code"]
+            observations = store.current_observations(
+                connection, _MEASURE_INPUTS, codes.to_list()
+            ).rename({"indicator_code": "code"})
+            measures = compute_measures(
+                indicators,
+                observations,
+                targets.filter(pl.col("code").is_in(codes.implode())),
+                as_of,
+                council.settings.year_start_month,
+                first_fy,
+            )
+            store.insert_measures(inserts, measures)
+            rated.append(measures.select(_SUMMARY_INPUTS))
     measures = pl.concat(rated) if rated else empty_measures().select(_SUMMARY_INPUTS)
     store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
     return measures.height

@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.util.exc import CommandError
 
 from core.errors import RunFailed, UsageError
+from warehouse.bulk import detach_scratch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 URL_VARIABLE = "BOARDPACK_WAREHOUSE_URL"
@@ -55,6 +56,7 @@ def connect(url: str, create: bool = True) -> sa.Engine:
         _sqlite_file_ready(engine, create)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "checkin", _sqlite_checkin)
     try:
         with engine.begin() as connection:
             if not create and not sa.inspect(connection).has_table("alembic_version"):
@@ -114,3 +116,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_checkin(dbapi_connection: object, _record: object) -> None:
+    # A bulk load's scratch databases stay attached until its transaction ends.
+    if dbapi_connection is not None:
+        detach_scratch(dbapi_connection)

@@ -10,7 +10,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.columns import OBSERVATION_KEY
-from warehouse.bulk import insert_frame, select_frame
+from warehouse.bulk import Inserts, insert_frame, select_frame
 from warehouse.models import (
     Board,
     BoardService,
@@ -204,20 +204,28 @@ def load_observations(
     """
     current: pl.DataFrame | None = None
     changed_years: set[int] = set()
-    for accepted in files:
-        if accepted.is_empty():
-            continue
-        if current is None:  # read once, and only when something arrived
-            current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
-        changed_years |= _load_file(connection, run_id, accepted, current)
+    # The new versions are inserted together after the last file: keys are not shared
+    # between files, so no file's restatements touch another's new rows.
+    with Inserts(connection) as inserts:
+        for accepted in files:
+            if accepted.is_empty():
+                continue
+            if current is None:  # read once, and only when something arrived
+                current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
+            changed_years |= _load_file(connection, run_id, accepted, current, inserts)
     return changed_years
 
 
 def _load_file(
-    connection: sa.Connection, run_id: int, accepted: pl.DataFrame, current: pl.DataFrame
+    connection: sa.Connection,
+    run_id: int,
+    accepted: pl.DataFrame,
+    current: pl.DataFrame,
+    inserts: Inserts,
 ) -> set[int]:
+    table = table_of(Observation)
     stored = store_versions(
-        connection, run_id, table_of(Observation), accepted, current, OBSERVATION_FIELDS, _VERSIONED
+        connection, run_id, table, accepted, current, OBSERVATION_FIELDS, _VERSIONED, inserts
     )
     return set(stored["fy"].unique().to_list())
 
@@ -230,10 +238,12 @@ def store_versions(
     current: pl.DataFrame,
     fields: Iterable[str],
     versioned: tuple[str, ...],
+    inserts: Inserts | None = None,
 ) -> pl.DataFrame:
     """Store the rows of ``accepted`` that are new or differ from ``current`` in a
     ``versioned`` column; a changed row supersedes the current version, which is kept.
-    ``current`` holds the key columns and the versioned ones. Returns the rows stored."""
+    ``current`` holds the key columns and the versioned ones; the new rows go in through
+    ``inserts`` when given (else at once). Returns the rows stored."""
     key = [c for c in current.columns if c not in versioned]
     joined = accepted.select(list(fields)).join(
         current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
@@ -252,7 +262,10 @@ def store_versions(
     new_rows = changed.select(list(fields)).with_columns(
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
-    _insert(connection, table, new_rows)
+    if inserts is None:
+        _insert(connection, table, new_rows)
+    else:
+        inserts.add(table, new_rows)
     return new_rows
 
 
@@ -276,8 +289,8 @@ def clear_measures(connection: sa.Connection) -> None:
     connection.execute(sa.delete(table_of(BoardSummary)))
 
 
-def insert_measures(connection: sa.Connection, measures: pl.DataFrame) -> None:
-    _insert(connection, table_of(Measure), measures)
+def insert_measures(inserts: Inserts, measures: pl.DataFrame) -> None:
+    inserts.add(table_of(Measure), measures)
 
 
 def insert_summaries(connection: sa.Connection, summaries: pl.DataFrame) -> None:
