@@ -22,7 +22,6 @@ import typer
 from core.errors import UsageError
 
 if TYPE_CHECKING:
-    from boardpack.councils import CouncilRun
     from boardpack.outcome import RunOutcome
     from core.settings import Council
 
@@ -159,15 +158,20 @@ def _through_flow(flow_name: str, args: dict[str, Any], cluster: str | None = No
     """The same run as a flow on the configured Prefect server (its tasks on the Dask
     cluster when given one); a Failed state still carries the run's account (a failed source
     fails the flow run but the rest was done)."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     staging = args.pop("staging", None)
+    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
+        return _flow_outcome(_flow(flow_name, cluster), args)
+
+
+def _flow(name: str, cluster: str | None) -> Any:
+    """One of ``flows.nightly``'s flows, its tasks on the Dask cluster when given one."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     import flows.nightly
 
-    flow = getattr(flows.nightly, flow_name)
+    flow = getattr(flows.nightly, name)
     if cluster:
         flow = flow.with_options(task_runner=flows.nightly.task_runner(cluster))
-    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
-        return _flow_outcome(flow, args)
+    return flow
 
 
 @contextmanager
@@ -183,29 +187,6 @@ def _environment(name: str, value: str | None) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
-
-
-def _councils_flow(
-    path: Path,
-    as_of: dt.date,
-    force: bool,
-    wait: float,
-    cluster: str | None,
-    staging: Path | None,
-) -> list[CouncilRun]:
-    """The shared service's nightly as a flow run on the configured Prefect server."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    import flows.nightly
-
-    flow = flows.nightly.councils
-    if cluster:
-        flow = flow.with_options(task_runner=flows.nightly.task_runner(cluster))
-    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
-        state = flow(str(path.resolve()), as_of, force, wait, return_state=True)
-    results = state.result(raise_on_failure=False)
-    if isinstance(results, BaseException):
-        raise results
-    return list(results)
 
 
 def _flow_outcome(flow: Any, args: dict[str, Any]) -> RunOutcome:
@@ -294,8 +275,13 @@ def _run_councils(
 
     chosen = load_councils(path)
     cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
-    if _through_prefect(prefect):
-        results = _councils_flow(path, as_of, force, wait, cluster, staging)
+    if _through_prefect(prefect):  # a council's whole nightly runs on one worker: no staging
+        state = _flow("councils", cluster)(
+            str(path.resolve()), as_of, force, wait, return_state=True
+        )
+        results = state.result(raise_on_failure=False)
+        if isinstance(results, BaseException):
+            raise results
     else:
         with connected(cluster) if cluster else nullcontext(None) as client:
             results = councils_nightly(chosen, as_of, force, wait, staging, client)
