@@ -43,6 +43,9 @@ FIRST_RUN = "first run into an empty warehouse, every period published"
 COMPUTE = "compute (in memory)"
 DUCKDB_COMPUTE = "compute, DuckDB reference"
 DUCKDB_END_TO_END = "DuckDB reference: read, validate, compute and write"
+# The cluster: a LocalCluster of 2 worker processes, or the scheduler at $BENCH_CLUSTER
+# (`--cluster ADDRESS`: a real cluster of many machines, to show how the run scales).
+CLUSTER_VARIABLE = "BENCH_CLUSTER"
 ON_CLUSTER = "nightly on a 2-worker LocalCluster"
 FIRST_RUN_ON_CLUSTER = "first run on a 2-worker LocalCluster, every period published"
 CLUSTER_START = "start a 2-worker LocalCluster and import boardpack on it (not in the above)"
@@ -251,10 +254,13 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
     from outputs import publish as publishing
 
     start = _clock()
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+    address = os.environ.get(CLUSTER_VARIABLE)
+    cluster = None
+    if not address:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+    client = Client(address or cluster, set_as_default=False)  # type: ignore[no-untyped-call]
     client.run(_import_boardpack)  # once per worker, as a standing cluster has done
     times[CLUSTER_START] = _clock() - start
     steps = cluster_steps(client)
@@ -279,7 +285,8 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
             times[FIRST_RUN_ON_CLUSTER] = _clock() - start
     finally:
         client.close()  # type: ignore[no-untyped-call]
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
     return {"cluster": differ}
 
 
@@ -476,6 +483,12 @@ def _memory_gb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument(
+        "--cluster",
+        help="time the cluster rows on the Dask scheduler at this address instead of a "
+        "2-worker LocalCluster (on several machines, set BOARDPACK_STAGING to a folder they "
+        "share, and generate the councils there with TMPDIR)",
+    )
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -486,6 +499,8 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, Path(args.workdir))))
         return
+    if args.cluster:
+        os.environ[CLUSTER_VARIABLE] = args.cluster  # for the child processes
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"benchmarking {size:,} observations ...", flush=True)

@@ -164,15 +164,35 @@ def test_the_installed_command_on_dask_workers_started_by_hand(
 def test_an_unreachable_cluster_is_one_line_and_exit_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The cluster named by the environment, as a worker's service would set it."""
     monkeypatch.setattr("boardpack.cluster.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setenv("BOARDPACK_CLUSTER", "tcp://127.0.0.1:9")
     result = boardpack(
         "run", "--config", str(DEMO), "--warehouse", f"sqlite:///{tmp_path / 'w.sqlite'}",
-        "--out", str(tmp_path / "out"), "--cluster", "tcp://127.0.0.1:9",
+        "--out", str(tmp_path / "out"),
     )  # fmt: skip
     assert result.returncode == 3
     assert result.stderr.startswith("boardpack: the Dask cluster at tcp://127.0.0.1:9 could not")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_the_flows_run_their_tasks_on_the_cluster_boardpack_cluster_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a deployment's job variables set: BOARDPACK_CLUSTER chooses the task runner."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    from flows.nightly import task_runner
+
+    monkeypatch.delenv("BOARDPACK_CLUSTER", raising=False)
+    assert isinstance(task_runner(), ThreadPoolTaskRunner)
+    monkeypatch.setenv("BOARDPACK_CLUSTER", "tcp://10.0.0.5:8786")
+    runner = task_runner()
+    assert isinstance(runner, DaskTaskRunner)
+    assert runner.address == "tcp://10.0.0.5:8786"
+    assert task_runner("tcp://10.0.0.6:8786").address == "tcp://10.0.0.6:8786"  # type: ignore[attr-defined]
 
 
 @pytest.mark.prefect
