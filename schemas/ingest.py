@@ -306,10 +306,14 @@ def _counts(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
 
 
 def ingest_all(
-    council: Council, as_of: dt.date, skip_hashes: frozenset[tuple[str, str]] = frozenset()
+    council: Council,
+    as_of: dt.date,
+    skip_hashes: frozenset[tuple[str, str]] = frozenset(),
+    staging: Path | None = None,
 ) -> Batch:
     """Every source, one after another (the nightly flow reads them as concurrent tasks)."""
-    return merge([ingest_source(council, s, as_of, skip_hashes) for s in council.settings.sources])
+    sources = council.settings.sources
+    return merge([ingest_source(council, s, as_of, skip_hashes, staging) for s in sources])
 
 
 def source_failure(source: Source, message: str) -> Batch:

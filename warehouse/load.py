@@ -170,5 +170,8 @@ def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFram
         schema={"id": pl.String, "department": pl.String},
     )
     with engine.connect() as connection:
-        observations = store.current_observations(connection, ["source_id", "fy", "fm"])
+        # Each source's months, not its millions of figures.
+        observations = store.current_observations(
+            connection, ["source_id", "fy", "fm"], distinct=True
+        )
     return source_coverage(observations, sources, as_of, council.settings.year_start_month)

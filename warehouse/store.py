@@ -173,12 +173,16 @@ def current_observations(
     columns: Iterable[str] = OBSERVATION_FIELDS,
     codes: Sequence[str] | None = None,
     years: Iterable[int] | None = None,
+    distinct: bool = False,
 ) -> pl.DataFrame:
     """The current version of every figure (only ``columns``, and only the indicators
-    ``codes`` and financial ``years`` when given, to keep big reads small)."""
+    ``codes`` and financial ``years`` when given, to keep big reads small; ``distinct``:
+    each combination of ``columns`` once, counted by the database)."""
     table = table_of(Observation)
     wanted = list(columns)
     query = sa.select(*(table.c[name] for name in wanted)).where(table.c.is_current)
+    if distinct:
+        query = query.group_by(*(table.c[name] for name in wanted))
     if codes is not None:
         query = query.where(table.c.indicator_code.in_(codes))
     if years is not None:
