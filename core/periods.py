@@ -217,8 +217,16 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
     ``2018-19;Q1`` and ``2019/20`` / ``2019-20``, and spans of months that are a quarter
     or the year: ``Apr 2019 - Jun 2019``, ``Apr 2019 - Mar 2020``.
     """
-    text = pl.col("label").str.strip_chars().str.to_lowercase()
     frame = pl.DataFrame({"label": labels.cast(pl.String)})
+    # An extract repeats a few dozen labels over millions of rows: parse each label once.
+    distinct = _parse_distinct(frame.select(pl.col("label").unique()), year_start_month)
+    joined = frame.join(distinct, on="label", how="left", nulls_equal=True, maintain_order="left")
+    return joined.drop("label")
+
+
+def _parse_distinct(frame: pl.DataFrame, year_start_month: int) -> pl.DataFrame:
+    """:func:`parse_period_labels` of a frame of distinct labels, keeping the label."""
+    text = pl.col("label").str.strip_chars().str.to_lowercase()
 
     iso_year = text.str.extract(_MONTH_ISO, 1).cast(pl.Int32, strict=False)
     iso_month = text.str.extract(_MONTH_ISO, 2).cast(pl.Int32, strict=False)
@@ -261,6 +269,7 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
     is_month = cal_month.is_not_null() & cal_year.is_not_null()
 
     return frame.select(
+        "label",
         granularity=pl.when(is_month)
         .then(pl.lit("month"))
         .when(quarter_fy.is_not_null())

@@ -215,7 +215,7 @@ def ingest_source(
     """Read and validate every file of one source, staging its accepted observations under
     ``staging``; files already loaded are skipped."""
     batch = Batch(root=staging)
-    for extract in extracts(council, source):
+    for extract in extracts(council, source, skip_hashes):
         batch.take(council, extract, as_of, skip_hashes)
     return batch
 

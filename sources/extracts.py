@@ -25,6 +25,7 @@ from sources.readers import (
     RawTable,
     SourceUnavailable,
     UnreadableFile,
+    file_hash,
     read_csv,
     read_excel,
     read_sql,
@@ -125,13 +126,33 @@ def read_raw(council: Council, source: Source, path: Path | None = None) -> RawT
     return read_csv(path, source.delimiter, source.encoding)
 
 
-def extracts(council: Council, source: Source) -> Iterator[Extract]:
-    """Every file (or the query) of a source, canonicalised or marked as rejected whole."""
+def extracts(
+    council: Council, source: Source, skip_hashes: frozenset[tuple[str, str]] = frozenset()
+) -> Iterator[Extract]:
+    """Every file (or the query) of a source, canonicalised or marked as rejected whole; a
+    file whose content hash is in ``skip_hashes`` (loaded before) is hashed, not parsed."""
     paths: list[Path | None] = (
         [None] if source.format == "sql" else list(source_files(council, source))
     )
+    loaded = {digest for source_id, digest in skip_hashes if source_id == source.id}
     for path in paths:
-        yield read_extract(council, source, path)
+        digest = _hash_if_loaded_before(path, loaded)
+        if digest is not None:
+            yield Extract(source, str(path), digest, None)
+        else:
+            yield read_extract(council, source, path)
+
+
+def _hash_if_loaded_before(path: Path | None, loaded: set[str]) -> str | None:
+    """The file's content hash when it is one of ``loaded`` (a file's hash is that of its
+    bytes, as its reader computes it); None when it must be read."""
+    if path is None or not loaded:
+        return None
+    try:
+        digest = file_hash(path)
+    except OSError:
+        return None  # reading it says why, as a rejection
+    return digest if digest in loaded else None
 
 
 def read_extract(council: Council, source: Source, path: Path | None) -> Extract:

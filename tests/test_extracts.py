@@ -153,6 +153,35 @@ def test_duplicates_across_two_files_reject_every_copy(council: Council) -> None
     assert batch.frame("observations")["period"].to_list() == ["2019-05"]
 
 
+def test_a_file_loaded_before_is_hashed_not_parsed_and_a_changed_one_is_read(
+    council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nightly with nothing new must not parse millions of rows only to skip them."""
+    from sources import extracts
+    from sources.readers import file_hash
+
+    old, new = council.folder / "in" / "a.csv", council.folder / "in" / "b.csv"
+    old.write_text(HEADER + "CNT,2019-04,5,,,\n")
+    new.write_text(HEADER + "CNT,2019-05,6,,,\n")
+    source = council.settings.sources[0]
+    parsed: list[str] = []
+    read = extracts.read_extract
+
+    def recording(*args: object) -> extracts.Extract:
+        parsed.append(Path(str(args[2])).name)
+        return read(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extracts, "read_extract", recording)
+    batch = ingest_source(council, source, AS_OF, frozenset({("fin", file_hash(old))}))
+    assert parsed == ["b.csv"]
+    assert [(Path(f.file).name, f.skipped) for f in batch.files] == [
+        ("a.csv", True),
+        ("b.csv", False),
+    ]
+    assert batch.frame("observations")["period"].to_list() == ["2019-05"]
+    batch.close()
+
+
 def test_row_numbers_are_the_spreadsheets_even_with_blank_rows(council: Council) -> None:
     body = "CNT,2019-04,5,,,\n\n,,,,,\nCNT,2019-05,-5,,,\n"
     _, rejected, read = check(council, body)

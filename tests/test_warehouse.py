@@ -281,3 +281,41 @@ def test_a_load_leaves_no_scratch_data_behind_whether_it_lands_or_fails(
 
 def _database_gone(*args: object, **kwargs: object) -> None:
     raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+
+def test_each_sources_months_are_remembered_until_a_figure_changes(warehouse_url: str) -> None:
+    """A nightly with nothing new reads the sources' months from the state table instead of
+    scanning every figure; a load that changes figures forgets them in its transaction."""
+    engine = demo_warehouse(warehouse_url)
+    council = load_council(DEMO)
+    months = ["source_id", "fy", "fm"]
+
+    def counted() -> pl.DataFrame:
+        with engine.connect() as connection:
+            found = store.current_observations(connection, months, distinct=True)
+        return found.cast({"fy": pl.Int32, "fm": pl.Int32}).sort(months)
+
+    def remembered() -> bool:
+        with engine.connect() as connection:
+            return store.get_state(connection, store.SOURCE_MONTHS) is not None
+
+    def listed() -> pl.DataFrame:
+        with engine.connect() as connection:
+            return store.source_months(connection).sort(months)
+
+    assert remembered()
+    assert listed().equals(counted())
+    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
+    assert late["current"].to_list() == [False]  # ELS has not sent 2026/27 Q2
+    with engine.connect() as connection:
+        sent = store.current_observations(connection).filter(pl.col("source_id") == "els-quarterly")
+    q2 = sent.head(1).with_columns(fy=pl.lit(2026), fm=pl.lit(6), period=pl.lit("2026/27 Q2"))
+    run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
+    with engine.begin() as connection:
+        store.load_observations(connection, run_id, [q2])
+    assert not remembered()
+    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
+    assert late["current"].to_list() == [True]
+    load.load_and_compute(engine, run_id, council, ingest.Batch(), DEMO_AS_OF)
+    assert remembered()
+    assert listed().equals(counted())

@@ -151,6 +151,7 @@ def load_and_compute(
         positions = benchmarks.refresh_results(connection, council)
         basis = measures_basis(council, targets, as_of) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
+        store.remember_source_months(connection)
         if not changed_years and not basis_changed:
             count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
             return LoadResult(int(count or 0), False, set())
@@ -170,8 +171,5 @@ def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFram
         schema={"id": pl.String, "department": pl.String},
     )
     with engine.connect() as connection:
-        # Each source's months, not its millions of figures.
-        observations = store.current_observations(
-            connection, ["source_id", "fy", "fm"], distinct=True
-        )
-    return source_coverage(observations, sources, as_of, council.settings.year_start_month)
+        months = store.source_months(connection)
+    return source_coverage(months, sources, as_of, council.settings.year_start_month)

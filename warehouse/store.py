@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -190,6 +191,29 @@ def current_observations(
     return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
 
 
+# The months each source has current figures for (a few thousand rows however many
+# millions of figures): kept in the state table, forgotten whenever a figure changes.
+SOURCE_MONTHS = "source_months"
+_SOURCE_MONTHS_SCHEMA = pl.Schema({"source_id": pl.String, "fy": pl.Int32, "fm": pl.Int32})
+
+
+def source_months(connection: sa.Connection) -> pl.DataFrame:
+    """Each source's months with a current figure (``source_id, fy, fm``): as remembered
+    by the last load, or counted afresh when nothing is remembered."""
+    remembered = get_state(connection, SOURCE_MONTHS)
+    if remembered is not None:
+        return pl.DataFrame(json.loads(remembered), schema=_SOURCE_MONTHS_SCHEMA, orient="row")
+    months = current_observations(connection, list(_SOURCE_MONTHS_SCHEMA), distinct=True)
+    return months.cast(_SOURCE_MONTHS_SCHEMA)
+
+
+def remember_source_months(connection: sa.Connection) -> None:
+    """Count each source's months once after a load changed figures (in its transaction),
+    so that nightly runs with nothing new do not scan every figure."""
+    if get_state(connection, SOURCE_MONTHS) is None:
+        set_state(connection, SOURCE_MONTHS, json.dumps(source_months(connection).rows()))
+
+
 def first_observed_year(connection: sa.Connection) -> int | None:
     """The earliest financial year with a current figure (None when there are none)."""
     table = table_of(Observation)
@@ -217,6 +241,8 @@ def load_observations(
             if current is None:  # read once, and only when something arrived
                 current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
             changed_years |= _load_file(connection, run_id, accepted, current, inserts)
+    if changed_years:
+        forget_state(connection, SOURCE_MONTHS)
     return changed_years
 
 
@@ -338,9 +364,13 @@ def get_state(connection: sa.Connection, key: str) -> str | None:
 
 
 def set_state(connection: sa.Connection, key: str, value: str) -> None:
+    forget_state(connection, key)
+    connection.execute(sa.insert(table_of(State)), {"key": key, "value": value})
+
+
+def forget_state(connection: sa.Connection, key: str) -> None:
     table = table_of(State)
     connection.execute(sa.delete(table).where(table.c.key == key))
-    connection.execute(sa.insert(table), {"key": key, "value": value})
 
 
 def latest_snapshots(
