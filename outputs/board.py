@@ -17,6 +17,7 @@ from great_tables import GT, loc, style
 
 from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
+from outputs import gt_cells
 from outputs.benchmarking import benchmark_section, empty_benchmarks, report_rows
 from outputs.formatting import (
     DIRECTION,
@@ -31,6 +32,8 @@ from outputs.formatting import (
     uk_date,
 )
 from outputs.sparklines import sparkline
+
+gt_cells.install()  # great-tables escapes unformatted cells a column at a time
 
 # Text and background pairs with at least 7:1 contrast (WCAG 2.2 AAA, so AA with room).
 STATUS_COLOURS = {

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from tests.conftest import indicator, observations, targets
 from transforms.measures import compute_measures
-from transforms.summary import board_summary, largest_remainder_percentages
+from transforms.summary import (
+    board_summary,
+    largest_remainder_percentages,
+    rag_counts,
+    summary_of_counts,
+)
 
 
 def percentages(green: int, amber: int, red: int) -> tuple[int | None, ...]:
@@ -96,3 +101,35 @@ def test_half_yearly_boards_report_h1_and_h2() -> None:
         "2019/20 H1",
         "2019/20 H2",
     ]
+
+
+def test_a_warehouse_counted_a_slice_of_indicators_at_a_time_gives_the_same_summary() -> None:
+    """The nightly counts each slice of indicators as it computes them (it never holds every
+    measure): the counts add up to the summary of all measures at once."""
+    services = ["Libraries", "Parks"]
+    indicators = pl.DataFrame(
+        [indicator(f"I{n}", service=services[n % 2]) for n in range(8)]
+        + [indicator("Y", service="Parks", frequency="annual", aggregation="last")]
+    )
+    obs = observations(
+        [(f"I{n}", 2019, fm, float(n * fm % 7)) for n in range(8) for fm in range(1, 13)]
+        + [("Y", 2019, 12, 5.0)]
+    )
+    tgts = targets([(f"I{n}", 2019, "", 40.0) for n in range(0, 8, 3)] + [("Y", 2019, "", 4.0)])
+    measures = compute_measures(indicators, obs, tgts, dt.date(2020, 3, 31))
+    boards = pl.DataFrame(
+        {
+            "board_id": ["all", "all", "parks"],
+            "service": services + ["Parks"],
+            "cadence": ["quarterly", "quarterly", "half-yearly"],
+        }
+    )
+    slices = [
+        measures.filter(pl.col("indicator_code").is_in(codes))
+        for codes in (["I0", "I1", "I2"], ["I3", "I4", "Y"], ["I5", "I6", "I7"])
+    ]
+    counted = pl.concat([rag_counts(part, indicators, boards) for part in slices])
+    whole = board_summary(measures, indicators, boards)
+    assert summary_of_counts(counted).equals(whole)
+    assert whole.height == 6  # four quarters of one board, two halves of the other
+    assert whole["green"].sum() + whole["amber"].sum() + whole["red"].sum() > 0

@@ -18,6 +18,7 @@ SUMMARY_COLUMNS = {
     "red_pct": pl.Int32,
 }
 _RATED = ("green", "amber", "red")
+_SUMMARY_KEY = ["board_id", "fy", "period_suffix"]
 
 
 def board_measures(
@@ -28,8 +29,18 @@ def board_measures(
     ``boards`` has ``board_id``, ``service`` (one row per service) and ``cadence``. A
     quarterly board reports annual indicators at Q4 from their year measure.
     """
+    reported = _reported(measures.lazy(), indicators, boards)
+    period = period_label_expr(pl.col("fy"), pl.col("period_suffix"))
+    return reported.with_columns(period=period).collect()
+
+
+def _reported(
+    measures: pl.LazyFrame, indicators: pl.DataFrame, boards: pl.DataFrame
+) -> pl.LazyFrame:
+    """:func:`board_measures` without the period labels, as a query (so that a summary
+    reads only the columns it counts, and no join's result is held whole)."""
     suffix = pl.col("period_suffix").replace("", "Y")  # the year, as its cadence row names it
-    cadence_rows = pl.DataFrame(
+    cadence_rows = pl.LazyFrame(
         [
             {"cadence": cadence, "period_suffix": p, "source_suffix": p}
             for cadence, periods in CADENCE_PERIODS.items()
@@ -41,33 +52,45 @@ def board_measures(
         measures.with_columns(source_suffix=suffix)
         .drop("period_suffix")  # the board's own period, from its cadence, replaces it
         .join(
-            indicators.select("code", "service", "frequency"),
+            indicators.lazy().select("code", "service", "frequency"),
             left_on="indicator_code",
             right_on="code",
         )
-        .join(boards, on="service")
+        .join(boards.lazy(), on="service")
         .join(cadence_rows, on=["cadence", "source_suffix"])
     )
     # The year measure stands in at Q4 only for annual indicators (others have a real Q4).
-    return with_board.filter(
-        (pl.col("source_suffix") != "Y") | (pl.col("frequency") == "annual")
-    ).with_columns(period=period_label_expr(pl.col("fy"), pl.col("period_suffix")))
+    return with_board.filter((pl.col("source_suffix") != "Y") | (pl.col("frequency") == "annual"))
 
 
 def board_summary(
     measures: pl.DataFrame, indicators: pl.DataFrame, boards: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per board and cadence period that has ended: counts and percentages."""
-    reported = board_measures(measures, indicators, boards)
-    periods = reported.select("board_id", "fy", "period_suffix", "period").unique()
-    counts = reported.group_by("board_id", "fy", "period_suffix").agg(
-        [(pl.col("rag") == status).sum().alias(status) for status in RAG_STATUSES]
-    )
+    return summary_of_counts(rag_counts(measures, indicators, boards))
+
+
+def rag_counts(
+    measures: pl.DataFrame, indicators: pl.DataFrame, boards: pl.DataFrame
+) -> pl.DataFrame:
+    """How many of ``measures`` each board reports in each period, by RAG status: counts of
+    separate sets of indicators add up, so a warehouse's can be counted a slice at a time."""
+    columns = measures.lazy().select("indicator_code", "fy", "period_suffix", "rag")
+    counted = _reported(columns, indicators, boards).group_by(_SUMMARY_KEY)
+    return counted.agg([(pl.col("rag") == s).sum().alias(s) for s in RAG_STATUSES]).collect()
+
+
+def summary_of_counts(counts: pl.DataFrame) -> pl.DataFrame:
+    """The board summaries from :func:`rag_counts` (of one or several slices)."""
     return (
-        periods.join(counts, on=["board_id", "fy", "period_suffix"], how="left")
-        .with_columns(largest_remainder_percentages(*_RATED))
+        counts.group_by(_SUMMARY_KEY)
+        .agg(pl.col(status).sum() for status in RAG_STATUSES)
+        .with_columns(
+            period_label_expr(pl.col("fy"), pl.col("period_suffix")).alias("period"),
+            *largest_remainder_percentages(*_RATED),
+        )
         .select([pl.col(name).cast(dtype) for name, dtype in SUMMARY_COLUMNS.items()])
-        .sort("board_id", "fy", "period_suffix")
+        .sort(_SUMMARY_KEY)
     )
 
 

@@ -13,7 +13,7 @@ from core.settings import Council
 from schemas.ingest import Batch
 from transforms.coverage import latest_quarter, source_coverage
 from transforms.measures import compute_measures, empty_measures
-from transforms.summary import board_summary
+from transforms.summary import rag_counts, summary_of_counts
 from warehouse import benchmarks, store
 from warehouse.bulk import Inserts
 from warehouse.models import Measure, Milestone, Risk
@@ -67,7 +67,6 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
 # Indicators computed together: about half a million monthly figures at a time.
 INDICATORS_PER_SLICE = 4_000
 _MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
-_SUMMARY_INPUTS = ["indicator_code", "fy", "period_type", "period_suffix", "rag"]
 
 
 def recompute(
@@ -90,7 +89,8 @@ def recompute(
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
     if first_fy is None:
         return 0
-    rated = []
+    counts = []  # each slice's RAG counts by board and period, for the summaries
+    stored = 0
     with Inserts(connection) as inserts:
         for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
             codes = indicators["code"]
@@ -106,10 +106,12 @@ def recompute(
                 first_fy,
             )
             store.insert_measures(inserts, measures)
-            rated.append(measures.select(_SUMMARY_INPUTS))
-    measures = pl.concat(rated) if rated else empty_measures().select(_SUMMARY_INPUTS)
-    store.insert_summaries(connection, board_summary(measures, council.indicators, council.boards))
-    return measures.height
+            counts.append(rag_counts(measures, council.indicators, council.boards))
+            stored += measures.height
+    if not counts:
+        counts.append(rag_counts(empty_measures(), council.indicators, council.boards))
+    store.insert_summaries(connection, summary_of_counts(pl.concat(counts)))
+    return stored
 
 
 def _digest(frame: pl.DataFrame) -> str:
