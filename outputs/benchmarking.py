@@ -8,6 +8,7 @@ great-tables for table cells and by :func:`html.escape` elsewhere.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import polars as pl
@@ -68,6 +69,7 @@ table.benchmarking svg { max-width: 100%; height: auto; }
 """
 
 
+@functools.cache  # asked for by every page of a council without benchmarks; never changed
 def empty_benchmarks() -> pl.DataFrame:
     return pl.DataFrame(schema=PAGE_BENCHMARKS)
 

@@ -133,12 +133,15 @@ def published_figures(snapshots: list[tuple[str, int, str, str]]) -> pl.DataFram
     return pl.concat(frames) if frames else pl.DataFrame(schema=PUBLISHED_COLUMNS)
 
 
+PUBLISHED_KEY = ["board_id", "fy", "period_suffix", "indicator_code"]
+
+
 def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
     """Published figures whose current value differs at the indicator's decimals."""
-    keys = ["board_id", "fy", "period_suffix", "indicator_code"]
     return (
         published.join(
-            reported.select(*keys, "ytd_value", "decimals", "unit", "unit_label"), on=keys
+            reported.select(*PUBLISHED_KEY, "ytd_value", "decimals", "unit", "unit_label"),
+            on=PUBLISHED_KEY,
         )
         .with_columns(
             rounded("published_ytd").alias("_published"), rounded("ytd_value").alias("_now")
@@ -220,9 +223,11 @@ def _trends(
     reported: pl.DataFrame, measures: pl.DataFrame, indicators: pl.DataFrame
 ) -> pl.DataFrame:
     """Period values of the last eight quarters (years, for annual measures) up to each period."""
+    # One query, so that no step's result (a history row per report row) is held whole.
     history = (
-        measures.join(
-            indicators.select(pl.col("code").alias("indicator_code"), "frequency"),
+        measures.lazy()
+        .join(
+            indicators.lazy().select(pl.col("code").alias("indicator_code"), "frequency"),
             on="indicator_code",
         )
         .filter(
@@ -238,12 +243,16 @@ def _trends(
             "ytd_target",
         )
     )
-    keys = reported.join(_PERIODS, on="period_suffix").select(
-        "board_id",
-        "indicator_code",
-        "fy",
-        "period_suffix",
-        (pl.col("fy") * 4 + pl.col("k")).alias("end_slot"),
+    keys = (
+        reported.lazy()
+        .join(_PERIODS.lazy(), on="period_suffix")
+        .select(
+            "board_id",
+            "indicator_code",
+            "fy",
+            "period_suffix",
+            (pl.col("fy") * 4 + pl.col("k")).alias("end_slot"),
+        )
     )
     trend = (
         keys.join(history, on="indicator_code")
@@ -261,8 +270,10 @@ def _trends(
             pl.col("ytd_target").alias("chart_targets"),
         )
     )
-    return reported.join(
-        trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left"
+    return (
+        reported.lazy()
+        .join(trend, on=["board_id", "indicator_code", "fy", "period_suffix"], how="left")
+        .collect()
     )
 
 
@@ -300,7 +311,7 @@ def board_pages(
 ) -> list[BoardPage]:
     """A page for each board and cadence period in which any of its measures has data
     (only ``periods`` and ``boards``, when given)."""
-    every_period = board_measures(inputs.measures, inputs.indicators, inputs.board_services)
+    every_period = board_measures(inputs.measures.lazy(), inputs.indicators, inputs.board_services)
     worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
     details = inputs.indicators.select(
         pl.col("code").alias("indicator_code"),
@@ -316,22 +327,25 @@ def board_pages(
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
-        every_period.join(
-            details.select("indicator_code", "unit", "decimals", "unit_label"),
+        every_period.join(inputs.published.lazy(), on=PUBLISHED_KEY, how="semi")
+        .select(*PUBLISHED_KEY, "ytd_value")
+        .join(
+            details.lazy().select("indicator_code", "unit", "decimals", "unit_label"),
             on="indicator_code",
-        ),
+        )
+        .collect(),
         inputs.published,
     )
-    reported = every_period
+    shown = every_period
     if periods is not None:
-        wanted = pl.DataFrame(
+        wanted = pl.LazyFrame(
             list(periods), schema={"fy": pl.Int32, "period_suffix": pl.String}, orient="row"
         )
-        reported = reported.join(wanted, on=["fy", "period_suffix"], how="semi")
+        shown = shown.join(wanted, on=["fy", "period_suffix"], how="semi")
     if boards is not None:
-        reported = reported.filter(pl.col("board_id").is_in(boards))
+        shown = shown.filter(pl.col("board_id").is_in(boards))
     reported = _commentary(
-        _trends(reported, inputs.measures, inputs.indicators), inputs.observations
+        _trends(shown.collect(), inputs.measures, inputs.indicators), inputs.observations
     )
     with_data = (
         reported.group_by("board_id", "fy", "period_suffix")

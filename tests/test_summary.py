@@ -120,7 +120,7 @@ def test_a_warehouse_counted_a_slice_of_indicators_at_a_time_gives_the_same_summ
     boards = pl.DataFrame(
         {
             "board_id": ["all", "all", "parks"],
-            "service": services + ["Parks"],
+            "service": [*services, "Parks"],
             "cadence": ["quarterly", "quarterly", "half-yearly"],
         }
     )

@@ -22,16 +22,16 @@ _SUMMARY_KEY = ["board_id", "fy", "period_suffix"]
 
 
 def board_measures(
-    measures: pl.DataFrame, indicators: pl.DataFrame, boards: pl.DataFrame
-) -> pl.DataFrame:
-    """The measures each board reports, one row per board × indicator × cadence period.
+    measures: pl.LazyFrame, indicators: pl.DataFrame, boards: pl.DataFrame
+) -> pl.LazyFrame:
+    """The measures each board reports, one row per board × indicator × cadence period, as
+    a query (a report collects only the periods and columns it shows).
 
     ``boards`` has ``board_id``, ``service`` (one row per service) and ``cadence``. A
     quarterly board reports annual indicators at Q4 from their year measure.
     """
-    reported = _reported(measures.lazy(), indicators, boards)
     period = period_label_expr(pl.col("fy"), pl.col("period_suffix"))
-    return reported.with_columns(period=period).collect()
+    return _reported(measures, indicators, boards).with_columns(period=period)
 
 
 def _reported(
