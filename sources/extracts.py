@@ -117,13 +117,16 @@ def resolve_sql_url(council: Council, url: str) -> str:
     return url
 
 
-def read_raw(council: Council, source: Source, path: Path | None = None) -> RawTable:
+def read_raw(
+    council: Council, source: Source, path: Path | None = None, content_hash: str | None = None
+) -> RawTable:
+    """The source's query, or one of its files (``content_hash``: the file's, if known)."""
     if source.format == "sql":
         return read_sql(resolve_sql_url(council, source.url or ""), source.query or "")
     assert path is not None
     if source.format == "excel":
-        return read_excel(path, source.sheet, source.header_row)
-    return read_csv(path, source.delimiter, source.encoding)
+        return read_excel(path, source.sheet, source.header_row, content_hash)
+    return read_csv(path, source.delimiter, source.encoding, content_hash)
 
 
 def extracts(
@@ -136,29 +139,30 @@ def extracts(
     )
     loaded = {digest for source_id, digest in skip_hashes if source_id == source.id}
     for path in paths:
-        digest = _hash_if_loaded_before(path, loaded)
-        if digest is not None:
+        digest = _hash_to_compare(path, loaded)
+        if digest is not None and digest in loaded:
             yield Extract(source, str(path), digest, None)
         else:
-            yield read_extract(council, source, path)
+            yield read_extract(council, source, path, digest)
 
 
-def _hash_if_loaded_before(path: Path | None, loaded: set[str]) -> str | None:
-    """The file's content hash when it is one of ``loaded`` (a file's hash is that of its
-    bytes, as its reader computes it); None when it must be read."""
+def _hash_to_compare(path: Path | None, loaded: set[str]) -> str | None:
+    """A file's content hash (that of its bytes, as its reader would work it out), when there
+    are ``loaded`` hashes to compare it with; None when it is not worked out here."""
     if path is None or not loaded:
         return None
     try:
-        digest = file_hash(path)
+        return file_hash(path)
     except OSError:
         return None  # reading it says why, as a rejection
-    return digest if digest in loaded else None
 
 
-def read_extract(council: Council, source: Source, path: Path | None) -> Extract:
+def read_extract(
+    council: Council, source: Source, path: Path | None, content_hash: str | None = None
+) -> Extract:
     label = str(path) if path is not None else f"{source.id} (sql)"
     try:
-        raw = read_raw(council, source, path)
+        raw = read_raw(council, source, path, content_hash)
     except UnreadableFile as error:
         return Extract(
             source, label, None, None, ("unreadable_file", f"cannot read {label}: {error}")

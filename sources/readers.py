@@ -98,7 +98,12 @@ def _finish(frame: pl.DataFrame, first_row: int | list[int]) -> pl.DataFrame:
     return frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
 
 
-def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> RawTable:
+def read_csv(
+    path: Path,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    content_hash: str | None = None,
+) -> RawTable:
     """A CSV in any delimiter, in UTF-8 (BOM or not), UTF-16 (BOM) or Windows-1252, with
     CRLF, LF or lone-CR line breaks; malformed rows are set aside, never guessed at."""
     try:
@@ -112,7 +117,7 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     if not text.strip():
         raise UnreadableFile("the file is empty")
     separator = delimiter or _sniff_delimiter(text)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = content_hash or hashlib.sha256(data).hexdigest()
     frame = _fast_csv(text, separator)
     if frame is not None:
         return RawTable(str(path), digest, _finish(frame, 2))
@@ -221,7 +226,9 @@ def _frame_of(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={name: pl.String for name in names}, orient="row")
 
 
-def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> RawTable:
+def read_excel(
+    path: Path, sheet: str | None = None, header_row: int = 1, content_hash: str | None = None
+) -> RawTable:
     """An .xlsx sheet (by name, else the first), header on ``header_row`` below any title."""
     try:
         workbook = fastexcel.read_excel(str(path))
@@ -236,7 +243,8 @@ def read_excel(path: Path, sheet: str | None = None, header_row: int = 1) -> Raw
         if sheet is not None and sheet.lower() in message.lower():
             message = f"there is no sheet named '{sheet}'"
         raise UnreadableFile(f"it is not a readable Excel workbook ({message})") from error
-    return RawTable(str(path), file_hash(path), _finish(_integral_text(frame), header_row + 1))
+    digest = content_hash or file_hash(path)
+    return RawTable(str(path), digest, _finish(_integral_text(frame), header_row + 1))
 
 
 _PERCENT_STYLE = re.compile(r'numFmtId="(9|10)"|formatCode="[^"]*%')
