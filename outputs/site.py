@@ -136,10 +136,12 @@ def published_figures(snapshots: list[tuple[str, int, str, str]]) -> pl.DataFram
 PUBLISHED_KEY = ["board_id", "fy", "period_suffix", "indicator_code"]
 
 
-def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
-    """Published figures whose current value differs at the indicator's decimals."""
+def _restated(reported: pl.LazyFrame, published: pl.DataFrame) -> pl.DataFrame:
+    """Published figures whose current value differs at the indicator's decimals (only the
+    published rows of ``reported`` are read)."""
     return (
-        published.join(
+        published.lazy()
+        .join(
             reported.select(*PUBLISHED_KEY, "ytd_value", "decimals", "unit", "unit_label"),
             on=PUBLISHED_KEY,
         )
@@ -153,6 +155,7 @@ def _restated(reported: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
                 {s: p.end_fm for s, p in PERIODS_BY_SUFFIX.items()}, return_dtype=pl.Int32
             ),
         )
+        .collect()
     )
 
 
@@ -178,14 +181,10 @@ def own_tolerances(indicators: pl.DataFrame, default: tuple[str, float]) -> dict
 
 
 def tolerance_note(
-    indicators: pl.DataFrame,
-    default: tuple[str, float],
-    own: dict[str, str] | None = None,
+    indicators: pl.DataFrame, default: tuple[str, float], own: dict[str, str]
 ) -> str:
     """The tolerance that applies, and those of ``indicators`` (a board's own) that differ
     (``own``: :func:`own_tolerances` of every indicator, worked out once for many pages)."""
-    if own is None:
-        own = own_tolerances(indicators, default)
     codes = sorted(set(indicators["code"]) & own.keys())
     default_text = (
         f"{default[1] * 100:g}% of the target"
@@ -327,13 +326,10 @@ def board_pages(
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
-        every_period.join(inputs.published.lazy(), on=PUBLISHED_KEY, how="semi")
-        .select(*PUBLISHED_KEY, "ytd_value")
-        .join(
+        every_period.join(
             details.lazy().select("indicator_code", "unit", "decimals", "unit_label"),
             on="indicator_code",
-        )
-        .collect(),
+        ),
         inputs.published,
     )
     shown = every_period
@@ -371,6 +367,9 @@ def board_pages(
         inputs.risks.filter(pl.col("rating") == "high"), inputs.board_services
     )
     restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
+    no_milestones, no_risks, no_restated = (
+        f.clear() for f in (inputs.milestones, inputs.risks, restated)
+    )
     pages = []
     for key in with_data.sort(page_key).iter_rows(named=True):
         board_id, fy, suffix = key["board_id"], key["fy"], key["period_suffix"]
@@ -392,11 +391,9 @@ def board_pages(
                 ),
                 summary=summary,
                 indicators=rows,
-                milestones=milestones.get(in_scope, inputs.milestones.clear()),
-                risks=risks.get(in_scope, inputs.risks.clear()),
-                restated=_restated_on(
-                    restated_by_year.get((board_id, fy), restated.clear()), board_id, fy, suffix
-                ),
+                milestones=milestones.get(in_scope, no_milestones),
+                risks=risks.get(in_scope, no_risks),
+                restated=_restated_on(restated_by_year.get((board_id, fy), no_restated), suffix),
                 benchmarks=page_benchmarks(
                     inputs.benchmarks,
                     inputs.indicators,
@@ -418,17 +415,12 @@ def _two_states(inputs: SiteInputs) -> bool:
     return bool(labels) and "amber" not in labels and bool((tolerances == 0).all())
 
 
-def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) -> pl.DataFrame:
-    """Restatements a page notes: its board's final reports this year, up to this period."""
-    if restated.is_empty():  # most pages: nothing published has been restated
-        return pl.DataFrame(
-            schema=dict.fromkeys(("indicator_code", "period", "published", "now"), pl.String)
-        )
-    mine = restated.filter(
-        (pl.col("board_id") == board_id)
-        & (pl.col("fy") == fy)
-        & (pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm)
-    ).sort("period_suffix", "indicator_code")
+def _restated_on(restated: pl.DataFrame, suffix: str) -> pl.DataFrame:
+    """Restatements a page notes: of its board's final reports this year (``restated``),
+    those up to this period."""
+    mine = restated.filter(pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm).sort(
+        "period_suffix", "indicator_code"
+    )
     texts = [
         (format_figure(p, u, d, w), format_figure(n, u, d, w))
         for p, n, u, d, w in zip(
@@ -447,12 +439,7 @@ def _restated_on(restated: pl.DataFrame, board_id: str, fy: int, suffix: str) ->
             "published": [t[0] for t in texts],
             "now": [t[1] for t in texts],
         },
-        schema={
-            "indicator_code": pl.String,
-            "period": pl.String,
-            "published": pl.String,
-            "now": pl.String,
-        },
+        schema=dict.fromkeys(("indicator_code", "period", "published", "now"), pl.String),
     )
 
 
