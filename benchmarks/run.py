@@ -113,10 +113,18 @@ def _council(size: int, workdir: Path) -> dict[str, int]:
 LATEST_PERIODS = {(2025, "Q4"), (2025, "H2")}
 
 
+def publish_latest(
+    engine: Any, council: Any, out: Path, as_of: Any, *_: Any, mapper: Any = None
+) -> Any:
+    """The nightly's publishing step, given the latest periods (see LATEST_PERIODS)."""
+    from outputs import publish as publishing
+
+    return publishing.publish(engine, council, out, as_of, LATEST_PERIODS, mapper=mapper)
+
+
 def timed_steps(times: dict[str, float], peaks: dict[str, float], memory: PeakMemory) -> Any:
     """The nightly's own steps (boardpack.runs), each timed and its peak memory sampled."""
     from boardpack import steps
-    from outputs import publish as publishing
 
     def timing(stage: str, step: Any) -> Any:
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -127,9 +135,6 @@ def timed_steps(times: dict[str, float], peaks: dict[str, float], memory: PeakMe
             return result
 
         return run
-
-    def publish_latest(engine: Any, council: Any, out: Path, as_of: Any, *_: Any) -> Any:
-        return publishing.publish(engine, council, out, as_of, LATEST_PERIODS)
 
     return dataclasses.replace(
         steps.DIRECT,
@@ -176,7 +181,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     peaks[NO_CHANGE] = memory.take()
     # The pipeline's own peak, before the measurements below add theirs to this process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    agreement = on_cluster(size, workdir, times, workdir / "nightly-out")
+    agreement = {"cluster": on_cluster(size, workdir, times, workdir / "nightly-out")}
     peaks[ON_CLUSTER] = memory.take()
 
     first_run_reports = None
@@ -236,7 +241,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
         **shape,
         "measures": first.measures,
         "rendered": len(latest),
-        "rejected": dict(Counter(r["reason_code"] for r in first.rejections)),
+        "rejected": rejected,
         "first_run_reports": first_run_reports,
         "published": len(first.reports),
         "republished": len(again.reports),
@@ -247,7 +252,7 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     }
 
 
-def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> dict[str, Any]:
+def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> list[str]:
     """The same nightly (and, up to 10^6, the same first run) with its sources read and its
     pages rendered on a LocalCluster of 2 worker processes (``boardpack run --cluster``),
     into warehouses of their own; the reports must be byte for byte the one-process run's."""
@@ -255,7 +260,6 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
 
     from boardpack import runs
     from boardpack.cluster import cluster_steps, on_client
-    from outputs import publish as publishing
 
     start = _clock()
     address = os.environ.get(CLUSTER_VARIABLE)
@@ -269,16 +273,13 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
     times[CLUSTER_START] = _clock() - start
     steps = cluster_steps(client)
 
-    def publish_latest(engine: Any, council: Any, folder: Path, as_of: Any, *_: Any) -> Any:
-        mapper = partial(on_client, client)
-        return publishing.publish(engine, council, folder, as_of, LATEST_PERIODS, mapper=mapper)
-
+    on_workers = partial(publish_latest, mapper=partial(on_client, client))
     council, differ = workdir / "council", []
     try:
         start = _clock()
         runs.nightly(
             council, f"sqlite:///{workdir / 'cluster.sqlite'}", workdir / "cluster-out", AS_OF,
-            steps=dataclasses.replace(steps, publish_after_load=publish_latest),
+            steps=dataclasses.replace(steps, publish_after_load=on_workers),
         )  # fmt: skip
         times[ON_CLUSTER] = _clock() - start
         differ += _different_files(out, workdir / "cluster-out")
@@ -291,7 +292,7 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
-    return {"cluster": differ}
+    return differ
 
 
 def _import_boardpack() -> None:
