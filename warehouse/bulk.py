@@ -101,11 +101,14 @@ class Inserts:
 
     def add(self, table: sa.Table, frame: pl.DataFrame) -> None:
         """Insert ``frame`` into ``table`` (on SQLite, at :meth:`flush`)."""
+        if self._connection.dialect.name != "sqlite":
+            insert_frame(self._connection, table, frame)
+            return
         if frame.is_empty():
             return
         columns = _table_columns(table, frame)
         frame = _as_text_dates(frame.select(columns))
-        if self._connection.dialect.name != "sqlite" or not _plain(frame):
+        if not _plain(frame):  # dates and the like: through the driver, as before
             insert_frame(self._connection, table, frame)
             return
         # Columns with no type (all null) are bound as text: NULL either way.

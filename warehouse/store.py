@@ -203,15 +203,19 @@ def source_months(connection: sa.Connection) -> pl.DataFrame:
     remembered = get_state(connection, SOURCE_MONTHS)
     if remembered is not None:
         return pl.DataFrame(json.loads(remembered), schema=_SOURCE_MONTHS_SCHEMA, orient="row")
-    months = current_observations(connection, list(_SOURCE_MONTHS_SCHEMA), distinct=True)
-    return months.cast(_SOURCE_MONTHS_SCHEMA)
+    return _count_source_months(connection)
 
 
 def remember_source_months(connection: sa.Connection) -> None:
     """Count each source's months once after a load changed figures (in its transaction),
     so that nightly runs with nothing new do not scan every figure."""
     if get_state(connection, SOURCE_MONTHS) is None:
-        set_state(connection, SOURCE_MONTHS, json.dumps(source_months(connection).rows()))
+        set_state(connection, SOURCE_MONTHS, json.dumps(_count_source_months(connection).rows()))
+
+
+def _count_source_months(connection: sa.Connection) -> pl.DataFrame:
+    months = current_observations(connection, list(_SOURCE_MONTHS_SCHEMA), distinct=True)
+    return months.cast(_SOURCE_MONTHS_SCHEMA)
 
 
 def first_observed_year(connection: sa.Connection) -> int | None:
