@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from core.environment import CLUSTER_VARIABLE, STAGING_VARIABLE, WAREHOUSE_VARIABLE
 from core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ ClusterOption = Annotated[
     str | None,
     typer.Option(
         "--cluster",
+        envvar=CLUSTER_VARIABLE,
         help="Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786): sources are read and "
         "pages rendered on its workers; default $BOARDPACK_CLUSTER, else this process.",
         show_default=False,
@@ -138,7 +139,6 @@ def _run(
     terminal, or as a Prefect flow; then report and exit (SPEC §6)."""
     from core.progress import on_terminal
 
-    cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
     with on_terminal("Starting"):
         if _through_prefect(prefect):
             outcome = _through_flow(flow_name, args, cluster)
@@ -158,9 +158,8 @@ def _through_flow(flow_name: str, args: dict[str, Any], cluster: str | None = No
     """The same run as a flow on the configured Prefect server (its tasks on the Dask
     cluster when given one); a Failed state still carries the run's account (a failed source
     fails the flow run but the rest was done)."""
-    staging = args.pop("staging", None)
-    with _environment("BOARDPACK_STAGING", str(staging) if staging else None):
-        return _flow_outcome(_flow(flow_name, cluster), args)
+    _for_flow_runs(warehouse=args.pop("warehouse", None), staging=args.pop("staging", None))
+    return _flow_outcome(_flow(flow_name, cluster), args)
 
 
 def _flow(name: str, cluster: str | None) -> Any:
@@ -174,33 +173,31 @@ def _flow(name: str, cluster: str | None) -> Any:
     return flow
 
 
-@contextmanager
-def _environment(name: str, value: str | None) -> Iterator[None]:
-    """``name`` set to ``value`` (when given) for the length of a run in this process."""
-    before = os.environ.get(name)
-    if value is not None:
-        os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+def _for_flow_runs(warehouse: str | None = None, staging: Path | None = None) -> None:
+    """Settings typed at the command line reach the flow runs of this process through its
+    environment, as a worker's come through the worker's (a password in a warehouse URL
+    never becomes a flow parameter)."""
+    if warehouse:
+        os.environ[WAREHOUSE_VARIABLE] = warehouse
+    if staging:
+        os.environ[STAGING_VARIABLE] = str(staging)
+
+
+def _flow_result(state: Any) -> Any:
+    """What a flow run returned, Failed or not; an exception it ended with is raised."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _flow_outcome(flow: Any, args: dict[str, Any]) -> RunOutcome:
-    warehouse = args.pop("warehouse", None)
-    if warehouse:  # a URL typed at the command line stays on this machine: the worker's env
-        os.environ["BOARDPACK_WAREHOUSE_URL"] = warehouse
     state = flow(
         **{k: str(v) if isinstance(v, Path) else v for k, v in args.items()}, return_state=True
     )
     from boardpack.outcome import RunOutcome
 
-    outcome = state.result(raise_on_failure=False)
-    if isinstance(outcome, BaseException):
-        raise outcome
+    outcome = _flow_result(state)
     if not isinstance(outcome, RunOutcome):
         raise TypeError(f"the flow run ended {state.type.value} without an account of the run")
     return outcome
@@ -241,7 +238,7 @@ def run(
     if councils is not None:
         if warehouse or out:
             raise UsageError("--warehouse and --out are set per council in the --councils file")
-        _run_councils(councils, date, force, wait, cluster, staging, prefect)
+        return _run_councils(councils, date, force, wait, cluster, staging, prefect)
     _run(
         runs.nightly,
         "nightly",
@@ -273,15 +270,11 @@ def _run_councils(
     from boardpack.cluster import connected
     from boardpack.councils import councils_nightly, lines, load_councils
 
-    chosen = load_councils(path)
-    cluster = cluster or os.environ.get("BOARDPACK_CLUSTER") or None
-    if _through_prefect(prefect):  # a council's whole nightly runs on one worker: no staging
-        state = _flow("councils", cluster)(
-            str(path.resolve()), as_of, force, wait, return_state=True
-        )
-        results = state.result(raise_on_failure=False)
-        if isinstance(results, BaseException):
-            raise results
+    chosen = load_councils(path)  # a mistake in the file is reported before anything runs
+    if _through_prefect(prefect):
+        _for_flow_runs(staging=staging)
+        flow = _flow("councils", cluster)
+        results = _flow_result(flow(str(path.resolve()), as_of, force, wait, return_state=True))
     else:
         with connected(cluster) if cluster else nullcontext(None) as client:
             results = councils_nightly(chosen, as_of, force, wait, staging, client)

@@ -65,12 +65,11 @@ def read_sources_on(
 ) -> tuple[Batch, dict[str, str]]:
     """Every source at once, each on a worker (with its retries there); one that fails
     fails alone, as when run in one process."""
-    sources = council.settings.sources
-    futures = {
-        s.id: client.submit(read_source, council, s, as_of, skip, staging, pure=False)
-        for s in sources
-    }
-    return gathered(council, ((s, futures[s.id].result) for s in sources))
+    submitted = [
+        (s, client.submit(read_source, council, s, as_of, skip, staging, pure=False))
+        for s in council.settings.sources
+    ]
+    return gathered(council, ((s, future.result) for s, future in submitted))
 
 
 def on_client(client: Client, function: Callable[[In], Out], items: Iterable[In]) -> Iterator[Out]:

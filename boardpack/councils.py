@@ -19,7 +19,7 @@ from boardpack.config import load_yaml_model
 from boardpack.failures import failure
 from boardpack.outcome import RunOutcome
 from core.errors import ConfigError
-from core.settings import SharedCouncil, SharedService
+from core.settings import SharedCouncil, SharedService, first_repeated
 from sources.extracts import expand_variables
 
 if TYPE_CHECKING:
@@ -39,6 +39,11 @@ class CouncilRun:
     def exit_code(self) -> int:
         return self.outcome.exit_code if self.outcome is not None else self.error_code
 
+    @property
+    def failed(self) -> bool:
+        """It could not complete, or one of its sources could not be read."""
+        return self.outcome is None or bool(self.outcome.failed_sources)
+
 
 def load_councils(path: Path) -> list[SharedCouncil]:
     """The councils of ``councils.yaml``; relative folders are the file's folder's, and each
@@ -47,13 +52,12 @@ def load_councils(path: Path) -> list[SharedCouncil]:
     here = path.parent
     councils = [_resolved(c, here) for c in service.councils]
     for what in ("warehouse", "out"):
-        seen: dict[str, str] = {}
-        for council in councils:
-            key = str(getattr(council, what))
-            if key in seen:
-                problem = f"councils '{seen[key]}' and '{council.id}' share the {what} {key}"
-                raise ConfigError(path, problem)
-            seen[key] = council.id
+        places = [str(getattr(council, what)) for council in councils]
+        shared = first_repeated(places)
+        if shared is not None:
+            sharing = [c.id for c, place in zip(councils, places, strict=True) if place == shared]
+            problem = f"councils '{sharing[0]}' and '{sharing[1]}' share the {what} {shared}"
+            raise ConfigError(path, problem)
     return councils
 
 
@@ -77,7 +81,7 @@ def council_nightly(
 ) -> CouncilRun:
     """One council's nightly; whatever stops it becomes its one-line reason."""
     try:
-        warehouse = expand_variables(council.warehouse) if council.warehouse else None
+        warehouse = expand_variables(council.warehouse or "")  # set by load_councils
         outcome = runs.nightly(
             council.config, warehouse, council.out, as_of, force, wait_seconds, staging=staging
         )
@@ -116,7 +120,7 @@ def lines(results: list[CouncilRun]) -> list[str]:
         else:
             text += result.outcome.lines()
     stopped = [r.id for r in results if r.outcome is None]
-    partly = [r.id for r in results if r.outcome is not None and r.outcome.failed_sources]
+    partly = [r.id for r in results if r.failed and r.outcome is not None]
     summary = f"{len(results)} councils: {len(results) - len(stopped)} completed"
     if stopped:
         summary += f"; could not complete: {', '.join(stopped)}"

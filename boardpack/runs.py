@@ -7,7 +7,6 @@ with each step run as a task (``flows/nightly.py``), and tests and benchmarks ca
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from boardpack.config import load_council
@@ -45,7 +44,7 @@ def nightly(
     with (
         opened(warehouse_url(warehouse)) as engine,
         exclusive_run(engine, wait_seconds, steps.wait_hint),
-        staging_area(staging or os.environ.get("BOARDPACK_STAGING") or None) as staged,
+        staging_area(staging) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         with engine.connect() as connection:

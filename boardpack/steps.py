@@ -25,16 +25,16 @@ RETRY_DELAYS: tuple[float, ...] = (2, 10)
 
 
 def read_source(
-    council: Council, source: Source, as_of: dt.date, skip: Skip, staging: Path | None = None
+    council: Council, source: Source, as_of: dt.date, skip: Skip, staging: Path
 ) -> Batch:
     """One source's files, tried again after a failure (a database that is down, say)."""
     waits = wait_chain(*(wait_fixed(d) for d in RETRY_DELAYS))
     retrying = Retrying(stop=stop_after_attempt(len(RETRY_DELAYS) + 1), wait=waits, reraise=True)
-    return retrying(ingest_source, council, source, as_of, skip, staging)
+    return retrying(ingest_source, council, source, as_of, staging, skip)
 
 
 def read_sources(
-    council: Council, as_of: dt.date, skip: Skip, staging: Path | None = None
+    council: Council, as_of: dt.date, skip: Skip, staging: Path
 ) -> tuple[Batch, dict[str, str]]:
     """Every source in turn; one that still fails after its retries fails alone (SPEC §6)."""
     reads = (

@@ -144,6 +144,12 @@ class StatusLabels(_Strict):
     red: str | None = Field(default=None, min_length=1)
 
 
+def first_repeated(values: list[str]) -> str | None:
+    """The first (in sorted order) of ``values`` that appears more than once."""
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    return repeated[0] if repeated else None
+
+
 class CouncilSettings(_Strict):
     name: str
     year_start_month: int = Field(default=4, ge=1, le=12)
@@ -165,9 +171,9 @@ class CouncilSettings(_Strict):
             ("source", [s.id for s in self.sources]),
             ("comparator group", [c.id for c in self.comparators]),
         ):
-            repeated = sorted({i for i in ids if ids.count(i) > 1})
-            if repeated:
-                raise ValueError(f"{kind} id '{repeated[0]}' is used more than once")
+            repeated = first_repeated(ids)
+            if repeated is not None:
+                raise ValueError(f"{kind} id '{repeated}' is used more than once")
         return self
 
 
@@ -226,8 +232,7 @@ class SharedService(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> SharedService:
-        ids = [c.id for c in self.councils]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"council id '{repeated[0]}' is listed twice")
+        repeated = first_repeated([c.id for c in self.councils])
+        if repeated is not None:
+            raise ValueError(f"council id '{repeated}' is listed twice")
         return self

@@ -30,6 +30,7 @@ from boardpack import runs, steps
 from boardpack.cluster import in_order
 from boardpack.councils import CouncilRun
 from boardpack.outcome import RunOutcome
+from core.environment import CLUSTER_VARIABLE
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
@@ -57,7 +58,7 @@ def _retried(name: str) -> Any:
 def read_source(
     council: Council, source: Source, as_of: dt.date, skip: steps.Skip, staging: Path
 ) -> Batch:
-    batch = ingest_source(council, source, as_of, skip, staging)
+    batch = ingest_source(council, source, as_of, staging, skip)
     log = get_run_logger()
     read = sum(f.rows_read for f in batch.files)
     rejected = batch.frame("rejections").height
@@ -72,9 +73,10 @@ def read_sources(
 ) -> tuple[Batch, dict[str, str]]:
     """Every source as its own task (on any worker of the flow's task runner: threads here,
     a Dask cluster's workers): one that fails (after retries) fails alone."""
-    sources = council.settings.sources
-    futures = {s.id: read_source.submit(council, s, as_of, skip, staging) for s in sources}
-    return steps.gathered(council, ((s, partial(_outcome, s.id, futures[s.id])) for s in sources))
+    submitted = [
+        (s, read_source.submit(council, s, as_of, skip, staging)) for s in council.settings.sources
+    ]
+    return steps.gathered(council, ((s, partial(_outcome, s.id, f)) for s, f in submitted))
 
 
 def _outcome(source_id: str, future: PrefectFuture[Batch]) -> Batch:
@@ -102,11 +104,7 @@ def _rendered_by_tasks(
     render: ChunkRenderer, chunks: Iterable[list[BoardPage]]
 ) -> Iterator[list[RenderedPage]]:
     """Pages rendered by tasks on the flow's task runner (a Dask cluster's workers)."""
-
-    def submit(chunk: list[BoardPage]) -> PrefectFuture[list[RenderedPage]]:
-        return render_pages.submit(render, chunk)
-
-    return in_order(submit, chunks, RENDERS_AHEAD)
+    return in_order(partial(render_pages.submit, render), chunks, RENDERS_AHEAD)
 
 
 TASKS = steps.Steps(
@@ -132,7 +130,7 @@ def task_runner(address: str | None = None) -> TaskRunner[Any]:
     """Tasks on the Dask cluster at ``address``, else at $BOARDPACK_CLUSTER (set it in the
     deployment's job variables or the worker's environment); otherwise on threads of the
     flow's process."""
-    address = address or os.environ.get("BOARDPACK_CLUSTER")
+    address = address or os.environ.get(CLUSTER_VARIABLE)
     if not address:
         return ThreadPoolTaskRunner()
     from prefect_dask.task_runners import DaskTaskRunner
@@ -354,7 +352,7 @@ def councils(
     logger = get_run_logger()
     for line in shared.lines(results):
         logger.info(line)
-    stopped = [r.id for r in results if r.outcome is None or r.outcome.failed_sources]
+    stopped = [r.id for r in results if r.failed]
     if stopped:
         return Failed(message=f"council(s) failed: {', '.join(stopped)}", data=results)
     return results

@@ -7,6 +7,7 @@ disk one file at a time, registers, rejections, and the keys sent in more than o
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
+from core.environment import STAGING_VARIABLE
 from core.settings import Council, Source
 from schemas.benchmarks import reject_across_files, split_benchmarks
 from schemas.config import resolve_aliases
@@ -153,12 +155,14 @@ class Batch:
 
 @contextmanager
 def staging_area(root: Path | str | None = None) -> Iterator[Path]:
-    """A folder for one run's staged rows, removed when the run ends however it ends.
+    """A folder for one run's staged rows (under ``root``, else $BOARDPACK_STAGING, else the
+    system's temporary folder), removed when the run ends however it ends.
 
     Batches are read wherever a run's steps execute (on any worker of a Dask cluster) and
     loaded by the run itself, so the folder must be one every worker and the run can reach:
     the system's temporary folder on one machine, a shared folder (``root``) across machines.
     """
+    root = root or os.environ.get(STAGING_VARIABLE) or None
     folder = Path(tempfile.mkdtemp(prefix="boardpack-staging-", dir=root))
     try:
         yield folder
@@ -209,8 +213,8 @@ def ingest_source(
     council: Council,
     source: Source,
     as_of: dt.date,
+    staging: Path,
     skip_hashes: frozenset[tuple[str, str]] = frozenset(),
-    staging: Path | None = None,
 ) -> Batch:
     """Read and validate every file of one source, staging its accepted observations under
     ``staging``; files already loaded are skipped."""
@@ -308,12 +312,13 @@ def _counts(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
 def ingest_all(
     council: Council,
     as_of: dt.date,
+    staging: Path,
     skip_hashes: frozenset[tuple[str, str]] = frozenset(),
-    staging: Path | None = None,
 ) -> Batch:
-    """Every source, one after another (the nightly flow reads them as concurrent tasks)."""
+    """Every source, one after another (the nightly flow reads them as concurrent tasks),
+    staged under ``staging`` (a :func:`staging_area`)."""
     sources = council.settings.sources
-    return merge([ingest_source(council, s, as_of, skip_hashes, staging) for s in sources])
+    return merge([ingest_source(council, s, as_of, staging, skip_hashes) for s in sources])
 
 
 def source_failure(source: Source, message: str) -> Batch:

@@ -83,6 +83,14 @@ def targets(rows: list[tuple[str, int, str, float]]) -> pl.DataFrame:
 
 
 @pytest.fixture
+def staging(tmp_path: Path) -> Path:
+    """Where a test's batches stage their rows (a run's staging area), removed with it."""
+    folder = tmp_path / "staging"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo council that a test may change."""
     target = tmp_path / "council"

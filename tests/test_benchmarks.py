@@ -152,7 +152,7 @@ def test_goals_table_has_a_row_per_goal_with_its_figure_and_goal() -> None:
     )
 
 
-def test_references_agree_with_boardpack_on_the_demo_council() -> None:
+def test_references_agree_with_boardpack_on_the_demo_council(staging: Path) -> None:
     from benchmarks.compare import differences
     from benchmarks.reference_duckdb import compute_measures_duckdb
     from benchmarks.reference_pandas import compute_measures_pandas
@@ -163,7 +163,7 @@ def test_references_agree_with_boardpack_on_the_demo_council() -> None:
 
     council = load_council(DEMO)
     observations = (
-        ingest.ingest_all(council, DEMO_AS_OF)
+        ingest.ingest_all(council, DEMO_AS_OF, staging)
         .frame("observations")
         .select(
             pl.col("indicator_code").alias("code"), "fy", "fm", "value", "numerator", "denominator"

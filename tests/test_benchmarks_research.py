@@ -89,7 +89,7 @@ def match_rates(tmp_path: Path) -> dict[str, tuple[int, int]]:
     """(matches, figures) for ScotRank and FamilyRank over every council, from the rows a
     benchmarks source accepted."""
     council = load_council(lgbf_council(tmp_path / "lgbf", "Stirling"))
-    batch = ingest_all(council, dt.date(2024, 3, 31))
+    batch = ingest_all(council, dt.date(2024, 3, 31), tmp_path)
     assert batch.frame("rejections").is_empty()
     values = batch.frame("benchmarks")
     truth = published()

@@ -32,7 +32,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     from outputs.quality import write_quality_page
 
-    batch = ingest.ingest_all(load_council(DEMO), DEMO_AS_OF)
+    batch = ingest.ingest_all(load_council(DEMO), DEMO_AS_OF, folder)
     write_quality_page(
         folder / "out",
         "Brookfield Borough Council",

@@ -138,10 +138,10 @@ def test_duplicates_are_judged_among_otherwise_valid_rows(council: Council) -> N
     assert reasons(council, body) == [(3, "value", "negative_value")]
 
 
-def test_duplicates_across_two_files_reject_every_copy(council: Council) -> None:
+def test_duplicates_across_two_files_reject_every_copy(council: Council, staging: Path) -> None:
     (council.folder / "in" / "a.csv").write_text(HEADER + "CNT,2019-04,5,,,\nCNT,2019-05,6,,,\n")
     (council.folder / "in" / "b.csv").write_text(HEADER + "CNT,2019-04,5,,,\n")
-    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF)])
+    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF, staging)])
     rejected = batch.frame("rejections")
     assert sorted(
         zip(
@@ -154,7 +154,7 @@ def test_duplicates_across_two_files_reject_every_copy(council: Council) -> None
 
 
 def test_a_file_loaded_before_is_hashed_not_parsed_and_a_changed_one_is_read(
-    council: Council, monkeypatch: pytest.MonkeyPatch
+    council: Council, monkeypatch: pytest.MonkeyPatch, staging: Path
 ) -> None:
     """A nightly with nothing new must not parse millions of rows only to skip them."""
     from sources import extracts
@@ -172,7 +172,7 @@ def test_a_file_loaded_before_is_hashed_not_parsed_and_a_changed_one_is_read(
         return read(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(extracts, "read_extract", recording)
-    batch = ingest_source(council, source, AS_OF, frozenset({("fin", file_hash(old))}))
+    batch = ingest_source(council, source, AS_OF, staging, frozenset({("fin", file_hash(old))}))
     assert parsed == ["b.csv"]
     assert [(Path(f.file).name, f.skipped) for f in batch.files] == [
         ("a.csv", True),
@@ -207,10 +207,12 @@ def test_missing_required_column_rejects_the_whole_file(council: Council) -> Non
     assert "'period'" in rejected["message"][0]
 
 
-def test_an_unreadable_file_is_rejected_whole_and_other_files_still_load(council: Council) -> None:
+def test_an_unreadable_file_is_rejected_whole_and_other_files_still_load(
+    council: Council, staging: Path
+) -> None:
     (council.folder / "in" / "good.csv").write_text(HEADER + "CNT,2019-04,5,,,\n")
     (council.folder / "in" / "empty.csv").write_bytes(b"")
-    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF)])
+    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF, staging)])
     assert batch.frame("rejections")["reason_code"].to_list() == ["unreadable_file"]
     assert batch.frame("observations").height == 1
 
@@ -294,7 +296,7 @@ def test_a_missing_sheet_is_an_unreadable_file(tmp_path: Path) -> None:
     assert rejected["reason_code"].to_list() == ["unreadable_file"]
 
 
-def test_sql_source_reads_a_departmental_table(tmp_path: Path) -> None:
+def test_sql_source_reads_a_departmental_table(tmp_path: Path, staging: Path) -> None:
     folder = tmp_path / "c"
     folder.mkdir()
     connection = sqlite3.connect(folder / "dept.db")
@@ -311,7 +313,7 @@ def test_sql_source_reads_a_departmental_table(tmp_path: Path) -> None:
         " columns: {indicator_code: code, value: actual}}\n"
     )
     council = make_council(folder, source)
-    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF)])
+    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF, staging)])
     assert batch.frame("observations")["value"].to_list() == [5.0, 3.25]
     assert batch.frame("rejections").select("row_number", "reason_code").rows() == [
         (2, "missing_value")
@@ -419,11 +421,13 @@ def test_targets_source_is_validated_and_overrides_targets_csv(tmp_path: Path) -
     assert q1.select("ytd_target", "rag").row(0) == (20.0, "green")
 
 
-def test_every_demo_file_reconciles_read_with_loaded_plus_rejected() -> None:
+def test_every_demo_file_reconciles_read_with_loaded_plus_rejected(staging: Path) -> None:
     from tests.conftest import DEMO, DEMO_AS_OF
 
     council = load_council(DEMO)
-    batch = merge([ingest_source(council, s, DEMO_AS_OF) for s in council.settings.sources])
+    batch = merge(
+        [ingest_source(council, s, DEMO_AS_OF, staging) for s in council.settings.sources]
+    )
     assert batch.files
     for result in batch.files:
         assert result.rows_read == result.rows_loaded + result.rows_rejected, result

@@ -175,12 +175,12 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
 
 
 def test_a_run_that_fails_half_way_leaves_the_previous_state(
-    warehouse_url: str, monkeypatch: object
+    warehouse_url: str, monkeypatch: object, staging: Path
 ) -> None:
     engine = demo_warehouse(warehouse_url)
     before = export_csv(engine, "measures")
     council = load_council(DEMO)
-    batch = ingest.ingest_all(council, DEMO_AS_OF + dt.timedelta(days=92))
+    batch = ingest.ingest_all(council, DEMO_AS_OF + dt.timedelta(days=92), staging)
 
     def database_gone(*args: object, **kwargs: object) -> None:
         raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
@@ -193,7 +193,7 @@ def test_a_run_that_fails_half_way_leaves_the_previous_state(
 
 
 def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years(
-    warehouse_url: str, demo_copy: Path
+    warehouse_url: str, demo_copy: Path, staging: Path
 ) -> None:
     engine = nightly(warehouse_url, demo_copy)
     council = load_council(demo_copy)
@@ -202,7 +202,7 @@ def test_nothing_new_skips_the_recompute_and_a_restatement_republishes_its_years
         run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
         with engine.connect() as connection:
             skip = frozenset(store.loaded_hashes(connection))
-        batch = ingest.ingest_all(council, DEMO_AS_OF, skip)
+        batch = ingest.ingest_all(council, DEMO_AS_OF, staging, skip)
         return load.load_and_compute(engine, run_id, council, batch, DEMO_AS_OF)
 
     quiet = load_again()
@@ -269,7 +269,7 @@ def test_a_load_leaves_no_scratch_data_behind_whether_it_lands_or_fails(
     run_id = store.begin_run(engine, "nightly", council.settings.name, later)
     # The run's staged rows live in its own area (removed with it), not in the scratch.
     with ingest.staging_area(tmp_path) as staged:
-        batch = ingest.ingest_all(council, later, staging=staged)
+        batch = ingest.ingest_all(council, later, staged)
         with pytest.raises(sa.exc.OperationalError):
             load.load_and_compute(engine, run_id, council, batch, later)
     assert list(scratch.iterdir()) == []

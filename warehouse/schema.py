@@ -12,11 +12,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
 
+from core.environment import WAREHOUSE_VARIABLE
 from core.errors import RunFailed, UsageError
 from warehouse.bulk import detach_scratch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-URL_VARIABLE = "BOARDPACK_WAREHOUSE_URL"
+URL_VARIABLE = WAREHOUSE_VARIABLE
 DEFAULT_FILE = Path("var") / "warehouse.sqlite"
 
 

@@ -1,0 +1,6 @@
+"""The environment variables boardpack reads: what a worker, a scheduler or a shell sets
+in place of a command-line option."""
+
+WAREHOUSE_VARIABLE = "BOARDPACK_WAREHOUSE_URL"  # --warehouse
+CLUSTER_VARIABLE = "BOARDPACK_CLUSTER"  # --cluster: a Dask scheduler's address
+STAGING_VARIABLE = "BOARDPACK_STAGING"  # --staging: where rows wait for the load
