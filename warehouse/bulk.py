@@ -24,6 +24,8 @@ CHUNK = 100_000
 # detached when the connection goes back to the pool: warehouse.schema).
 SCRATCH_PREFIX = "boardpack_scratch_"
 _scratch_numbers = itertools.count()
+# The scratch databases attached to a pooled connection, kept in its pool entry's info.
+ATTACHED = "boardpack_attached_scratch"
 
 
 def _is_postgres(connection: sa.Connection) -> bool:
@@ -137,6 +139,7 @@ class Inserts:
         alias = f"{SCRATCH_PREFIX}{next(_scratch_numbers)}"
         try:
             self._connection.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (self._path,))
+            self._connection.info.setdefault(ATTACHED, []).append(alias)
         finally:
             os.unlink(self._path)
         preparer = self._connection.dialect.identifier_preparer
@@ -165,15 +168,15 @@ def _plain(frame: pl.DataFrame) -> bool:
     )
 
 
-def detach_scratch(dbapi_connection: Any) -> None:
-    """Detach the scratch databases :class:`Inserts` attached to a SQLite connection
-    (once its transaction is over: until then they cannot be)."""
-    if dbapi_connection.in_transaction:
+def detach_scratch(dbapi_connection: Any, info: dict[str, Any]) -> None:
+    """Detach the scratch databases :class:`Inserts` attached to a SQLite connection, as
+    listed in its pool entry's ``info`` (once its transaction is over: until then they
+    cannot be)."""
+    attached = info.get(ATTACHED)
+    if not attached or dbapi_connection.in_transaction:
         return
-    names = [row[1] for row in dbapi_connection.execute("PRAGMA database_list")]
-    for name in names:
-        if name.startswith(SCRATCH_PREFIX):
-            dbapi_connection.execute(f"DETACH DATABASE {name}")
+    while attached:
+        dbapi_connection.execute(f"DETACH DATABASE {attached.pop()}")
 
 
 def select_frame(

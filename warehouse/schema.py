@@ -119,7 +119,7 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def _sqlite_checkin(dbapi_connection: object, _record: object) -> None:
+def _sqlite_checkin(dbapi_connection: object, record: sa.pool.ConnectionPoolEntry) -> None:
     # A bulk load's scratch databases stay attached until its transaction ends.
     if dbapi_connection is not None:
-        detach_scratch(dbapi_connection)
+        detach_scratch(dbapi_connection, record.info)
