@@ -99,7 +99,7 @@ indicator_years AS (
         pf.y1 AS p1, pf.y2 AS p2, pf.y3 AS p3, pf.y4 AS p4, t.annual, t.t1, t.t2, t.t3, t.t4
     FROM ind i
     CROSS JOIN (SELECT CAST(range AS INTEGER) AS fy
-                FROM range((SELECT min(fy) FROM obs), $last_fy + 1)) y
+                FROM range((SELECT min(fy) FROM quarters), $last_fy + 1)) y
     LEFT JOIN figured f ON f.ind_id = i.ind_id AND f.fy = y.fy
     LEFT JOIN figured pf ON pf.ind_id = i.ind_id AND pf.fy = y.fy - 1
     LEFT JOIN targets_wide t ON t.ind_id = i.ind_id AND t.fy = y.fy

@@ -448,7 +448,7 @@ GOALS: tuple[Goal, ...] = (
         lambda x: x < 120,
         "{:.1f} s",
     ),
-    # ---- Scale-out (the lead's): a row once ``measure`` times the nightly on a cluster ----
+    # ---- Scale-out: the nightly and the first run on a LocalCluster (``on_cluster``) ----
     Goal(
         "nightly on a 2-worker LocalCluster / in one process",
         ratio(ON_CLUSTER, NIGHTLY),
