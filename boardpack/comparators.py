@@ -8,7 +8,7 @@ import polars as pl
 
 from core.errors import ConfigError
 from core.settings import COUNCIL_FILE, GROUP_COLUMNS, Comparator, CouncilSettings
-from sources.readers import UnreadableFile, read_csv
+from sources.readers import ROW_NUMBER, UnreadableFile, read_csv
 
 
 def load_comparators(folder: Path, settings: CouncilSettings) -> pl.DataFrame:
@@ -30,7 +30,8 @@ def read_config_table(path: Path) -> pl.DataFrame:
     if not table.malformed.is_empty():
         first = table.malformed.row(0, named=True)
         raise ConfigError(path, first["message"], row=first["row_number"])
-    return table.frame
+    # The reader's row numbers under the name the configuration checks use.
+    return table.frame.drop("row_number", strict=False).rename({ROW_NUMBER: "row_number"})
 
 
 def _areas(folder: Path, group: Comparator) -> list[str]:

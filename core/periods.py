@@ -42,6 +42,20 @@ _MONTH_NAME = (
 # An FY written as 2019/20, 2019-20, 2019/2020 or 2019-2020.
 _FY = r"(\d{4})[/-](\d{2}|\d{4})"
 
+# The years a period label may name (SPEC §4): outside them a label is not a period (year 0
+# would otherwise reach date arithmetic that cannot hold it).
+EARLIEST_FY = 1900
+LATEST_FY = 2998
+# Characters a spreadsheet pads cells with that are not spaces: zero-width ones and the BOM.
+INVISIBLE = r"[\u200b\u200c\u200d\u2060\ufeff]"
+
+
+def tidy_label(label: pl.Expr) -> pl.Expr:
+    """A label as the department means it: padding and invisible characters removed, runs
+    of spaces inside made one (``2019/20    Q1`` is ``2019/20 Q1``)."""
+    return label.str.replace_all(INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
+
+
 # Named patterns tried in order; each captures what it needs. Labels are trimmed and
 # lower-cased before matching.
 _MONTH_ISO = r"^(\d{4})-(\d{1,2})(?:-01)?$"
@@ -226,7 +240,7 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
 
 def _parse_distinct(frame: pl.DataFrame, year_start_month: int) -> pl.DataFrame:
     """:func:`parse_period_labels` of a frame of distinct labels, keeping the label."""
-    text = pl.col("label").str.strip_chars().str.to_lowercase()
+    text = tidy_label(pl.col("label")).str.to_lowercase()
 
     iso_year = text.str.extract(_MONTH_ISO, 1).cast(pl.Int32, strict=False)
     iso_month = text.str.extract(_MONTH_ISO, 2).cast(pl.Int32, strict=False)
@@ -268,16 +282,22 @@ def _parse_distinct(frame: pl.DataFrame, year_start_month: int) -> pl.DataFrame:
     month_fy = pl.when(cal_month >= year_start_month).then(cal_year).otherwise(cal_year - 1)
     is_month = cal_month.is_not_null() & cal_year.is_not_null()
 
+    fy = pl.when(is_month).then(month_fy).otherwise(pl.coalesce(quarter_fy, year_fy))
+    plausible = fy.is_between(EARLIEST_FY, LATEST_FY)
     return frame.select(
         "label",
-        granularity=pl.when(is_month)
+        granularity=pl.when(~plausible)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(is_month)
         .then(pl.lit("month"))
         .when(quarter_fy.is_not_null())
         .then(pl.lit("quarter"))
         .when(year_fy.is_not_null())
         .then(pl.lit("year")),
-        fy=pl.when(is_month).then(month_fy).otherwise(pl.coalesce(quarter_fy, year_fy)),
-        fm=pl.when(is_month)
+        fy=pl.when(plausible).then(fy),
+        fm=pl.when(~plausible)
+        .then(pl.lit(None, dtype=pl.Int32))
+        .when(is_month)
         .then(month_fm)
         .when(quarter_fy.is_not_null())
         .then(quarter * 3)

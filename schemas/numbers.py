@@ -40,6 +40,55 @@ def _sign_problem(text: pl.Expr, sign: str, unit: str) -> pl.Expr:
     )
 
 
+# Excel's error values, and what each means, for a message that names the error.
+EXCEL_ERRORS = {
+    "#DIV/0!": "a division by zero",
+    "#N/A": "a value not available",
+    "#VALUE!": "a value of the wrong type in a formula",
+    "#REF!": "a reference to a cell that no longer exists",
+    "#NAME?": "a name Excel does not recognise",
+    "#NUM!": "a number Excel cannot calculate",
+    "#NULL!": "ranges that do not meet",
+    "#SPILL!": "a result that cannot spill into its cells",
+    "#CALC!": "a calculation Excel cannot do",
+}
+
+
+def excel_error_message(text: pl.Expr) -> pl.Expr:
+    """For an Excel error value (``#DIV/0!``): the message naming it; else null."""
+    meaning = text.str.strip_chars().str.to_uppercase().replace_strict(EXCEL_ERRORS, default=None)
+    return pl.when(meaning.is_not_null()).then(
+        pl.format(
+            "'{}' is an Excel error ({}), not a number: correct the formula in the workbook, "
+            "or enter the figure",
+            text,
+            meaning,
+        )
+    )
+
+
+def not_a_number_message(text: pl.Expr, example: str = "") -> pl.Expr:
+    """Why ``text`` is not a number: an Excel error named, a formula never calculated, or
+    the general rule."""
+    unsaved = pl.format(
+        "'{}' is a formula with no saved value: open the workbook in Excel, let it "
+        "calculate and save it",
+        text,
+    )
+    plain = pl.format(
+        "'{}' is not a plain number"
+        + (f" {example}" if example else "")
+        + ": write digits with an optional sign and decimal point, without thousands "
+        "separators, currency or percent signs",
+        text,
+    )
+    return pl.coalesce(
+        excel_error_message(text),
+        pl.when(text.str.starts_with("=")).then(unsaved),
+        plain,
+    )
+
+
 def clean_figures(frame: pl.DataFrame, formatted: bool) -> pl.DataFrame:
     """Add ``c_clean`` and ``c_bad`` for each figure column, and ``value_problem``; the
     frame carries each row's indicator ``unit``."""
@@ -62,13 +111,14 @@ def clean_figures(frame: pl.DataFrame, formatted: bool) -> pl.DataFrame:
         ]
     digits, matched, pound, percent = _formatted(pl.col("value"))
     problems: list[pl.Expr] = [
+        excel_error_message(pl.col("value")),
         pl.when(unit == "yesno").then(
             pl.format(
                 "'{}' is not yes or no: {} is a yes/no measure",
                 pl.col("value"),
                 pl.col("indicator_code"),
             )
-        )
+        ),
     ]
     if formatted:
         problems += [

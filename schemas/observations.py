@@ -17,12 +17,18 @@ from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from core.rounding import EPSILON, round_half_away
 from schemas.config import resolve_aliases
-from schemas.numbers import clean_figures
+from schemas.numbers import clean_figures, not_a_number_message
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
+from sources.readers import printable
 
 TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
 
 _is_ratio = pl.col("aggregation") == "ratio"
+# A period that ended this many years before the as-of date is taken as a typo (1925-05 for
+# 2025-05) and rejected, not loaded as the start of a century of empty measures
+# (docs/decisions.md, issue 21).
+PLAUSIBLE_YEARS = 50
+_EARLIEST_END = pl.col("as_of").dt.offset_by(f"-{PLAUSIBLE_YEARS}y")
 _FREQUENCY_WORD = {
     "monthly": "a month such as 2019-07",
     "quarterly": "a quarter such as 2019/20 Q2",
@@ -62,17 +68,7 @@ def _first_bad_number() -> pl.Expr:
 
 
 def _not_a_number_message(text: pl.Expr) -> pl.Expr:
-    unsaved = pl.format(
-        "'{}' is a formula with no saved value: open the workbook in Excel, let it "
-        "calculate and save it",
-        text,
-    )
-    plain = pl.format(
-        "'{}' is not a plain number: write digits with an optional sign and decimal "
-        "point, without thousands separators, currency or percent signs",
-        text,
-    )
-    return pl.when(text.str.starts_with("=")).then(unsaved).otherwise(plain)
+    return not_a_number_message(text)
 
 
 def _rules() -> tuple[Rule, ...]:
@@ -100,12 +96,24 @@ def _rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "bad_period",
-            pl.col("granularity").is_not_null(),
+            pl.col("granularity").is_not_null() & (pl.col("period_end") > _EARLIEST_END),
             pl.lit("period"),
-            pl.format(
-                "{} is not a period: use a month such as 2019-07 or Apr-19, a quarter such as "
-                "2019/20 Q2, or a financial year such as 2019/20",
-                _quoted("period"),
+            pl.when(pl.col("granularity").is_null())
+            .then(
+                pl.format(
+                    "{} is not a period: use a month such as 2019-07 or Apr-19, a quarter such "
+                    "as 2019/20 Q2, or a financial year such as 2019/20",
+                    _quoted("period"),
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{} ended more than {} years before the run's as-of date {}: is the year "
+                    "a typo? (figures so old are not read)",
+                    _quoted("period"),
+                    pl.lit(PLAUSIBLE_YEARS),
+                    pl.col("as_of"),
+                )
             ),
         ),
         Rule(
@@ -353,8 +361,14 @@ def rejection_frame(rejected: pl.DataFrame) -> pl.DataFrame:
         "column",
         value.alias("value"),
         "reason_code",
-        "message",
+        one_line(pl.col("message")),
     )
+
+
+def one_line(message: pl.Expr) -> pl.Expr:
+    """A message quoting an extract's text, made one printable line: control characters
+    and line breaks from a cell become ``?`` (a message never carries raw bytes)."""
+    return message.str.replace_all(r"[\x00-\x1f\x7f-\x9f\x{FFFD}]", "?")
 
 
 def malformed_rejections(source_id: str, file: str, malformed: pl.DataFrame) -> pl.DataFrame:
@@ -366,7 +380,7 @@ def malformed_rejections(source_id: str, file: str, malformed: pl.DataFrame) -> 
         pl.lit(None, dtype=pl.String).alias("column"),
         pl.lit(None, dtype=pl.String).alias("value"),
         pl.lit("malformed_row").alias("reason_code"),
-        "message",
+        one_line(pl.col("message")),
     )
 
 
@@ -380,7 +394,7 @@ def whole_file_rejection(source_id: str, file: str, reason: str, message: str) -
                 "column": None,
                 "value": None,
                 "reason_code": reason,
-                "message": message,
+                "message": printable(message),
             }
         ],
         schema=REJECTION_COLUMNS,

@@ -13,12 +13,12 @@ import polars as pl
 from core.columns import REQUIRED
 from core.periods import parse_period_labels
 from schemas.config import is_plain_number
-from schemas.numbers import YES_NO
+from schemas.dates import date_problem, register_date
+from schemas.numbers import YES_NO, not_a_number_message
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
 RISK_RATINGS = ("high", "medium", "low")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
 # The cells a return must fill are the columns its file must have.
 _REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks")}
@@ -26,7 +26,7 @@ _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RI
 
 
 def _due_date() -> pl.Expr:
-    return pl.coalesce(pl.col("due_date").str.to_date(fmt, strict=False) for fmt in DATE_FORMATS)
+    return register_date(pl.col("due_date"))
 
 
 def _missing(column: str) -> Rule:
@@ -64,7 +64,7 @@ def _register_rules(kind: str) -> list[Rule]:
                 "invalid_date",
                 pl.col("due_date").is_null() | _due_date().is_not_null(),
                 pl.lit("due_date"),
-                pl.format("'{}' is not a date such as 2019-12-31", pl.col("due_date")),
+                date_problem(pl.col("due_date")),
             )
         )
     return rules
@@ -122,7 +122,7 @@ _TARGET_RULES = [
         "not_a_number",
         pl.col("target").is_null() | is_plain_number(pl.col("target")),
         pl.lit("target"),
-        pl.format("'{}' is not a plain number such as 85 or 12.5", pl.col("target")),
+        not_a_number_message(pl.col("target"), "such as 85 or 12.5"),
     ),
     _missing("target"),
 ]

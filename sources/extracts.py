@@ -17,7 +17,7 @@ import polars as pl
 
 from core.columns import CANONICAL, REQUIRED
 from core.errors import ConfigError
-from core.periods import parse_period_labels
+from core.periods import parse_period_labels, tidy_label
 from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
 from sources.readers import (
     MALFORMED_COLUMNS,
@@ -26,6 +26,7 @@ from sources.readers import (
     SourceUnavailable,
     UnreadableFile,
     file_hash,
+    printable,
     read_csv,
     read_excel,
     read_sql,
@@ -50,11 +51,14 @@ class Extract:
 
 
 def source_files(council: Council, source: Source) -> list[Path]:
-    """The files a file source's glob matches under the configuration folder, sorted; a
-    match that links out of the folder is a configuration error, and is not read."""
+    """Everything a file source's glob matches under the configuration folder, sorted (a
+    folder or a broken link among them is rejected when read); a match that links out of
+    the folder is a configuration error, and is not read."""
     check_source_path(council.folder, source)
     pattern = str(council.folder / (source.path or ""))
-    files = [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file()]
+    # Every match, folders and broken links too: one that cannot be read is rejected by
+    # name, never skipped silently.
+    files = [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
     for file in files:
         if not _inside(file, council.folder):
             raise ConfigError(
@@ -124,9 +128,14 @@ def read_raw(
     if source.format == "sql":
         return read_sql(resolve_sql_url(council, source.url or ""), source.query or "")
     assert path is not None
+    if path.is_dir():
+        raise UnreadableFile("it is a folder, not a file: make the source's path match files only")
+    if not path.exists():
+        what = "a link to a file that does not exist" if path.is_symlink() else "missing"
+        raise UnreadableFile(f"it is {what}")
     if source.format == "excel":
         return read_excel(path, source.sheet, source.header_row, content_hash)
-    return read_csv(path, source.delimiter, source.encoding, content_hash)
+    return read_csv(path, source.delimiter, source.encoding, content_hash, source.header_row)
 
 
 def extracts(
@@ -171,6 +180,9 @@ def read_extract(
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
+    except UnreadableFile as error:
+        message = f"cannot read {raw.file}: {error}"
+        return Extract(source, raw.file, raw.content_hash, None, ("unreadable_file", message))
     set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
     return Extract(
         source, raw.file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
@@ -181,10 +193,8 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     """Keep the source's own rows, rename the department's columns to ours, then unpivot
     a wide layout."""
     frame = _own_rows(frame, source)
-    theirs = {ours: source.columns.get(ours, ours) for ours in CANONICAL[source.kind]}
-    renamed = frame.rename(
-        {their: ours for ours, their in theirs.items() if their in frame.columns and their != ours}
-    )
+    theirs = {ours: source.columns.get(ours, ours).strip() for ours in CANONICAL[source.kind]}
+    renamed = _tidy_labels(frame.rename(_our_names(frame.columns, theirs)))
     if source.format == "excel":
         renamed = _excel_dates(renamed)
     if source.layout == "wide":
@@ -196,15 +206,50 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     if missing:
         raise MissingColumn(
             f"the required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(m) for m in missing)} "
-            f"{'are' if len(missing) > 1 else 'is'} missing (found: {', '.join(frame.columns)})"
+            f"{', '.join(repr(printable(m)) for m in missing)} "
+            f"{'are' if len(missing) > 1 else 'is'} missing (found: {_found(frame)})"
         )
     canonical = [
         pl.col(c) if c in renamed.columns else pl.lit(None, dtype=pl.String).alias(c)
         for c in CANONICAL[source.kind]
     ]
     header = pl.lit(None, dtype=pl.String).alias("header")
-    return renamed.select(ROW_NUMBER, header, *canonical)
+    return renamed.select(pl.col(ROW_NUMBER).alias("row_number"), header, *canonical)
+
+
+# Cells that name a period or a date: padding inside them removed before they are parsed
+# or stored (``2019/20     Q1`` is ``2019/20 Q1``).
+LABEL_COLUMNS = ("period", "financial_year", "due_date", "revised_date")
+
+
+def _tidy_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(tidy_label(pl.col(c)) for c in LABEL_COLUMNS if c in frame.columns)
+
+
+def _our_names(columns: list[str], theirs: dict[str, str]) -> dict[str, str]:
+    """The department's columns renamed to ours by the source's ``columns`` map; two
+    columns that would both be one of ours (``value`` and the column mapped to ``value``)
+    make the file unreadable, as a header naming one column twice does (SPEC §4)."""
+    ours_of = {their: ours for ours, their in theirs.items()}
+    renames = {c: ours_of[c] for c in columns if c in ours_of and ours_of[c] != c}
+    final: dict[str, str] = {}
+    for column in columns:
+        name = renames.get(column, column)
+        if column == ROW_NUMBER:
+            continue
+        if name in final:
+            first, second = sorted((final[name], column))
+            raise UnreadableFile(
+                f"the columns '{printable(first)}' and '{printable(second)}' would both be "
+                f"'{name}' (with the source's columns map), so which is meant cannot be known: "
+                "remove one, or map the column another way"
+            )
+        final[name] = column
+    return renames
+
+
+def _found(frame: pl.DataFrame) -> str:
+    return ", ".join(printable(c) for c in frame.columns if c != ROW_NUMBER)
 
 
 def _own_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
@@ -212,8 +257,8 @@ def _own_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     missing = [column for column in source.rows if column not in frame.columns]
     if missing:
         raise MissingColumn(
-            f"the column '{missing[0]}' named under 'rows' is missing "
-            f"(found: {', '.join(frame.columns)})"
+            f"the column '{printable(missing[0])}' named under 'rows' is missing "
+            f"(found: {_found(frame)})"
         )
     for column, wanted in source.rows.items():
         frame = frame.filter(pl.col(column) == wanted)
@@ -221,61 +266,88 @@ def _own_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
 
 
 # How the reader shows a cell stored as a date (Excel keeps dates as day numbers).
-_DATE_CELL = r"^([0-9]{4}-[0-9]{2})(-[0-9]{2}) 00:00:00$"
+_DATE_CELL = r"^([0-9]{4}-[0-9]{2})-[0-9]{2} 00:00:00$"
 
 
 def _excel_dates(frame: pl.DataFrame) -> pl.DataFrame:
     """A period stored as a date is that date's month (``2025-04`` typed into Excel becomes
-    1 April 2025); a due date stored as a date is that day; a wide sheet's date headers
-    are their months."""
-    headers = {c: re.sub(_DATE_CELL, r"\1", c) for c in frame.columns}
-    dated = {"period": "${1}", "due_date": "${1}${2}"}
-    return frame.rename(headers).with_columns(
-        pl.col(column).str.replace(_DATE_CELL, month)
-        for column, month in dated.items()
-        if column in frame.columns
-    )
+    1 April 2025). A register's dates are read by :mod:`schemas.dates`; a wide sheet's date
+    headers are their months already (:func:`sources.readers.read_excel`)."""
+    if "period" not in frame.columns:
+        return frame
+    return frame.with_columns(pl.col("period").str.replace(_DATE_CELL, "${1}"))
 
 
 def _has_figures(frame: pl.DataFrame) -> bool:
     return "value" in frame.columns or {"numerator", "denominator"} <= set(frame.columns)
 
 
+# A wide row's own columns (SPEC §4): the indicator and its commentary; every other column is
+# a period, ignored, or rejected cell by cell.
+WIDE_ROW_COLUMNS = ("indicator_code", "commentary")
+_HEADER = "__boardpack_header__"
+_CELL = "__boardpack_cell__"
+_RANK = "__boardpack_rank__"
+
+
 def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -> pl.DataFrame:
     """One row per indicator, one column per period -> one row per non-blank cell.
 
-    A column that is neither mapped, nor a period, nor ignored is not dropped: its cells
-    come along with the header as their period, which the checks reject as ``bad_period``.
+    A column that is neither the row's own (code, commentary), nor a period, nor ignored is
+    not dropped: its cells come along with the header as their period, which the checks
+    reject as ``bad_period``. The row's commentary goes with its latest period that has a
+    figure (docs/decisions.md, issue 21).
     """
     if "indicator_code" not in frame.columns:
-        raise MissingColumn(f"the required column '{theirs['indicator_code']}' is missing")
-    mapped = {ROW_NUMBER, *theirs}
-    candidates = [c for c in frame.columns if c not in mapped and c not in source.ignore_columns]
+        raise MissingColumn(
+            f"the required column '{printable(theirs['indicator_code'])}' is missing "
+            f"(found: {_found(frame)})"
+        )
+    own = [c for c in WIDE_ROW_COLUMNS if c in frame.columns]
+    candidates = [
+        c for c in frame.columns if c not in (ROW_NUMBER, *own) and c not in source.ignore_columns
+    ]
     labels = [source.periods.get(c, c) for c in candidates]
     parsed = parse_period_labels(pl.Series(labels, dtype=pl.String))
     if not any(parsed["granularity"]):
         raise MissingColumn(
             "no period columns were found: headers such as Apr-19, 2019-04 or 2019/20 Q1 "
-            f"are expected (found: {', '.join(candidates)})"
+            f"are expected (found: {', '.join(printable(c) for c in candidates)})"
         )
-    long = frame.unpivot(
-        on=candidates,
-        index=[ROW_NUMBER, "indicator_code"],
-        variable_name="header",
-        value_name="value",
-    ).filter(pl.col("value").is_not_null())
+    order = pl.DataFrame(
+        {_HEADER: candidates, _RANK: parsed["fy"] * 12 + parsed["fm"]},
+        schema={_HEADER: pl.String, _RANK: pl.Int64},
+    )
+    commentary = frame.select(ROW_NUMBER, *[c for c in own if c == "commentary"])
+    long = (
+        frame.unpivot(
+            on=candidates,
+            index=[ROW_NUMBER, "indicator_code"],
+            variable_name=_HEADER,
+            value_name=_CELL,
+        )
+        .filter(pl.col(_CELL).is_not_null())
+        .join(order, on=_HEADER, how="left")
+    )
+    latest = pl.col(_RANK) == pl.col(_RANK).max().over(ROW_NUMBER)
+    if "commentary" in commentary.columns:
+        long = long.join(commentary, on=ROW_NUMBER, how="left").with_columns(
+            commentary=pl.when(latest & pl.col(_RANK).is_not_null()).then(pl.col("commentary"))
+        )
+    else:
+        long = long.with_columns(commentary=pl.lit(None, dtype=pl.String))
     empty = pl.lit(None, dtype=pl.String)
-    period = pl.col("header").replace_strict(source.periods, default=pl.col("header"))
+    period = pl.col(_HEADER).replace_strict(source.periods, default=pl.col(_HEADER))
     return long.select(
-        ROW_NUMBER,
-        "header",
+        pl.col(ROW_NUMBER).alias("row_number"),
+        pl.col(_HEADER).alias("header"),
         "indicator_code",
         period.alias("period"),
-        "value",
+        pl.col(_CELL).alias("value"),
         empty.alias("numerator"),
         empty.alias("denominator"),
-        empty.alias("commentary"),
-    ).sort(ROW_NUMBER, maintain_order=True)
+        "commentary",
+    ).sort("row_number", maintain_order=True)
 
 
 def department_column(column: str | None, header: str | None, source: Source) -> str | None:

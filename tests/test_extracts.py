@@ -320,10 +320,16 @@ def test_sql_source_reads_a_departmental_table(tmp_path: Path, staging: Path) ->
     ]
 
 
-def test_ten_thousand_rows_with_a_few_bad_ones_load_the_rest(council: Council) -> None:
-    codes = ["CNT", "DAY", "LVL"]
+def test_ten_thousand_rows_with_a_few_bad_ones_load_the_rest(tmp_path: Path) -> None:
+    # 25 monthly indicators over 400 months (1986-01 to 2019-04): periods a council keeps.
+    codes = [f"C{i:02d}" for i in range(25)]
+    extra = "".join(f"{c},Count {c},Libraries,count,higher,sum,monthly,0,,,,false\n" for c in codes)
+    council = make_council(tmp_path / "c", CSV_SOURCE)
+    (council.folder / "indicators.csv").write_text(INDICATORS + extra, encoding="utf-8")
+    council = load_council(council.folder)
+    (council.folder / "in").mkdir()
     lines = [
-        f"{codes[i % 3]},{1500 + (i // 3) // 12}-{(i // 3) % 12 + 1:02d},{(i % 90) + 0.5},,,"
+        f"{codes[i % 25]},{1986 + (i // 25) // 12}-{(i // 25) % 12 + 1:02d},{(i % 90) + 0.5},,,"
         for i in range(10_000)
     ]
     bad = {17: "CNT,2019-04,-1,,,", 4242: "NOPE,2019-04,1,,,", 9999: "DAY,2019-04,x,,,"}
