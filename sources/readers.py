@@ -159,7 +159,7 @@ def _refuse_non_text(data: bytes) -> None:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             raise UnreadableFile(f"it is not a CSV file: it looks like {kind}")
-    if any(data.startswith(bom) for bom, _ in _BOMS) or b"\x00" not in data:
+    if any(data.startswith(bom) for bom, _ in _BOMS):
         return
     sample = data[:4096]
     odd, even = sample[1::2].count(0), sample[0::2].count(0)
@@ -168,9 +168,13 @@ def _refuse_non_text(data: bytes) -> None:
             "it is not a CSV file that can be read: it looks like UTF-16 text without a "
             "byte-order mark; save it as UTF-8 (or UTF-16 with a byte-order mark)"
         )
-    if odd + even > len(sample) // 10:
-        raise UnreadableFile("it is not a CSV file: it holds binary data (NUL bytes), not text")
+    if len(_CONTROL_BYTES.findall(sample)) > max(len(sample) // 20, 64):
+        raise UnreadableFile("it is not a CSV file: it holds binary data, not text")
     # A stray NUL is not text either (PostgreSQL refuses it): only its row is rejected.
+
+
+# Bytes text never holds (tab, line breaks and form feed aside): many mean binary data.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def _finish(frame: pl.DataFrame, first_row: int | list[int]) -> pl.DataFrame:
