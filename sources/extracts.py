@@ -296,7 +296,8 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
     A column that is neither the row's own (code, commentary), nor a period, nor ignored is
     not dropped: its cells come along with the header as their period, which the checks
     reject as ``bad_period``. The row's commentary goes with its latest period that has a
-    figure (docs/decisions.md, issue 21).
+    figure; with no figure, it comes as an empty cell of the latest period, to be rejected
+    (docs/decisions.md, issue 21).
     """
     if "indicator_code" not in frame.columns:
         raise MissingColumn(
@@ -334,6 +335,7 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
         long = long.join(commentary, on=ROW_NUMBER, how="left").with_columns(
             commentary=pl.when(latest & pl.col(_RANK).is_not_null()).then(pl.col("commentary"))
         )
+        long = pl.concat([long, _unattached(frame, long, order)], how="diagonal_relaxed")
     else:
         long = long.with_columns(commentary=pl.lit(None, dtype=pl.String))
     empty = pl.lit(None, dtype=pl.String)
@@ -348,6 +350,22 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
         empty.alias("denominator"),
         "commentary",
     ).sort("row_number", maintain_order=True)
+
+
+def _unattached(frame: pl.DataFrame, long: pl.DataFrame, order: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose commentary has no figure of a period to go with: one empty cell under the
+    latest period header each, so that the row is rejected (the value is empty), not lost."""
+    attached = long.filter(pl.col("commentary").is_not_null())[ROW_NUMBER].implode()
+    latest = order.drop_nulls(_RANK).sort(_RANK)[_HEADER][-1]
+    return frame.filter(
+        pl.col("commentary").is_not_null() & ~pl.col(ROW_NUMBER).is_in(attached)
+    ).select(
+        ROW_NUMBER,
+        "indicator_code",
+        pl.lit(latest).alias(_HEADER),
+        pl.lit(None, dtype=pl.String).alias(_CELL),
+        "commentary",
+    )
 
 
 def department_column(column: str | None, header: str | None, source: Source) -> str | None:

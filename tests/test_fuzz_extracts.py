@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +21,7 @@ from sources.extracts import read_extract
 from tests.test_extracts import AS_OF, CSV_SOURCE, INDICATORS
 
 HEADER = ["indicator_code", "period", "value", "numerator", "denominator", "commentary"]
+HEADER_LINE = ",".join(HEADER) + "\n"
 
 numbers = st.one_of(
     st.integers(-(10**6), 10**6).map(str),
@@ -127,3 +129,187 @@ def test_every_row_read_is_loaded_or_rejected_once_and_accepted_figures_are_fini
     for column in ("value", "numerator", "denominator"):
         figures = accepted[column].drop_nulls().to_list() if column in accepted.columns else []
         assert all(math.isfinite(x) for x in figures)
+
+
+# Issue 21: what the first round of fuzzing missed. --------------------------------------
+
+_FUZZ_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+padded = st.tuples(st.sampled_from(["", " ", "  ", "\t"]), st.sampled_from(["", " ", "  "]))
+# (number format, whether Excel shows the stored number × 100)
+formats = st.sampled_from(
+    [
+        ("General", False),
+        ("0.0", False),
+        ("0%", True),
+        ("0.0%", True),
+        ("0.00%", True),
+        ("[Red]0.0%;[Blue]-0.0%", True),
+        ('0.0"%"', False),
+        ("0.0\\%", False),
+        ("#,##0.0", False),
+    ]
+)
+stored = st.decimals(min_value=0, max_value=1, places=3).map(float)
+
+
+def _excel_council(folder: Path) -> Council:
+    if folder not in _COUNCILS:
+        source = (
+            "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
+        )
+        (folder / "in").mkdir(parents=True)
+        (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
+        (folder / "council.yaml").write_text(
+            "name: Fuzz Council\nboards:\n"
+            "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
+            f"sources:\n{source}",
+            encoding="utf-8",
+        )
+        _COUNCILS[folder] = load_council(folder)
+    return _COUNCILS[folder]
+
+
+@_FUZZ_SETTINGS
+@given(
+    headers=st.tuples(padded, padded, padded),
+    cells=st.lists(st.tuples(stored, formats), min_size=1, max_size=12),
+)
+def test_excel_values_are_the_numbers_shown_whatever_the_header_spacing_and_format(
+    tmp_path: Path,
+    headers: tuple[tuple[str, str], ...],
+    cells: list[tuple[float, tuple[str, bool]]],
+) -> None:
+    import xlsxwriter
+
+    council = _excel_council(tmp_path / "x")
+    path = council.folder / "in" / "return.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Return")
+    names = ["indicator_code", "period", "value"]
+    sheet.write_row(
+        0, 0, [f"{left}{name}{right}" for (left, right), name in zip(headers, names, strict=True)]
+    )
+    expected = []
+    for row, (number, (number_format, hundredfold)) in enumerate(cells, start=1):
+        sheet.write_row(row, 0, ["LVL", f"2019-{(row - 1) % 12 + 1:02d}" if row <= 12 else "x"])
+        sheet.write_number(row, 2, number, book.add_format({"num_format": number_format}))
+        shown = float(Decimal(repr(number)) * 100) if hundredfold else number
+        expected.append((row + 1, shown))
+    book.close()
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    assert read == len(cells) == accepted.height + rejected.height
+    assert rejected.is_empty()
+    assert accepted.select("row_number", "value").rows() == expected
+
+
+@_FUZZ_SETTINGS
+@given(
+    texts=st.lists(st.text(alphabet="abc é£–", max_size=6), min_size=1, max_size=15),
+    broken=st.sets(st.integers(0, 14)),
+    bad_byte=st.sampled_from([b"\xff", b"\xc3", b"\x80", b"\xe2\x80", b"\xed\xa0\x80"]),
+)
+def test_utf8_with_invalid_bytes_rejects_only_their_rows_and_never_reads_mojibake(
+    tmp_path: Path, texts: list[str], broken: set[int], bad_byte: bytes
+) -> None:
+    council = _council(tmp_path / "u")
+    lines = [HEADER_LINE.encode()]
+    for index, text in enumerate(texts):
+        note = text.encode("utf-8") + (bad_byte if index in broken else b"")
+        lines.append(f"CNT,2019-{index % 12 + 1:02d},{index},,,".encode() + b'"' + note + b'"\n')
+    lines.append("CNT,2018-04,1,,,é\n".encode())  # the file is UTF-8: it has a UTF-8 character
+    path = council.folder / "in" / "return.csv"
+    path.write_bytes(b"".join(lines))
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    bad_rows = sorted(i + 2 for i in broken if i < len(texts))
+    malformed = rejected.filter(pl.col("reason_code") == "malformed_row")
+    assert malformed["row_number"].to_list() == bad_rows
+    assert all("not valid UTF-8" in m for m in malformed["message"])
+    read_notes = dict(zip(accepted["row_number"], accepted["commentary"], strict=True))
+    for index, text in enumerate(texts):
+        if index + 2 in read_notes:  # loaded (or rejected for its figures, never its text)
+            assert (read_notes[index + 2] or "") == text.strip()
+    assert read == accepted.height + rejected.height == len(texts) + 1
+
+
+# Names boardpack uses for its own columns somewhere between reading and loading.
+INTERNAL_NAMES = [
+    "row_number",
+    "header",
+    "index",
+    "check",
+    "fy",
+    "fm",
+    "granularity",
+    "unit",
+    "value_clean",
+    "value_bad",
+    "value_num",
+    "as_of",
+    "period_end",
+    "computed_value",
+    "reason_code",
+    "message",
+    "column",
+    "source_id",
+    "file",
+    "__boardpack_row_number__",
+]
+
+
+@_FUZZ_SETTINGS
+@given(
+    extra=st.lists(st.sampled_from(INTERNAL_NAMES), unique=True, max_size=6),
+    spaces=st.lists(padded, min_size=6, max_size=6),
+    twice=st.one_of(st.none(), st.sampled_from(HEADER)),
+    fmt=st.sampled_from(["csv", "excel"]),
+)
+def test_headers_named_twice_are_unreadable_and_internal_names_never_collide(
+    tmp_path: Path,
+    extra: list[str],
+    spaces: list[tuple[str, str]],
+    twice: str | None,
+    fmt: str,
+) -> None:
+    council = _council(tmp_path / "h") if fmt == "csv" else _excel_council(tmp_path / "x")
+    names = [
+        f"{left}{name}{right}" for (left, right), name in zip(spaces, HEADER, strict=True)
+    ] + extra
+    if twice is not None:
+        names.append(f" {twice}")
+    rows = [
+        ["CNT", "2019-04", "5", "", "", "fine", *["x"] * len(extra), *(["7"] if twice else [])],
+        ["CNT", "2019-05", "-1", "", "", "", *["y"] * len(extra), *(["8"] if twice else [])],
+    ]
+    path = council.folder / "in" / ("return.csv" if fmt == "csv" else "return.xlsx")
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([names, *rows])
+        path.write_text(out.getvalue(), encoding="utf-8")
+    else:
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(path))
+        sheet = book.add_worksheet("Return")
+        for r, row in enumerate([names, *rows]):
+            sheet.write_row(r, 0, row)
+        book.close()
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, council.settings.sources[0], path), AS_OF
+    )
+    if twice is not None:
+        assert (accepted.height, read) == (0, 0)
+        assert rejected.select("row_number", "reason_code").rows() == [(None, "unreadable_file")]
+        assert f"the header names the column '{twice}' more than once" in rejected["message"][0]
+    else:
+        assert accepted.select("row_number", "value", "commentary").rows() == [(2, 5.0, "fine")]
+        assert rejected.select("row_number", "column", "reason_code").rows() == [
+            (3, "value", "negative_value")
+        ]

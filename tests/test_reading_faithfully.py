@@ -591,13 +591,16 @@ def test_a_wide_rows_commentary_goes_with_its_latest_filled_period(tmp_path: Pat
         "DAY,3,,,\n"
         "LVL,,,,A note with no figure\n"
     )
-    accepted, rejected, _ = check_csv(council, text.encode())
-    assert rejected.is_empty()
+    accepted, rejected, read = check_csv(council, text.encode())
     assert accepted.select("indicator_code", "period", "commentary").rows() == [
         ("CNT", "Apr-19", None),
         ("CNT", "May-19", "Up after the refit"),
         ("DAY", "Apr-19", None),
     ]
+    # A remark with no figure to go with is not lost: its row is rejected at the latest period.
+    assert outcome(rejected) == [(4, "Jun-19", "missing_value")]
+    assert rejected["message"][0] == "the value is empty: enter the figure, or leave the row out"
+    assert read == 4
 
 
 # 10. Excel error cells -------------------------------------------------------------------
