@@ -169,23 +169,25 @@ def _hash_to_compare(path: Path | None, loaded: set[str]) -> str | None:
 def read_extract(
     council: Council, source: Source, path: Path | None, content_hash: str | None = None
 ) -> Extract:
-    label = str(path) if path is not None else f"{source.id} (sql)"
+    # A file's name as text the warehouse can hold (a name may have bytes that are not UTF-8).
+    label = printable(str(path)) if path is not None else f"{source.id} (sql)"
     try:
         raw = read_raw(council, source, path, content_hash)
     except UnreadableFile as error:
         return Extract(
             source, label, None, None, ("unreadable_file", f"cannot read {label}: {error}")
         )
+    file = label if path is not None else raw.file
     try:
         frame = canonical_frame(raw.frame, source)
     except MissingColumn as error:
-        return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
+        return Extract(source, file, raw.content_hash, None, ("missing_column", str(error)))
     except UnreadableFile as error:
-        message = f"cannot read {raw.file}: {error}"
-        return Extract(source, raw.file, raw.content_hash, None, ("unreadable_file", message))
+        message = f"cannot read {file}: {error}"
+        return Extract(source, file, raw.content_hash, None, ("unreadable_file", message))
     set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
     return Extract(
-        source, raw.file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
+        source, file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
     )
 
 
@@ -195,7 +197,7 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     frame = _own_rows(frame, source)
     theirs = {ours: source.columns.get(ours, ours).strip() for ours in CANONICAL[source.kind]}
     renamed = _tidy_labels(frame.rename(_our_names(frame.columns, theirs)))
-    if source.format == "excel":
+    if source.format in ("excel", "sql"):  # cells that may be stored as dates
         renamed = _excel_dates(renamed)
     if source.layout == "wide":
         return _wide_to_long(renamed, theirs, source)
@@ -270,9 +272,10 @@ _DATE_CELL = r"^([0-9]{4}-[0-9]{2})-[0-9]{2} 00:00:00$"
 
 
 def _excel_dates(frame: pl.DataFrame) -> pl.DataFrame:
-    """A period stored as a date is that date's month (``2025-04`` typed into Excel becomes
-    1 April 2025). A register's dates are read by :mod:`schemas.dates`; a wide sheet's date
-    headers are their months already (:func:`sources.readers.read_excel`)."""
+    """A period stored as a date (in Excel, or a database's timestamp) is that date's month
+    (``2025-04`` typed into Excel becomes 1 April 2025). A register's dates are read by
+    :mod:`schemas.dates`; a wide sheet's date headers are their months already
+    (:func:`sources.readers.read_excel`)."""
     if "period" not in frame.columns:
         return frame
     return frame.with_columns(pl.col("period").str.replace(_DATE_CELL, "${1}"))

@@ -125,8 +125,10 @@ def decode_text(data: bytes, encoding: str | None = None) -> DecodedText:
     _refuse_non_text(data)
     for bom, name in _BOMS:
         if data.startswith(bom):
+            if name == "utf-8-sig":  # a few bad bytes reject their rows, as without a BOM
+                return DecodedText(data.decode(name, errors="surrogateescape"), "utf-8")
             try:
-                return DecodedText(data.decode(name), name.removesuffix("-sig"))
+                return DecodedText(data.decode(name), name)
             except UnicodeDecodeError:
                 raise UnreadableFile(f"the file starts as {name} text but is not") from None
     try:
@@ -372,6 +374,12 @@ def read_excel(
         worksheet.reset_dimensions()  # some programs write a wrong size: read what is there
         grid = [list(row) for row in worksheet.iter_rows(min_row=header_row)]
         name = worksheet.title
+    except UnreadableFile:
+        raise
+    except Exception as error:  # a sheet's XML broken part way through
+        raise UnreadableFile(
+            f"its sheet cannot be read ({printable(_first_line(error))})"
+        ) from error
     finally:
         workbook.close()
     if not grid:
@@ -395,6 +403,8 @@ def _worksheet(workbook: Any, sheet: str | None) -> Any:
     if sheet is not None:
         if sheet not in workbook.sheetnames:
             raise UnreadableFile(f"there is no sheet named '{printable(sheet)}'")
+        if not hasattr(workbook[sheet], "iter_rows"):
+            raise UnreadableFile(f"the sheet '{printable(sheet)}' is a chart, not cells")
         return workbook[sheet]
     visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
     if not workbook.worksheets:

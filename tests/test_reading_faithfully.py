@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 import sqlite3
 from pathlib import Path
 
@@ -662,3 +663,65 @@ def test_a_csv_shorter_than_its_header_row_is_unreadable(tmp_path: Path) -> None
     _, rejected, _ = check_csv(council, HEADER.encode())
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert rejected["message"][0].endswith("the file has no row 5")
+
+
+# The same classes elsewhere (the hostile review) ----------------------------------------
+
+
+def test_utf8_with_a_bom_and_an_invalid_byte_rejects_only_that_row(tmp_path: Path) -> None:
+    """Before: a BOM file with one bad byte was unreadable whole."""
+    council = council_with(tmp_path, CSV_SOURCE)
+    data = (
+        b"\xef\xbb\xbf" + HEADER.encode() + b"CNT,2019-04,1,,,\xff\nCNT,2019-05,2,,,caf\xc3\xa9\n"
+    )
+    accepted, rejected, _ = check_csv(council, data)
+    assert accepted.select("row_number", "commentary").rows() == [(3, "café")]
+    assert outcome(rejected) == [(2, None, "malformed_row")]
+
+
+def test_a_database_timestamp_period_is_its_month_and_binary_values_reject_their_row(
+    tmp_path: Path, staging: Path
+) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    connection = sqlite3.connect(folder / "dept.db")
+    connection.execute("CREATE TABLE r (code TEXT, period TEXT, value REAL, note BLOB)")
+    connection.executemany(
+        "INSERT INTO r VALUES (?, ?, ?, ?)",
+        [
+            ("CNT", "2019-04-01 00:00:00", 5.0, None),
+            ("CNT", "2019-05", 6.0, b"\xff\xfe\x00binary"),
+            ("CNT", "2019-06", 7.0, "caf\u00e9"),
+        ],
+    )
+    connection.commit()
+    connection.close()
+    source = (
+        "  - {id: db, department: D, kind: observations, format: sql, url: 'sqlite:///dept.db',"
+        " query: 'SELECT code, period, value, note AS commentary FROM r ORDER BY rowid',"
+        " columns: {indicator_code: code}}\n"
+    )
+    council = make_council(folder, source)
+    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF, staging)])
+    assert batch.frame("observations").select("row_number", "period", "commentary").rows() == [
+        (1, "2019-04", None),
+        (3, "2019-06", "café"),
+    ]
+    rejected = batch.frame("rejections")
+    assert outcome(rejected) == [(2, None, "malformed_row")]
+    assert rejected["message"][0] == "the column 'commentary' holds binary data, not text"
+
+
+def test_a_file_whose_name_is_not_utf8_is_read_under_a_printable_name(
+    tmp_path: Path, staging: Path
+) -> None:
+    """Before: the name's undecodable byte could not be stored, and the source failed."""
+    council = council_with(tmp_path, CSV_SOURCE)
+    folder = os.fsencode(council.folder / "in")
+    with open(folder + b"/return\xff.csv", "wb") as file:
+        file.write((HEADER + "CNT,2019-04,5,,,\nCNT,2019-05,-1,,,\n").encode())
+    batch = merge([ingest_source(council, council.settings.sources[0], AS_OF, staging)])
+    assert batch.frame("observations")["value"].to_list() == [5.0]
+    rejected = batch.frame("rejections")
+    assert outcome(rejected) == [(3, "value", "negative_value")]
+    assert Path(rejected["file"][0]).name == "return?.csv"
