@@ -219,9 +219,16 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     return renamed.select(pl.col(ROW_NUMBER).alias("row_number"), header, *canonical)
 
 
-# Cells that name a period or a date: padding inside them removed before they are parsed
-# or stored (``2019/20     Q1`` is ``2019/20 Q1``).
-LABEL_COLUMNS = ("period", "financial_year", "due_date", "revised_date")
+# Cells that name a period, a date or a code: invisible characters and padding inside them
+# removed before they are parsed or stored (``2019/20     Q1`` is ``2019/20 Q1``).
+LABEL_COLUMNS = (
+    "indicator_code",
+    "area_code",
+    "period",
+    "financial_year",
+    "due_date",
+    "revised_date",
+)
 
 
 def _tidy_labels(frame: pl.DataFrame) -> pl.DataFrame:

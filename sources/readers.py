@@ -214,9 +214,12 @@ def read_csv(
         raise UnreadableFile(f"the file cannot be opened ({error.strerror})") from error
     decoded = decode_text(data, encoding)
     text = decoded.text
+    hinted = _SEPARATOR_HINT.match(text)
+    if hinted:  # Excel's "sep=;" line: it names the delimiter and is not a row Excel shows
+        text = text[hinted.end() :]
     if not text.strip():
         raise UnreadableFile("the file is empty")
-    separator = delimiter or _sniff_delimiter(text, header_row)
+    separator = delimiter or (hinted.group(1) if hinted else _sniff_delimiter(text, header_row))
     digest = content_hash or hashlib.sha256(data).hexdigest()
     frame = _fast_csv(text, separator) if header_row == 1 else None
     if frame is not None:
@@ -234,6 +237,7 @@ def _sniff_delimiter(text: str, header_row: int = 1) -> str:
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
+_SEPARATOR_HINT = re.compile(r"sep=([^\r\n\"])(?:\r\n|\r|\n)")
 
 
 def _fast_csv(text: str, separator: str) -> pl.DataFrame | None:

@@ -725,3 +725,20 @@ def test_a_file_whose_name_is_not_utf8_is_read_under_a_printable_name(
     rejected = batch.frame("rejections")
     assert outcome(rejected) == [(3, "value", "negative_value")]
     assert Path(rejected["file"][0]).name == "return?.csv"
+
+
+def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path: Path) -> None:
+    """Before: `sep=;` was read as the header, and every column was missing."""
+    council = council_with(tmp_path, CSV_SOURCE)
+    text = "sep=;\r\n" + HEADER.replace(",", ";") + "CNT;2019-04;5;;;a, b\r\nCNT;2019-05;-1;;;\r\n"
+    accepted, rejected, _ = check_csv(council, text.encode("cp1252"))
+    assert accepted.select("row_number", "value", "commentary").rows() == [(2, 5.0, "a, b")]
+    assert outcome(rejected) == [(3, "value", "negative_value")]
+
+
+def test_a_code_with_an_invisible_character_is_the_code(tmp_path: Path) -> None:
+    council = council_with(tmp_path, CSV_SOURCE)
+    text = f"{HEADER}\u200bCNT\u00a0,2019-04,5,,,\n"
+    accepted, rejected, _ = check_csv(council, text.encode())
+    assert rejected.is_empty()
+    assert accepted["indicator_code"].to_list() == ["CNT"]
