@@ -94,6 +94,8 @@ _BOMS = (
 # An undecodable byte, kept by the ``surrogateescape`` error handler as a lone surrogate.
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")
 _NOT_TEXT = re.compile("[\udc80-\udcff\x00]")
+# A character above ASCII that was decoded, not kept as an undecodable byte.
+_DECODED_ABOVE_ASCII = re.compile("[\x80-\udc7f\udd00-\U0010ffff]")
 # Files that are not text at all, by how they begin: what each looks like, in plain words.
 _SIGNATURES = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
@@ -120,6 +122,7 @@ def decode_text(data: bytes, encoding: str | None = None) -> DecodedText:
     rejected, never read as mojibake): a file is taken as Windows-1252 only when none of its
     bytes above ASCII form a UTF-8 character (docs/decisions.md, issue 21).
     """
+    _refuse_other_formats(data)
     if encoding is not None:
         return _declared(data, encoding)
     _refuse_non_text(data)
@@ -136,7 +139,7 @@ def decode_text(data: bytes, encoding: str | None = None) -> DecodedText:
     except UnicodeDecodeError:
         pass
     utf8 = data.decode("utf-8", errors="surrogateescape")
-    if any(ord(c) > 0x7F and not _INVALID_BYTE.match(c) for c in utf8):
+    if _DECODED_ABOVE_ASCII.search(utf8):
         return DecodedText(utf8, "utf-8")
     return DecodedText(data.decode("cp1252", errors="surrogateescape"), "windows-1252")
 
@@ -156,11 +159,16 @@ def _declared(data: bytes, encoding: str) -> DecodedText:
         ) from None
 
 
-def _refuse_non_text(data: bytes) -> None:
-    """A file named .csv that is not text at all is unreadable, said in plain words."""
+def _refuse_other_formats(data: bytes) -> None:
+    """A workbook, archive or PDF named .csv is unreadable, said in plain words."""
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             raise UnreadableFile(f"it is not a CSV file: it looks like {kind}")
+
+
+def _refuse_non_text(data: bytes) -> None:
+    """A file of no declared encoding that is not text at all is unreadable, said in plain
+    words."""
     if any(data.startswith(bom) for bom, _ in _BOMS):
         return
     sample = data[:4096]
