@@ -10,6 +10,7 @@ from boardpack.config import load_council
 from core.errors import UsageError
 from schemas.ingest import check_extract
 from sources.extracts import read_extract
+from sources.readers import printable
 
 _FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel"}
 
@@ -25,8 +26,9 @@ class ValidationReport:
         out = []
         for p in self.problems:
             where = f"{self.file}" + (f":{p['row_number']}" if p["row_number"] is not None else "")
-            column = f" column '{p['column']}'" if p["column"] else ""
-            value = f" value '{p['value']}'" if p["value"] is not None else ""
+            # A cell's text is the department's, untrusted: no control characters on a terminal.
+            column = f" column '{printable(str(p['column']))}'" if p["column"] else ""
+            value = f" value '{printable(str(p['value']))}'" if p["value"] is not None else ""
             out.append(f"{where}:{column}{value}: {p['reason_code']}: {p['message']}")
         noun = "problem" if len(self.problems) == 1 else "problems"
         out.append(

@@ -742,3 +742,18 @@ def test_a_code_with_an_invisible_character_is_the_code(tmp_path: Path) -> None:
     accepted, rejected, _ = check_csv(council, text.encode())
     assert rejected.is_empty()
     assert accepted["indicator_code"].to_list() == ["CNT"]
+
+
+def test_validate_never_prints_a_cells_control_characters(tmp_path: Path) -> None:
+    """A cell holding a terminal escape is shown with `?`, never sent to the terminal."""
+    from boardpack.validate import check_file as validate_file
+
+    council = council_with(tmp_path, CSV_SOURCE)
+    path = council.folder / "in" / "return.csv"
+    path.write_bytes(HEADER.encode() + b"CNT,2019-04,\x1b[2J\x1b[31m5,,,\n")
+    lines = validate_file(council.folder, "fin", path, AS_OF).lines()
+    assert lines[0] == (
+        f"{path}:2: column 'value' value '?[2J?[31m5': not_a_number: '?[2J?[31m5' is not a "
+        "plain number: write digits with an optional sign and decimal point, without "
+        "thousands separators, currency or percent signs"
+    )
