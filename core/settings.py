@@ -80,6 +80,25 @@ class Source(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _options_fit_format(self) -> Source:
+        """A reading option the source's format has no use for is a mistake, not ignored."""
+        unused = [
+            name
+            for name, formats, given in (
+                ("sheet", ("excel",), self.sheet is not None),
+                ("header_row", ("csv", "excel"), self.header_row != 1),
+                ("delimiter", ("csv",), self.delimiter is not None),
+                ("encoding", ("csv",), self.encoding is not None),
+            )
+            if given and self.format not in formats
+        ]
+        if unused:
+            raise ValueError(
+                f"source '{self.id}': '{unused[0]}' does not apply to a {self.format} source"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _located(self) -> Source:
         if self.format == "sql" and not (self.url and self.query):
             raise ValueError("a sql source needs both 'url' and 'query'")

@@ -757,3 +757,28 @@ def test_validate_never_prints_a_cells_control_characters(tmp_path: Path) -> Non
         "plain number: write digits with an optional sign and decimal point, without "
         "thousands separators, currency or percent signs"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ("format: csv, path: 'in/*.csv', sheet: Returns", "'sheet' does not apply to a csv"),
+        ("format: excel, path: 'in/*.xlsx', delimiter: ';'", "'delimiter' does not apply"),
+        ("format: excel, path: 'in/*.xlsx', encoding: cp1252", "'encoding' does not apply"),
+        (
+            "format: sql, url: 'sqlite:///d.db', query: 'select 1', header_row: 2",
+            "'header_row' does not apply to a sql source",
+        ),
+    ],
+)
+def test_a_reading_option_the_format_has_no_use_for_is_a_configuration_error(
+    tmp_path: Path, options: str, problem: str
+) -> None:
+    """Like `header_row` on CSV before: an option silently ignored reads the file wrongly."""
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        make_council(
+            tmp_path / "c", f"  - {{id: s, department: F, kind: observations, {options}}}\n"
+        )
+    assert f"source 's': {problem}" in str(caught.value)
