@@ -459,10 +459,17 @@ def shown_cell(cell: Any) -> str | None:
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
     if isinstance(value, int | float):
+        shown = _excel_precision(value)
         if shows_percentage(getattr(cell, "number_format", None) or "", value):
-            return _hundredfold(value)
-        return _number_text(value)
+            shown *= 100
+        return format(shown.normalize(), "f") if abs(shown.adjusted()) < 20 else str(shown)
     return str(value)
+
+
+def _excel_precision(value: float) -> decimal.Decimal:
+    """A stored number to the 15 significant digits Excel keeps and shows: a formula's
+    1.0000000000000002 is the 1 (100%) the department sees, not a figure above 100%."""
+    return decimal.Decimal(format(value, ".15g") if isinstance(value, float) else value)
 
 
 _QUOTED_OR_ESCAPED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
@@ -506,11 +513,6 @@ def _number_text(value: float) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)
-
-
-def _hundredfold(value: float) -> str:
-    shown = decimal.Decimal(repr(value) if isinstance(value, float) else value) * 100
-    return format(shown.normalize(), "f")
 
 
 _FORMULA = re.compile(rb"<f[ >]")

@@ -70,6 +70,8 @@ def workbook(path: Path, write: object) -> None:
         ('0.0"%"', 91.5, 91.5),  # a literal % sign: the number is shown as stored
         ("0.0\\%", 91.5, 91.5),
         ("0.0", 91.5, 91.5),
+        ("0%", 1.0000000000000002, 100.0),  # a formula's float error: Excel shows 100%
+        ("General", 0.1 + 0.2, 0.3),  # Excel keeps and shows 15 significant digits
     ],
 )
 def test_an_excel_value_is_the_number_shown_whatever_its_header_spacing_and_format(
