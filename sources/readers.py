@@ -72,7 +72,8 @@ def header_names(cells: Sequence[str | None], unnamed: str = "column_{}") -> lis
         name = (cell or "").strip()
         if _NOT_TEXT.search(name):
             raise UnreadableFile(
-                "the header row holds bytes that are not valid text in the file's encoding"
+                "the header row holds bytes that are not text in the file's encoding "
+                "(binary data, or text in another encoding)"
             )
         names.append(name or unnamed.format(position))
     seen: set[str] = set()
@@ -178,13 +179,8 @@ def _refuse_non_text(data: bytes) -> None:
             "it is not a CSV file that can be read: it looks like UTF-16 text without a "
             "byte-order mark; save it as UTF-8 (or UTF-16 with a byte-order mark)"
         )
-    if len(_CONTROL_BYTES.findall(sample)) > max(len(sample) // 20, 64):
-        raise UnreadableFile("it is not a CSV file: it holds binary data, not text")
-    # A stray NUL is not text either (PostgreSQL refuses it): only its row is rejected.
-
-
-# Bytes text never holds (tab, line breaks and form feed aside): many mean binary data.
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+    # Other binary data shows in the header row (bytes that are no text: unreadable); a
+    # stray NUL in a cell is not text either (PostgreSQL refuses it): its row is rejected.
 
 
 def _finish(frame: pl.DataFrame, first_row: int | list[int]) -> pl.DataFrame:
