@@ -10,18 +10,22 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.environment import STAGING_VARIABLE
+from core.periods import period_label_expr
 from core.settings import Council, Source
-from schemas.benchmarks import reject_across_files, split_benchmarks
+from schemas.benchmarks import reject_across_files as reject_benchmarks_across_files
+from schemas.benchmarks import split_benchmarks
 from schemas.config import resolve_aliases
+from schemas.duplicates import reject_across_files
 from schemas.observations import (
     duplicates_across_files,
     malformed_rejections,
@@ -29,7 +33,7 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
-from schemas.registers import split_register, split_targets, yesno_codes
+from schemas.registers import REGISTER_KEY, split_register, split_targets, yesno_codes
 from sources.extracts import Extract, department_column, extracts
 
 
@@ -224,6 +228,52 @@ def ingest_source(
     return batch
 
 
+def _registers_across_files(kind: str) -> Across:
+    """A ref sent for one quarter in two files of one source: every copy rejected (two
+    sources may use the same ref: each keeps its own register)."""
+    return partial(
+        reject_across_files,
+        key=["source_id", *REGISTER_KEY],
+        column="ref",
+        describe=lambda files: pl.format(
+            "{} '{}' for {} arrives in more than one file of source {} in this run ({}); "
+            "it must come from one",
+            pl.lit(kind.removesuffix("s")),
+            pl.col("ref"),
+            pl.col("period"),
+            pl.col("source_id"),
+            files,
+        ),
+    )
+
+
+def _targets_across_files(frames: list[pl.DataFrame]) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """One target (indicator, year, period) sent in two files, of one targets source or two:
+    every copy rejected, rather than the source whose id sorts last winning silently."""
+    return reject_across_files(
+        frames,
+        ["code", "fy", "period"],
+        "period",
+        lambda files: pl.format(
+            "the target for {} {} arrives in more than one file in this run ({}); it must "
+            "come from one",
+            pl.col("code"),
+            period_label_expr(pl.col("fy"), pl.col("period")),
+            files,
+        ),
+    )
+
+
+Across = Callable[[list[pl.DataFrame]], tuple[list[pl.DataFrame], pl.DataFrame]]
+# What may arrive only once in a run, whichever file or source sends it.
+_ACROSS_FILES: dict[str, Across] = {
+    "milestones": _registers_across_files("milestones"),
+    "risks": _registers_across_files("risks"),
+    "targets": _targets_across_files,
+    "benchmarks": reject_benchmarks_across_files,
+}
+
+
 def merge(batches: list[Batch]) -> Batch:
     """All sources of a run together; a figure sent in two files is rejected in both."""
     merged = Batch()
@@ -238,10 +288,10 @@ def merge(batches: list[Batch]) -> Batch:
     if not clashes.is_empty():
         merged.rejections.append(rejection_frame(clashes))
         merged.clashing = clashes.select(list(OBSERVATION_KEY)).unique()
-    benchmarks, clashed = reject_across_files(merged.registers["benchmarks"])
-    merged.registers["benchmarks"] = [b for b in benchmarks if not b.is_empty()]
-    if not clashed.is_empty():
-        merged.rejections.append(clashed)
+    for kind, check in _ACROSS_FILES.items():
+        merged.registers[kind], clashed = check(merged.registers[kind])
+        if not clashed.is_empty():
+            merged.rejections.append(clashed)
     _count_outcomes(merged, clashes)
     return merged
 

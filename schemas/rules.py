@@ -85,11 +85,12 @@ def split_by_rules(
 
 
 def reject_repeats(
-    rows: pl.DataFrame, key: list[str], message: pl.Expr
+    rows: pl.DataFrame, key: list[str], message: pl.Expr, column: str = "period"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``)."""
+    """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``,
+    blamed on ``column``)."""
     repeated = pl.struct(key).is_duplicated()
     copies = rows.filter(repeated).with_columns(
-        reason_code=pl.lit("duplicate_in_extract"), column=pl.lit("period"), message=message
+        reason_code=pl.lit("duplicate_in_extract"), column=pl.lit(column), message=message
     )
     return rows.filter(~repeated), copies

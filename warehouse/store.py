@@ -61,13 +61,21 @@ def _insert(
 
 
 def _replace_keyed(
-    connection: sa.Connection, table: sa.Table, rows: pl.DataFrame, key: list[str]
+    connection: sa.Connection,
+    table: sa.Table,
+    rows: pl.DataFrame,
+    key: list[str],
+    among: sa.ColumnElement[bool] | None = None,
 ) -> None:
-    """Insert ``rows``, first deleting those already stored under the same key (one
-    ``executemany`` DELETE: an upsert that works the same on SQLite and PostgreSQL)."""
+    """Insert ``rows``, first deleting those already stored under the same key (among the
+    rows ``among`` selects, when given: one ``executemany`` DELETE, an upsert that works the
+    same on SQLite and PostgreSQL). ``rows`` must not repeat a key: validation rejects
+    every copy of a repeated one before the load."""
     if rows.is_empty():
         return
     matches = sa.and_(*(table.c[k] == sa.bindparam(f"key_{k}") for k in key))
+    if among is not None:
+        matches = sa.and_(matches, among)
     keys = rows.select([pl.col(k).alias(f"key_{k}") for k in key]).unique()
     connection.execute(sa.delete(table).where(matches), keys.to_dicts())
     _insert(connection, table, rows)
@@ -114,8 +122,11 @@ def replace_catalogue(
 
 
 def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
-    """Targets from a source replace that source's earlier targets for the same keys."""
-    _replace_keyed(connection, table_of(Target), targets, ["code", "fy", "period", "source_id"])
+    """Targets from a source replace the earlier targets of any source for the same
+    indicator, year and period: the latest to arrive is the target (a restatement), as a
+    figure's is; targets.csv's stay, beneath every source's."""
+    table = table_of(Target)
+    _replace_keyed(connection, table, targets, ["code", "fy", "period"], table.c.source_id != "")
 
 
 def current_targets(connection: sa.Connection) -> pl.DataFrame:
@@ -306,14 +317,15 @@ def store_versions(
 def replace_register(
     connection: sa.Connection, model: type[Milestone] | type[Risk], run_id: int, rows: pl.DataFrame
 ) -> None:
-    """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
+    """Milestones and risks: a source's latest return for a ref and quarter replaces its
+    earlier one (another source's same ref is another entry)."""
     if rows.is_empty():
         return
     _replace_keyed(
         connection,
         table_of(model),
         rows.with_columns(run_id=pl.lit(run_id)),
-        ["ref", "fy", "quarter"],
+        ["source_id", "ref", "fy", "quarter"],
     )
 
 

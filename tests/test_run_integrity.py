@@ -1,0 +1,239 @@
+"""Run-level integrity (issue 21): nothing a run loads may break a unique key of the
+warehouse, be won by the order files are read in, or be cut short by a column's length."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from boardpack import runs
+from tests.test_extracts import INDICATORS
+
+AS_OF = dt.date(2020, 3, 31)
+REGISTER_SOURCES = """\
+  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}
+  - {id: plans, department: Finance, kind: milestones, format: csv, path: 'ms/*.csv'}
+  - {id: plans2, department: Planning, kind: milestones, format: csv, path: 'ms2/*.csv'}
+  - {id: risks, department: Finance, kind: risks, format: csv, path: 'rk/*.csv'}
+  - {id: tg, department: Finance, kind: targets, format: csv, path: 'tg/*.csv'}
+  - {id: tg2, department: Planning, kind: targets, format: csv, path: 'tg2/*.csv'}
+"""
+MILESTONES = "ref,service,description,due_date,status,commentary,period\n"
+RISKS = "ref,service,description,rating,mitigation,progress,period\n"
+TARGETS = "indicator_code,financial_year,period,target\n"
+
+
+def council_folder(root: Path, sources: str = REGISTER_SOURCES) -> Path:
+    folder = root / "council"
+    for sub in ("in", "ms", "ms2", "rk", "tg", "tg2"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
+    (folder / "council.yaml").write_text(
+        "name: Test Council\nboards:\n"
+        "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
+        f"sources:\n{sources}",
+        encoding="utf-8",
+    )
+    (folder / "in" / "fin.csv").write_text(
+        "indicator_code,period,value,numerator,denominator,commentary\nCNT,2019-04,5,,,\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def rejections(outcome: runs.RunOutcome) -> list[tuple[str, str, int | None, str, str]]:
+    return sorted(
+        (
+            r["source_id"],
+            Path(r["file"]).name,
+            r["row_number"],
+            r["column"],
+            r["reason_code"],
+        )
+        for r in outcome.rejections
+    )
+
+
+def table(url: str, name: str) -> pl.DataFrame:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return pl.DataFrame(
+                [dict(r._mapping) for r in connection.execute(sa.text(f"SELECT * FROM {name}"))]
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_ref_repeated_in_one_quarter_of_one_file_rejects_every_copy(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    folder = council_folder(tmp_path)
+    write(
+        folder / "ms",
+        "m.csv",
+        MILESTONES
+        + "M1,Finance,New ledger,2020-03-31,on_track,,2019/20 Q3\n"
+        + "M2,Finance,Audit,2020-03-31,on_track,,2019/20 Q3\n"
+        + "M1,Finance,New ledger (again),2020-03-31,at_risk,,2019/20 Q3\n"
+        + "M1,Finance,New ledger,2020-03-31,on_track,,2019/20 Q4\n",
+    )
+    write(
+        folder / "rk",
+        "r.csv",
+        RISKS + "R1,Finance,Fraud,high,,,2019/20 Q3\nR1,Finance,Fraud,low,,,2019/20 Q3\n",
+    )
+    outcome = runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    assert outcome.exit_code == 1
+    assert rejections(outcome) == [
+        ("plans", "m.csv", 2, "ref", "duplicate_in_extract"),
+        ("plans", "m.csv", 4, "ref", "duplicate_in_extract"),
+        ("risks", "r.csv", 2, "ref", "duplicate_in_extract"),
+        ("risks", "r.csv", 3, "ref", "duplicate_in_extract"),
+    ]
+    message = next(r["message"] for r in outcome.rejections if r["source_id"] == "plans")
+    assert message == (
+        "milestone 'M1' appears more than once for 2019/20 Q3 in this file (rows 2, 4); send one"
+    )
+    stored = table(warehouse_url, "milestones").sort("ref", "quarter")
+    assert stored.select("ref", "quarter").rows() == [("M1", 4), ("M2", 3)]
+    assert table(warehouse_url, "risks").is_empty()
+
+
+def test_a_ref_in_two_files_of_one_source_is_rejected_and_two_sources_may_share_a_ref(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    folder = council_folder(tmp_path)
+    row = "M1,Finance,New ledger,2020-03-31,on_track,,2019/20 Q3\n"
+    write(folder / "ms", "a.csv", MILESTONES + row + "M2,Finance,Audit,,complete,,2019/20 Q3\n")
+    write(folder / "ms", "b.csv", MILESTONES + row)
+    write(folder / "ms2", "c.csv", MILESTONES + "M2,Planning,Local plan,,on_track,,2019/20 Q3\n")
+    outcome = runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    assert rejections(outcome) == [
+        ("plans", "a.csv", 2, "ref", "duplicate_across_sources"),
+        ("plans", "b.csv", 2, "ref", "duplicate_across_sources"),
+    ]
+    message = outcome.rejections[0]["message"]
+    assert message.startswith(
+        "milestone 'M1' for 2019/20 Q3 arrives in more than one file of source plans"
+    )
+    stored = table(warehouse_url, "milestones").sort("source_id")
+    assert stored.select("source_id", "ref", "service").rows() == [
+        ("plans", "M2", "Finance"),
+        ("plans2", "M2", "Planning"),
+    ]
+
+
+def test_one_target_from_two_files_or_two_sources_is_rejected_in_every_copy(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    folder = council_folder(tmp_path)
+    write(folder / "tg", "a.csv", TARGETS + "CNT,2019/20,,100\nDAY,2019/20,,10\n")
+    write(folder / "tg2", "b.csv", TARGETS + "CNT,2019/20,,400\n")
+    write(folder / "tg", "c.csv", TARGETS + "DAY,2019/20,,12\nPCT,2019/20,Q1,90\n")
+    outcome = runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    assert outcome.exit_code == 1
+    assert rejections(outcome) == [
+        ("tg", "a.csv", 2, "period", "duplicate_across_sources"),
+        ("tg", "a.csv", 3, "period", "duplicate_across_sources"),
+        ("tg", "c.csv", 2, "period", "duplicate_across_sources"),
+        ("tg2", "b.csv", 2, "period", "duplicate_across_sources"),
+    ]
+    messages = {r["message"] for r in outcome.rejections}
+    assert any(
+        m.startswith("the target for CNT 2019/20 arrives in more than one file in this run")
+        for m in messages
+    )
+    stored = table(warehouse_url, "targets").filter(pl.col("source_id") != "")
+    assert stored.select("code", "period", "target").rows() == [("PCT", "Q1", 90.0)]
+
+
+def test_a_later_target_from_another_source_supersedes_the_earlier(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    folder = council_folder(tmp_path)
+    write(folder / "tg2", "b.csv", TARGETS + "CNT,2019/20,,400\n")
+    runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    write(folder / "tg", "a.csv", TARGETS + "CNT,2019/20,,100\n")
+    outcome = runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    assert outcome.exit_code == 0
+    stored = table(warehouse_url, "targets").filter(pl.col("source_id") != "")
+    assert stored.select("source_id", "target").rows() == [("tg", 100.0)]
+
+
+def test_text_longer_than_any_old_column_length_loads_on_every_warehouse(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    """PostgreSQL refused a ref over 64 characters (StringDataRightTruncation) and the whole
+    nightly was lost; typed text is unbounded now."""
+    long_ref = "MILESTONE-" + "X" * 100
+    long_service = "Finance and " + "very long service name " * 12
+    folder = council_folder(tmp_path)
+    write(
+        folder / "ms",
+        "m.csv",
+        MILESTONES + f"{long_ref},{long_service},Audit,2020-03-31,on_track,,2019/20 Q3\n",
+    )
+    write(folder / "rk", "r.csv", RISKS + f"{long_ref},{long_service},Fraud,high,,,2019/20 Q3\n")
+    write(
+        folder / "in",
+        "fin.csv",
+        "indicator_code,period,value,numerator,denominator,commentary\n"
+        f"CNT,{'  2019-04' + ' ' * 60},5,,,\n",
+    )
+    outcome = runs.nightly(folder, warehouse_url, tmp_path / "out", AS_OF)
+    assert rejections(outcome) == []
+    assert table(warehouse_url, "milestones")["ref"].to_list() == [long_ref]
+    assert table(warehouse_url, "risks")["service"].to_list() == [long_service.strip()]
+
+
+# Columns that keep a length: their values are made by boardpack itself or checked against
+# a fixed list or a length before the load (indicator codes: 1 to 32 characters, SPEC §2).
+BOUNDED_BY_VALIDATION = {
+    "runs": {"kind", "status"},
+    "indicators": {"code", "unit", "polarity", "aggregation", "frequency", "tolerance_type"},
+    "boards": {"cadence"},
+    "targets": {"code", "period"},
+    "observations": {"indicator_code", "content_hash"},
+    "loaded_files": {"content_hash"},
+    "rejections": {"reason_code"},
+    "milestones": {"status"},
+    "risks": {"rating"},
+    "measures": {
+        "indicator_code",
+        "period_type",
+        "period_suffix",
+        "period",
+        "financial_year",
+        "rag",
+        "direction",
+    },
+    "board_summaries": {"period_suffix", "period"},
+    "published_reports": {"period_suffix", "content_hash"},
+    "state": {"key"},
+    "benchmark_values": {"indicator_code", "content_hash"},
+    "benchmark_results": {"indicator_code", "period"},
+}
+
+
+def test_every_column_a_person_types_into_is_unbounded_text() -> None:
+    """A length on a column that holds a department's or a council's own text stops a
+    PostgreSQL nightly when someone types a longer one: only values boardpack makes, or
+    checks before the load, may have one."""
+    from warehouse.models import Base
+
+    bounded = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, sa.String) and column.type.length is not None
+    }
+    allowed = {(t, c) for t, columns in BOUNDED_BY_VALIDATION.items() for c in columns}
+    assert bounded - allowed == set()
