@@ -38,6 +38,13 @@ class Board(_Strict):
     services: list[str] = Field(min_length=1)
     cadence: Literal["quarterly", "half-yearly"]
 
+    @model_validator(mode="after")
+    def _services_once(self) -> Board:
+        repeated = first_repeated(self.services)
+        if repeated is not None:
+            raise ValueError(f"board '{self.id}': service '{repeated}' is listed twice")
+        return self
+
 
 class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from core.columns import CANONICAL, REQUIRED
+from core.database_urls import database_url
 from core.errors import ConfigError
 from core.periods import parse_period_labels
 from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
@@ -105,7 +106,7 @@ def resolve_sql_url(council: Council, url: str) -> str:
 
     url = expand_variables(url)
     try:
-        parsed = sa.make_url(url)
+        parsed = database_url(url)
     except (sa.exc.ArgumentError, ValueError):
         raise SourceUnavailable("the source's url is not a database URL") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":

@@ -20,6 +20,8 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from core.database_urls import database_url, masked_url, without_password
+
 ROW_NUMBER = "row_number"
 # Rows of a file that could not be split into cells: their number and why (SPEC §4).
 MALFORMED_COLUMNS = {ROW_NUMBER: pl.Int64, "message": pl.String}
@@ -360,16 +362,16 @@ def read_sql(url: str, query: str) -> RawTable:
     """Rows of a query against a departmental database (any SQLAlchemy URL)."""
     import sqlalchemy as sa  # only for database sources: slow to import
 
+    shown = masked_url(url)
     try:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(database_url(url))
         try:
             with engine.connect() as connection:
                 frame = pl.read_database(sa.text(query), connection, infer_schema_length=None)
         finally:
             engine.dispose()
     except Exception as error:  # drivers raise many types; the message is what matters
-        message = _first_line(error).replace(url, "(the source's URL)")
+        message = without_password(_first_line(error), url)
         raise SourceUnavailable(f"the query could not be run ({message})") from None
     label = f"{shown} :: {query}"
     digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()

@@ -4,9 +4,11 @@ warehouse, be won by the order files are read in, or be cut short by a column's 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from boardpack import runs
@@ -237,3 +239,59 @@ def test_every_column_a_person_types_into_is_unbounded_text() -> None:
     }
     allowed = {(t, c) for t, columns in BOUNDED_BY_VALIDATION.items() for c in columns}
     assert bounded - allowed == set()
+
+
+def test_two_files_of_one_source_with_the_same_bytes_reject_their_rows_not_the_run(
+    tmp_path: Path,
+) -> None:
+    """loaded_files is keyed by (content, source): the same bytes under two names broke it."""
+    folder = council_folder(tmp_path)
+    body = "indicator_code,period,value,numerator,denominator,commentary\nCNT,2019-05,7,,,\n"
+    write(folder / "in", "copy1.csv", body)
+    write(folder / "in", "copy2.csv", body)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(folder, url, tmp_path / "out", AS_OF)
+    assert rejections(outcome) == [
+        ("fin", "copy1.csv", 2, "period", "duplicate_across_sources"),
+        ("fin", "copy2.csv", 2, "period", "duplicate_across_sources"),
+    ]
+    assert table(url, "loaded_files").height == 2  # fin.csv, and the shared content once
+
+
+@pytest.mark.parametrize("password", ["p@ssWrongXYZ", "pa:ss/Wrong@XYZ", "Wr0ng/XYZ:p@ss@"])
+def test_a_password_with_unencoded_at_colon_or_slash_is_never_shown_in_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    """SQLAlchemy ended the password at its first '@': the masked URL and the driver's
+    unknown-host message showed the rest, and a SQL source stored it in a rejection."""
+    from boardpack import steps
+    from core.database_urls import masked_url
+    from core.errors import RunFailed
+
+    fragments = {f for f in re.split(r"[@:/]", password) if len(f) >= 3}
+    url = f"postgresql+psycopg://clerk:{password}@127.0.0.1:1/warehouse?connect_timeout=2"
+    assert (
+        masked_url(url) == "postgresql+psycopg://clerk:***@127.0.0.1:1/warehouse?connect_timeout=2"
+    )
+
+    # The warehouse: exit 3, one line, no part of the password.
+    with pytest.raises(RunFailed) as failed:
+        runs.nightly(council_folder(tmp_path / "a"), url, tmp_path / "out", AS_OF)
+    assert "clerk:***@127.0.0.1:1/warehouse" in str(failed.value)
+    assert not [f for f in fragments if f in str(failed.value)]
+
+    # A SQL source: its failure is a rejection in the warehouse, without the password.
+    monkeypatch.setattr(steps, "RETRY_DELAYS", (0, 0))
+    monkeypatch.setenv("DEPT_DB_URL", url)
+    source = (
+        "  - {id: dept, department: Finance, kind: observations, format: sql, "
+        "url: '${DEPT_DB_URL}', query: 'select * from kpis'}\n"
+    )
+    folder = council_folder(tmp_path / "b", source)
+    warehouse = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    outcome = runs.nightly(folder, warehouse, tmp_path / "out", AS_OF)
+    assert outcome.failed_sources.keys() == {"dept"}
+    stored = table(warehouse, "rejections").write_csv() + table(warehouse, "runs").write_csv()
+    everything = stored + "\n".join(outcome.lines()) + outcome.markdown()
+    assert "the source could not be read" in stored
+    assert not [f for f in fragments if f in everything]

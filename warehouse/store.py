@@ -156,7 +156,15 @@ def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
-    rows = pl.DataFrame(files, infer_schema_length=None).with_columns(run_id=pl.lit(run_id))
+    """The files a run read, by content: two files of one source with the same bytes are
+    one content (their rows were rejected as sent twice), recorded once."""
+    if not files:
+        return
+    rows = (
+        pl.DataFrame(files, infer_schema_length=None)
+        .with_columns(run_id=pl.lit(run_id))
+        .unique(["content_hash", "source_id"], keep="last", maintain_order=True)
+    )
     _replace_keyed(connection, table_of(LoadedFile), rows, ["content_hash", "source_id"])
 
 
