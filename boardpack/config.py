@@ -22,6 +22,7 @@ from core.settings import (
 )
 from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
 from schemas.registers import split_targets, yesno_codes
+from schemas.rules import RuleFailed
 from sources.extracts import check_source_path
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -171,9 +172,12 @@ def _load_targets(path: Path, indicators: pl.DataFrame) -> pl.DataFrame:
         raise ConfigError(path, "the column is missing", column=missing[0])
     if "period" not in frame.columns:
         frame = frame.with_columns(period=pl.lit(None, dtype=pl.String))
-    accepted, rejected = split_targets(
-        frame.rename({"code": "indicator_code"}), indicators["code"], yesno_codes(indicators)
-    )
+    try:
+        accepted, rejected = split_targets(
+            frame.rename({"code": "indicator_code"}), indicators["code"], yesno_codes(indicators)
+        )
+    except RuleFailed as error:  # a check that could not judge: nothing is taken on trust
+        raise ConfigError(path, str(error)) from None
     if not rejected.is_empty():
         first = rejected.sort("row_number").row(0, named=True)
         more = rejected.height - 1

@@ -34,6 +34,7 @@ from schemas.observations import (
     whole_file_rejection,
 )
 from schemas.registers import REGISTER_KEY, split_register, split_targets, yesno_codes
+from schemas.rules import RuleFailed
 from sources.extracts import Extract, department_column, extracts
 
 
@@ -183,19 +184,11 @@ def check_extract(
     if extract.failure is not None or extract.frame is None:
         reason, message = extract.failure or ("unreadable_file", "unreadable")
         return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
-    frame = extract.frame
-    ysm = council.settings.year_start_month
-    if source.kind == "observations":
-        formatted = source.numbers == "formatted"
-        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm, formatted)
-    elif source.kind == "benchmarks":
-        accepted, rejected = split_benchmarks(frame, council.indicators, as_of, ysm)
-    elif source.kind in ("milestones", "risks"):
-        accepted, rejected = split_register(frame, source.kind, ysm)
-    else:
-        codes = council.indicators["code"]
-        named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
-        accepted, rejected = split_targets(named, codes, yesno_codes(council.indicators))
+    try:
+        accepted, rejected = _split(council, source, extract.frame, as_of)
+    except RuleFailed as error:  # fail closed: a check that could not judge accepts nothing
+        rejection = whole_file_rejection(source.id, extract.file, "unreadable_file", str(error))
+        return pl.DataFrame(), rejection, extract.frame.height + extract.malformed.height
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(
@@ -209,8 +202,24 @@ def check_extract(
         )
     )
     malformed = malformed_rejections(source.id, extract.file, extract.malformed)
-    rows_read = frame.height + malformed.height
+    rows_read = extract.frame.height + malformed.height
     return accepted, pl.concat([malformed, rejections]), rows_read
+
+
+def _split(
+    council: Council, source: Source, frame: pl.DataFrame, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One extract's rows split by the checks of its kind into (accepted, rejected)."""
+    ysm = council.settings.year_start_month
+    if source.kind == "observations":
+        formatted = source.numbers == "formatted"
+        return split_observations(frame, council.indicators, as_of, ysm, formatted)
+    if source.kind == "benchmarks":
+        return split_benchmarks(frame, council.indicators, as_of, ysm)
+    if source.kind in ("milestones", "risks"):
+        return split_register(frame, source.kind, ysm)
+    named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
+    return split_targets(named, council.indicators["code"], yesno_codes(council.indicators))
 
 
 def ingest_source(

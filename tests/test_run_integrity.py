@@ -7,11 +7,14 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from boardpack import runs
+from boardpack.config import load_council
+from schemas.rules import Rule, RuleFailed, schema_for, split_by_rules
 from tests.test_extracts import INDICATORS
 
 AS_OF = dt.date(2020, 3, 31)
@@ -295,3 +298,50 @@ def test_a_password_with_unencoded_at_colon_or_slash_is_never_shown_in_part(
     everything = stored + "\n".join(outcome.lines()) + outcome.markdown()
     assert "the source could not be read" in stored
     assert not [f for f in fragments if f in everything]
+
+
+# A rule whose expression raises when polars runs it ('abc' is no year): pandera records
+# the error as one failure with no row index.
+RAISING_RULE = Rule(
+    "bad_period",
+    pl.col("period").str.to_date("%Y", strict=True).is_not_null(),
+    pl.lit("period"),
+    pl.lit("never shown"),
+    name="raising",
+)
+
+
+def test_a_rule_that_raises_accepts_no_row() -> None:
+    """The split accepted every row when pandera recorded a raising check with no index."""
+    frame = pl.DataFrame({"row_number": [2, 3], "period": ["2020", "abc"]})
+    schema = schema_for([RAISING_RULE], {"row_number": pa.Column(pl.Int64)}, "t")
+    with pytest.raises(RuleFailed, match=r"the check 'raising' could not be applied"):
+        split_by_rules(frame, schema, [RAISING_RULE])
+
+
+def test_a_file_whose_checks_raise_is_rejected_whole_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemas import registers
+    from schemas.ingest import check_extract
+    from sources.extracts import read_extract
+
+    folder = council_folder(tmp_path)
+    write(folder / "ms", "m.csv", MILESTONES + "M1,Finance,Audit,,on_track,,2019/20 Q3\n")
+    rules = [*registers._REGISTER_RULES["milestones"], RAISING_RULE]
+    schema = schema_for(rules, {"row_number": pa.Column(pl.Int64)}, "milestones")
+    monkeypatch.setitem(registers._REGISTER_RULES, "milestones", rules)
+    monkeypatch.setitem(registers._REGISTER_SCHEMAS, "milestones", schema)
+    council = load_council(folder)
+    source = council.source("plans")
+    accepted, rejected, read = check_extract(
+        council, read_extract(council, source, folder / "ms" / "m.csv"), AS_OF
+    )
+    assert accepted.is_empty()
+    assert read == 1
+    row = rejected.row(0, named=True)
+    assert (rejected.height, row["row_number"], row["reason_code"]) == (1, None, "unreadable_file")
+    assert row["message"].startswith("the check 'raising' could not be applied (")
+    assert row["message"].endswith(
+        "no row of the file was loaded: please report this to the boardpack team"
+    )
