@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 import yaml
@@ -49,9 +49,11 @@ def load_yaml_model(path: Path, model: type[Model], expected: str) -> Model:
     """A YAML file checked against a pydantic model; the first problem, with its place in
     the file, as a :class:`ConfigError` (exit 2)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(path, "the file is missing") from None
+    except _RepeatedKey as repeated:
+        raise ConfigError(path, str(repeated)) from None
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", None)
         raise ConfigError(
@@ -70,6 +72,32 @@ def load_yaml_model(path: Path, model: type[Model], expected: str) -> Model:
         more = len(error.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(path, f"{where}: {message}{extra}") from None
+
+
+class _RepeatedKey(Exception):
+    """A mapping names one key twice: YAML keeps the last silently (a whole list of
+    ``sources:`` dropped), so the file is refused instead."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping at any depth."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # ``<<: *defaults`` may be overridden by design
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool | None):
+                continue  # an unhashable key: PyYAML's own check says so
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _RepeatedKey(
+                    f"the key '{key}' is given twice in one mapping (lines {first_line[key]} "
+                    f"and {line}); YAML would silently keep only the second: give it once"
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:

@@ -345,3 +345,87 @@ def test_a_file_whose_checks_raise_is_rejected_whole_with_its_reason(
     assert row["message"].endswith(
         "no row of the file was loaded: please report this to the boardpack team"
     )
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "problem"),
+    [
+        (
+            "name: C\nsources: []\nboards:\n  - {id: b, name: B, services: [Finance], "
+            "cadence: quarterly}\nsources: []\n",
+            "the key 'sources' is given twice in one mapping (lines 2 and 5)",
+        ),
+        (
+            "name: C\nboards:\n  - id: b\n    name: B\n    services: [Finance]\n"
+            "    cadence: quarterly\n    name: Other\n",
+            "the key 'name' is given twice in one mapping (lines 4 and 7)",
+        ),
+        (
+            "name: C\ntolerance: {type: relative, value: 0.05, value: 0.1}\nboards:\n"
+            "  - {id: b, name: B, services: [Finance], cadence: quarterly}\n",
+            "the key 'value' is given twice in one mapping (lines 2 and 2)",
+        ),
+    ],
+)
+def test_a_key_given_twice_in_council_yaml_is_a_configuration_error(
+    tmp_path: Path, yaml_text: str, problem: str
+) -> None:
+    from tests.test_cli import boardpack
+
+    folder = council_folder(tmp_path)
+    write(folder, "council.yaml", yaml_text)
+    result = boardpack("run", "--config", str(folder), "--warehouse", "sqlite://")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert f"council.yaml: {problem}" in result.stderr
+
+
+def test_yaml_merge_keys_may_still_override_what_they_bring(tmp_path: Path) -> None:
+    folder = council_folder(tmp_path)
+    write(
+        folder,
+        "council.yaml",
+        "name: C\nboards:\n  - &b {id: b, name: B, services: [Finance], cadence: quarterly}\n"
+        "  - <<: *b\n    id: b2\n",
+    )
+    assert [b.id for b in load_council(folder).settings.boards] == ["b", "b2"]
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "expected"),
+    [
+        ("tolerance", "-0.05", "empty or a number of at least 0"),
+        ("scale", "0", "empty or a positive number"),
+        ("scale", "-100", "empty or a positive number"),
+        ("scale", "1e400", "empty or a positive number"),
+    ],
+)
+def test_indicators_refuse_a_negative_tolerance_and_a_scale_that_is_not_positive(
+    tmp_path: Path, column: str, cell: str, expected: str
+) -> None:
+    from core.errors import ConfigError
+
+    folder = council_folder(tmp_path)
+    frame = pl.read_csv(folder / "indicators.csv", infer_schema=False)
+    frame = frame.with_columns(
+        pl.when(pl.col("code") == "DAY").then(pl.lit(cell)).otherwise(pl.col(column)).alias(column)
+    )
+    frame.write_csv(folder / "indicators.csv")
+    with pytest.raises(ConfigError) as caught:
+        load_council(folder)
+    assert str(caught.value) == (
+        f"{folder / 'indicators.csv'}, row 4, column '{column}': '{cell}' is not valid; "
+        f"expected {expected}"
+    )
+
+
+def test_a_board_listing_a_service_twice_is_a_configuration_error(tmp_path: Path) -> None:
+    from core.errors import ConfigError
+
+    folder = council_folder(tmp_path)
+    text = (folder / "council.yaml").read_text(encoding="utf-8")
+    write(
+        folder, "council.yaml", text.replace("services: [Finance]", "services: [Finance, Finance]")
+    )
+    with pytest.raises(ConfigError, match="board 'b': service 'Finance' is listed twice"):
+        load_council(folder)
