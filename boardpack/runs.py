@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
+import sqlalchemy as sa
+
 from boardpack.config import load_council
 from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
 from boardpack.steps import DIRECT, Steps
@@ -18,6 +21,7 @@ from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from schemas.ingest import staging_area
 from warehouse import store
+from warehouse.exports import standing_rejections
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
 from warehouse.schema import opened, warehouse_url
@@ -66,10 +70,16 @@ def nightly(
                 council.settings.name,
                 as_at_text(as_of),
                 [vars(f) for f in batch.files],
-                batch.frame("rejections"),
+                standing(engine),
                 coverage(engine, council, as_of),
             )
     return outcome
+
+
+def standing(engine: sa.Engine) -> pl.DataFrame:
+    """The rejections that still stand, as ``boardpack export rejections`` lists them."""
+    with engine.connect() as connection:
+        return standing_rejections(connection)
 
 
 def backfill(

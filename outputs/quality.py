@@ -27,7 +27,8 @@ def quality_html(
     rejections: pl.DataFrame,
     coverage: pl.DataFrame | None = None,
 ) -> str:
-    """An accessible page: a table of files (read, loaded, rejected) and of rejections."""
+    """An accessible page: a table of this run's files (read, loaded, rejected) and one of
+    every rejection that still stands (``rejections``: the warehouse's standing ones)."""
     file_frame = (
         pl.DataFrame(
             files,
@@ -63,7 +64,7 @@ def quality_html(
         .as_raw_html()
     )
     if rejections.is_empty():
-        rejected = "<p>No rows or files were rejected in this run.</p>"
+        rejected = "<p>No rejection stands: every row and file read so far has loaded.</p>"
     else:
         frame = rejections.with_columns(
             _file_name(),
@@ -71,7 +72,12 @@ def quality_html(
         ).select("source_id", "file", "row_number", "column", "value", "reason_code", "message")
         rejected = (
             GT(frame.fill_null(""), id="quality-rejections", groupname_col="source_id")
-            .tab_header(title="Rejected rows and files, with reasons")
+            .tab_header(
+                title="Rejected rows and files, with reasons",
+                subtitle="Every rejection that still stands, from the latest reading of each "
+                "file (files unchanged since are not read again); the same rows as "
+                "'boardpack export rejections'",
+            )
             .cols_label(
                 file="File",
                 row_number="Row",

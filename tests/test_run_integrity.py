@@ -4,7 +4,9 @@ warehouse, be won by the order files are read in, or be cut short by a column's 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandera.polars as pa
@@ -429,3 +431,93 @@ def test_a_board_listing_a_service_twice_is_a_configuration_error(tmp_path: Path
     )
     with pytest.raises(ConfigError, match="board 'b': service 'Finance' is listed twice"):
         load_council(folder)
+
+
+class _RejectionRows(HTMLParser):
+    """The rows of the data-quality page's rejections table, each with its source (the
+    table's group headings)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._inside = False
+        self._source = ""
+        self._cell: list[str] | None = None
+        self._heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        classes = found.get("class") or ""
+        if found.get("id") == "quality-rejections":
+            self._inside = True
+        elif self._inside and tag == "tr":
+            self.rows.append([self._source])
+        elif (
+            self._inside and tag in ("td", "th") and ("gt_row" in classes or "gt_group" in classes)
+        ):
+            self._cell, self._heading = [], "gt_group_heading" in classes
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._cell is not None and tag in ("td", "th"):
+            text = "".join(self._cell).strip()
+            if self._heading:
+                self._source = text
+            else:
+                self.rows[-1].append(text)
+            self._cell = None
+        elif tag == "table":
+            self._inside = False
+            self.rows = [r for r in self.rows if len(r) > 1]
+
+
+def page_rejections(out: Path) -> list[tuple[str, str, str, str, str, str]]:
+    parser = _RejectionRows()
+    parser.feed((out / "data-quality.html").read_text(encoding="utf-8"))
+    # source, file, row, column, value, reason, message: the export has all but the value
+    return sorted((r[0], r[1], r[2], r[3], r[5], r[6]) for r in parser.rows)
+
+
+def export_rejections(url: str, folder: Path) -> list[tuple[str, str, str, str, str, str]]:
+    from tests.test_cli import boardpack
+
+    result = boardpack("export", "rejections", "--config", str(folder), "--warehouse", url)
+    frame = pl.read_csv(io.StringIO(result.stdout), infer_schema=False).fill_null("")
+    return sorted(
+        (r[0], Path(r[1]).name, r[2] or "whole file", r[3], r[4], r[5]) for r in frame.rows()
+    )
+
+
+def test_the_quality_page_shows_every_standing_rejection_as_the_export_does(
+    tmp_path: Path,
+) -> None:
+    """After a nightly with nothing new the page said "No rows or files were rejected in
+    this run" while the export still listed the standing rejections."""
+    folder = council_folder(tmp_path)
+    write(
+        folder / "in",
+        "fin.csv",
+        "indicator_code,period,value,numerator,denominator,commentary\n"
+        "CNT,2019-04,5,,,\nNOPE,2019-04,5,,,\nCNT,2019-05,many,,,\n",
+    )
+    write(folder / "ms", "m.csv", "ref,service\nM1,Finance\n")  # rejected whole
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    out = tmp_path / "out"
+    first = runs.nightly(folder, url, out, AS_OF)
+    assert len(first.rejections) == 3
+    second = runs.nightly(folder, url, out, AS_OF)
+    assert second.rejections == []  # nothing was read again ...
+    shown = page_rejections(out)  # ... yet the rejections stand, on the page and in the export
+    assert len(shown) == 3
+    assert shown == export_rejections(url, folder)
+    assert shown[0][:5] == ("fin", "fin.csv", "3", "indicator_code", "unknown_code")
+    assert "No rejection stands" not in (out / "data-quality.html").read_text(encoding="utf-8")
+
+    write(folder / "in", "fin.csv", "indicator_code,period,value,numerator,denominator\n")
+    write(folder / "ms", "m.csv", MILESTONES)
+    runs.nightly(folder, url, out, AS_OF)  # corrected: nothing stands any more
+    assert page_rejections(out) == export_rejections(url, folder) == []
+    assert "No rejection stands" in (out / "data-quality.html").read_text(encoding="utf-8")
