@@ -33,6 +33,7 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
+from schemas.reading import reading_digest
 from schemas.registers import REGISTER_KEY, split_register, split_targets, yesno_codes
 from schemas.rules import RuleFailed
 from sources.extracts import Extract, department_column, extracts
@@ -51,6 +52,7 @@ class FileResult:
     rows_rejected: int = 0
     skipped: bool = False
     rows_set_aside: int = 0  # other areas' rows of a national download (the source's rows)
+    reading: str | None = None  # the configuration it was read under (schemas.reading)
 
 
 def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
@@ -234,6 +236,9 @@ def ingest_source(
     batch = Batch(root=staging)
     for extract in extracts(council, source, skip_hashes):
         batch.take(council, extract, as_of, skip_hashes)
+    digest = reading_digest(council, source)
+    for result in batch.files:
+        result.reading = digest
     return batch
 
 

@@ -209,7 +209,7 @@ BOUNDED_BY_VALIDATION = {
     "boards": {"cadence"},
     "targets": {"code", "period"},
     "observations": {"indicator_code", "content_hash"},
-    "loaded_files": {"content_hash"},
+    "loaded_files": {"content_hash", "reading"},
     "rejections": {"reason_code"},
     "milestones": {"status"},
     "risks": {"rating"},
@@ -521,3 +521,65 @@ def test_the_quality_page_shows_every_standing_rejection_as_the_export_does(
     runs.nightly(folder, url, out, AS_OF)  # corrected: nothing stands any more
     assert page_rejections(out) == export_rejections(url, folder) == []
     assert "No rejection stands" in (out / "data-quality.html").read_text(encoding="utf-8")
+
+
+def test_a_configuration_change_that_changes_how_a_file_reads_reads_it_again(
+    tmp_path: Path,
+) -> None:
+    """After adding an alias or ``numbers: formatted`` to fix rejected rows the next run
+    said "unchanged, skipped" and the rows stayed rejected until --force."""
+    folder = council_folder(tmp_path)
+    write(
+        folder / "in",
+        "fin.csv",
+        "indicator_code,period,value,numerator,denominator,commentary\n"
+        'Library visits,2019-04,5,,,\nCNT,2019-05,"1,204",,,\n',
+    )
+    write(folder / "ms", "m.csv", MILESTONES + "M1,Finance,Audit,,on_track,,2019/20 Q3\n")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    out = tmp_path / "out"
+    first = runs.nightly(folder, url, out, AS_OF)
+    assert [r["reason_code"] for r in first.rejections] == ["unknown_code", "not_a_number"]
+
+    # A title is not how a file reads: nothing is read again.
+    indicators = (folder / "indicators.csv").read_text(encoding="utf-8")
+    write(folder, "indicators.csv", indicators.replace("Library visits", "Visits to libraries"))
+    second = runs.nightly(folder, url, out, AS_OF)
+    assert second.reread == {}
+    assert [f.skipped for f in second.files] == [True, True]
+
+    # An alias is: the observations source's file is read again, the register's is not.
+    header, rest = indicators.split("\n", 1)
+    write(
+        folder,
+        "indicators.csv",
+        header
+        + ",aliases\n"
+        + "".join(
+            line + (",Library visits\n" if line.startswith("CNT,") else ",\n")
+            for line in rest.splitlines()
+        ),
+    )
+    third = runs.nightly(folder, url, out, AS_OF)
+    assert third.reread == {"fin": 1}
+    assert "  config for source fin changed: re-reading 1 file" in third.lines()
+    assert [(Path(f.file).name, f.skipped) for f in third.files] == [
+        ("fin.csv", False),
+        ("m.csv", True),
+    ]
+    assert [r["reason_code"] for r in third.rejections] == ["not_a_number"]
+
+    # So is a source's own setting: numbers as the spreadsheet shows them.
+    yaml = (folder / "council.yaml").read_text(encoding="utf-8")
+    write(
+        folder,
+        "council.yaml",
+        yaml.replace("path: 'in/*.csv'}", "path: 'in/*.csv', numbers: formatted}"),
+    )
+    fourth = runs.nightly(folder, url, out, AS_OF)
+    assert fourth.reread == {"fin": 1}
+    assert fourth.rejections == []
+    assert fourth.exit_code == 0
+    values = table(url, "observations").filter(pl.col("is_current").cast(pl.Boolean)).sort("fm")
+    assert values.select("fm", "value").rows() == [(1, 5.0), (2, 1204.0)]
+    assert export_rejections(url, folder) == []

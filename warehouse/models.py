@@ -124,6 +124,9 @@ class LoadedFile(Base):
     rows_read: Mapped[int] = mapped_column(Integer)
     rows_loaded: Mapped[int] = mapped_column(Integer)
     rows_rejected: Mapped[int] = mapped_column(Integer)
+    # A digest of the configuration the file was read under (schemas.reading): a change to
+    # it reads the file again. Empty for files loaded before it was recorded.
+    reading: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rejection(Base):

@@ -139,9 +139,31 @@ def current_targets(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
-def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
+def loaded_hashes(
+    connection: sa.Connection, readings: dict[str, str] | None = None
+) -> set[tuple[str, str]]:
     """(source, content hash) of the files a run may skip as loaded before. A file that had
-    rows for periods after its run's as-of date is read again: those rows are due now."""
+    rows for periods after its run's as-of date is read again: those rows are due now; so
+    is one read under another configuration than its source's ``readings`` digest now."""
+    return {key for key, same in _loaded(connection, readings).items() if same}
+
+
+def reread_counts(connection: sa.Connection, readings: dict[str, str]) -> dict[str, int]:
+    """Per source, how many of its loaded files are read again because the configuration
+    that decides how they are read has changed since."""
+    counts: dict[str, int] = {}
+    for (source_id, _), same in _loaded(connection, readings).items():
+        if not same and source_id in readings:
+            counts[source_id] = counts.get(source_id, 0) + 1
+    return counts
+
+
+def _loaded(
+    connection: sa.Connection, readings: dict[str, str] | None
+) -> dict[tuple[str, str], bool]:
+    """Each loaded (source, content hash) not waiting for its future rows, and whether it
+    was read under the configuration now in force (a file recorded before the digest was
+    kept is taken to have been: ``--force`` reads everything again)."""
     files, rejected = table_of(LoadedFile), table_of(Rejection)
     waiting = (
         sa.select(rejected.c.id)
@@ -151,8 +173,13 @@ def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
         .where(rejected.c.reason_code == "future_period")
         .exists()
     )
-    query = sa.select(files.c.source_id, files.c.content_hash).where(~waiting)
-    return {(r.source_id, r.content_hash) for r in connection.execute(query)}
+    query = sa.select(files.c.source_id, files.c.content_hash, files.c.reading).where(~waiting)
+    return {
+        (r.source_id, r.content_hash): (
+            readings is None or r.reading is None or readings.get(r.source_id) == r.reading
+        )
+        for r in connection.execute(query)
+    }
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:

@@ -6,6 +6,8 @@ Create Date: 2026-12-03
 
 - milestones and risks are keyed by (source_id, ref, fy, quarter): two sources may use the
   same ref, each keeping its own register (SPEC §4).
+- loaded_files.reading: a digest of the configuration each file was read under, so that a
+  configuration change that changes how a file is read reads it again.
 - Every column that holds text a person typed (a council's names and ids in its
   configuration, a department's refs, services, periods and area codes in its extracts)
   becomes TEXT: on PostgreSQL a VARCHAR(n) refused a longer cell and lost the whole nightly
@@ -82,9 +84,13 @@ def upgrade() -> None:
     if _postgres():
         _retype(to_text=True)
     _rekey(NEW_KEY)
+    with op.batch_alter_table("loaded_files") as batch:
+        batch.add_column(sa.Column("reading", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("loaded_files") as batch:
+        batch.drop_column("reading")
     _rekey(OLD_KEY)
     if _postgres():
         _retype(to_text=False)
