@@ -37,6 +37,7 @@ def load_council(folder: Path | str) -> Council:
         check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
     _check_source_indicators(folder / COUNCIL_FILE, settings, indicators)
+    _check_board_services(folder / COUNCIL_FILE, settings, indicators)
     targets = _load_targets(folder / TARGETS_FILE, indicators)
     return Council(folder, settings, indicators, targets, load_comparators(folder, settings))
 
@@ -151,6 +152,31 @@ def _check_source_indicators(
                     path,
                     f"source '{source.id}': {field} '{unknown[0]}' is not in indicators.csv",
                 )
+
+
+def _check_board_services(path: Path, settings: CouncilSettings, indicators: pl.DataFrame) -> None:
+    """A board reports the indicators of its services: a service that matches none only
+    because of its case or spacing is a slip, and so is a board that matches none at all
+    (its reports would be empty). A service with no indicator of its own (milestones and
+    risks only) is allowed beside others that have some."""
+    services = sorted(set(indicators["service"]))
+    by_key = {alias_key(service): service for service in services}
+    for board in settings.boards:
+        for service in board.services:
+            meant = by_key.get(alias_key(service))
+            if service not in services and meant is not None:
+                raise ConfigError(
+                    path,
+                    f"board '{board.id}': service '{service}' matches no indicator; "
+                    f"indicators.csv has '{meant}' (the case and spaces must match)",
+                )
+        if not set(board.services) & set(services):
+            listed = ", ".join(f"'{s}'" for s in board.services)
+            raise ConfigError(
+                path,
+                f"board '{board.id}': no indicator in indicators.csv has its services "
+                f"({listed}); services there: {', '.join(services)}",
+            )
 
 
 def _check_yesno(path: Path, frame: pl.DataFrame) -> None:

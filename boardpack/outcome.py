@@ -42,6 +42,7 @@ class RunOutcome:
     def begin(
         cls, run_id: int, as_of: dt.date, out: str, batch: Batch, failed: dict[str, str]
     ) -> RunOutcome:
+        failed = {**batch.unmatched, **failed}  # a path matching no file read nothing
         return cls(run_id, as_of, out, batch.files, batch.frame("rejections").to_dicts(), failed)
 
     @property

@@ -85,6 +85,7 @@ def nightly(
                 [vars(f) for f in batch.files],
                 standing(engine),
                 coverage(engine, council, as_of),
+                outcome.failed_sources,
             )
     return outcome
 

@@ -101,6 +101,8 @@ class Batch:
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     root: Path | None = None
     staging: list[Path] = field(default_factory=list)
+    # Sources whose path matched no file, with why: nothing matched is not success.
+    unmatched: dict[str, str] = field(default_factory=dict)
 
     def take(
         self,
@@ -236,6 +238,11 @@ def ingest_source(
     batch = Batch(root=staging)
     for extract in extracts(council, source, skip_hashes):
         batch.take(council, extract, as_of, skip_hashes)
+    if source.format != "sql" and not batch.files:
+        batch.unmatched[source.id] = (
+            f"its path '{source.path}' matches no file in {council.folder}: "
+            "check the path, or that the department's files have arrived"
+        )
     digest = reading_digest(council, source)
     for result in batch.files:
         result.reading = digest
@@ -296,6 +303,7 @@ def merge(batches: list[Batch]) -> Batch:
         merged.rejections += batch.rejections
         merged.observations += batch.observations
         merged.staging += batch.staging
+        merged.unmatched |= batch.unmatched
         for kind, frames in batch.registers.items():
             merged.registers[kind] += frames
     clashes = _clashing_rows(merged.observations)

@@ -173,6 +173,19 @@ def read_extract(
     except MissingColumn as error:
         return Extract(source, raw.file, raw.content_hash, None, ("missing_column", str(error)))
     set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
+    if source.rows and set_aside and set_aside == raw.frame.height:
+        wanted = ", ".join(f"{column} '{value}'" for column, value in source.rows.items())
+        return Extract(
+            source,
+            raw.file,
+            raw.content_hash,
+            None,
+            (
+                "unreadable_file",
+                f"no row of the file has {wanted} (the source's 'rows'): all "
+                f"{set_aside} rows are another area's; check the value under 'rows'",
+            ),
+        )
     return Extract(
         source, raw.file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
     )

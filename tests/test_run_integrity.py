@@ -583,3 +583,74 @@ def test_a_configuration_change_that_changes_how_a_file_reads_reads_it_again(
     values = table(url, "observations").filter(pl.col("is_current").cast(pl.Boolean)).sort("fm")
     assert values.select("fm", "value").rows() == [(1, 5.0), (2, 1204.0)]
     assert export_rejections(url, folder) == []
+
+
+def test_a_rows_filter_that_matches_no_row_rejects_the_file_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    """A typo in an area code set every row aside; the run exited 0, "Nothing changed"."""
+    source = (
+        "  - {id: fin, department: Finance, kind: observations, format: csv, "
+        "path: 'in/*.csv', rows: {area: E08000O09}}\n"
+    )
+    folder = council_folder(tmp_path, source)
+    write(
+        folder / "in",
+        "fin.csv",
+        "area,indicator_code,period,value\nE08000009,CNT,2019-04,5\nE08000010,CNT,2019-04,6\n",
+    )
+    outcome = runs.nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path / "out", AS_OF)
+    assert outcome.exit_code == 1
+    assert rejections(outcome) == [("fin", "fin.csv", None, None, "unreadable_file")]
+    assert outcome.rejections[0]["message"] == (
+        "no row of the file has area 'E08000O09' (the source's 'rows'): all 2 rows are "
+        "another area's; check the value under 'rows'"
+    )
+
+
+def test_a_source_path_that_matches_no_file_is_a_failed_source(tmp_path: Path) -> None:
+    folder = council_folder(tmp_path)
+    outcome = runs.nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path / "out", AS_OF)
+    assert outcome.exit_code == 1
+    assert sorted(outcome.failed_sources) == ["plans", "plans2", "risks", "tg", "tg2"]
+    why = f"its path 'ms/*.csv' matches no file in {folder}: check the path"
+    assert outcome.failed_sources["plans"].startswith(why)
+    assert f"  plans: FAILED: {outcome.failed_sources['plans']}" in outcome.lines()
+    page = (tmp_path / "out" / "data-quality.html").read_text(encoding="utf-8")
+    assert "Sources not read in this run" in page
+    assert "ms/*.csv" in page
+
+
+@pytest.mark.parametrize(
+    ("services", "problem"),
+    [
+        (
+            "[finance]",
+            "board 'b': service 'finance' matches no indicator; indicators.csv has 'Finance' "
+            "(the case and spaces must match)",
+        ),
+        (
+            "[Parks]",
+            "board 'b': no indicator in indicators.csv has its services ('Parks'); services "
+            "there: Finance, Libraries, Planning, Waste",
+        ),
+    ],
+)
+def test_a_board_whose_services_match_no_indicator_is_a_configuration_error(
+    tmp_path: Path, services: str, problem: str
+) -> None:
+    from tests.test_cli import boardpack
+
+    folder = council_folder(tmp_path)
+    text = (folder / "council.yaml").read_text(encoding="utf-8")
+    write(folder, "council.yaml", text.replace("services: [Finance]", f"services: {services}"))
+    result = boardpack("run", "--config", str(folder), "--warehouse", "sqlite://")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"boardpack: {folder / 'council.yaml'}: {problem}"
+
+
+def test_a_service_with_milestones_only_may_sit_beside_others(tmp_path: Path) -> None:
+    folder = council_folder(tmp_path)
+    text = (folder / "council.yaml").read_text(encoding="utf-8")
+    write(folder, "council.yaml", text.replace("[Finance]", "[Finance, Corporate Projects]"))
+    assert load_council(folder).settings.boards[0].services == ["Finance", "Corporate Projects"]
