@@ -30,13 +30,19 @@ def reject_across_files(
         [f.with_columns(pl.lit(i, pl.UInt32).alias("_part")) for i, f in enumerate(frames)],
         how="diagonal_relaxed",
     )
-    clashing = pl.col("_part").n_unique().over(wanted) > 1
-    files = pl.col("file").unique().sort().str.join("; ").over(wanted)
-    clashes = rows.filter(clashing).with_columns(
+    # The window columns are worked out first, on every row, and the message made from
+    # plain columns: polars 2.1 panicked formatting a literal beside a window expression.
+    rows = rows.with_columns(
+        (pl.col("_part").n_unique().over(wanted) > 1).alias("_clashing"),
+        pl.col("file").unique().sort().str.join("; ").over(wanted).alias("_files"),
+    )
+    clashes = rows.filter(pl.col("_clashing")).with_columns(
         reason_code=pl.lit("duplicate_across_sources"),
         column=pl.lit(column),
-        message=describe(files),
+        message=describe(pl.col("_files")),
     )
-    kept = rows.filter(~clashing)
+    kept = rows.filter(~pl.col("_clashing")).drop("_clashing", "_files")
     parts = [kept.filter(pl.col("_part") == i).drop("_part") for i in range(len(frames))]
-    return [p for p in parts if not p.is_empty()], rejection_frame(clashes.drop("_part"))
+    return [p for p in parts if not p.is_empty()], rejection_frame(
+        clashes.drop("_part", "_clashing", "_files")
+    )

@@ -109,8 +109,18 @@ def reject_repeats(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``,
     blamed on ``column``)."""
-    repeated = pl.struct(key).is_duplicated()
-    copies = rows.filter(repeated).with_columns(
-        reason_code=pl.lit("duplicate_in_extract"), column=pl.lit(column), message=message
+    # The message is worked out on every row before the filter: polars 2.1 panicked
+    # formatting a literal beside a window expression on a filtered frame.
+    marked = rows.with_columns(
+        pl.struct(key).is_duplicated().alias("_repeated"), message.alias("_message")
     )
-    return rows.filter(~repeated), copies
+    copies = (
+        marked.filter(pl.col("_repeated"))
+        .with_columns(
+            reason_code=pl.lit("duplicate_in_extract"),
+            column=pl.lit(column),
+            message=pl.col("_message"),
+        )
+        .drop("_repeated", "_message")
+    )
+    return marked.filter(~pl.col("_repeated")).drop("_repeated", "_message"), copies
