@@ -73,6 +73,9 @@ class Source(_Strict):
     # indicators of these services; with neither, those the source has sent before.
     indicators: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
+    # A path matching no file is a failed source (nothing matched is not success), unless
+    # the council says its files may not have arrived yet (a new return, say).
+    expect_files: bool = True
 
     @model_validator(mode="after")
     def _readable(self) -> Source:

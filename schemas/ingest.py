@@ -238,7 +238,7 @@ def ingest_source(
     batch = Batch(root=staging)
     for extract in extracts(council, source, skip_hashes):
         batch.take(council, extract, as_of, skip_hashes)
-    if source.format != "sql" and not batch.files:
+    if source.format != "sql" and source.expect_files and not batch.files:
         batch.unmatched[source.id] = (
             f"its path '{source.path}' matches no file in {council.folder}: "
             "check the path, or that the department's files have arrived"

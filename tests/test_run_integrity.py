@@ -621,6 +621,20 @@ def test_a_source_path_that_matches_no_file_is_a_failed_source(tmp_path: Path) -
     assert "ms/*.csv" in page
 
 
+def test_a_source_whose_files_may_not_have_arrived_yet_says_so_in_its_settings(
+    tmp_path: Path,
+) -> None:
+    source = (
+        "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}\n"
+        "  - {id: new, department: Finance, kind: observations, format: excel, "
+        "path: 'returns/*.xlsx', expect_files: false}\n"
+    )
+    folder = council_folder(tmp_path, source)
+    outcome = runs.nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path / "out", AS_OF)
+    assert outcome.failed_sources == {}
+    assert outcome.exit_code == 0
+
+
 @pytest.mark.parametrize(
     ("services", "problem"),
     [
