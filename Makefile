@@ -52,7 +52,7 @@ test: env-bench browser postgres
 
 # The quick loop while editing: no Prefect server, browser or PostgreSQL.
 test-fast: env-bench
-	$(BIN)/pytest -q -m "not prefect and not browser and not postgres and not cluster"
+	$(BIN)/pytest -q -m "not prefect and not browser and not postgres and not cluster and not package"
 
 lint: env-bench
 	$(BIN)/ruff check .

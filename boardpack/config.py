@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 import yaml
@@ -22,6 +22,7 @@ from core.settings import (
 )
 from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
 from schemas.registers import split_targets, yesno_codes
+from schemas.rules import RuleFailed
 from sources.extracts import check_source_path
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,6 +37,7 @@ def load_council(folder: Path | str) -> Council:
         check_source_path(folder, source)
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
     _check_source_indicators(folder / COUNCIL_FILE, settings, indicators)
+    _check_board_services(folder / COUNCIL_FILE, settings, indicators)
     targets = _load_targets(folder / TARGETS_FILE, indicators)
     return Council(folder, settings, indicators, targets, load_comparators(folder, settings))
 
@@ -48,9 +50,11 @@ def load_yaml_model(path: Path, model: type[Model], expected: str) -> Model:
     """A YAML file checked against a pydantic model; the first problem, with its place in
     the file, as a :class:`ConfigError` (exit 2)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(path, "the file is missing") from None
+    except _RepeatedKey as repeated:
+        raise ConfigError(path, str(repeated)) from None
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", None)
         raise ConfigError(
@@ -69,6 +73,32 @@ def load_yaml_model(path: Path, model: type[Model], expected: str) -> Model:
         more = len(error.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(path, f"{where}: {message}{extra}") from None
+
+
+class _RepeatedKey(Exception):
+    """A mapping names one key twice: YAML keeps the last silently (a whole list of
+    ``sources:`` dropped), so the file is refused instead."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping at any depth."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # ``<<: *defaults`` may be overridden by design
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool | None):
+                continue  # an unhashable key: PyYAML's own check says so
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _RepeatedKey(
+                    f"the key '{key}' is given twice in one mapping (lines {first_line[key]} "
+                    f"and {line}); YAML would silently keep only the second: give it once"
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:
@@ -124,6 +154,31 @@ def _check_source_indicators(
                 )
 
 
+def _check_board_services(path: Path, settings: CouncilSettings, indicators: pl.DataFrame) -> None:
+    """A board reports the indicators of its services: a service that matches none only
+    because of its case or spacing is a slip, and so is a board that matches none at all
+    (its reports would be empty). A service with no indicator of its own (milestones and
+    risks only) is allowed beside others that have some."""
+    services = sorted(set(indicators["service"]))
+    by_key = {alias_key(service): service for service in services}
+    for board in settings.boards:
+        for service in board.services:
+            meant = by_key.get(alias_key(service))
+            if service not in services and meant is not None:
+                raise ConfigError(
+                    path,
+                    f"board '{board.id}': service '{service}' matches no indicator; "
+                    f"indicators.csv has '{meant}' (the case and spaces must match)",
+                )
+        if not set(board.services) & set(services):
+            listed = ", ".join(f"'{s}'" for s in board.services)
+            raise ConfigError(
+                path,
+                f"board '{board.id}': no indicator in indicators.csv has its services "
+                f"({listed}); services there: {', '.join(services)}",
+            )
+
+
 def _check_yesno(path: Path, frame: pl.DataFrame) -> None:
     """A yes/no indicator's figure is its latest answer (SPEC §2)."""
     wrong = frame.filter((pl.col("unit") == "yesno") & (pl.col("aggregation") != "last"))
@@ -171,9 +226,12 @@ def _load_targets(path: Path, indicators: pl.DataFrame) -> pl.DataFrame:
         raise ConfigError(path, "the column is missing", column=missing[0])
     if "period" not in frame.columns:
         frame = frame.with_columns(period=pl.lit(None, dtype=pl.String))
-    accepted, rejected = split_targets(
-        frame.rename({"code": "indicator_code"}), indicators["code"], yesno_codes(indicators)
-    )
+    try:
+        accepted, rejected = split_targets(
+            frame.rename({"code": "indicator_code"}), indicators["code"], yesno_codes(indicators)
+        )
+    except RuleFailed as error:  # a check that could not judge: nothing is taken on trust
+        raise ConfigError(path, str(error)) from None
     if not rejected.is_empty():
         first = rejected.sort("row_number").row(0, named=True)
         more = rejected.height - 1

@@ -35,11 +35,14 @@ class RunOutcome:
     failed_sources: dict[str, str]
     measures: int = 0
     reports: list[dict[str, Any]] = field(default_factory=list)
+    # Per source, the loaded files read again because their reading configuration changed.
+    reread: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def begin(
         cls, run_id: int, as_of: dt.date, out: str, batch: Batch, failed: dict[str, str]
     ) -> RunOutcome:
+        failed = {**batch.unmatched, **failed}  # a path matching no file read nothing
         return cls(run_id, as_of, out, batch.files, batch.frame("rejections").to_dicts(), failed)
 
     @property
@@ -67,6 +70,7 @@ class RunOutcome:
     def lines(self) -> list[str]:
         """A plain-text account for the terminal."""
         out = [f"Run {self.run_id} (as of {self.as_of}): {self.message()}."]
+        out += [f"  {line}" for line in reread_lines(self.reread)]
         for f in self.files:
             state = (
                 "unchanged, skipped"
@@ -102,12 +106,21 @@ class RunOutcome:
         reports = "\n".join(
             f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50]
         )
+        reread = "".join(f"\n- {line}" for line in reread_lines(self.reread))
         return (
             f"# boardpack run {self.run_id} ({self.status})\n\n"
             f"As of {self.as_of}. {self.message()}.\n"
-            f"{failed}\n\n| source | file | read | loaded | rejected | skipped |\n"
+            f"{failed}{reread}\n\n| source | file | read | loaded | rejected | skipped |\n"
             f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
         )
+
+
+def reread_lines(reread: dict[str, int]) -> list[str]:
+    """One line per source whose loaded files are read again after a configuration change."""
+    return [
+        f"config for source {source_id} changed: re-reading {count} file{'s' if count > 1 else ''}"
+        for source_id, count in sorted(reread.items())
+    ]
 
 
 def run_totals(batch: Batch) -> dict[str, Any]:

@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
+import sqlalchemy as sa
+
 from boardpack.config import load_council
-from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
+from boardpack.outcome import (
+    RunOutcome,
+    default_out,
+    recorded,
+    recorded_run,
+    reread_lines,
+    run_totals,
+)
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
 from core.progress import step
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from schemas.ingest import staging_area
+from schemas.reading import reading_digest
 from warehouse import store
+from warehouse.exports import standing_rejections
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
 from warehouse.schema import opened, warehouse_url
@@ -47,11 +59,16 @@ def nightly(
         staging_area(staging) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
+        readings = {s.id: reading_digest(council, s) for s in council.settings.sources}
         with engine.connect() as connection:
-            skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
+            skip = frozenset() if force else frozenset(store.loaded_hashes(connection, readings))
+            reread = {} if force else store.reread_counts(connection, readings)
+        for line in reread_lines(reread):
+            step(line)
         step(f"Reading {len(council.settings.sources)} sources")
         batch, failed = steps.read_sources(council, as_of, skip, staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
+        outcome.reread = reread
         with recorded(engine, run_id, outcome, run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = steps.load_and_compute(engine, run_id, council, batch, as_of)
@@ -66,10 +83,17 @@ def nightly(
                 council.settings.name,
                 as_at_text(as_of),
                 [vars(f) for f in batch.files],
-                batch.frame("rejections"),
+                standing(engine),
                 coverage(engine, council, as_of),
+                outcome.failed_sources,
             )
     return outcome
+
+
+def standing(engine: sa.Engine) -> pl.DataFrame:
+    """The rejections that still stand, as ``boardpack export rejections`` lists them."""
+    with engine.connect() as connection:
+        return standing_rejections(connection)
 
 
 def backfill(

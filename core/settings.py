@@ -38,6 +38,13 @@ class Board(_Strict):
     services: list[str] = Field(min_length=1)
     cadence: Literal["quarterly", "half-yearly"]
 
+    @model_validator(mode="after")
+    def _services_once(self) -> Board:
+        repeated = first_repeated(self.services)
+        if repeated is not None:
+            raise ValueError(f"board '{self.id}': service '{repeated}' is listed twice")
+        return self
+
 
 class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -66,6 +73,9 @@ class Source(_Strict):
     # indicators of these services; with neither, those the source has sent before.
     indicators: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
+    # A path matching no file is a failed source (nothing matched is not success), unless
+    # the council says its files may not have arrived yet (a new return, say).
+    expect_files: bool = True
 
     @model_validator(mode="after")
     def _readable(self) -> Source:

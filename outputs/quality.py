@@ -26,8 +26,10 @@ def quality_html(
     files: list[dict[str, Any]],
     rejections: pl.DataFrame,
     coverage: pl.DataFrame | None = None,
+    failed: dict[str, str] | None = None,
 ) -> str:
-    """An accessible page: a table of files (read, loaded, rejected) and of rejections."""
+    """An accessible page: a table of this run's files (read, loaded, rejected) and one of
+    every rejection that still stands (``rejections``: the warehouse's standing ones)."""
     file_frame = (
         pl.DataFrame(
             files,
@@ -63,7 +65,7 @@ def quality_html(
         .as_raw_html()
     )
     if rejections.is_empty():
-        rejected = "<p>No rows or files were rejected in this run.</p>"
+        rejected = "<p>No rejection stands: every row and file read so far has loaded.</p>"
     else:
         frame = rejections.with_columns(
             _file_name(),
@@ -71,7 +73,12 @@ def quality_html(
         ).select("source_id", "file", "row_number", "column", "value", "reason_code", "message")
         rejected = (
             GT(frame.fill_null(""), id="quality-rejections", groupname_col="source_id")
-            .tab_header(title="Rejected rows and files, with reasons")
+            .tab_header(
+                title="Rejected rows and files, with reasons",
+                subtitle="Every rejection that still stands, from the latest reading of each "
+                "file (files unchanged since are not read again); the same rows as "
+                "'boardpack export rejections'",
+            )
             .cols_label(
                 file="File",
                 row_number="Row",
@@ -86,12 +93,27 @@ def quality_html(
     return html_document(
         f"{council}: data quality",
         f"<p>Run as at {html.escape(as_at)}.</p>\n"
+        f"{_failed_sources(failed or {})}"
         '<section aria-labelledby="files"><h2 id="files">Files received</h2>'
         f"{files_table}</section>\n"
         '<section aria-labelledby="rejections"><h2 id="rejections">Rejections</h2>'
         f"{rejected}</section>\n"
         f"{coverage_html}"
         '<p class="nav"><a href="index.html">All board reports</a></p>',
+    )
+
+
+def _failed_sources(failed: dict[str, str]) -> str:
+    """Sources this run could not read at all (a path matching no file, a database down)."""
+    if not failed:
+        return ""
+    items = "".join(
+        f"<li><strong>{html.escape(source_id)}</strong>: {html.escape(why)}</li>"
+        for source_id, why in sorted(failed.items())
+    )
+    return (
+        '<section aria-labelledby="failed"><h2 id="failed">Sources not read in this run</h2>'
+        f"<ul>{items}</ul></section>\n"
     )
 
 
@@ -125,9 +147,10 @@ def write_quality_page(
     files: list[dict[str, Any]],
     rejections: pl.DataFrame,
     coverage: pl.DataFrame | None = None,
+    failed: dict[str, str] | None = None,
 ) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / QUALITY_PAGE
     remove_stale_temporaries(out)
-    write_atomic(path, quality_html(council, as_at, files, rejections, coverage))
+    write_atomic(path, quality_html(council, as_at, files, rejections, coverage, failed))
     return path

@@ -11,7 +11,8 @@ import pandera.polars as pa
 import polars as pl
 
 from core.columns import BENCHMARK_KEY
-from schemas.observations import RULES, rejection_frame, type_observations
+from schemas.duplicates import reject_across_files as across_files
+from schemas.observations import RULES, type_observations
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
 TEXT_COLUMNS = ("indicator_code", "area_code", "area_name", "period", "value")
@@ -96,39 +97,16 @@ def split_benchmarks(
 def reject_across_files(frames: list[pl.DataFrame]) -> tuple[list[pl.DataFrame], pl.DataFrame]:
     """Every copy of a figure that arrives in more than one file of a run, rejected
     ``duplicate_across_sources``; the other rows of each file are kept."""
-    if not frames:
-        return [], rejection_frame(pl.DataFrame(schema=_REJECTED))
-    key = list(BENCHMARK_KEY)
-    rows = pl.concat(
-        [f.with_columns(pl.lit(i, pl.UInt32).alias("part")) for i, f in enumerate(frames)],
-        how="diagonal_relaxed",
-    )
-    clashing = pl.col("part").n_unique().over(key) > 1
-    others = pl.col("file").unique().sort().str.join("; ").over(key)
-    clashes = rows.filter(clashing).with_columns(
-        reason_code=pl.lit("duplicate_across_sources"),
-        column=pl.lit("period"),
-        message=pl.format(
+    return across_files(
+        frames,
+        list(BENCHMARK_KEY),
+        "period",
+        lambda files: pl.format(
             "{} for area {} {} arrives in more than one file in this run ({}); it must come "
             "from one",
             pl.col("indicator_code"),
             _quoted("area_code"),
             _quoted("period"),
-            others,
+            files,
         ),
     )
-    kept = rows.filter(~clashing)
-    return [kept.filter(pl.col("part") == i).drop("part") for i in range(len(frames))], (
-        rejection_frame(clashes)
-    )
-
-
-_REJECTED = {
-    "source_id": pl.String,
-    "file": pl.String,
-    "row_number": pl.Int64,
-    "column": pl.String,
-    "period": pl.String,
-    "reason_code": pl.String,
-    "message": pl.String,
-}

@@ -48,18 +48,34 @@ EXPECTED: dict[str, str] = {
 }
 
 
+def _number_at_least(lowest: float, inclusive: bool) -> pa.Check:
+    """A finite number of at least ``lowest`` (above it, when not ``inclusive``): a negative
+    tolerance rated a figure exactly on target red, a scale of 0 made every ratio 0."""
+
+    def passes(data: pa.PolarsData) -> pl.LazyFrame:
+        number = pl.col(data.key).cast(pl.Float64, strict=False)
+        big_enough = number >= lowest if inclusive else number > lowest
+        fits = (number.is_finite() & big_enough).fill_null(False)
+        return data.lazyframe.select(pl.col(data.key).is_null() | fits)  # empty: the default
+
+    return pa.Check(passes, name=f"at_least_{lowest}" if inclusive else f"above_{lowest}")
+
+
 def _text(
     *,
     required: bool = True,
     isin: tuple[str, ...] | None = None,
     matches: str | None = None,
     unique: bool = False,
+    number: pa.Check | None = None,
 ) -> pa.Column:
     checks = []
     if isin is not None:
         checks.append(pa.Check.isin(list(isin)))
     if matches is not None:
         checks.append(pa.Check.str_matches(matches))
+    if number is not None:
+        checks.append(number)
     return pa.Column(pl.String, checks=checks, nullable=not required, unique=unique)
 
 
@@ -73,8 +89,12 @@ INDICATORS_SCHEMA = pa.DataFrameSchema(
         "aggregation": _text(isin=AGGREGATIONS),
         "frequency": _text(isin=FREQUENCIES),
         "decimals": _text(isin=("0", "1", "2", "3")),
-        "scale": _text(required=False, matches=NUMBER_PATTERN),
-        "tolerance": _text(required=False, matches=NUMBER_PATTERN),
+        "scale": _text(
+            required=False, matches=NUMBER_PATTERN, number=_number_at_least(0, inclusive=False)
+        ),
+        "tolerance": _text(
+            required=False, matches=NUMBER_PATTERN, number=_number_at_least(0, inclusive=True)
+        ),
         "tolerance_type": _text(required=False, isin=TOLERANCE_TYPES),
         "key": _text(required=False, isin=BOOLEANS),
         "unit_label": _text(required=False, matches=r"^[^|<>]{1,40}$"),
@@ -120,10 +140,15 @@ def _problems_from(failures: pl.DataFrame, frame: pl.DataFrame) -> list[Problem]
         else:
             detail = f"'{value}' is not valid; expected {EXPECTED.get(column, 'a value')}"
         problems.append(Problem(row, column, value, detail))
-    return sorted(
+    ordered = sorted(
         problems,
         key=lambda p: (p.row or 0, list(EXPECTED).index(p.column) if p.column in EXPECTED else 99),
     )
+    # A cell that fails two checks (not a number, so not a positive one) is one problem.
+    first: dict[tuple[int | None, str], Problem] = {}
+    for problem in ordered:
+        first.setdefault((problem.row, problem.column), problem)
+    return list(first.values())
 
 
 def alias_key(name: str) -> str:

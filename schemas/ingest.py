@@ -10,18 +10,22 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
 from core.environment import STAGING_VARIABLE
+from core.periods import period_label_expr
 from core.settings import Council, Source
-from schemas.benchmarks import reject_across_files, split_benchmarks
+from schemas.benchmarks import reject_across_files as reject_benchmarks_across_files
+from schemas.benchmarks import split_benchmarks
 from schemas.config import resolve_aliases
+from schemas.duplicates import reject_across_files
 from schemas.observations import (
     duplicates_across_files,
     malformed_rejections,
@@ -29,7 +33,9 @@ from schemas.observations import (
     split_observations,
     whole_file_rejection,
 )
-from schemas.registers import split_register, split_targets, yesno_codes
+from schemas.reading import reading_digest
+from schemas.registers import REGISTER_KEY, split_register, split_targets, yesno_codes
+from schemas.rules import RuleFailed
 from sources.extracts import Extract, department_column, extracts
 
 
@@ -46,6 +52,7 @@ class FileResult:
     rows_rejected: int = 0
     skipped: bool = False
     rows_set_aside: int = 0  # other areas' rows of a national download (the source's rows)
+    reading: str | None = None  # the configuration it was read under (schemas.reading)
 
 
 def lineage(source_id: str, file: str, content_hash: str | None = None) -> list[pl.Expr]:
@@ -94,6 +101,8 @@ class Batch:
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     root: Path | None = None
     staging: list[Path] = field(default_factory=list)
+    # Sources whose path matched no file, with why: nothing matched is not success.
+    unmatched: dict[str, str] = field(default_factory=dict)
 
     def take(
         self,
@@ -179,19 +188,11 @@ def check_extract(
     if extract.failure is not None or extract.frame is None:
         reason, message = extract.failure or ("unreadable_file", "unreadable")
         return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
-    frame = extract.frame
-    ysm = council.settings.year_start_month
-    if source.kind == "observations":
-        formatted = source.numbers == "formatted"
-        accepted, rejected = split_observations(frame, council.indicators, as_of, ysm, formatted)
-    elif source.kind == "benchmarks":
-        accepted, rejected = split_benchmarks(frame, council.indicators, as_of, ysm)
-    elif source.kind in ("milestones", "risks"):
-        accepted, rejected = split_register(frame, source.kind, ysm)
-    else:
-        codes = council.indicators["code"]
-        named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
-        accepted, rejected = split_targets(named, codes, yesno_codes(council.indicators))
+    try:
+        accepted, rejected = _split(council, source, extract.frame, as_of)
+    except RuleFailed as error:  # fail closed: a check that could not judge accepts nothing
+        rejection = whole_file_rejection(source.id, extract.file, "unreadable_file", str(error))
+        return pl.DataFrame(), rejection, extract.frame.height + extract.malformed.height
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(
@@ -205,8 +206,24 @@ def check_extract(
         )
     )
     malformed = malformed_rejections(source.id, extract.file, extract.malformed)
-    rows_read = frame.height + malformed.height
+    rows_read = extract.frame.height + malformed.height
     return accepted, pl.concat([malformed, rejections]), rows_read
+
+
+def _split(
+    council: Council, source: Source, frame: pl.DataFrame, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One extract's rows split by the checks of its kind into (accepted, rejected)."""
+    ysm = council.settings.year_start_month
+    if source.kind == "observations":
+        formatted = source.numbers == "formatted"
+        return split_observations(frame, council.indicators, as_of, ysm, formatted)
+    if source.kind == "benchmarks":
+        return split_benchmarks(frame, council.indicators, as_of, ysm)
+    if source.kind in ("milestones", "risks"):
+        return split_register(frame, source.kind, ysm)
+    named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
+    return split_targets(named, council.indicators["code"], yesno_codes(council.indicators))
 
 
 def ingest_source(
@@ -221,7 +238,61 @@ def ingest_source(
     batch = Batch(root=staging)
     for extract in extracts(council, source, skip_hashes):
         batch.take(council, extract, as_of, skip_hashes)
+    if source.format != "sql" and source.expect_files and not batch.files:
+        batch.unmatched[source.id] = (
+            f"its path '{source.path}' matches no file in {council.folder}: "
+            "check the path, or that the department's files have arrived"
+        )
+    digest = reading_digest(council, source)
+    for result in batch.files:
+        result.reading = digest
     return batch
+
+
+def _registers_across_files(kind: str) -> Across:
+    """A ref sent for one quarter in two files of one source: every copy rejected (two
+    sources may use the same ref: each keeps its own register)."""
+    return partial(
+        reject_across_files,
+        key=["source_id", *REGISTER_KEY],
+        column="ref",
+        describe=lambda files: pl.format(
+            "{} '{}' for {} arrives in more than one file of source {} in this run ({}); "
+            "it must come from one",
+            pl.lit(kind.removesuffix("s")),
+            pl.col("ref"),
+            pl.col("period"),
+            pl.col("source_id"),
+            files,
+        ),
+    )
+
+
+def _targets_across_files(frames: list[pl.DataFrame]) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """One target (indicator, year, period) sent in two files, of one targets source or two:
+    every copy rejected, rather than the source whose id sorts last winning silently."""
+    return reject_across_files(
+        frames,
+        ["code", "fy", "period"],
+        "period",
+        lambda files: pl.format(
+            "the target for {} {} arrives in more than one file in this run ({}); it must "
+            "come from one",
+            pl.col("code"),
+            period_label_expr(pl.col("fy"), pl.col("period")),
+            files,
+        ),
+    )
+
+
+Across = Callable[[list[pl.DataFrame]], tuple[list[pl.DataFrame], pl.DataFrame]]
+# What may arrive only once in a run, whichever file or source sends it.
+_ACROSS_FILES: dict[str, Across] = {
+    "milestones": _registers_across_files("milestones"),
+    "risks": _registers_across_files("risks"),
+    "targets": _targets_across_files,
+    "benchmarks": reject_benchmarks_across_files,
+}
 
 
 def merge(batches: list[Batch]) -> Batch:
@@ -232,16 +303,17 @@ def merge(batches: list[Batch]) -> Batch:
         merged.rejections += batch.rejections
         merged.observations += batch.observations
         merged.staging += batch.staging
+        merged.unmatched |= batch.unmatched
         for kind, frames in batch.registers.items():
             merged.registers[kind] += frames
     clashes = _clashing_rows(merged.observations)
     if not clashes.is_empty():
         merged.rejections.append(rejection_frame(clashes))
         merged.clashing = clashes.select(list(OBSERVATION_KEY)).unique()
-    benchmarks, clashed = reject_across_files(merged.registers["benchmarks"])
-    merged.registers["benchmarks"] = [b for b in benchmarks if not b.is_empty()]
-    if not clashed.is_empty():
-        merged.rejections.append(clashed)
+    for kind, check in _ACROSS_FILES.items():
+        merged.registers[kind], clashed = check(merged.registers[kind])
+        if not clashed.is_empty():
+            merged.rejections.append(clashed)
     _count_outcomes(merged, clashes)
     return merged
 

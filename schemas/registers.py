@@ -22,6 +22,8 @@ RISK_RATINGS = ("high", "medium", "low")
 
 # The cells a return must fill are the columns its file must have.
 _REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks")}
+# One entry per ref and quarter of one source (a source's own register; SPEC §4).
+REGISTER_KEY = ("ref", "fy", "quarter")
 _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RISK_RATINGS)}
 
 
@@ -87,6 +89,19 @@ def split_register(
         quarter=pl.when(pl.col("granularity") == "quarter").then(pl.col("fm") // 3)
     )
     accepted, rejected = split_by_rules(typed, _REGISTER_SCHEMAS[kind], _REGISTER_RULES[kind])
+    accepted, repeated = reject_repeats(
+        accepted,
+        list(REGISTER_KEY),
+        pl.format(
+            "{} '{}' appears more than once for {} in this file (rows {}); send one",
+            pl.lit(kind.removesuffix("s")),
+            pl.col("ref"),
+            pl.col("period"),
+            pl.col("row_number").sort().cast(pl.String).str.join(", ").over(list(REGISTER_KEY)),
+        ),
+        column="ref",
+    )
+    rejected = pl.concat([rejected, repeated], how="diagonal_relaxed").sort("row_number")
     if kind == "milestones":
         accepted = accepted.with_columns(due_date=_due_date())
     return accepted, rejected

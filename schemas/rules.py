@@ -14,6 +14,11 @@ import pandera.polars as pa
 import polars as pl
 
 
+class RuleFailed(Exception):
+    """A check could not judge the rows (its expression raised, or a check that is no rule
+    failed): nothing may be accepted on its word, so the caller rejects the file whole."""
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rejection rule: which rows pass, the column it blames and what it says."""
@@ -45,15 +50,22 @@ def schema_for(
 def first_failures(
     typed: pl.DataFrame, schema: pa.DataFrameSchema, rules: Sequence[Rule]
 ) -> pl.DataFrame:
-    """``index`` and ``check`` of each failing row's first failing rule."""
+    """``index`` and ``check`` of each failing row's first failing rule.
+
+    Fails closed: pandera records a check that raised as one failure with no row index,
+    which would otherwise reject nothing and accept every row; that, or any failure that is
+    not a rule's verdict on a row, raises :class:`RuleFailed`.
+    """
     try:
         schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
         order = {rule.check_name: i for i, rule in enumerate(rules)}
         failures: pl.DataFrame = errors.failure_cases
+        unjudged = failures.filter(pl.col("index").is_null() | ~pl.col("check").is_in(list(order)))
+        if not unjudged.is_empty():
+            raise RuleFailed(_unjudged_message(unjudged.row(0, named=True))) from None
         return (
-            failures.filter(pl.col("check").is_in(list(order)))
-            .select(
+            failures.select(
                 pl.col("index").cast(pl.UInt32),
                 "check",
                 pl.col("check").replace_strict(order, return_dtype=pl.Int32).alias("rank"),
@@ -63,6 +75,14 @@ def first_failures(
             .drop("rank")
         )
     return pl.DataFrame(schema={"index": pl.UInt32, "check": pl.String})
+
+
+def _unjudged_message(failure: dict[str, object]) -> str:
+    why = " ".join(str(failure["failure_case"]).split())[:200]
+    return (
+        f"the check '{failure['check']}' could not be applied ({why}); no row of the file "
+        "was loaded: please report this to the boardpack team"
+    )
 
 
 def split_by_rules(
@@ -85,11 +105,22 @@ def split_by_rules(
 
 
 def reject_repeats(
-    rows: pl.DataFrame, key: list[str], message: pl.Expr
+    rows: pl.DataFrame, key: list[str], message: pl.Expr, column: str = "period"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``)."""
-    repeated = pl.struct(key).is_duplicated()
-    copies = rows.filter(repeated).with_columns(
-        reason_code=pl.lit("duplicate_in_extract"), column=pl.lit("period"), message=message
+    """(rows whose key is unique, every copy of a repeated key as ``duplicate_in_extract``,
+    blamed on ``column``)."""
+    # The message is worked out on every row before the filter: polars 2.1 panicked
+    # formatting a literal beside a window expression on a filtered frame.
+    marked = rows.with_columns(
+        pl.struct(key).is_duplicated().alias("_repeated"), message.alias("_message")
     )
-    return rows.filter(~repeated), copies
+    copies = (
+        marked.filter(pl.col("_repeated"))
+        .with_columns(
+            reason_code=pl.lit("duplicate_in_extract"),
+            column=pl.lit(column),
+            message=pl.col("_message"),
+        )
+        .drop("_repeated", "_message")
+    )
+    return marked.filter(~pl.col("_repeated")).drop("_repeated", "_message"), copies

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from core.columns import CANONICAL, REQUIRED
+from core.database_urls import database_url
 from core.errors import ConfigError
 from core.periods import parse_period_labels, tidy_label
 from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
@@ -109,7 +110,7 @@ def resolve_sql_url(council: Council, url: str) -> str:
 
     url = expand_variables(url)
     try:
-        parsed = sa.make_url(url)
+        parsed = database_url(url)
     except (sa.exc.ArgumentError, ValueError):
         raise SourceUnavailable("the source's url is not a database URL") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -186,6 +187,19 @@ def read_extract(
         message = f"cannot read {file}: {error}"
         return Extract(source, file, raw.content_hash, None, ("unreadable_file", message))
     set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
+    if source.rows and set_aside and set_aside == raw.frame.height:
+        wanted = ", ".join(f"{column} '{value}'" for column, value in source.rows.items())
+        return Extract(
+            source,
+            raw.file,
+            raw.content_hash,
+            None,
+            (
+                "unreadable_file",
+                f"no row of the file has {wanted} (the source's 'rows'): all "
+                f"{set_aside} rows are another area's; check the value under 'rows'",
+            ),
+        )
     return Extract(
         source, file, raw.content_hash, frame, malformed=raw.malformed, set_aside=set_aside
     )

@@ -24,6 +24,8 @@ from typing import Any
 
 import polars as pl
 
+from core.database_urls import database_url, masked_url, without_password
+
 # Boardpack's own bookkeeping column in a raw table: a name no department's extract uses, so
 # that an extract with its own ``row_number`` column (a database export's) reads normally.
 ROW_NUMBER = "__boardpack_row_number__"
@@ -549,9 +551,9 @@ def read_sql(url: str, query: str) -> RawTable:
     text; result columns named alike are unreadable, as a header naming one twice."""
     import sqlalchemy as sa  # only for database sources: slow to import
 
+    shown = masked_url(url)
     try:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(database_url(url))
         try:
             with engine.connect() as connection:
                 result = connection.execute(sa.text(query))
@@ -561,7 +563,7 @@ def read_sql(url: str, query: str) -> RawTable:
         finally:
             engine.dispose()
     except Exception as error:  # drivers raise many types; the message is what matters
-        message = _first_line(error).replace(url, "(the source's URL)")
+        message = without_password(_first_line(error), url)
         raise SourceUnavailable(f"the query could not be run ({message})") from None
     label = f"{shown} :: {query}"
     header = header_names(names)

@@ -62,8 +62,11 @@ def summary(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
-def current_rejections(connection: sa.Connection) -> pl.DataFrame:
-    """Rejections from the latest run that processed each file (older ones were superseded)."""
+def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
+    """Every rejection that still stands: those of the latest run that read each file (an
+    unchanged file skipped since keeps its rejections; one read again replaces them), with
+    the rejected cell's ``value``. The data-quality page and ``export rejections`` both
+    show these."""
     rejections = store.read_table(connection, Rejection, ["id"])
     processed = pl.concat(
         [
@@ -74,9 +77,14 @@ def current_rejections(connection: sa.Connection) -> pl.DataFrame:
     latest = processed.group_by("source_id", "file").agg(pl.col("run_id").max())
     return (
         rejections.join(latest, on=["source_id", "file", "run_id"], how="semi")
-        .sort("source_id", "file", "row_number", nulls_last=False)
-        .select(REJECTION_EXPORT)
+        .sort("source_id", "file", "row_number", nulls_last=False, maintain_order=True)
+        .select(*REJECTION_EXPORT[:4], "value", *REJECTION_EXPORT[4:])
     )
+
+
+def current_rejections(connection: sa.Connection) -> pl.DataFrame:
+    """``export rejections``: the rejections that still stand, in the SPEC's columns."""
+    return standing_rejections(connection).select(REJECTION_EXPORT)
 
 
 def benchmark_positions(connection: sa.Connection) -> pl.DataFrame:

@@ -56,6 +56,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
                 "rows_read": f.rows_read,
                 "rows_loaded": f.rows_loaded,
                 "rows_rejected": f.rows_rejected,
+                "reading": f.reading,
             }
             for f in batch.files
             if f.content_hash and not f.skipped

@@ -16,6 +16,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
+from core.database_urls import masked_url
 from core.errors import BoardpackError
 from warehouse.models import Run, table_of
 
@@ -44,7 +45,7 @@ def _busy(engine: sa.Engine, waited: float, wait_hint: str) -> WarehouseBusy:
         pass  # the message is still right without the detail
     after = f" after waiting {waited:.0f} s" if waited else ""
     return WarehouseBusy(
-        f"the warehouse {engine.url.render_as_string(hide_password=True)} is busy: {holder} is "
+        f"the warehouse {masked_url(engine.url)} is busy: {holder} is "
         f"using it{after}; try again when it finishes, or wait longer ({wait_hint})"
     )
 

@@ -37,7 +37,7 @@ class Run(Base):
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(20))
-    council: Mapped[str] = mapped_column(String(200))
+    council: Mapped[str] = mapped_column(Text)
     as_of: Mapped[dt.date] = mapped_column(Date)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -53,7 +53,7 @@ class Indicator(Base):
     __tablename__ = "indicators"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
-    service: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(Text)
     unit: Mapped[str] = mapped_column(String(10))
     polarity: Mapped[str] = mapped_column(String(10))
     aggregation: Mapped[str] = mapped_column(String(10))
@@ -67,7 +67,7 @@ class Indicator(Base):
 
 class Board(Base):
     __tablename__ = "boards"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     cadence: Mapped[str] = mapped_column(String(20))
 
@@ -75,7 +75,7 @@ class Board(Base):
 class BoardService(Base):
     __tablename__ = "board_services"
     board_id: Mapped[str] = mapped_column(ForeignKey("boards.id"), primary_key=True)
-    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    service: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class Target(Base):
@@ -85,7 +85,7 @@ class Target(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(2), primary_key=True)  # "" = annual
-    source_id: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True, default="")
     target: Mapped[float] = mapped_column(Float)
 
 
@@ -97,12 +97,12 @@ class Observation(Base):
     indicator_code: Mapped[str] = mapped_column(String(32))
     fy: Mapped[int] = mapped_column(Integer)
     fm: Mapped[int] = mapped_column(SmallInteger)
-    period: Mapped[str] = mapped_column(String(40))  # as the department wrote it
+    period: Mapped[str] = mapped_column(Text)  # as the department wrote it
     value: Mapped[float | None] = mapped_column(Float)
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
     commentary: Mapped[str | None] = mapped_column(Text)
-    source_id: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(Text)
     file: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     row_number: Mapped[int] = mapped_column(Integer)
@@ -118,19 +118,22 @@ class LoadedFile(Base):
 
     __tablename__ = "loaded_files"
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
     file: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     rows_read: Mapped[int] = mapped_column(Integer)
     rows_loaded: Mapped[int] = mapped_column(Integer)
     rows_rejected: Mapped[int] = mapped_column(Integer)
+    # A digest of the configuration the file was read under (schemas.reading): a change to
+    # it reads the file again. Empty for files loaded before it was recorded.
+    reading: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rejection(Base):
     __tablename__ = "rejections"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
-    source_id: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(Text)
     file: Mapped[str] = mapped_column(Text)
     row_number: Mapped[int | None] = mapped_column(Integer)
     column: Mapped[str | None] = mapped_column(Text)
@@ -141,29 +144,29 @@ class Rejection(Base):
 
 class Milestone(Base):
     __tablename__ = "milestones"
-    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    ref: Mapped[str] = mapped_column(Text, primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    service: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     commentary: Mapped[str | None] = mapped_column(Text)
-    source_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
 
 
 class Risk(Base):
     __tablename__ = "risks"
-    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    ref: Mapped[str] = mapped_column(Text, primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    service: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     rating: Mapped[str] = mapped_column(String(10))
     mitigation: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)
-    source_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
 
 
@@ -189,7 +192,7 @@ class Measure(Base):
 
 class BoardSummary(Base):
     __tablename__ = "board_summaries"
-    board_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    board_id: Mapped[str] = mapped_column(Text, primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_suffix: Mapped[str] = mapped_column(String(2), primary_key=True)
     period: Mapped[str] = mapped_column(String(16))
@@ -212,7 +215,7 @@ class PublishedReport(Base):
 
     __tablename__ = "published_reports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    board_id: Mapped[str] = mapped_column(String(64))
+    board_id: Mapped[str] = mapped_column(Text)
     fy: Mapped[int] = mapped_column(Integer)
     period_suffix: Mapped[str] = mapped_column(String(2))
     path: Mapped[str] = mapped_column(Text)
@@ -238,13 +241,13 @@ class BenchmarkValue(Base):
     __tablename__ = "benchmark_values"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     indicator_code: Mapped[str] = mapped_column(String(32))
-    area_code: Mapped[str] = mapped_column(String(64))
+    area_code: Mapped[str] = mapped_column(Text)
     area_name: Mapped[str | None] = mapped_column(Text)
     fy: Mapped[int] = mapped_column(Integer)
     fm: Mapped[int] = mapped_column(SmallInteger)
-    period: Mapped[str] = mapped_column(String(40))  # as the extract wrote it
+    period: Mapped[str] = mapped_column(Text)  # as the extract wrote it
     value: Mapped[float] = mapped_column(Float)
-    source_id: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(Text)
     file: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     row_number: Mapped[int] = mapped_column(Integer)
@@ -264,7 +267,7 @@ class BenchmarkResult(Base):
 
     __tablename__ = "benchmark_results"
     indicator_code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(Text, primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     fm: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     group_name: Mapped[str] = mapped_column(Text)

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
 
+from core.database_urls import database_url, masked_url, without_password
 from core.environment import WAREHOUSE_VARIABLE
 from core.errors import RunFailed, UsageError
 from warehouse.bulk import detach_scratch
@@ -34,25 +35,24 @@ def warehouse_url(explicit: str | None = None) -> str:
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    written = database_url(url).render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", written.replace("%", "%%"))
     return config
 
 
 def shown(url: str | sa.URL) -> str:
-    """A database URL fit to print: never its password."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except (sa.exc.ArgumentError, ValueError):
-        return "(an unreadable database URL)"
+    """A database URL fit to print: never its password, not even in part."""
+    return masked_url(url)
 
 
 def connect(url: str, create: bool = True) -> sa.Engine:
     """An engine on an up-to-date schema. Only ``create`` (the nightly run) may make a new
     warehouse; other commands on a missing one are a usage error, not an empty answer."""
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(database_url(url))
     except (sa.exc.ArgumentError, ValueError, ImportError) as error:
-        raise UsageError(f"--warehouse: {shown(url)} is not a database URL ({error})") from None
+        problem = without_password(str(error), url)
+        raise UsageError(f"--warehouse: {shown(url)} is not a database URL ({problem})") from None
     if engine.dialect.name == "sqlite":
         _sqlite_file_ready(engine, create)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -68,11 +68,11 @@ def connect(url: str, create: bool = True) -> sa.Engine:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except CommandError as error:  # a revision this version does not know: a newer boardpack?
-        raise RunFailed(f"the warehouse {shown(url)} cannot be used: {error}") from None
+        problem = without_password(str(error), url)
+        raise RunFailed(f"the warehouse {shown(url)} cannot be used: {problem}") from None
     except sa.exc.SQLAlchemyError as error:
-        raise RunFailed(
-            f"the warehouse {shown(url)} cannot be used: {driver_message(error)}"
-        ) from None
+        problem = without_password(driver_message(error), url)
+        raise RunFailed(f"the warehouse {shown(url)} cannot be used: {problem}") from None
     return engine
 
 

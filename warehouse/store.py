@@ -61,13 +61,21 @@ def _insert(
 
 
 def _replace_keyed(
-    connection: sa.Connection, table: sa.Table, rows: pl.DataFrame, key: list[str]
+    connection: sa.Connection,
+    table: sa.Table,
+    rows: pl.DataFrame,
+    key: list[str],
+    among: sa.ColumnElement[bool] | None = None,
 ) -> None:
-    """Insert ``rows``, first deleting those already stored under the same key (one
-    ``executemany`` DELETE: an upsert that works the same on SQLite and PostgreSQL)."""
+    """Insert ``rows``, first deleting those already stored under the same key (among the
+    rows ``among`` selects, when given: one ``executemany`` DELETE, an upsert that works the
+    same on SQLite and PostgreSQL). ``rows`` must not repeat a key: validation rejects
+    every copy of a repeated one before the load."""
     if rows.is_empty():
         return
     matches = sa.and_(*(table.c[k] == sa.bindparam(f"key_{k}") for k in key))
+    if among is not None:
+        matches = sa.and_(matches, among)
     keys = rows.select([pl.col(k).alias(f"key_{k}") for k in key]).unique()
     connection.execute(sa.delete(table).where(matches), keys.to_dicts())
     _insert(connection, table, rows)
@@ -114,8 +122,11 @@ def replace_catalogue(
 
 
 def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
-    """Targets from a source replace that source's earlier targets for the same keys."""
-    _replace_keyed(connection, table_of(Target), targets, ["code", "fy", "period", "source_id"])
+    """Targets from a source replace the earlier targets of any source for the same
+    indicator, year and period: the latest to arrive is the target (a restatement), as a
+    figure's is; targets.csv's stay, beneath every source's."""
+    table = table_of(Target)
+    _replace_keyed(connection, table, targets, ["code", "fy", "period"], table.c.source_id != "")
 
 
 def current_targets(connection: sa.Connection) -> pl.DataFrame:
@@ -128,9 +139,31 @@ def current_targets(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
-def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
+def loaded_hashes(
+    connection: sa.Connection, readings: dict[str, str] | None = None
+) -> set[tuple[str, str]]:
     """(source, content hash) of the files a run may skip as loaded before. A file that had
-    rows for periods after its run's as-of date is read again: those rows are due now."""
+    rows for periods after its run's as-of date is read again: those rows are due now; so
+    is one read under another configuration than its source's ``readings`` digest now."""
+    return {key for key, same in _loaded(connection, readings).items() if same}
+
+
+def reread_counts(connection: sa.Connection, readings: dict[str, str]) -> dict[str, int]:
+    """Per source, how many of its loaded files are read again because the configuration
+    that decides how they are read has changed since."""
+    counts: dict[str, int] = {}
+    for (source_id, _), same in _loaded(connection, readings).items():
+        if not same and source_id in readings:
+            counts[source_id] = counts.get(source_id, 0) + 1
+    return counts
+
+
+def _loaded(
+    connection: sa.Connection, readings: dict[str, str] | None
+) -> dict[tuple[str, str], bool]:
+    """Each loaded (source, content hash) not waiting for its future rows, and whether it
+    was read under the configuration now in force (a file recorded before the digest was
+    kept is taken to have been: ``--force`` reads everything again)."""
     files, rejected = table_of(LoadedFile), table_of(Rejection)
     waiting = (
         sa.select(rejected.c.id)
@@ -140,12 +173,25 @@ def loaded_hashes(connection: sa.Connection) -> set[tuple[str, str]]:
         .where(rejected.c.reason_code == "future_period")
         .exists()
     )
-    query = sa.select(files.c.source_id, files.c.content_hash).where(~waiting)
-    return {(r.source_id, r.content_hash) for r in connection.execute(query)}
+    query = sa.select(files.c.source_id, files.c.content_hash, files.c.reading).where(~waiting)
+    return {
+        (r.source_id, r.content_hash): (
+            readings is None or r.reading is None or readings.get(r.source_id) == r.reading
+        )
+        for r in connection.execute(query)
+    }
 
 
 def record_files(connection: sa.Connection, run_id: int, files: list[dict[str, Any]]) -> None:
-    rows = pl.DataFrame(files, infer_schema_length=None).with_columns(run_id=pl.lit(run_id))
+    """The files a run read, by content: two files of one source with the same bytes are
+    one content (their rows were rejected as sent twice), recorded once."""
+    if not files:
+        return
+    rows = (
+        pl.DataFrame(files, infer_schema_length=None)
+        .with_columns(run_id=pl.lit(run_id))
+        .unique(["content_hash", "source_id"], keep="last", maintain_order=True)
+    )
     _replace_keyed(connection, table_of(LoadedFile), rows, ["content_hash", "source_id"])
 
 
@@ -306,14 +352,15 @@ def store_versions(
 def replace_register(
     connection: sa.Connection, model: type[Milestone] | type[Risk], run_id: int, rows: pl.DataFrame
 ) -> None:
-    """Milestones and risks: the latest return for a ref and quarter replaces the earlier one."""
+    """Milestones and risks: a source's latest return for a ref and quarter replaces its
+    earlier one (another source's same ref is another entry)."""
     if rows.is_empty():
         return
     _replace_keyed(
         connection,
         table_of(model),
         rows.with_columns(run_id=pl.lit(run_id)),
-        ["ref", "fy", "quarter"],
+        ["source_id", "ref", "fy", "quarter"],
     )
 
 
