@@ -275,6 +275,7 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
         empty.alias("numerator"),
         empty.alias("denominator"),
         empty.alias("commentary"),
+        empty.alias("forecast"),
     ).sort(ROW_NUMBER, maintain_order=True)
 
 
