@@ -526,11 +526,11 @@ def test_a_forecast_compares_with_the_year_target_from_a_profile() -> None:
 
 
 def test_last_years_part_year_total_is_not_comparable() -> None:
-    last_year: list[tuple[str, int, int, float | None]] = [
+    rows: list[tuple[str, int, int, float | None]] = [
         ("X 01", 2018, fm, 100.0) for fm in (1, 2, 3, 4, 6)
     ]
-    this_year = [("X 01", 2019, fm, 100.0) for fm in range(1, 7)]
-    q2 = one(indicator(), observations(last_year + this_year), None, "2019/20 Q2")
+    rows += [("X 01", 2019, fm, 100.0) for fm in range(1, 7)]
+    q2 = one(indicator(), observations(rows), None, "2019/20 Q2")
     assert q2["previous_ytd_value"] == 500
     assert q2["direction"] == "not_comparable"
 
