@@ -164,3 +164,23 @@ def test_a_warehouse_from_before_forecasts_upgrades_in_place(tmp_path: Path) -> 
         # The stored measures predate the new rules: the next run recomputes them.
         assert store.get_state(connection, "measures_basis") is None
     upgraded.dispose()
+
+
+def test_validate_prints_a_bad_forecast(council: Council) -> None:
+    from tests.test_cli import boardpack
+
+    extract = council.folder / "in" / "return.csv"
+    extract.write_text(HEADER + "CNT,2019-04,10,,,,ten\nCNT,2019-05,10,,,,1200\n")
+    checked = boardpack(
+        "validate",
+        "--config",
+        str(council.folder),
+        "--source",
+        "fin",
+        str(extract),
+        "--as-of",
+        "2020-03-31",
+    )
+    assert checked.returncode == 1
+    assert "return.csv:2: column 'forecast' value 'ten': not_a_number" in checked.stdout
+    assert "1 would load, 1 would be rejected" in checked.stdout
