@@ -6,6 +6,7 @@ import polars as pl
 
 from core.periods import fy_label
 from core.rounding import round_half_away
+from outputs.status import status_definitions
 
 # (symbol, words) so that status never relies on colour alone.
 STATUS = {
@@ -14,14 +15,9 @@ STATUS = {
     "red": ("✖", "Off target"),
     "no_target": ("○", "Data only"),
     "no_data": ("–", "No data"),
+    "incomplete": ("…", "Incomplete"),  # never coloured as a status (SPEC §5)
 }
-STATUS_MEANING = {
-    "green": "the year-to-date figure meets or beats the year-to-date target",
-    "amber": "the figure misses the target, but by no more than the tolerance",
-    "red": "the figure misses the target by more than the tolerance",
-    "no_target": "no target is set (or the measure is reported for information only)",
-    "no_data": "a target is set but no figures have been received for the year so far",
-}
+STATUS_MEANING = status_definitions("tolerance", {})
 DIRECTION = {
     "improved": ("↑", "Improved"),
     "worsened": ("↓", "Worse"),
