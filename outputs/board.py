@@ -168,7 +168,7 @@ class BoardPage:
 
     @property
     def status(self) -> dict[str, tuple[str, str]]:
-        return status_words(self.status_labels)
+        return status_words(self.status_labels, self.rating)
 
     @property
     def title(self) -> str:

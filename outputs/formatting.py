@@ -57,9 +57,20 @@ def labels(column: str, mapping: dict[str, tuple[str, str]]) -> pl.Expr:
     )
 
 
-def status_words(council_words: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """:data:`STATUS` in the council's own words where it has given them."""
-    return {key: (symbol, council_words.get(key, words)) for key, (symbol, words) in STATUS.items()}
+# boardpack's words when statuses say whether the year's target will be met (SPEC §3).
+FORECAST_STATUS = {"green": "On track", "amber": "Improvement likely", "red": "Off track"}
+
+
+def status_words(
+    council_words: dict[str, str], rating: str = "tolerance"
+) -> dict[str, tuple[str, str]]:
+    """:data:`STATUS` in the council's own words where it has given them (and, rated by
+    forecast, in words that say so)."""
+    own = FORECAST_STATUS if rating == "forecast" else {}
+    return {
+        key: (symbol, council_words.get(key, own.get(key, words)))
+        for key, (symbol, words) in STATUS.items()
+    }
 
 
 def format_figure(

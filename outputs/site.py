@@ -188,7 +188,10 @@ def own_tolerances(indicators: pl.DataFrame, default: tuple[str, float]) -> dict
 
 
 def tolerance_note(
-    indicators: pl.DataFrame, default: tuple[str, float], own: dict[str, str]
+    indicators: pl.DataFrame,
+    default: tuple[str, float],
+    own: dict[str, str],
+    rating: str = "tolerance",
 ) -> str:
     """The tolerance that applies, and those of ``indicators`` (a board's own) that differ
     (``own``: :func:`own_tolerances` of every indicator, worked out once for many pages)."""
@@ -203,6 +206,12 @@ def tolerance_note(
         f"{default_text} unless stated. For measures with a target band, green is "
         "within one tolerance of the target and amber within two."
     )
+    if rating == "forecast":  # amber says whether the year's target will be met instead
+        note = (
+            "For measures with a target band, green is within one tolerance of the target, "
+            "and a year-end forecast within one tolerance of the year's target meets it: "
+            f"{default_text} unless stated."
+        )
     if codes:
         listed = ", ".join(f"{code}: {own[code]}" for code in codes)
         note += f" Measures with their own tolerance: {listed}."
@@ -397,7 +406,7 @@ def board_pages(
                 tolerance_note=(
                     f"None: a figure that misses its target is {red}."
                     if two_states
-                    else tolerance_note(rows, inputs.default_tolerance, own)
+                    else tolerance_note(rows, inputs.default_tolerance, own, inputs.rating)
                 ),
                 summary=summary,
                 indicators=rows,
