@@ -41,7 +41,7 @@ def test_coverage_reads_in_months_or_quarters() -> None:
 
 
 def test_the_summary_sentence_uses_the_councils_definitions() -> None:
-    summary = {
+    summary: dict[str, int | None] = {
         "green": 10,
         "amber": 2,
         "red": 2,
@@ -64,7 +64,13 @@ def test_the_summary_sentence_uses_the_councils_definitions() -> None:
         "1 incomplete (figures for part of the period only)."
     )
     # Two states in the council's words: no amber.
-    two = {**summary, "amber": 0, "green_pct": 83, "amber_pct": 0, "red_pct": 17}
+    two: dict[str, int | None] = {
+        **summary,
+        "amber": 0,
+        "green_pct": 83,
+        "amber_pct": 0,
+        "red_pct": 17,
+    }
     met = summary_sentence(two, {"green": "Met", "red": "Not met"}, {"green": "met"})
     assert met.startswith("10 (83%) of our measures are met ('Met') and 2 (17%) are not met")
 
