@@ -235,9 +235,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         )
     ]
     status = frame.select(labels("rag", page.status))["rag"]
-    forecast = (
-        [pl.Series("forecast", figures["forecast"]).replace("–", "")] if has_forecasts(page) else []
-    )
+    forecast = [pl.Series("forecast", figures["forecast"])] if has_forecasts(page) else []
     return frame.select(
         "service",
         pl.when(pl.col("key"))
@@ -331,6 +329,7 @@ def summary_sentence(
     summary: dict[str, int | None],
     words: dict[str, str] | None = None,
     definitions: dict[str, str] | None = None,
+    rating: str = "tolerance",
 ) -> str:
     """The summary in a sentence; in the council's words (and without an amber they do not
     use) when it has given them, and in its own definitions of the statuses when given
@@ -345,9 +344,9 @@ def summary_sentence(
             for k in ("green", "amber", "red")
             if k != "amber" or not words or "amber" in words or summary[k]
         ]
-        quoted = {k: (words or {}).get(k, k.capitalize()) for k in keys}
-        plain = status_words(words or {})  # a status the council did not define
-        meanings = {k: definitions.get(k, plain[k][1].lower()) for k in keys}
+        shown = status_words(words or {}, rating)  # each status as the page names it
+        quoted = {k: shown[k][1] for k in keys}
+        meanings = {k: definitions.get(k, shown[k][1].lower()) for k in keys}
         return f"{summary_in_definitions(summary, meanings, quoted, keys)}{_unrated(summary)}."
     if words:
         keys = [k for k in ("green", "amber", "red") if k in words or summary[k]]
@@ -364,7 +363,7 @@ def summary_sentence(
 
 def page_summary_sentence(page: BoardPage) -> str:
     """The page's summary sentence, in the council's words and definitions."""
-    return summary_sentence(page.summary, page.status_labels, page.status_definitions)
+    return summary_sentence(page.summary, page.status_labels, page.status_definitions, page.rating)
 
 
 def _unrated(summary: dict[str, int | None]) -> str:

@@ -57,7 +57,8 @@ def test_the_summary_sentence_uses_the_councils_definitions() -> None:
         "amber": "not meeting expectations to date but with improvement likely",
         "red": "currently not meeting expectations and unlikely to do so by the year-end",
     }
-    assert summary_sentence(summary, {}, definitions) == (
+    colours = {"green": "Green", "amber": "Amber", "red": "Red"}
+    assert summary_sentence(summary, colours, definitions) == (
         "10 (72%) of our measures are on track to be achieved ('Green'), 2 (14%) are not "
         "meeting expectations to date but with improvement likely ('Amber'), and 2 (14%) are "
         "currently not meeting expectations and unlikely to do so by the year-end ('Red'); "
