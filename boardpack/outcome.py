@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from boardpack.steps import one_line
 from core.settings import Council
+from outputs.formatting import STATUS, labelled
+from outputs.status import counts_in_words
 from schemas.ingest import Batch, FileResult
 from warehouse import store
 from warehouse.lock import exclusive_run
@@ -100,7 +102,7 @@ class RunOutcome:
             f"\n- **{s}** failed: {why}" for s, why in sorted(self.failed_sources.items())
         )
         reports = "\n".join(
-            f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50]
+            f"- {r['board']} {r['period']}: `{r['path']}`{_statuses(r)}" for r in self.reports[:50]
         )
         return (
             f"# boardpack run {self.run_id} ({self.status})\n\n"
@@ -108,6 +110,14 @@ class RunOutcome:
             f"{failed}\n\n| source | file | read | loaded | rejected | skipped |\n"
             f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
         )
+
+
+def _statuses(report: dict[str, Any]) -> str:
+    """A report's statuses in words (incomplete totals counted apart), for the artifact."""
+    counts = report.get("summary")
+    if not counts:
+        return ""
+    return f" ({counts_in_words(counts, {key: labelled(STATUS, key)[2:] for key in STATUS})})"
 
 
 def run_totals(batch: Batch) -> dict[str, Any]:

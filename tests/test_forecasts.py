@@ -184,3 +184,14 @@ def test_validate_prints_a_bad_forecast(council: Council) -> None:
     assert checked.returncode == 1
     assert "return.csv:2: column 'forecast' value 'ten': not_a_number" in checked.stdout
     assert "1 would load, 1 would be rejected" in checked.stdout
+
+
+def test_an_unknown_rating_is_a_configuration_error(tmp_path: Path) -> None:
+    from boardpack.config import load_council
+    from core.errors import ConfigError
+
+    council = make_council(tmp_path / "c", CSV_SOURCE)
+    yaml = council.folder / "council.yaml"
+    yaml.write_text("rating: hopeful\n" + yaml.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="rating"):
+        load_council(council.folder)

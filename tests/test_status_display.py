@@ -143,3 +143,28 @@ def test_an_incomplete_status_is_never_coloured(forecast_site: tuple[Path, str])
         text_of((out / "2026-27" / "Q2" / "cyp-ppb-charts.html").read_text("utf-8"))
     )
     assert "2026/27 Q2: 9 (incomplete: part of the period's figures)" in charts
+
+
+def test_the_run_summary_artifact_counts_incomplete_totals_apart() -> None:
+    import datetime as dt
+
+    from boardpack.outcome import RunOutcome
+
+    report = {
+        "board": "Cabinet",
+        "period": "2026/27 H1",
+        "path": "2026-27/H1/cabinet.html",
+        "summary": {
+            "green": 3,
+            "amber": 1,
+            "red": 0,
+            "no_target": 2,
+            "no_data": 0,
+            "incomplete": 1,
+        },
+    }
+    outcome = RunOutcome(1, dt.date(2026, 9, 30), "out", [], [], {}, reports=[report])
+    assert (
+        "- Cabinet 2026/27 H1: `2026-27/H1/cabinet.html` (3 on target, 1 near target, "
+        "0 off target, 2 data only, 0 no data, 1 incomplete)"
+    ) in outcome.markdown()
