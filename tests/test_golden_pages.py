@@ -304,6 +304,15 @@ def test_board_report_page_rated_by_forecast(
     out = tmp_path / "out"
     nightly_publish(write_forecast_council(tmp_path / "council"), tmp_path / "w.sqlite", out)
     assert (out / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
+    # The Word copy shows the same: the forecast column, the incomplete total uncoloured.
+    from docx import Document
+
+    table = Document(str(out / BOARD_PAGE.with_suffix(".docx"))).tables[1]
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header[5:7] == ["Year-end forecast", "Status"]
+    incomplete = next(row for row in table.rows if row.cells[0].text == "HS 04")
+    assert incomplete.cells[6].text == "… Incomplete: 5 of 6 months"
+    assert "w:shd" not in incomplete.cells[6]._tc.xml
 
 
 def test_manifest_lists_the_pdf_and_word_copies_with_their_hashes(site: Path) -> None:
