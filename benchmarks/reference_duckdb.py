@@ -96,7 +96,8 @@ targets_wide AS (
 ),
 indicator_years AS (
     SELECT i.*, y.fy, f.y1, f.y2, f.y3, f.y4, f.q2, f.q3, f.q4, f.h2, f.m1, f.m2, f.m3, f.m4,
-        pf.y1 AS p1, pf.y2 AS p2, pf.y3 AS p3, pf.y4 AS p4, t.annual, t.t1, t.t2, t.t3, t.t4
+        pf.y1 AS p1, pf.y2 AS p2, pf.y3 AS p3, pf.y4 AS p4,
+        pf.m1 AS pm1, pf.m2 AS pm2, pf.m3 AS pm3, pf.m4 AS pm4, t.annual, t.t1, t.t2, t.t3, t.t4
     FROM ind i
     CROSS JOIN (SELECT CAST(range AS INTEGER) AS fy
                 FROM range((SELECT min(fy) FROM quarters), $last_fy + 1)) y
@@ -116,6 +117,8 @@ valued AS (
             AS months_expected,
         CAST(coalesce(CASE k WHEN 1 THEN m1 WHEN 2 THEN m2 WHEN 3 THEN m3 ELSE m4 END, 0)
              AS INTEGER) AS months_present,
+        CAST(coalesce(CASE k WHEN 1 THEN pm1 WHEN 2 THEN pm2 WHEN 3 THEN pm3 ELSE pm4 END, 0)
+             AS INTEGER) AS previous_months_present,
         CASE WHEN aggregation = 'sum' THEN
             CASE WHEN k = 1 AND t1 IS NOT NULL THEN t1
                  WHEN k = 2 AND t1 IS NOT NULL AND t2 IS NOT NULL THEN t1 + t2
@@ -141,7 +144,12 @@ judged AS (
              WHEN abs(b - tr) < abs(a - tr) - 1e-9 THEN 'worsened' ELSE 'unchanged' END AS closer
     FROM (
         SELECT *, excel_round(ytd_value, decimals) AS a, excel_round(ytd_target, decimals) AS tr,
-            excel_round(previous_ytd_value, decimals) AS b
+            excel_round(previous_ytd_value, decimals) AS b,
+            -- a part-year total (SPEC §3), this year or last
+            aggregation = 'sum' AND months_present > 0
+                AND months_present < months_expected AS inc,
+            aggregation = 'sum' AND previous_months_present > 0
+                AND previous_months_present < months_expected AS pinc
         FROM valued
     )
 )
@@ -149,6 +157,7 @@ SELECT code AS indicator_code, fy, period_type, period_number, period_value, ytd
     ytd_target, previous_ytd_value, months_expected, months_present,
     CASE WHEN polarity = 'none' OR tr IS NULL THEN 'no_target'
          WHEN a IS NULL THEN 'no_data'
+         WHEN inc THEN 'incomplete'
          WHEN polarity = 'higher' THEN CASE WHEN a >= tr - 1e-9 THEN 'green'
               WHEN a >= tr - tol - 1e-9 THEN 'amber' ELSE 'red' END
          WHEN polarity = 'lower' THEN CASE WHEN a <= tr + 1e-9 THEN 'green'
@@ -156,7 +165,7 @@ SELECT code AS indicator_code, fy, period_type, period_number, period_value, ytd
          ELSE CASE WHEN abs(a - tr) <= tol + 1e-9 THEN 'green'
               WHEN abs(a - tr) <= 2 * tol + 1e-9 THEN 'amber' ELSE 'red' END
     END AS rag,
-    CASE WHEN a IS NULL OR b IS NULL THEN 'not_comparable'
+    CASE WHEN a IS NULL OR b IS NULL OR inc OR pinc THEN 'not_comparable'
          WHEN polarity = 'none' OR (polarity = 'target' AND tr IS NULL) THEN moved
          WHEN polarity = 'higher' THEN CASE moved WHEN 'up' THEN 'improved'
               WHEN 'down' THEN 'worsened' ELSE 'unchanged' END

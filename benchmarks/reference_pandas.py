@@ -140,10 +140,24 @@ def compute_measures_pandas(
     frame["ytd_target"] = _ytd_target(frame)
 
     keys = ["code", "period_type", "period_number"]
-    previous = frame[[*keys, "fy", "ytd_value"]].assign(fy=frame["fy"] + 1)
+    previous = frame[[*keys, "fy", "ytd_value", "months_present"]].assign(fy=frame["fy"] + 1)
     frame = frame.merge(
-        previous.rename(columns={"ytd_value": "previous_ytd_value"}), on=[*keys, "fy"], how="left"
+        previous.rename(
+            columns={
+                "ytd_value": "previous_ytd_value",
+                "months_present": "previous_months_present",
+            }
+        ),
+        on=[*keys, "fy"],
+        how="left",
     )
+    # A part-year total (SPEC §3), this year or last.
+    is_sum = (frame["aggregation"] == "sum").to_numpy()
+    expected = frame["months_expected"].to_numpy()
+    before = frame["previous_months_present"].fillna(0).to_numpy()
+    now = frame["months_present"].to_numpy()
+    incomplete = is_sum & (now > 0) & (now < expected)
+    was_incomplete = is_sum & (before > 0) & (before < expected)
 
     a = _round(frame["ytd_value"], frame["decimals"])
     t = _round(frame["ytd_target"], frame["decimals"])
@@ -162,10 +176,11 @@ def compute_measures_pandas(
             [
                 (polarity == "none") | np.isnan(t),
                 np.isnan(a),
+                incomplete,
                 polarity == "higher",
                 polarity == "lower",
             ],
-            ["no_target", "no_data", higher, lower],
+            ["no_target", "no_data", "incomplete", higher, lower],
             band,
         )
         moved = np.select([a > b + EPS, a < b - EPS], ["up", "down"], "unchanged")
@@ -178,7 +193,7 @@ def compute_measures_pandas(
     as_loss = {"up": "worsened", "down": "improved", "unchanged": "unchanged"}
     frame["direction"] = np.select(
         [
-            np.isnan(a) | np.isnan(b),
+            np.isnan(a) | np.isnan(b) | incomplete | was_incomplete,
             (polarity == "none") | ((polarity == "target") & np.isnan(t)),
             polarity == "higher",
             polarity == "lower",

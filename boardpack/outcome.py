@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from boardpack.steps import one_line
 from core.settings import Council
+from outputs.formatting import STATUS, labelled
+from outputs.status import counts_in_words
 from schemas.ingest import Batch, FileResult
 from warehouse import store
 from warehouse.lock import exclusive_run
@@ -104,7 +106,7 @@ class RunOutcome:
             f"\n- **{s}** failed: {why}" for s, why in sorted(self.failed_sources.items())
         )
         reports = "\n".join(
-            f"- {r['board']} {r['period']}: `{r['path']}`" for r in self.reports[:50]
+            f"- {r['board']} {r['period']}: `{r['path']}`{_statuses(r)}" for r in self.reports[:50]
         )
         reread = "".join(f"\n- {line}" for line in reread_lines(self.reread))
         return (
@@ -121,6 +123,13 @@ def reread_lines(reread: dict[str, int]) -> list[str]:
         f"config for source {source_id} changed: re-reading {count} file{'s' if count > 1 else ''}"
         for source_id, count in sorted(reread.items())
     ]
+
+def _statuses(report: dict[str, Any]) -> str:
+    """A report's statuses in words (incomplete totals counted apart), for the artifact."""
+    counts = report.get("summary")
+    if not counts:
+        return ""
+    return f" ({counts_in_words(counts, {key: labelled(STATUS, key)[2:] for key in STATUS})})"
 
 
 def run_totals(batch: Batch) -> dict[str, Any]:

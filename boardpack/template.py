@@ -36,7 +36,9 @@ INSTRUCTIONS = (
     "left empty.\n"
     "4. Leave a row's figure empty if you have none yet: it is reported as missing.\n"
     "5. Add commentary where the board should know why a figure moved.\n"
-    "6. Check the file before sending: boardpack validate --config <folder> "
+    "6. If you expect a different figure for the whole year, give your year-end forecast "
+    "(optional; the same kind of number as the figure).\n"
+    "7. Check the file before sending: boardpack validate --config <folder> "
     "--source {source} <this file>\n\n"
     "Return for {period}, source {source} ({department})."
 )
@@ -172,7 +174,15 @@ def _figures(rows: pl.DataFrame, column: str) -> list[str]:
 
 
 def _layout(source: Source, period: str) -> TemplateLayout:
-    ours = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
+    ours = (
+        "indicator_code",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "commentary",
+        "forecast",
+    )
     return TemplateLayout(
         sheet=source.sheet or "Return",
         header_row=source.header_row,

@@ -12,6 +12,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
         "numerator",
         "denominator",
         "commentary",
+        "forecast",  # optional: the year-end figure expected (SPEC §3)
     ),
     "targets": ("indicator_code", "financial_year", "period", "target"),
     "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),

@@ -173,6 +173,15 @@ class StatusLabels(_Strict):
     red: str | None = Field(default=None, min_length=1)
 
 
+class StatusDefinitions(_Strict):
+    """The council's own sentence for each status (SPEC §2), printed in the notes and the
+    summary: ``green: on track to be achieved``; any left out keep boardpack's."""
+
+    green: str | None = Field(default=None, min_length=1)
+    amber: str | None = Field(default=None, min_length=1)
+    red: str | None = Field(default=None, min_length=1)
+
+
 def first_repeated(values: list[str]) -> str | None:
     """The first (in sorted order) of ``values`` that appears more than once."""
     repeated = sorted({v for v in values if values.count(v) > 1})
@@ -184,6 +193,10 @@ class CouncilSettings(_Strict):
     year_start_month: int = Field(default=4, ge=1, le=12)
     tolerance: Tolerance = Tolerance()
     status_labels: StatusLabels = StatusLabels()
+    status_definitions: StatusDefinitions = StatusDefinitions()
+    # How rag is decided (SPEC §3): the tolerance rule, or whether the year's target will
+    # be met, from the departments' year-end forecasts.
+    rating: Literal["tolerance", "forecast"] = "tolerance"
     # A PDF and a Word copy beside each report: about 1.3 s a report, so off unless asked.
     documents: bool = False
     boards: list[Board] = Field(min_length=1)

@@ -304,11 +304,49 @@ def by_financial_year(rows: list[Row]) -> list[tuple[int, list[Row]]]:
     return sorted(grouped.items())
 
 
-def write_children(rows: list[Row], folder: Path, narrative: Narrative) -> None:
+def _figure(row: Row, spec: Spec) -> float:
+    """A row's figure: its value, else (a ratio row without one) what its parts give."""
+    if row["value"]:
+        return float(row["value"])
+    return float(row["numerator"]) / float(row["denominator"]) * 100
+
+
+def year_end_forecast(spec: Spec, year_rows: list[Row]) -> float:
+    """What the service expects for the year from its figures so far: a total's run rate,
+    else the latest level; services expect to do a little better (3%) than so far."""
+    figures = [_figure(r, spec) for r in year_rows]
+    if spec.aggregation == "sum":
+        slots_in_year = 12 if spec.frequency == "monthly" else 4
+        expected = sum(figures) * slots_in_year / len(figures)
+    elif spec.aggregation == "mean":
+        expected = sum(figures) / len(figures)
+    else:
+        expected = figures[-1]
+    hope = {"higher": 1.03, "lower": 0.97}.get(spec.polarity, 1.0)
+    return rounded(spec, expected * hope)
+
+
+def add_forecasts(year_rows: list[Row], specs: dict[str, Spec]) -> None:
+    """Children's Services give a year-end forecast (SPEC §3) with each quarter's last
+    figure of the current year, for the measures with a target."""
+    sent: dict[str, list[Row]] = {}
+    for row in year_rows:
+        row["forecast"] = ""
+        spec = specs[row["indicator_code"]]
+        sent.setdefault(spec.code, []).append(row)
+        quarter_end = row["period"].endswith(("Q1", "Q2", "-06", "-09"))
+        if spec.polarity != "none" and spec.target is not None and quarter_end:
+            row["forecast"] = _text(year_end_forecast(spec, sent[spec.code]), spec.decimals)
+
+
+def write_children(
+    rows: list[Row], folder: Path, narrative: Narrative, specs: dict[str, Spec]
+) -> None:
     for fy, year_rows in by_financial_year(rows):
         if fy == 2025:
             year_rows.append({**year_rows[3], "indicator_code": "CYP SC 09"})
         if fy == LAST_FY:
+            add_forecasts(year_rows, specs)
             repeated = next(r for r in year_rows if r["indicator_code"] == "CYP SC 05")
             year_rows.append(dict(repeated))
         if fy == 2024:
@@ -496,11 +534,15 @@ def write_benchmarks(specs: list[Spec], own: dict[tuple[str, str], str], path: P
                 )
 
 
-def council_yaml() -> str:
-    """demo-data/council.yaml with its leading comment replaced by the generated header."""
+def council_yaml(rating: str = "tolerance") -> str:
+    """demo-data/council.yaml with its leading comment replaced by the generated header;
+    rated by forecast, with Colchester's definitions, when asked (forecast-rating.yaml)."""
     lines = (DATA / "council.yaml").read_text("utf-8").splitlines(keepends=True)
     first_setting = next(i for i, line in enumerate(lines) if not line.startswith("#"))
-    return GENERATED_HEADER + "".join(lines[first_setting:])
+    settings = "".join(lines[first_setting:])
+    if rating == "forecast":
+        settings += (DATA / "forecast-rating.yaml").read_text("utf-8")
+    return GENERATED_HEADER + settings
 
 
 INDICATOR_COLUMNS = [
@@ -536,8 +578,8 @@ def indicator_row(spec: Spec) -> list[str | int]:
     ]
 
 
-def write_config(specs: list[Spec], out: Path) -> None:
-    (out / "council.yaml").write_text(council_yaml(), encoding="utf-8")
+def write_config(specs: list[Spec], out: Path, rating: str = "tolerance") -> None:
+    (out / "council.yaml").write_text(council_yaml(rating), encoding="utf-8")
     with (out / "indicators.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(INDICATOR_COLUMNS)
@@ -561,12 +603,12 @@ def prepare_output_folder(out: Path) -> None:
     (out / "comparators").mkdir()
 
 
-def generate(out: Path) -> list[Spec]:
+def generate(out: Path, rating: str = "tolerance") -> list[Spec]:
     """Write the demo council into out (replacing a previous demo there)."""
     specs = read_specs()
     narrative = read_narrative()
     prepare_output_folder(out)
-    write_config(specs, out)
+    write_config(specs, out, rating)
     rng = random.Random(SEED)
     rows_by_department: dict[str, list[Row]] = {}
     own_figures: dict[tuple[str, str], str] = {}
@@ -577,7 +619,8 @@ def generate(out: Path) -> list[Spec]:
     extracts = out / "extracts"
     shutil.copy(DATA / "comparators.csv", out / "comparators" / "cipfa_nearest_neighbours.csv")
     write_benchmarks(specs, own_figures, extracts / "benchmarks" / "lginform_download.csv")
-    write_children(rows_by_department["children"], extracts / "children", narrative)
+    by_code = {spec.code: spec for spec in specs}
+    write_children(rows_by_department["children"], extracts / "children", narrative, by_code)
     write_corporate(rows_by_department["corporate"], extracts / "corporate", narrative)
     els_specs = [s for s in specs if s.department == "els"]
     write_els(
@@ -591,8 +634,16 @@ def generate(out: Path) -> list[Spec]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Generate the demo council's configuration.")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder to write (default {OUT})")
-    out: Path = parser.parse_args(argv).out
-    specs = generate(out)
+    parser.add_argument(
+        "--rating",
+        choices=["tolerance", "forecast"],
+        default="tolerance",
+        help="how statuses are decided: the tolerance rule (the committed demo), or whether "
+        "the year's target will be met, with Colchester's definitions (SPEC §3)",
+    )
+    arguments = parser.parse_args(argv)
+    out: Path = arguments.out
+    specs = generate(out, arguments.rating)
     print(f"Demo council written to {out} ({len(specs)} indicators, as of {AS_OF})")
 
 

@@ -22,7 +22,6 @@ from outputs.benchmarking import benchmark_section, empty_benchmarks, report_row
 from outputs.formatting import (
     DIRECTION,
     MILESTONE,
-    STATUS_MEANING,
     format_figure,
     labelled,
     labels,
@@ -32,6 +31,14 @@ from outputs.formatting import (
     uk_date,
 )
 from outputs.sparklines import sparkline
+from outputs.status import (
+    coverage,
+    figure_text,
+    status_definitions,
+    status_text,
+    summary_in_definitions,
+    unrated_clause,
+)
 
 gt_cells.install()  # great-tables escapes unformatted cells a column at a time
 
@@ -76,6 +83,7 @@ STACKED = {
         "previous": "Same period last year",
         "target": "Target to date",
         "actual": "Actual to date",
+        "forecast": "Year-end forecast",
         "status": "Status",
         "direction": "Direction of travel",
         "trend": "Trend",
@@ -154,10 +162,13 @@ class BoardPage:
     # The council's words for statuses; two_states: rated Met / Not met with no amber.
     status_labels: dict[str, str] = field(default_factory=dict)
     two_states: bool = False
+    # The council's own sentence for each status, and how statuses are decided (SPEC §2).
+    status_definitions: dict[str, str] = field(default_factory=dict)
+    rating: str = "tolerance"
 
     @property
     def status(self) -> dict[str, tuple[str, str]]:
-        return status_words(self.status_labels)
+        return status_words(self.status_labels, self.rating)
 
     @property
     def title(self) -> str:
@@ -183,12 +194,25 @@ def trend_texts(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+def _column(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Series:
+    """A column of the page's rows, or nulls for a snapshot kept before it existed."""
+    return frame.get_column(name, default=pl.Series(name, [None] * frame.height, dtype))
+
+
+def has_forecasts(page: BoardPage) -> bool:
+    """Whether any indicator on the page has a year-end forecast (SPEC §5)."""
+    return bool(_column(page.indicators, "forecast_value", pl.Float64()).is_not_null().any())
+
+
 def indicator_rows(page: BoardPage) -> pl.DataFrame:
     """The indicator table as text, in board order (service, then code)."""
     frame = page.indicators.with_columns(
         rounded("previous_ytd_value").alias("_previous"),
         rounded("ytd_target").alias("_target"),
         rounded("ytd_value").alias("_actual"),
+        round_half_away(
+            pl.lit(_column(page.indicators, "forecast_value", pl.Float64())), pl.col("decimals")
+        ).alias("_forecast"),
     ).sort("service", "code")
     words = frame["unit_label"] if "unit_label" in frame.columns else [None] * frame.height
     figures = {
@@ -198,8 +222,20 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
                 frame[f"_{name}"], frame["unit"], frame["decimals"], words, strict=True
             )
         ]
-        for name in ("previous", "target", "actual")
+        for name in ("previous", "target", "actual", "forecast")
     }
+    # How much of its period each figure covers ("5 of 6 months"), when not all of it.
+    parts = [
+        coverage(present, expected, frequency)
+        for present, expected, frequency in zip(
+            _column(frame, "months_present", pl.Int64()),
+            _column(frame, "months_expected", pl.Int64()),
+            _column(frame, "frequency", pl.String()),
+            strict=True,
+        )
+    ]
+    status = frame.select(labels("rag", page.status))["rag"]
+    forecast = [pl.Series("forecast", figures["forecast"])] if has_forecasts(page) else []
     return frame.select(
         "service",
         pl.when(pl.col("key"))
@@ -209,8 +245,19 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         "title",
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
-        pl.Series("actual", figures["actual"]),
-        labels("rag", page.status).alias("status"),
+        pl.Series(
+            "actual",
+            [
+                figure_text(f, r, p)
+                for f, r, p in zip(figures["actual"], frame["rag"], parts, strict=True)
+            ],
+        ),
+        *forecast,
+        pl.Series(
+            "status",
+            [status_text(s, r, p) for s, r, p in zip(status, frame["rag"], parts, strict=True)],
+            pl.String,
+        ),
         labels("direction", DIRECTION),
         "trend",
         pl.Series("trend_alt", trend_texts(frame), pl.String),
@@ -255,12 +302,19 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
             commentary="Commentary",
         )
         .cols_hide(["rag", "trend_alt"])
-        .cols_align("right", columns=["previous", "target", "actual"])
+        .cols_align(
+            "right",
+            columns=[
+                str(c) for c in ("previous", "target", "actual", "forecast") if c in rows.columns
+            ],
+        )
         # A static sparkline, drawn by outputs.sparklines (great-tables' own cost over half
         # of each page); a cell great-tables formats is placed as it is, not escaped.
         .cols_align("center", columns="trend")
         .fmt(_placed, columns="trend")
     )
+    if "forecast" in rows.columns:
+        table = table.cols_label(forecast="Year-end forecast")
     for rag, (text, fill) in STATUS_COLOURS.items():
         positions = [i for i, r in enumerate(rows["rag"]) if r == rag]
         if positions:
@@ -271,12 +325,29 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     return _table_html(table)
 
 
-def summary_sentence(summary: dict[str, int | None], words: dict[str, str] | None = None) -> str:
+def summary_sentence(
+    summary: dict[str, int | None],
+    words: dict[str, str] | None = None,
+    definitions: dict[str, str] | None = None,
+    rating: str = "tolerance",
+) -> str:
     """The summary in a sentence; in the council's words (and without an amber they do not
-    use) when it has given them."""
+    use) when it has given them, and in its own definitions of the statuses when given
+    ("10 (72%) of our measures are on track to be achieved ('Green'), …")."""
     rated = sum(summary[s] or 0 for s in ("green", "amber", "red"))
     if rated == 0:
         return "No measures with a target have figures for this period yet."
+    if definitions:
+        # Amber is left out only by a council that rates in two states (and has none).
+        keys = [
+            k
+            for k in ("green", "amber", "red")
+            if k != "amber" or not words or "amber" in words or summary[k]
+        ]
+        shown = status_words(words or {}, rating)  # each status as the page names it
+        quoted = {k: shown[k][1] for k in keys}
+        meanings = {k: definitions.get(k, shown[k][1].lower()) for k in keys}
+        return f"{summary_in_definitions(summary, meanings, quoted, keys)}{_unrated(summary)}."
     if words:
         keys = [k for k in ("green", "amber", "red") if k in words or summary[k]]
         named = status_words(words)
@@ -290,14 +361,14 @@ def summary_sentence(summary: dict[str, int | None], words: dict[str, str] | Non
     return f"{parts[0]}, {parts[1]}, {parts[2]}{_unrated(summary)}."
 
 
+def page_summary_sentence(page: BoardPage) -> str:
+    """The page's summary sentence, in the council's words and definitions."""
+    return summary_sentence(page.summary, page.status_labels, page.status_definitions, page.rating)
+
+
 def _unrated(summary: dict[str, int | None]) -> str:
     """ "; 2 reported for information only and 1 with no data yet", or nothing."""
-    extra = []
-    if summary["no_target"]:
-        extra.append(f"{summary['no_target']} reported for information only")
-    if summary["no_data"]:
-        extra.append(f"{summary['no_data']} with no data yet")
-    return f"; {' and '.join(extra)}" if extra else ""
+    return unrated_clause(summary)
 
 
 _SUMMARY_ROWS = [
@@ -306,6 +377,7 @@ _SUMMARY_ROWS = [
     ("red", "red_pct"),
     ("no_target", None),
     ("no_data", None),
+    ("incomplete", None),
 ]
 
 
@@ -314,13 +386,18 @@ def _summary_keys(page: BoardPage) -> list[tuple[str, str | None]]:
     return [row for row in _SUMMARY_ROWS if not (page.two_states and row[0] == "amber")]
 
 
+def summary_rags(page: BoardPage) -> list[str | None]:
+    """Each summary row's status, for colouring (rated statuses only)."""
+    return [key if key in STATUS_COLOURS else None for key, _ in _summary_keys(page)]
+
+
 def summary_rows(page: BoardPage) -> pl.DataFrame:
     s = page.summary
     keys = _summary_keys(page)
     return pl.DataFrame(
         {
             "status": [labelled(page.status, key) for key, _ in keys],
-            "measures": [s[key] or 0 for key, _ in keys],
+            "measures": [s.get(key) or 0 for key, _ in keys],
             "share": [f"{s[pct]}%" if pct and s[pct] is not None else "–" for _, pct in keys],
         }
     )
@@ -400,13 +477,22 @@ def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
     return _register_table(page, "risks", "High risks and mitigation", rows, labels)
 
 
+def _part_period(page: BoardPage) -> bool:
+    """Whether any figure on the page covers only part of its period."""
+    present = _column(page.indicators, "months_present", pl.Int64())
+    expected = _column(page.indicators, "months_expected", pl.Int64())
+    return bool(((present > 0) & (present < expected)).any())
+
+
 def notes_items(page: BoardPage) -> list[tuple[str, str]]:
     """The notes' terms and what they mean, as plain text (the council's status words)."""
-    meanings = dict(STATUS_MEANING)
+    meanings = status_definitions(page.rating, page.status_definitions)
     items = []
     if page.two_states:
         del meanings["amber"]
-        meanings["red"] = "the year-to-date figure misses the year-to-date target"
+        meanings["red"] = page.status_definitions.get(
+            "red", "the year-to-date figure misses the year-to-date target"
+        )
         named = [labelled(page.status, key) for key in ("green", "red")]
         items.append(
             (
@@ -415,8 +501,32 @@ def notes_items(page: BoardPage) -> list[tuple[str, str]]:
                 "there is no amber.",
             )
         )
-    items += [(labelled(page.status, key), f"{meaning}.") for key, meaning in meanings.items()]
+    items += [
+        (labelled(page.status, key), f"{meaning.rstrip('.')}.") for key, meaning in meanings.items()
+    ]
     items.append(("Tolerance", page.tolerance_note))
+    if _part_period(page):
+        items.append(
+            (
+                "Part of a period",
+                "A figure based on only some of its period's months or quarters says so "
+                '("based on 5 of 6 months"); a total with months missing is shown as '
+                "Incomplete with how much of the period it covers, and is not rated.",
+            )
+        )
+    if has_forecasts(page):
+        items.append(
+            (
+                "Year-end forecast",
+                "The figure the service expects for the whole year, as it last gave it "
+                "with its figures"
+                + (
+                    "; it decides between amber and red before the year end."
+                    if page.rating == "forecast"
+                    else "."
+                ),
+            )
+        )
     if (page.indicators["unit"] == "yesno").any():
         met, missed = (labelled(page.status, key) for key in ("green", "red"))
         never = "" if page.two_states else "; never amber"  # two states: said above
@@ -466,7 +576,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
     body = [
         f'<p class="council">{html.escape(page.council)}</p>',
         '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
-        f'<p class="summary">{html.escape(summary_sentence(page.summary, page.status_labels))}</p>',
+        f'<p class="summary">{html.escape(page_summary_sentence(page))}</p>',
         summary_table(page, tables["summary"]),
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',

@@ -44,6 +44,11 @@ class Series:
     periods: list[str]
     values: list[float | None]
     targets: list[float | None]
+    # A period whose year-to-date total is incomplete (part of the period's figures).
+    incomplete: tuple[bool, ...] = ()
+
+    def is_incomplete(self, i: int) -> bool:
+        return i < len(self.incomplete) and self.incomplete[i]
 
     def figure(self, value: float | None) -> str:
         return "no data" if value is None else format_figure(value, self.unit, self.decimals)
@@ -91,6 +96,7 @@ def series_of(page: BoardPage) -> list[Series]:
             periods=list(row["chart_periods"] or []),
             values=value,
             targets=target,
+            incomplete=tuple(bool(i) for i in row.get("chart_incomplete") or []),
         )
         for row, places, value, target in zip(rows, decimals, values, targets, strict=True)
     ]
@@ -112,25 +118,39 @@ def _xy(i: int, value: float, count: int, low: float, high: float) -> tuple[floa
     return x, y
 
 
-def _lines(values: list[float | None], low: float, high: float, colour: str, dash: str) -> str:
+def _lines(
+    values: list[float | None],
+    low: float,
+    high: float,
+    colour: str,
+    dash: str,
+    hollow: tuple[bool, ...] = (),
+) -> str:
     """A polyline per run of consecutive figures (a gap where one is missing), and a dot
-    for each figure."""
+    for each figure (a ring for an incomplete one, ``hollow``)."""
     count = len(values)
-    runs: list[list[tuple[float, float]]] = [[]]
+    runs: list[list[tuple[float, float, bool]]] = [[]]
     for i, value in enumerate(values):
         if value is None:
             runs.append([])
         else:
-            runs[-1].append(_xy(i, value, count, low, high))
+            x, y = _xy(i, value, count, low, high)
+            runs[-1].append((x, y, i < len(hollow) and hollow[i]))
     parts = []
     for run in runs:
         if len(run) > 1:
-            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in run)
             parts.append(
                 f'<polyline points="{points}" fill="none" stroke="{colour}" '
                 f'stroke-width="2.5"{dash}/>'
             )
-        parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>' for x, y in run]
+        parts += [
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" stroke="{colour}" '
+            'stroke-width="2"/>'
+            if ring
+            else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
+            for x, y, ring in run
+        ]
     return "".join(parts)
 
 
@@ -170,7 +190,7 @@ def chart_svg(series: Series) -> str:
         'font-size="13" fill="#1a1a1a">'
         + _axes(series, low, high)
         + _lines(series.targets, low, high, TARGET_COLOUR, ' stroke-dasharray="7 5"')
-        + _lines(series.values, low, high, ACTUAL_COLOUR, "")
+        + _lines(series.values, low, high, ACTUAL_COLOUR, "", series.incomplete)
         + "</svg>"
     )
 
@@ -179,8 +199,11 @@ def chart_text(series: Series) -> str:
     """The chart in words: each period's figure and target, oldest first."""
     points = [
         f"{period}: {series.figure(value)}"
+        + (" (incomplete: part of the period's figures)" if series.is_incomplete(i) else "")
         + ("" if target is None else f" (target {series.figure(target)})")
-        for period, value, target in zip(series.periods, series.values, series.targets, strict=True)
+        for i, (period, value, target) in enumerate(
+            zip(series.periods, series.values, series.targets, strict=True)
+        )
     ]
     return "Year to date at the end of each period, oldest first: " + "; ".join(points) + "."
 
@@ -194,7 +217,9 @@ def chart_figure(series: Series) -> str:
         f"<figcaption>{html.escape(caption)}</figcaption>"
         f"{chart_svg(series)}"
         '<p class="chart-key"><span class="actual">━ Actual (year to date)</span> · '
-        '<span class="target">╍ Target</span></p>'
+        '<span class="target">╍ Target</span>'
+        + (' · <span class="actual">○ Incomplete</span>' if any(series.incomplete) else "")
+        + "</p>"
         f"<p>{html.escape(chart_text(series))}</p></figure>"
     )
 

@@ -23,9 +23,10 @@ from outputs.board import (
     indicator_rows,
     milestone_rows,
     notes_items,
+    page_summary_sentence,
     risk_rows,
+    summary_rags,
     summary_rows,
-    summary_sentence,
 )
 from outputs.formatting import period_title
 
@@ -127,7 +128,7 @@ def docx_bytes(page: BoardPage) -> bytes:
     indicators = indicator_rows(page)
     summary = summary_rows(page)
     sections: list[tuple[str, str, pl.DataFrame, list[str | None]]] = [
-        ("Summary", "summary", summary, ["green", "amber", "red", None, None]),
+        ("Summary", "summary", summary, summary_rags(page)),
         ("Performance indicators", "indicators", indicators, list(indicators["rag"])),
         ("Objectives and milestones", "milestones", milestone_rows(page), []),
         ("High risks", "risks", risk_rows(page), []),
@@ -135,11 +136,16 @@ def docx_bytes(page: BoardPage) -> bytes:
     for heading, kind, frame, rag in sections:
         word.add_heading(heading, level=1)
         if kind == "summary":
-            word.add_paragraph(summary_sentence(page.summary))
+            word.add_paragraph(page_summary_sentence(page))
         if frame.is_empty():
             word.add_paragraph(f"No {heading.lower()} were reported for {period}.")
             continue
-        _word_table(word, frame, DOCX_COLUMNS[kind], rag)
+        columns = DOCX_COLUMNS[kind]
+        if kind == "indicators" and "forecast" in frame.columns:  # SPEC §5
+            at = list(columns).index("actual") + 1
+            items = list(columns.items())
+            columns = dict([*items[:at], ("forecast", "Year-end forecast"), *items[at:]])
+        _word_table(word, frame, columns, rag)
     word.add_heading("Notes", level=1)
     for term, meaning in notes_items(page):
         paragraph = word.add_paragraph()

@@ -6,6 +6,7 @@ import polars as pl
 
 from core.periods import fy_label
 from core.rounding import round_half_away
+from outputs.status import status_definitions
 
 # (symbol, words) so that status never relies on colour alone.
 STATUS = {
@@ -14,14 +15,9 @@ STATUS = {
     "red": ("✖", "Off target"),
     "no_target": ("○", "Data only"),
     "no_data": ("–", "No data"),
+    "incomplete": ("…", "Incomplete"),  # never coloured as a status (SPEC §5)
 }
-STATUS_MEANING = {
-    "green": "the year-to-date figure meets or beats the year-to-date target",
-    "amber": "the figure misses the target, but by no more than the tolerance",
-    "red": "the figure misses the target by more than the tolerance",
-    "no_target": "no target is set (or the measure is reported for information only)",
-    "no_data": "a target is set but no figures have been received for the year so far",
-}
+STATUS_MEANING = status_definitions("tolerance", {})
 DIRECTION = {
     "improved": ("↑", "Improved"),
     "worsened": ("↓", "Worse"),
@@ -61,9 +57,20 @@ def labels(column: str, mapping: dict[str, tuple[str, str]]) -> pl.Expr:
     )
 
 
-def status_words(council_words: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """:data:`STATUS` in the council's own words where it has given them."""
-    return {key: (symbol, council_words.get(key, words)) for key, (symbol, words) in STATUS.items()}
+# boardpack's words when statuses say whether the year's target will be met (SPEC §3).
+FORECAST_STATUS = {"green": "On track", "amber": "Improvement likely", "red": "Off track"}
+
+
+def status_words(
+    council_words: dict[str, str], rating: str = "tolerance"
+) -> dict[str, tuple[str, str]]:
+    """:data:`STATUS` in the council's own words where it has given them (and, rated by
+    forecast, in words that say so)."""
+    own = FORECAST_STATUS if rating == "forecast" else {}
+    return {
+        key: (symbol, council_words.get(key, own.get(key, words)))
+        for key, (symbol, words) in STATUS.items()
+    }
 
 
 def format_figure(

@@ -87,6 +87,8 @@ def site_inputs(
         board_services=council.boards,
         indicators=council.indicators,
         status_labels=council.settings.status_labels.model_dump(exclude_none=True),
+        status_definitions=council.settings.status_definitions.model_dump(exclude_none=True),
+        rating=council.settings.rating,
         measures=store.read_table(connection, Measure, years=years),
         summaries=store.read_table(connection, BoardSummary),
         observations=observations,

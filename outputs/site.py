@@ -30,6 +30,7 @@ from outputs.benchmarking import (
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
+from outputs.status import counts_in_words
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
@@ -61,6 +62,8 @@ class SiteInputs:
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
     benchmarks: pl.DataFrame = field(default_factory=pl.DataFrame)  # positions (SPEC §7)
     status_labels: dict[str, str] = field(default_factory=dict)  # the council's words
+    status_definitions: dict[str, str] = field(default_factory=dict)  # and its sentences
+    rating: str = "tolerance"
 
 
 PUBLISHED_COLUMNS = {
@@ -86,6 +89,8 @@ def snapshot_of(page: BoardPage) -> str:
         "summary": page.summary,
         "status_labels": page.status_labels,
         "two_states": page.two_states,
+        "status_definitions": page.status_definitions,
+        "rating": page.rating,
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -115,6 +120,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         benchmarks=frame("benchmarks"),
         status_labels=data.get("status_labels", {}),
         two_states=data.get("two_states", False),
+        status_definitions=data.get("status_definitions", {}),
+        rating=data.get("rating", "tolerance"),
     )
 
 
@@ -181,7 +188,10 @@ def own_tolerances(indicators: pl.DataFrame, default: tuple[str, float]) -> dict
 
 
 def tolerance_note(
-    indicators: pl.DataFrame, default: tuple[str, float], own: dict[str, str]
+    indicators: pl.DataFrame,
+    default: tuple[str, float],
+    own: dict[str, str],
+    rating: str = "tolerance",
 ) -> str:
     """The tolerance that applies, and those of ``indicators`` (a board's own) that differ
     (``own``: :func:`own_tolerances` of every indicator, worked out once for many pages)."""
@@ -196,6 +206,12 @@ def tolerance_note(
         f"{default_text} unless stated. For measures with a target band, green is "
         "within one tolerance of the target and amber within two."
     )
+    if rating == "forecast":  # amber says whether the year's target will be met instead
+        note = (
+            "For measures with a target band, green is within one tolerance of the target, "
+            "and a year-end forecast within one tolerance of the year's target meets it: "
+            f"{default_text} unless stated."
+        )
     if codes:
         listed = ", ".join(f"{code}: {own[code]}" for code in codes)
         note += f" Measures with their own tolerance: {listed}."
@@ -240,6 +256,7 @@ def _trends(
             "period",
             "ytd_value",
             "ytd_target",
+            "rag",
         )
     )
     keys = (
@@ -267,6 +284,8 @@ def _trends(
             pl.col("period").alias("chart_periods"),
             pl.col("ytd_value").alias("chart_values"),
             pl.col("ytd_target").alias("chart_targets"),
+            # An incomplete year to date is marked on the chart (SPEC §5).
+            (pl.col("rag") == "incomplete").alias("chart_incomplete"),
         )
     )
     return (
@@ -387,7 +406,7 @@ def board_pages(
                 tolerance_note=(
                     f"None: a figure that misses its target is {red}."
                     if two_states
-                    else tolerance_note(rows, inputs.default_tolerance, own)
+                    else tolerance_note(rows, inputs.default_tolerance, own, inputs.rating)
                 ),
                 summary=summary,
                 indicators=rows,
@@ -403,6 +422,8 @@ def board_pages(
                 ),
                 status_labels=inputs.status_labels,
                 two_states=two_states,
+                status_definitions=inputs.status_definitions,
+                rating=inputs.rating,
             )
         )
     return pages
@@ -569,7 +590,7 @@ def write_site(
             "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
             "sha256": _sha256(files.document),
             "charts": chart_path(page_path(page)).as_posix(),
-            "summary": {key: page.summary[key] or 0 for key in SUMMARY_KEYS},
+            "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,
         }
         if not page.benchmarks.is_empty():
@@ -676,7 +697,7 @@ def page_key(page: BoardPage) -> PageKey:
     return (page.board_id, page.fy, page.suffix)
 
 
-SUMMARY_KEYS = ("green", "amber", "red", "no_target", "no_data")
+SUMMARY_KEYS = ("green", "amber", "red", "no_target", "no_data", "incomplete")
 # The bar beside the words: strong colours, each segment parted by a white line.
 GLANCE_COLOURS = {
     "green": "#2e7d32",
@@ -684,6 +705,8 @@ GLANCE_COLOURS = {
     "red": "#c62828",
     "no_target": "#9e9e9e",
     "no_data": "#ffffff",
+    # Hatched grey: a part-year total is no status at all, never green, amber or red.
+    "incomplete": "repeating-linear-gradient(45deg, #ffffff 0 3px, #9e9e9e 3px 6px)",
 }
 INDEX_CSS = """
 .glance { display: flex; height: 1.1rem; max-width: 30rem; border: 1px solid #595959; }
@@ -697,12 +720,12 @@ def glance(entry: dict[str, Any]) -> str:
     if not counts:  # listed by a version of boardpack that did not record it
         return ""
     total = sum(counts.values()) or 1
-    words = ", ".join(f"{counts[key]} {labelled(STATUS, key)[2:].lower()}" for key in SUMMARY_KEYS)
+    words = counts_in_words(counts, {key: labelled(STATUS, key)[2:] for key in SUMMARY_KEYS})
     bar = "".join(
         f'<span style="width: {100 * counts[key] / total:.1f}%; '
         f'background: {GLANCE_COLOURS[key]}"></span>'
         for key in SUMMARY_KEYS
-        if counts[key]
+        if counts.get(key)
     )
     latest = f'<a href="{html.escape(entry["path"])}">{html.escape(entry["title"])}</a>'
     return (

@@ -56,7 +56,7 @@ class TemplateLayout:
 
 def _input_columns(rows: pl.DataFrame) -> list[str]:
     parts = ["numerator", "denominator"] if rows["ratio"].any() else []
-    return ["value", *parts, "commentary"]
+    return ["value", *parts, "commentary", "forecast"]
 
 
 def _columns(rows: pl.DataFrame) -> list[str]:
@@ -64,20 +64,21 @@ def _columns(rows: pl.DataFrame) -> list[str]:
 
 
 def _rule(column: str, unit: str, ratio: bool) -> dict[str, Any] | None:
-    if column == "value":
+    if column in ("value", "forecast"):  # a forecast is checked as a value is (SPEC §4)
         rule = _VALUE_RULES.get(unit, _ANY_NUMBER)
     elif column in _PART_RULES and ratio:
         rule = _PART_RULES[column]
     else:
         return None
     words = "yes or no" if unit == "yesno" else "a number, without £, % or commas"
+    title = "Year-end forecast (optional)" if column == "forecast" else "Enter the figure"
     return {
         **rule,
-        "input_title": "Enter the figure",
+        "input_title": title,
         "input_message": f"Type {words}."[:255],
         "error_title": "Not accepted",
         "error_message": f"This cell takes {words}"
-        + (" from 0 to 100." if unit == "percent" and column == "value" else "."),
+        + (" from 0 to 100." if unit == "percent" and column != "numerator" else "."),
     }
 
 
@@ -106,8 +107,8 @@ def _write_rows(
 
 
 def _editable(column: str, ratio: bool) -> bool:
-    """The department fills the figure and commentary, and a ratio's two parts."""
-    return column in ("value", "commentary") or (ratio and column in _PART_RULES)
+    """The department fills the figure, commentary and forecast, and a ratio's two parts."""
+    return column in ("value", "commentary", "forecast") or (ratio and column in _PART_RULES)
 
 
 def write_template(path: Path, rows: pl.DataFrame, layout: TemplateLayout) -> None:

@@ -12,7 +12,7 @@ import polars as pl
 
 from schemas.config import is_plain_number
 
-FIGURE_COLUMNS = ("value", "numerator", "denominator")
+FIGURE_COLUMNS = ("value", "numerator", "denominator", "forecast")
 # sign, pound sign, digits (thousands in groups of three, then a decimal point), percent.
 _FORMATTED = r"^([+-]?)(£?)((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)(%?)$"
 YES_NO = {"yes": "1", "no": "0"}
@@ -95,6 +95,8 @@ def clean_figures(frame: pl.DataFrame, formatted: bool) -> pl.DataFrame:
     unit = pl.col("unit")
     columns: list[pl.Expr] = []
     for column in FIGURE_COLUMNS:
+        if column not in frame.columns:  # an optional column (forecast) not sent
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column))
         text = pl.col(column)
         digits, matched, pound, percent = _formatted(text)
         allowed = matched & (~pound | (unit == "gbp")) & (~percent | (unit == "percent"))
@@ -102,7 +104,7 @@ def clean_figures(frame: pl.DataFrame, formatted: bool) -> pl.DataFrame:
         if formatted:
             choices.append(pl.when(allowed).then(digits))
         clean = pl.coalesce(choices)
-        if column == "value":
+        if column in ("value", "forecast"):  # a yes/no measure's forecast is yes or no too
             answer = text.str.strip_chars().str.to_lowercase().replace_strict(YES_NO, default=None)
             clean = pl.when(unit == "yesno").then(answer).otherwise(clean)
         columns += [

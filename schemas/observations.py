@@ -21,7 +21,15 @@ from schemas.numbers import clean_figures, not_a_number_message
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 from sources.readers import printable
 
-TEXT_COLUMNS = ("indicator_code", "period", "value", "numerator", "denominator", "commentary")
+TEXT_COLUMNS = (
+    "indicator_code",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "forecast",
+)
 
 _is_ratio = pl.col("aggregation") == "ratio"
 # A period that ended this many years before the as-of date is taken as a typo (1925-05 for
@@ -218,6 +226,45 @@ def _rules() -> tuple[Rule, ...]:
             pl.lit("value"),
             pl.format("{} is negative; a {} cannot be", _figure(), pl.col("unit")),
         ),
+        *_forecast_rules(),
+    )
+
+
+def _forecast_rules() -> tuple[Rule, ...]:
+    """A forecast is checked as a value is, after all of the value's checks (SPEC §4)."""
+    given = pl.col("forecast").is_null()
+    forecast = pl.col("forecast_num")
+    text = _quoted("forecast")
+    return (
+        Rule(
+            "not_a_number",
+            given | _number_ok("forecast"),
+            pl.lit("forecast"),
+            pl.when(pl.col("unit") == "yesno")
+            .then(
+                pl.format(
+                    "forecast {} is not yes or no: {} is a yes/no measure",
+                    text,
+                    pl.col("indicator_code"),
+                )
+            )
+            .otherwise(pl.format("forecast {}", _not_a_number_message(pl.col("forecast")))),
+            name="forecast_not_a_number",
+        ),
+        Rule(
+            "percent_out_of_range",
+            given | (pl.col("unit") != "percent") | forecast.is_between(0, 100),
+            pl.lit("forecast"),
+            pl.format("forecast {} is outside 0–100 for a percentage", text),
+            name="forecast_percent_out_of_range",
+        ),
+        Rule(
+            "negative_value",
+            given | ~pl.col("unit").is_in(["count", "days"]) | (forecast >= 0),
+            pl.lit("forecast"),
+            pl.format("forecast {} is negative; a {} cannot be", text, pl.col("unit")),
+            name="forecast_negative_value",
+        ),
     )
 
 
@@ -244,7 +291,7 @@ def type_observations(
     periods = parse_period_labels(frame["period"], year_start_month)
     number = {
         c: pl.col(f"{c}_clean").cast(pl.Float64, strict=False)
-        for c in ("value", "numerator", "denominator")
+        for c in ("value", "numerator", "denominator", "forecast")
     }
     frame = frame.with_columns(resolve_aliases(pl.col("indicator_code"), indicators))
     joined = pl.concat([frame, periods], how="horizontal").join(
@@ -264,6 +311,7 @@ def type_observations(
         value_num=number["value"],
         numerator_num=number["numerator"],
         denominator_num=number["denominator"],
+        forecast_num=number["forecast"],
         period_end=period_end_expr(pl.col("fy"), pl.col("fm"), year_start_month),
         as_of=pl.lit(as_of),
     )
@@ -312,6 +360,7 @@ def split_observations(
         pl.col("numerator_num").alias("numerator"),
         pl.col("denominator_num").alias("denominator"),
         "commentary",
+        pl.col("forecast_num").alias("forecast"),
     )
     return accepted, rejected.sort("row_number")
 

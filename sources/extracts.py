@@ -373,6 +373,7 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
         empty.alias("numerator"),
         empty.alias("denominator"),
         "commentary",
+        empty.alias("forecast"),
     ).sort("row_number", maintain_order=True)
 
 

@@ -158,6 +158,7 @@ def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
         "months_present",
         "rag",
         "direction",
+        "forecast_value",
     ]
     assert set(frame["period_type"]) == {"quarter", "half", "year"}
     summary = pl.read_csv(
@@ -171,6 +172,7 @@ def test_export_writes_spec_columns_as_csv(tmp_path: Path) -> None:
         "red",
         "no_target",
         "no_data",
+        "incomplete",
         "green_pct",
         "amber_pct",
         "red_pct",

@@ -403,7 +403,10 @@ def test_targets_source_is_validated_and_overrides_targets_csv(tmp_path: Path) -
         "code,financial_year,period,target\nCNT,2019/20,,100\n"
     )
     (council.folder / "in").mkdir()
-    (council.folder / "in" / "o.csv").write_text(HEADER + "CNT,2019-04,30,,,\n")
+    # The whole quarter: a part-quarter total would be rated incomplete.
+    (council.folder / "in" / "o.csv").write_text(
+        HEADER + "CNT,2019-04,30,,,\nCNT,2019-05,0,,,\nCNT,2019-06,0,,,\n"
+    )
     (council.folder / "targets").mkdir()
     (council.folder / "targets" / "t.csv").write_text(
         "code,financial_year,period,target\nCNT,2019/20,Q1,20\nNOPE,2019/20,,5\n"

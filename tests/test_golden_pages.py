@@ -262,6 +262,59 @@ def test_board_report_page_in_the_councils_words(
     assert (worded_site / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
 
 
+# The same council rated by forecast, in Colchester's words (SPEC §3, issue 23): a service
+# gives year-end forecasts, and a total with a month missing is incomplete.
+FORECAST_YAML = """\
+rating: forecast
+status_definitions:
+  green: on track to be achieved
+  amber: not meeting expectations to date but with improvement likely
+  red: currently not meeting expectations and unlikely to do so by the year-end
+"""
+HOMES_LET = {"2020-04": 20, "2020-05": 22, "2020-06": 21, "2020-07": 19, "2020-09": 23}
+
+
+def write_forecast_council(folder: Path) -> Path:
+    write_fixture_council(folder)
+    yaml = folder / "council.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + FORECAST_YAML, encoding="utf-8")
+    indicators = (
+        INDICATORS_CSV
+        + "HS 04,Homes let to households in need,Housing,count,higher,sum,monthly,0,,,,false\n"
+    )
+    (folder / "indicators.csv").write_text(indicators, encoding="utf-8")
+    targets = TARGETS_CSV + "HS 04,2020/21,,300\n"
+    (folder / "targets.csv").write_text(targets, encoding="utf-8")
+    returns = folder / "extracts" / "returns.csv"
+    lines = returns.read_text(encoding="utf-8").splitlines()
+    # AC 02's year-end forecast, given with its June and September figures; HS 04 has
+    # no figure for August.
+    forecasts = {"AC 02,2020-06,": "17.5", "AC 02,2020-09,": "18.0"}
+    rows = [lines[0] + ",forecast"]
+    for line in lines[1:]:
+        rows.append(line + "," + next((f for k, f in forecasts.items() if line.startswith(k)), ""))
+    rows += [f"HS 04,{month},{homes},,,," for month, homes in HOMES_LET.items()]
+    returns.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_board_report_page_rated_by_forecast(
+    tmp_path: Path, html_snapshot: SnapshotAssertion
+) -> None:
+    out = tmp_path / "out"
+    nightly_publish(write_forecast_council(tmp_path / "council"), tmp_path / "w.sqlite", out)
+    assert (out / BOARD_PAGE).read_text(encoding="utf-8") == html_snapshot
+    # The Word copy shows the same: the forecast column, the incomplete total uncoloured.
+    from docx import Document
+
+    table = Document(str(out / BOARD_PAGE.with_suffix(".docx"))).tables[1]
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header[5:7] == ["Year-end forecast", "Status"]
+    incomplete = next(row for row in table.rows if row.cells[0].text == "HS 04")
+    assert incomplete.cells[6].text == "… Incomplete: 5 of 6 months"
+    assert "w:shd" not in incomplete.cells[6]._tc.xml
+
+
 def test_manifest_lists_the_pdf_and_word_copies_with_their_hashes(site: Path) -> None:
     import hashlib
     import json

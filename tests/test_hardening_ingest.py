@@ -100,8 +100,16 @@ def test_malformed_rows_come_before_unknown_codes_in_the_reason_order() -> None:
     assert REASON_CODES.index("malformed_row") + 1 == REASON_CODES.index("unknown_code")
     from schemas.observations import RULES
 
-    ranks = [REASON_CODES.index(rule.reason) for rule in RULES]
+    value_rules = [rule for rule in RULES if not rule.check_name.startswith("forecast_")]
+    ranks = [REASON_CODES.index(rule.reason) for rule in value_rules]
     assert ranks == sorted(ranks)  # the engine judges checks in the SPEC's order
+    # A forecast is checked as a value is, after all of the value's checks (SPEC §4).
+    forecast_rules = RULES[len(value_rules) :]
+    assert [r.reason for r in forecast_rules] == [
+        "not_a_number",
+        "percent_out_of_range",
+        "negative_value",
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-8", "cp1252"])

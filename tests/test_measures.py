@@ -420,3 +420,146 @@ def test_each_aggregation_and_polarity(aggregation: str, polarity: str) -> None:
     assert round(row["ytd_value"], 1) == actual
     assert row["ytd_target"] == target
     assert row["rag"] == statuses.get(polarity, "no_target")
+
+
+# --- incomplete part-year totals, forecasts and the forecast rating (issue 23) -----------
+
+
+def _with_forecasts(obs: pl.DataFrame, forecasts: dict[int, float]) -> pl.DataFrame:
+    """``obs`` with each month's year-end forecast (none where not given)."""
+    return obs.with_columns(
+        forecast=pl.col("fm").replace_strict(forecasts, default=None, return_dtype=pl.Float64)
+    )
+
+
+def _q2(
+    values: dict[int, float], forecasts: dict[int, float], rating: str, period: str = "2019/20 Q2"
+) -> dict[str, Any]:
+    """The issue's worked example: annual target 1,200 (100 a month), higher, sum, 5%."""
+    obs = _with_forecasts(
+        observations([("X 01", 2019, fm, v) for fm, v in values.items()]), forecasts
+    )
+    frame = compute_measures(
+        pl.DataFrame([indicator()]),
+        obs,
+        targets([("X 01", 2019, "", 1200.0)]),
+        YEAR_END,
+        rating=rating,
+    )
+    return {r["period"]: r for r in frame.iter_rows(named=True)}[period]
+
+
+SIX_MONTHS = {1: 90.0, 2: 90.0, 3: 95.0, 4: 95.0, 5: 95.0, 6: 95.0}  # 560 against 600
+
+
+@pytest.mark.parametrize(
+    ("rating", "forecast", "status"),
+    [
+        ("tolerance", {6: 1250.0}, "red"),  # 570 is the amber floor
+        ("forecast", {6: 1250.0}, "amber"),  # the year's target will be met
+        ("forecast", {6: 1150.0}, "red"),
+        ("forecast", {}, "red"),  # no forecast: not expected to be met
+    ],
+)
+def test_worked_example_q2_with_all_six_months(
+    rating: str, forecast: dict[int, float], status: str
+) -> None:
+    q2 = _q2(SIX_MONTHS, forecast, rating)
+    assert (q2["ytd_value"], q2["ytd_target"]) == (560, 600)
+    assert q2["rag"] == status
+    assert q2["forecast_value"] == forecast.get(6)
+
+
+@pytest.mark.parametrize("rating", ["tolerance", "forecast"])
+def test_worked_example_q2_with_august_missing_is_incomplete(rating: str) -> None:
+    five = {fm: 96.0 for fm in (1, 2, 3, 4, 6)}  # 480 from 5 of 6 months
+    q2 = _q2(five, {6: 1250.0}, rating)
+    assert q2["ytd_value"] == 480
+    assert (q2["months_present"], q2["months_expected"]) == (5, 6)
+    assert (q2["rag"], q2["direction"]) == ("incomplete", "not_comparable")
+
+
+def test_worked_example_at_year_end_the_forecast_no_longer_counts() -> None:
+    year = {fm: 1150.0 / 12 for fm in range(1, 13)}  # 1,150 against 1,200
+    q4 = _q2(year, {12: 1300.0}, "forecast", "2019/20 Q4")
+    assert (round(q4["ytd_value"]), q4["ytd_target"], q4["rag"]) == (1150, 1200, "red")
+
+
+def test_the_forecast_rating_keeps_green_and_the_unrated_statuses() -> None:
+    on_track = {fm: 100.0 for fm in range(1, 7)}
+    assert _q2(on_track, {}, "forecast")["rag"] == "green"
+    no_target = compute_measures(
+        pl.DataFrame([indicator()]),
+        observations([("X 01", 2019, 1, 5.0)]),
+        targets([]),
+        YEAR_END,
+        rating="forecast",
+    )
+    assert set(no_target["rag"]) == {"no_target"}
+
+
+def test_forecast_value_is_the_latest_forecast_given_in_the_year_to_date() -> None:
+    values = {fm: 100.0 for fm in range(1, 10)}
+    forecasts = {2: 1100.0, 4: 1180.0, 8: 1250.0}
+    assert _q2(values, forecasts, "tolerance", "2019/20 Q1")["forecast_value"] == 1100.0
+    assert _q2(values, forecasts, "tolerance", "2019/20 Q2")["forecast_value"] == 1180.0
+    # H1 is the year to Q2's end, whatever its own window holds.
+    assert _q2(values, forecasts, "tolerance", "2019/20 H1")["forecast_value"] == 1180.0
+    assert _q2(values, forecasts, "tolerance", "2019/20 Q3")["forecast_value"] == 1250.0
+
+
+def test_a_forecast_compares_with_the_year_target_from_a_profile() -> None:
+    """year_target is the ytd_target at k = 4: the whole Q1..Q4 profile of a sum."""
+    obs = _with_forecasts(
+        observations([("X 01", 2019, fm, 70.0) for fm in range(1, 4)]), {3: 1000.0}
+    )
+    profile = [("X 01", 2019, f"Q{q}", 250.0) for q in (1, 2, 3, 4)]  # year: 1,000
+    frame = compute_measures(
+        pl.DataFrame([indicator()]),
+        obs,
+        targets([("X 01", 2019, "", 2000.0), *profile]),
+        YEAR_END,
+        rating="forecast",
+    )
+    q1 = frame.filter(pl.col("period") == "2019/20 Q1").row(0, named=True)
+    assert (q1["ytd_target"], q1["rag"]) == (250, "amber")  # 210 is red by tolerance
+
+
+def test_last_years_part_year_total_is_not_comparable() -> None:
+    rows: list[tuple[str, int, int, float | None]] = [
+        ("X 01", 2018, fm, 100.0) for fm in (1, 2, 3, 4, 6)
+    ]
+    rows += [("X 01", 2019, fm, 100.0) for fm in range(1, 7)]
+    q2 = one(indicator(), observations(rows), None, "2019/20 Q2")
+    assert q2["previous_ytd_value"] == 500
+    assert q2["direction"] == "not_comparable"
+
+
+def test_mean_last_and_ratio_are_rated_on_the_months_present() -> None:
+    obs = observations([("X 01", 2019, 1, 10.0), ("X 01", 2019, 3, 20.0)])
+    for aggregation in ("mean", "last"):
+        q1 = one(
+            indicator(aggregation=aggregation),
+            obs,
+            targets([("X 01", 2019, "", 12.0)]),
+            "2019/20 Q1",
+        )
+        assert q1["rag"] != "incomplete"
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "rows", "ratio"),
+    [
+        ("ratio", [1e308], [(1e308, 1e-300)]),  # a ratio of finite parts that overflows
+        ("sum", [1e308, 1e308, 1e308], None),  # a sum that overflows
+        ("mean", [1e308, 1e308, 1e308], None),  # so does the mean's sum
+    ],
+)
+def test_a_measure_without_a_finite_value_is_never_rated(
+    aggregation: str, rows: list[float], ratio: list[tuple[float, float]] | None
+) -> None:
+    obs = observations([("X 01", 2019, fm, v) for fm, v in enumerate(rows, 1)], ratio=ratio)
+    ind = indicator(aggregation=aggregation, unit="score", scale=1.0)
+    q1 = one(ind, obs, targets([("X 01", 2019, "", 10.0)]), "2019/20 Q1")
+    assert q1["rag"] == "no_data"
+    assert q1["direction"] == "not_comparable"

@@ -37,18 +37,79 @@ def excel_round(value: Fraction, decimals: int) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def exact_rag(polarity: str, a: Decimal | None, t: Decimal | None, tolerance: Decimal) -> str:
+    """The tolerance rule of SPEC §3 on rounded figures, exactly."""
+    if t is None:
+        return "no_target"
+    if a is None:
+        return "no_data"
+    tol = tolerance * abs(t)
+    if polarity == "higher":
+        return "green" if a >= t else "amber" if a >= t - tol else "red"
+    if polarity == "lower":
+        return "green" if a <= t else "amber" if a <= t + tol else "red"
+    d = abs(a - t)
+    return "green" if d <= tol else "amber" if d <= 2 * tol else "red"
+
+
+def exact_direction(polarity: str, a: Decimal | None, p: Decimal | None, t: Decimal | None) -> str:
+    if a is None or p is None:
+        return "not_comparable"
+    if polarity == "target" and t is not None:
+        a, p = -abs(a - t), -abs(p - t)  # closer to the target is better
+    if a == p:
+        return "unchanged"
+    return "improved" if (a > p) == (polarity != "lower") else "worsened"
+
+
+def forecast_meets(polarity: str, f: Decimal | None, y: Decimal | None, tolerance: Decimal) -> bool:
+    if f is None or y is None:
+        return False
+    if polarity == "higher":
+        return f >= y
+    if polarity == "lower":
+        return f <= y
+    return abs(f - y) <= tolerance * abs(y)
+
+
+forecasts = st.dictionaries(st.integers(1, 12), values, max_size=4)
+
+
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     aggregation=st.sampled_from(["sum", "mean", "last"]),
     data=months,
+    last_year=st.dictionaries(st.integers(1, 12), values, max_size=12),
+    forecast=forecasts,
     target=values,
     decimals=st.integers(0, 2),
-    polarity=st.sampled_from(["higher", "lower"]),
+    polarity=st.sampled_from(["higher", "lower", "target"]),
+    rating=st.sampled_from(["tolerance", "forecast"]),
 )
-def test_ytd_value_and_rag_match_an_exact_reference(
-    aggregation: str, data: dict[int, Decimal], target: Decimal, decimals: int, polarity: str
+def test_measures_match_an_exact_reference(
+    aggregation: str,
+    data: dict[int, Decimal],
+    last_year: dict[int, Decimal],
+    forecast: dict[int, Decimal],
+    target: Decimal,
+    decimals: int,
+    polarity: str,
+    rating: str,
 ) -> None:
-    obs = observations([("X", 2020, fm, float(v)) for fm, v in sorted(data.items())])
+    """ytd_value, rag (either rating), direction and forecast_value, quarter by quarter,
+    against Fraction/Decimal arithmetic: incomplete part-year totals included."""
+    forecast = {fm: f for fm, f in forecast.items() if fm in data}  # sent with a figure
+    rows_in: list[tuple[str, int, int, float | None]] = [
+        ("X", 2019, fm, float(v)) for fm, v in sorted(last_year.items())
+    ]
+    rows_in += [("X", 2020, fm, float(v)) for fm, v in sorted(data.items())]
+    obs = observations(rows_in).with_columns(
+        forecast=pl.Series(
+            [None] * len(last_year)
+            + [None if fm not in forecast else float(forecast[fm]) for fm in sorted(data)],
+            dtype=pl.Float64,
+        )
+    )
     ind = indicator(
         "X",
         aggregation=aggregation,
@@ -58,23 +119,40 @@ def test_ytd_value_and_rag_match_an_exact_reference(
         tolerance=0.1,
     )
     tgt = targets([("X", 2020, "", float(target))])
-    frame = compute_measures(pl.DataFrame([ind]), obs, tgt, AS_OF)
+    frame = compute_measures(pl.DataFrame([ind]), obs, tgt, AS_OF, rating=rating)
     rows = {r["period"]: r for r in frame.iter_rows(named=True)}
+    tolerance = Decimal("0.1")
     for period, k in KS.items():
-        expected = reference(aggregation, data, 3 * k)
         got = rows[period]
+        expected = reference(aggregation, data, 3 * k)
+        previous = reference(aggregation, last_year, 3 * k)
+        present = sum(1 for fm in data if fm <= 3 * k)
+        before = sum(1 for fm in last_year if fm <= 3 * k)
+        incomplete = aggregation == "sum" and 0 < present < 3 * k
+        was_incomplete = aggregation == "sum" and 0 < before < 3 * k
         if expected is None:
             assert got["ytd_value"] is None
-            continue
-        assert abs(got["ytd_value"] - float(expected)) < 1e-6
-        t = Fraction(target) * k / 4 if aggregation == "sum" else Fraction(target)
-        a, tr = excel_round(expected, decimals), excel_round(t, decimals)
-        tol = Decimal("0.1") * abs(tr)
-        if polarity == "higher":
-            status = "green" if a >= tr else "amber" if a >= tr - tol else "red"
         else:
-            status = "green" if a <= tr else "amber" if a <= tr + tol else "red"
-        assert got["rag"] == status, (period, a, tr, tol)
+            assert abs(got["ytd_value"] - float(expected)) < 1e-6
+        t = Fraction(target) * k / 4 if aggregation == "sum" else Fraction(target)
+        y = Fraction(target)
+        a = None if expected is None else excel_round(expected, decimals)
+        p = None if previous is None else excel_round(previous, decimals)
+        tr, yr = excel_round(t, decimals), excel_round(y, decimals)
+        latest = [fm for fm in forecast if fm <= 3 * k]
+        f = forecast[max(latest)] if latest else None
+        status = exact_rag(polarity, a, tr, tolerance)
+        if status not in ("no_target", "no_data") and incomplete:
+            status = "incomplete"
+        if rating == "forecast" and status in ("amber", "red"):
+            fr = None if f is None else excel_round(Fraction(f), decimals)
+            status = "amber" if k < 4 and forecast_meets(polarity, fr, yr, tolerance) else "red"
+        assert got["rag"] == status, (period, a, tr, f)
+        direction = exact_direction(polarity, a, p, tr)
+        if incomplete or was_incomplete:
+            direction = "not_comparable"
+        assert got["direction"] == direction, (period, a, p)
+        assert got["forecast_value"] == (None if f is None else float(f))
 
 
 @settings(max_examples=60, deadline=None)

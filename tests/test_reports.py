@@ -88,7 +88,13 @@ def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> Non
     )
     assert rows["ELS LI 03"]["status"] == "○ Data only"
     # Status is in words and symbol, never colour alone.
-    assert all(r["status"].split(" ", 1)[0] in "✔▲✖○–" for r in rows.values())
+    assert all(r["status"].split(" ", 1)[0] in "✔▲✖○–…" for r in rows.values())
+    # The ELS source sent nothing for August: ES 02's total of 5 of 6 months is not rated
+    # against a full half's target or last year's (issue 23).
+    assert rows["ELS ES 02"]["status"] == "… Incomplete: 5 of 6 months"
+    assert rows["ELS ES 02"]["direction"] == "· Not comparable"
+    # A mean of the quarters present says it is one.
+    assert rows["ELS AL 03"]["actual"].endswith("(based on 1 of 2 quarters)")
     assert "Objectives and milestones" in text
     assert "ELS M02" in text
     assert "High risks" in text
@@ -225,5 +231,6 @@ def test_index_shows_each_boards_latest_summary_in_words(site: Path) -> None:
     counts = [r["measures"] for r in summary]
     assert (
         f"Latest: Quarter 2 2026/27 : {counts[0]} on target, {counts[1]} near target, "
-        f"{counts[2]} off target, {counts[3]} data only, {counts[4]} no data." in index
+        f"{counts[2]} off target, {counts[3]} data only, {counts[4]} no data, "
+        f"{counts[5]} incomplete." in index
     )

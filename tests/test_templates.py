@@ -84,13 +84,14 @@ def test_a_template_lists_what_the_source_owes_locked_and_validated(tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     sheet, header = table(path)
-    assert header[:9] == [
+    assert header[:10] == [
         "Code",
         "Period",
         "Figure",
         "numerator",
         "denominator",
         "Notes",
+        "forecast",  # the year-end forecast: optional (SPEC §3)
         "Indicator",
         "Unit",
         "Same period last year",
@@ -105,18 +106,20 @@ def test_a_template_lists_what_the_source_owes_locked_and_validated(tmp_path: Pa
         ("CP 03", "2026/27 Q3"),
     ]
     by_code = {(r[0], r[1]): r for r in rows}
-    assert by_code[("CP 02", "2026/27 Q3")][7:10] == ["days (weeks)", "13.3 weeks", "11.5 weeks"]
-    assert by_code[("CP 01", "2026-11")][8] == "90.0%"  # 45 / 50 last November
-    assert by_code[("CP 03", "2026/27 Q3")][9] == "Yes"
+    assert by_code[("CP 02", "2026/27 Q3")][8:11] == ["days (weeks)", "13.3 weeks", "11.5 weeks"]
+    assert by_code[("CP 01", "2026-11")][9] == "90.0%"  # 45 / 50 last November
+    assert by_code[("CP 03", "2026/27 Q3")][10] == "Yes"
+    assert not sheet["G2"].protection.locked  # the forecast is filled in
     assert sheet.protection.sheet
     assert sheet["A2"].protection.locked
     assert not sheet["C2"].protection.locked
     assert not sheet["D2"].protection.locked  # a ratio's numerator is filled in
     assert sheet["D5"].protection.locked  # CP 02 is not a ratio
     lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
-    assert [(str(v.sqref), v.formula1) for v in lists] == [("C6", '"yes,no"')]
-    percent = [v for v in sheet.data_validations.dataValidation if str(v.sqref) == "C2"]
-    assert (percent[0].formula1, percent[0].formula2) == ("0", "100")
+    assert [(str(v.sqref), v.formula1) for v in lists] == [("C6", '"yes,no"'), ("G6", '"yes,no"')]
+    for cell in ("C2", "G2"):  # a forecast is checked as the figure is
+        percent = [v for v in sheet.data_validations.dataValidation if str(v.sqref) == cell]
+        assert (percent[0].formula1, percent[0].formula2) == ("0", "100")
 
 
 def fill(path: Path) -> None:
@@ -133,6 +136,7 @@ def fill(path: Path) -> None:
         value, numerator, denominator = figures[(row[0].value, row[1].value)]
         row[2].value, row[3].value, row[4].value = value, numerator, denominator
     sheet["F5"] = "Two assessors joined in October"
+    sheet["G5"] = 12.5  # CP 02's year-end forecast
     workbook.save(path)
 
 
@@ -172,6 +176,7 @@ def test_a_filled_template_validates_clean_and_loads(tmp_path: Path) -> None:
     q3 = measures.filter(pl.col("period") == "2026/27 Q3")
     assert dict(q3.select("indicator_code", "rag").rows())["CP 03"] == "green"
     assert dict(q3.select("indicator_code", "period_value").rows())["CP 01"] == "87.33333333333333"
+    assert dict(q3.select("indicator_code", "forecast_value").rows())["CP 02"] == "12.5"
 
 
 def test_all_writes_one_workbook_per_excel_source_and_needs_no_warehouse(tmp_path: Path) -> None:
@@ -191,7 +196,7 @@ def test_all_writes_one_workbook_per_excel_source_and_needs_no_warehouse(tmp_pat
     sheet, _ = table(tmp_path / "t" / "care-2026-27-Q4.xlsx")
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert ("CP 04", "2026/27") in [(r[0], r[1]) for r in rows]  # annual: at the year's end
-    assert {r[8] for r in rows} == {None}  # no warehouse: last year is blank
+    assert {r[9] for r in rows} == {None}  # no warehouse: last year is blank
 
 
 def test_a_source_with_nothing_to_list_is_told_how_to_name_its_indicators(tmp_path: Path) -> None:

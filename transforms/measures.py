@@ -14,7 +14,7 @@ import polars as pl
 
 from core.periods import period_label_expr, reporting_periods_frame
 from core.rounding import round_half_away
-from transforms.rating import direction_expr, rag_expr, yesno_rag
+from transforms.rating import forecast_rag, incomplete_sum, rated_measure
 
 INDICATOR_COLUMNS = {
     "code": pl.String,
@@ -44,7 +44,9 @@ MEASURE_COLUMNS = {
     "months_present": pl.Int32,
     "rag": pl.String,
     "direction": pl.String,
+    "forecast_value": pl.Float64,
 }
+RATINGS = ("tolerance", "forecast")
 
 _PARTS = ("n", "s", "num", "den")
 _FIGURES = ("value", "numerator", "denominator")  # summed into s, num and den
@@ -62,9 +64,11 @@ def compute_measures(
     as_of: dt.date,
     year_start_month: int = 4,
     first_fy: int | None = None,
+    rating: str = "tolerance",
 ) -> pl.DataFrame:
     """Every measure of SPEC §3 for periods ended on or before ``as_of``, from ``first_fy``
-    (by default the first year observed).
+    (by default the first year observed), rated by the council's ``rating`` (``tolerance``
+    or ``forecast``).
 
     A measure depends only on its own indicator's figures, so the indicators can be
     computed a slice at a time given the whole warehouse's ``first_fy``.
@@ -91,38 +95,34 @@ def compute_measures(
         .join(periods.lazy(), how="cross")
         .filter((pl.col("frequency") != "annual") | pl.col("annual_indicators"))
     )
+    if "forecast" not in observations.columns:  # forecasts are optional (SPEC §3)
+        observations = observations.with_columns(forecast=pl.lit(None, dtype=pl.Float64))
     partials = _quarter_partials(observations.join(ids, on="code").drop("code"), first_fy)
     wide_targets = _targets_wide(targets).join(ids, on="code").drop("code")
     measured = (
         skeleton.join(partials.lazy(), on=["cid", "fy"], how="left")
         .join(wide_targets.lazy(), on=["cid", "fy"], how="left")
         .with_columns(_period_aggregates())
-        .with_columns(_ytd_target().alias("ytd_target"))
+        .with_columns(
+            _ytd_target().alias("ytd_target"),
+            _year_target().alias("year_target"),
+            _by_k({k: _latest(_QUARTERS[:k], "fc") for k in _QUARTERS}).alias("forecast_value"),
+        )
     )
     measured = _with_previous_year(measured).with_columns(
         round_half_away(pl.col("ytd_value"), pl.col("decimals")).alias("_actual"),
         round_half_away(pl.col("ytd_target"), pl.col("decimals")).alias("_target"),
         round_half_away(pl.col("previous_ytd_value"), pl.col("decimals")).alias("_previous"),
+        round_half_away(pl.col("year_target"), pl.col("decimals")).alias("_year_target"),
+        round_half_away(pl.col("forecast_value"), pl.col("decimals")).alias("_forecast"),
+        incomplete_sum(pl.col("months_present")).alias("_incomplete"),
+        incomplete_sum(pl.col("previous_months_present")).alias("_previous_incomplete"),
     )
+    rag, direction = rated_measure()
+    if rating == "forecast":
+        rag = forecast_rag(rag)
     return (
-        measured.with_columns(
-            rag=yesno_rag(
-                rag_expr(
-                    pl.col("_actual"),
-                    pl.col("_target"),
-                    pl.col("polarity"),
-                    pl.col("tolerance"),
-                    pl.col("tolerance_type"),
-                ),
-                pl.col("unit"),
-                pl.col("_actual"),
-                pl.col("_target"),
-            ),
-            direction=direction_expr(
-                pl.col("_actual"), pl.col("_previous"), pl.col("polarity"), pl.col("_target")
-            ),
-            end_quarter=pl.col("k"),
-        )
+        measured.with_columns(rag=rag, direction=direction, end_quarter=pl.col("k"))
         # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
         .sort(["cid", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])
         .join(ids.lazy().rename({"code": "indicator_code"}), on="cid", maintain_order="left")
@@ -157,8 +157,13 @@ def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame
     months = list(range(1, 13))
     by_month = (
         observations.filter(pl.col("fy") >= first_fy)
-        .select("cid", "fy", "fm", pl.lit(1, pl.Int32).alias("present"), *_FIGURES)
-        .pivot(on="fm", index=["cid", "fy"], values=["present", *_FIGURES], on_columns=months)
+        .select("cid", "fy", "fm", pl.lit(1, pl.Int32).alias("present"), *_FIGURES, "forecast")
+        .pivot(
+            on="fm",
+            index=["cid", "fy"],
+            values=["present", *_FIGURES, "forecast"],
+            on_columns=months,
+        )
     )
 
     def month(column: str, fm: int) -> pl.Expr:
@@ -182,6 +187,10 @@ def _quarter_partials(observations: pl.DataFrame, first_fy: int) -> pl.DataFrame
                 pl.when(month("present", m).is_not_null()).then(month("value", m)).otherwise(latest)
             )
         columns.append(latest.alias(f"last{q}"))
+        # The forecast of the quarter's latest month that gave one (SPEC §3).
+        columns.append(
+            pl.coalesce([month("forecast", m) for m in reversed(in_quarter)]).alias(f"fc{q}")
+        )
     return by_month.select("cid", "fy", *columns)
 
 
@@ -189,8 +198,8 @@ def _span(part: str, quarters: tuple[int, ...]) -> pl.Expr:
     return pl.sum_horizontal([pl.col(f"{part}{q}") for q in quarters])
 
 
-def _latest(quarters: tuple[int, ...]) -> pl.Expr:
-    return pl.coalesce([pl.col(f"last{q}") for q in reversed(quarters)])
+def _latest(quarters: tuple[int, ...], part: str = "last") -> pl.Expr:
+    return pl.coalesce([pl.col(f"{part}{q}") for q in reversed(quarters)])
 
 
 def _aggregate(quarters: tuple[int, ...]) -> pl.Expr:
@@ -258,16 +267,25 @@ def _targets_wide(targets: pl.DataFrame) -> pl.DataFrame:
     return wide.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
-def _ytd_target() -> pl.Expr:
-    """SPEC §3: sum indicators add a full profile to date, else pro-rate the annual target."""
-    profiled_sum = {
-        k: pl.when(pl.all_horizontal([pl.col(f"t{q}").is_not_null() for q in _QUARTERS[:k]]))
+def _ytd_target_at(k: int) -> pl.Expr:
+    """SPEC §3: sum indicators add a full profile to date, else pro-rate the annual target;
+    the others take the quarter's profile, else the annual target."""
+    profiled_sum = (
+        pl.when(pl.all_horizontal([pl.col(f"t{q}").is_not_null() for q in _QUARTERS[:k]]))
         .then(pl.sum_horizontal([pl.col(f"t{q}") for q in _QUARTERS[:k]]))
         .otherwise(pl.col("annual") * k / 4)
-        for k in _QUARTERS
-    }
-    level = {k: pl.coalesce(pl.col(f"t{k}"), pl.col("annual")) for k in _QUARTERS}
-    return pl.when(pl.col("aggregation") == "sum").then(_by_k(profiled_sum)).otherwise(_by_k(level))
+    )
+    level = pl.coalesce(pl.col(f"t{k}"), pl.col("annual"))
+    return pl.when(pl.col("aggregation") == "sum").then(profiled_sum).otherwise(level)
+
+
+def _ytd_target() -> pl.Expr:
+    return _by_k({k: _ytd_target_at(k) for k in _QUARTERS})
+
+
+def _year_target() -> pl.Expr:
+    """The year's target: the ytd_target at k = 4 (SPEC §3), for the forecast rating."""
+    return _ytd_target_at(4)
 
 
 def _with_previous_year(measured: pl.LazyFrame) -> pl.LazyFrame:
@@ -276,5 +294,6 @@ def _with_previous_year(measured: pl.LazyFrame) -> pl.LazyFrame:
         "kind",
         (pl.col("fy") + 1).alias("fy"),
         pl.col("ytd_value").alias("previous_ytd_value"),
+        pl.col("months_present").alias("previous_months_present"),
     )
     return measured.join(previous, on=["cid", "fy", "kind"], how="left")

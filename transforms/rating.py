@@ -6,7 +6,8 @@ import polars as pl
 
 from core.rounding import EPSILON
 
-RAG_STATUSES = ("green", "amber", "red", "no_target", "no_data")
+RAG_STATUSES = ("green", "amber", "red", "no_target", "no_data", "incomplete")
+UNRATED = ("no_target", "no_data", "incomplete")
 
 
 def rag_expr(
@@ -99,4 +100,83 @@ def yesno_rag(rag: pl.Expr, unit: pl.Expr, actual: pl.Expr, target: pl.Expr) -> 
         pl.when((unit == "yesno") & rated)
         .then(pl.when(same).then(pl.lit("green")).otherwise(pl.lit("red")))
         .otherwise(rag)
+    )
+
+
+def incomplete_sum(present: pl.Expr) -> pl.Expr:
+    """A ``sum`` indicator's year to date with some, but not all, of its slots (SPEC §3):
+    a part-year total, comparable with neither a full period's target nor last year's."""
+    return (
+        (pl.col("aggregation") == "sum") & (present > 0) & (present < pl.col("months_expected"))
+    ).fill_null(False)
+
+
+def _finite(value: pl.Expr) -> pl.Expr:
+    """A figure that is a finite number, else null: an overflowing sum or mean, or a ratio
+    of extreme parts, is never rated (SPEC §4) and is treated as no figure at all."""
+    return pl.when(value.is_finite()).then(value)
+
+
+def rated_measure() -> tuple[pl.Expr, pl.Expr]:
+    """(rag, direction) by the tolerance rule (SPEC §3), from the rounded ``_actual``,
+    ``_target`` and ``_previous`` and the ``_incomplete`` flags of this year and last."""
+    actual, target, previous = (_finite(pl.col(c)) for c in ("_actual", "_target", "_previous"))
+    tolerance_rag = yesno_rag(
+        rag_expr(
+            actual,
+            target,
+            pl.col("polarity"),
+            pl.col("tolerance"),
+            pl.col("tolerance_type"),
+        ),
+        pl.col("unit"),
+        actual,
+        target,
+    )
+    rag = (
+        pl.when(tolerance_rag.is_in(["no_target", "no_data"]).not_() & pl.col("_incomplete"))
+        .then(pl.lit("incomplete"))
+        .otherwise(tolerance_rag)
+    )
+    direction = (
+        pl.when(pl.col("_incomplete") | pl.col("_previous_incomplete"))
+        .then(pl.lit("not_comparable"))
+        .otherwise(direction_expr(actual, previous, pl.col("polarity"), target))
+    )
+    return rag, direction
+
+
+def forecast_meets(forecast: pl.Expr, year_target: pl.Expr) -> pl.Expr:
+    """Whether the rounded year-end forecast meets the rounded year target (SPEC §3):
+    ``higher`` F ≥ Y, ``lower`` F ≤ Y, ``target`` within the tolerance of Y."""
+    polarity = pl.col("polarity")
+    tol = (
+        pl.when(pl.col("tolerance_type") == "absolute")
+        .then(pl.col("tolerance"))
+        .otherwise(pl.col("tolerance") * year_target.abs())
+    )
+    return (
+        pl.when(polarity == "higher")
+        .then(forecast >= year_target - EPSILON)
+        .when(polarity == "lower")
+        .then(forecast <= year_target + EPSILON)
+        .when(polarity == "target")
+        .then((forecast - year_target).abs() <= tol + EPSILON)
+        .otherwise(pl.lit(False))
+        .fill_null(False)
+    )
+
+
+def forecast_rag(tolerance_rag: pl.Expr) -> pl.Expr:
+    """``rating: forecast`` (SPEC §3, Colchester's definitions): unrated and green as the
+    tolerance rule says; else, before the year's last quarter, amber when the year-end
+    forecast meets the year's target, and red otherwise (no forecast included); at k = 4
+    the year is over, so green or red."""
+    forecast, year_target = (_finite(pl.col(c)) for c in ("_forecast", "_year_target"))
+    return (
+        pl.when(tolerance_rag.is_in([*UNRATED, "green"]))
+        .then(tolerance_rag)
+        .when((pl.col("k") < 4) & forecast_meets(forecast, year_target))
+        .then(pl.lit("amber"))
+        .otherwise(pl.lit("red"))
     )

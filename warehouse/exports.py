@@ -22,6 +22,7 @@ MEASURE_EXPORT = (
     "months_present",
     "rag",
     "direction",
+    "forecast_value",
 )
 SUMMARY_EXPORT = (
     "board_id",
@@ -31,6 +32,7 @@ SUMMARY_EXPORT = (
     "red",
     "no_target",
     "no_data",
+    "incomplete",
     "green_pct",
     "amber_pct",
     "red_pct",

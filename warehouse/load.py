@@ -19,6 +19,9 @@ from warehouse.bulk import Inserts
 from warehouse.models import Measure, Milestone, Risk
 
 MEASURES_BASIS = "measures_basis"
+# Raised when the rules of SPEC §3 change, so that a warehouse's stored measures are
+# recomputed by the next run (2: incomplete part-year totals, forecasts; issue 23).
+RULES_VERSION = 2
 # The as-of date of the run that last computed the measures: the reports' "data as at".
 FIGURES_AS_OF = "figures_as_of"
 
@@ -67,7 +70,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
 
 # Indicators computed together: about half a million monthly figures at a time.
 INDICATORS_PER_SLICE = 4_000
-_MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator"]
+_MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator", "forecast"]
 
 
 def recompute(
@@ -105,6 +108,7 @@ def recompute(
                 as_of,
                 council.settings.year_start_month,
                 first_fy,
+                council.settings.rating,
             )
             store.insert_measures(inserts, measures)
             counts.append(rag_counts(measures, council.indicators, council.boards))
@@ -136,7 +140,9 @@ def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> s
     digest.update(council.indicators.write_csv().encode())
     digest.update(targets.sort("code", "fy", "period").write_csv().encode())
     digest.update(council.boards.sort("board_id", "service").write_csv().encode())
-    digest.update(repr((ysm, latest_quarter(as_of, ysm))).encode())
+    # The rating and the rules' version: stored measures rated otherwise are recomputed.
+    rules = (council.settings.rating, RULES_VERSION)
+    digest.update(repr((ysm, latest_quarter(as_of, ysm), rules)).encode())
     return digest.hexdigest()
 
 

@@ -109,6 +109,8 @@ class Observation(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     is_current: Mapped[bool] = mapped_column(Boolean)
     superseded_by_run: Mapped[int | None] = mapped_column(Integer)
+    # The year-end figure the department expects, sent with this figure (SPEC §3).
+    forecast: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_observations_current", "indicator_code", "fy", "fm", "is_current"),)
 
@@ -188,6 +190,7 @@ class Measure(Base):
     months_present: Mapped[int] = mapped_column(SmallInteger)
     rag: Mapped[str] = mapped_column(String(10))
     direction: Mapped[str] = mapped_column(String(16))
+    forecast_value: Mapped[float | None] = mapped_column(Float)
 
 
 class BoardSummary(Base):
@@ -201,6 +204,7 @@ class BoardSummary(Base):
     red: Mapped[int] = mapped_column(Integer)
     no_target: Mapped[int] = mapped_column(Integer)
     no_data: Mapped[int] = mapped_column(Integer)
+    incomplete: Mapped[int] = mapped_column(Integer, default=0)
     green_pct: Mapped[int | None] = mapped_column(Integer)
     amber_pct: Mapped[int | None] = mapped_column(Integer)
     red_pct: Mapped[int | None] = mapped_column(Integer)

@@ -43,9 +43,10 @@ OBSERVATION_FIELDS = (
     "file",
     "content_hash",
     "row_number",
+    "forecast",
 )
 # A new version of a figure is stored only when one of these differs from the current one.
-_VERSIONED = ("value", "numerator", "denominator", "commentary")
+_VERSIONED = ("value", "numerator", "denominator", "commentary", "forecast")
 
 
 def _now() -> dt.datetime:
@@ -212,6 +213,7 @@ _OBSERVATION_TYPES = {
     "file": pl.String,
     "content_hash": pl.String,
     "row_number": pl.Int64,
+    "forecast": pl.Float64,
 }
 
 
