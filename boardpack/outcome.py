@@ -124,6 +124,7 @@ def reread_lines(reread: dict[str, int]) -> list[str]:
         for source_id, count in sorted(reread.items())
     ]
 
+
 def _statuses(report: dict[str, Any]) -> str:
     """A report's statuses in words (incomplete totals counted apart), for the artifact."""
     counts = report.get("summary")
