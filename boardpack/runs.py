@@ -9,17 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
+from sqlalchemy import Engine
+
 from boardpack.config import load_council
+from boardpack.digest import nightly_digest
 from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
+from boardpack.signoff import require_approval
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
 from core.progress import step
+from core.settings import Council
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
+from outputs.returns import write_returns_page
 from schemas.ingest import staging_area
+from transforms.returns import LATE
 from warehouse import store
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
+from warehouse.returns import refresh_register
 from warehouse.schema import opened, warehouse_url
 
 
@@ -57,6 +66,9 @@ def nightly(
             loaded = steps.load_and_compute(engine, run_id, council, batch, as_of)
             batch.close()  # the staged rows are in the warehouse now
             outcome.measures = loaded.measures
+            register = refresh_register(engine, council, as_of)
+            outcome.returns = register.filter(pl.col("status").is_in(LATE)).to_dicts()
+            write_returns_page(folder, council.settings.name, as_at_text(as_of), register)
             step("Publishing the board reports that changed")
             outcome.reports = steps.publish_after_load(
                 engine, council, folder, as_of, loaded, run_id
@@ -69,6 +81,7 @@ def nightly(
                 batch.frame("rejections"),
                 coverage(engine, council, as_of),
             )
+            outcome.digest = nightly_digest(engine, council, as_of, register)
     return outcome
 
 
@@ -112,25 +125,60 @@ def publish_one(
     final: bool = False,
     as_published: bool = False,
     steps: Steps = DIRECT,
+    without_approval: bool = False,
 ) -> RunOutcome:
     """One board's report for one period: from the warehouse as it stands (``final`` marks
-    it as formally published), or exactly as it was last published (``as_published``)."""
+    it as formally published: only figures signed off, unless ``without_approval``, which
+    is recorded), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
-    with (
-        opened(warehouse_url(warehouse), create=False) as engine,
-        recorded_run(
-            engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome,
-    ):
+    with opened(warehouse_url(warehouse), create=False) as engine:
+        if final:
+            require_approval(engine, council, board, fy, reporting.suffix, without_approval)
+        outcome = _publish_one(
+            engine,
+            council,
+            board,
+            fy,
+            reporting.suffix,
+            out,
+            as_of,
+            wait_seconds,
+            final,
+            as_published,
+            steps,
+        )
+    return outcome
+
+
+def _publish_one(
+    engine: Engine,
+    council: Council,
+    board: str,
+    fy: int,
+    suffix: str,
+    out: Path | str | None,
+    as_of: dt.date | None,
+    wait_seconds: float,
+    final: bool,
+    as_published: bool,
+    steps: Steps,
+) -> RunOutcome:
+    with recorded_run(
+        engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
+    ) as outcome:
         folder = Path(outcome.out)
         if as_published:
-            outcome.reports = republish_as_published(
-                engine, council, folder, board, fy, reporting.suffix
-            )
+            outcome.reports = republish_as_published(engine, council, folder, board, fy, suffix)
         else:
-            wanted = {(fy, reporting.suffix)}
             outcome.reports = steps.publish(
-                engine, council, folder, outcome.as_of, wanted, [board], outcome.run_id, final
+                engine,
+                council,
+                folder,
+                outcome.as_of,
+                {(fy, suffix)},
+                [board],
+                outcome.run_id,
+                final,
             )
     return outcome

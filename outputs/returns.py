@@ -1,0 +1,117 @@
+"""The returns page (``OUT/returns.html``, beside the data-quality page): what each
+department owes, when it was due, when it came, and which returns to chase."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import polars as pl
+from great_tables import GT
+
+from core.files import write_atomic
+from outputs.board import html_document
+from transforms.returns import LATE
+
+RETURNS_PAGE = "returns.html"
+STATUS_WORDS = {
+    "on_time": "✔ On time",
+    "late": "! Received late",
+    "outstanding": "✖ Outstanding: overdue",
+    "not_due": "… Not yet due",
+}
+RETURNS_CSS = """
+td.status-outstanding, td.status-late { font-weight: bold; }
+"""
+
+
+def _day(column: str) -> pl.Expr:
+    """A date as a performance officer writes it: 14 Oct 2026."""
+    return pl.col(column).dt.strftime("%-d %b %Y")
+
+
+def _file_name(column: str) -> pl.Expr:
+    return pl.col(column).str.replace(r"^.*/", "")
+
+
+def register_rows(register: pl.DataFrame) -> pl.DataFrame:
+    """The register as the page shows it: one row per source and period, newest first."""
+    contact = pl.when(pl.col("contact_email").is_not_null()).then(
+        pl.concat_str(pl.col("contact"), pl.lit(" <"), pl.col("contact_email"), pl.lit(">"))
+    )
+    return register.sort(["fy", "last_fm", "source_id"], descending=[True, True, False]).select(
+        "period",
+        pl.col("source_id").alias("source"),
+        "department",
+        _day("due_date").alias("due"),
+        pl.col("status").replace_strict(STATUS_WORDS, default=pl.col("status")).alias("status"),
+        _day("first_received").fill_null("not received").alias("first_received"),
+        _file_name("first_file").fill_null("").alias("first_file"),
+        _day("latest_received").fill_null("").alias("latest_received"),
+        _file_name("latest_file").fill_null("").alias("latest_file"),
+        "rows_loaded",
+        "rows_rejected",
+        contact.fill_null(pl.col("contact")).fill_null("").alias("contact"),
+    )
+
+
+def _table(rows: pl.DataFrame, table_id: str, title: str) -> str:
+    return (
+        GT(rows, id=table_id)
+        .tab_header(title=title)
+        .cols_label(
+            period="Period",
+            source="Source",
+            department="Department",
+            due="Due",
+            status="Status",
+            first_received="First received",
+            first_file="First file",
+            latest_received="Latest received",
+            latest_file="Latest file",
+            rows_loaded="Rows loaded",
+            rows_rejected="Rows rejected",
+            contact="Contact",
+        )
+        .as_raw_html()
+    )
+
+
+def returns_html(council: str, as_at: str, register: pl.DataFrame) -> str:
+    chase = register.filter(pl.col("status").is_in(LATE))
+    late = register.filter(pl.col("status") == "outstanding")
+    summary = (
+        f"{late.height} return{'s' if late.height != 1 else ''} outstanding past "
+        f"{'their' if late.height != 1 else 'its'} due date; "
+        f"{chase.height - late.height} received late."
+    )
+    to_chase = (
+        _table(register_rows(chase), "returns-chase", "Late and outstanding returns")
+        if not chase.is_empty()
+        else "<p>Every return due so far has arrived on time.</p>"
+    )
+    return html_document(
+        f"{council}: returns register",
+        f"<p>As at {html.escape(as_at)}. {html.escape(summary)} A return is due the number "
+        "of working days (Monday to Friday, not a bank holiday in England and Wales) or "
+        "of days after its period ends that council.yaml sets; it is on time when its "
+        "first figures are loaded by a run on or before that date.</p>\n"
+        '<section aria-labelledby="chase"><h2 id="chase">To chase</h2>'
+        f"{to_chase}</section>\n"
+        '<section aria-labelledby="register"><h2 id="register">Every return</h2>'
+        f"{_table(register_rows(register), 'returns-register', 'Returns by period and source')}"
+        "</section>\n"
+        '<p class="nav"><a href="index.html">All board reports</a> · '
+        '<a href="data-quality.html">Data quality</a></p>',
+        extra_css=RETURNS_CSS,
+    )
+
+
+def write_returns_page(out: Path, council: str, as_at: str, register: pl.DataFrame) -> Path | None:
+    """The page, when the council has set any due dates (else none is written)."""
+    if register.is_empty():
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / RETURNS_PAGE
+    write_atomic(path, returns_html(council, as_at, register))
+    return path
