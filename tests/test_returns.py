@@ -153,9 +153,9 @@ def test_returns_are_on_time_late_or_outstanding_across_easter_and_survive_resta
     waste_q4 = status(seen, "waste", "2025/26 Q4")
     assert waste_q4["status"] == "late"
     assert waste_q4["first_received"] == "2026-04-20"
-    assert waste_q4["first_file"].endswith("q4.csv")
+    assert str(waste_q4["first_file"]).endswith("q4.csv")
     assert waste_q4["latest_received"] == "2026-05-01"
-    assert waste_q4["latest_file"].endswith("q4-restated.csv")
+    assert str(waste_q4["latest_file"]).endswith("q4-restated.csv")
     assert waste_q4["rows_loaded"] == "2"  # the figure and its restatement
     # A backfill recomputes and republishes; the register is as it was.
     result = boardpack(
