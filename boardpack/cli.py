@@ -161,14 +161,21 @@ def _run(
 def _emailed(digest: Any) -> str:
     """Send the nightly's digest by email when $BOARDPACK_SMTP_HOST is set; say what
     happened."""
+    import smtplib
+
     from boardpack.mail import credentials_from_environment, send_digest
 
     count = len(digest.facts)
     server = credentials_from_environment()
     if server is None:
         return f"Digest: {count} new item(s); not emailed ($BOARDPACK_SMTP_HOST is not set)"
-    if not send_digest(digest, *server):
-        return f"Digest: {count} new item(s); no recipients in council.yaml, not emailed"
+    try:
+        if not send_digest(digest, *server):
+            return f"Digest: {count} new item(s); no recipients in council.yaml, not emailed"
+    except (OSError, smtplib.SMTPException) as error:  # the run itself is done: say so
+        from boardpack.steps import one_line
+
+        return f"Digest: {count} new item(s); NOT emailed: {one_line(error)}"
     return f"Digest: {count} new item(s) emailed to {', '.join(digest.recipients)}"
 
 

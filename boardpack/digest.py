@@ -85,8 +85,9 @@ class Digest:
     def html(self) -> str:
         parts = [f"<h1>{html.escape(self.subject)}</h1>"]
         for heading, lines in self.sections():
-            items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-            parts.append(f"<h2>{html.escape(heading)}</h2><ul>{items}</ul>")
+            # An item a line: SMTP refuses lines over 998 characters.
+            items = "".join(f"<li>{html.escape(line)}</li>\n" for line in lines)
+            parts.append(f"<h2>{html.escape(heading)}</h2>\n<ul>\n{items}</ul>")
         return "\n".join(parts)
 
 

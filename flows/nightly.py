@@ -305,9 +305,14 @@ def _send_digest(digest: Digest, block: str | None) -> None:
     from prefect_email import email_send_message
 
     credentials, sender = server
-    email_send_message(
-        email_server_credentials=credentials, **mail.message_arguments(digest, sender)
+    state = email_send_message(
+        email_server_credentials=credentials,
+        **mail.message_arguments(digest, sender),
+        return_state=True,
     )
+    if not state.is_completed():  # the run's work is done: a mail server down does not undo it
+        logger.warning("digest: %d new item(s) NOT emailed: %s", len(digest.facts), state.message)
+        return
     logger.info("digest: %d new item(s) emailed to %s", len(digest.facts), digest.recipients)
 
 

@@ -107,3 +107,16 @@ def test_each_nightly_emails_only_what_is_new_and_nothing_when_nothing_changed(
     html = message.get_body(preferencelist=("html",))
     assert html is not None
     assert "<h2>Late and outstanding returns</h2>" in str(html.get_content())
+
+
+def test_a_mail_server_that_is_down_leaves_the_run_done_and_says_the_digest_was_not_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOARDPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("BOARDPACK_SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("BOARDPACK_SMTP_SECURITY", "INSECURE")
+    folder = write_council(tmp_path / "council")
+    send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
+    out = nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", "2026-01-15")  # exit 0
+    assert "Digest: 1 new item(s); NOT emailed: " in out
+    assert (folder / "out" / "2025-26" / "Q3" / "place.html").exists()
