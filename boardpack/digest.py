@@ -25,7 +25,7 @@ from transforms.coverage import latest_quarter
 from transforms.summary import board_measures
 from warehouse import store
 from warehouse.models import Measure, Milestone
-from warehouse.signoffs import APPROVED, changed_figures, latest_decisions
+from warehouse.signoffs import APPROVED, board_figures, changed_figures, latest_decisions
 
 DIGEST_STATE = "digest_facts"  # the facts told at the previous nightly (JSON list of keys)
 # Statuses worth telling when a measure newly has one (generic: any rag value listed).
@@ -186,8 +186,6 @@ def _return_facts(register: pl.DataFrame) -> list[Fact]:
 
 def _changed_facts(connection: sa.Connection, council: Council) -> list[Fact]:
     """Figures restated since their board's approval (reported again if restated again)."""
-    from warehouse.signoffs import board_figures
-
     decisions = latest_decisions(connection).filter(pl.col("decision") == APPROVED)
     indicators = {r["code"]: r for r in council.indicators.iter_rows(named=True)}
     decimals = {code: r["decimals"] for code, r in indicators.items()}
