@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from great_tables import GT
@@ -17,9 +18,10 @@ RETURNS_PAGE = "returns.html"
 STATUS_WORDS = {
     "on_time": "✔ On time",
     "late": "! Received late",
-    "outstanding": "✖ Outstanding: overdue",
+    "outstanding": "✖ Late: outstanding",
     "not_due": "… Not yet due",
 }
+TITLE = "Returns by period and source"
 RETURNS_CSS = """
 td.status-outstanding, td.status-late { font-weight: bold; }
 """
@@ -31,7 +33,8 @@ def _day(column: str) -> pl.Expr:
 
 
 def _file_name(column: str) -> pl.Expr:
-    return pl.col(column).str.replace(r"^.*/", "")
+    """A file's name without its folders; a SQL source's database without its query."""
+    return pl.col(column).str.replace(r" :: .*$", "").str.replace(r"^.*/", "")
 
 
 def register_rows(register: pl.DataFrame) -> pl.DataFrame:
@@ -46,7 +49,6 @@ def register_rows(register: pl.DataFrame) -> pl.DataFrame:
         _day("due_date").alias("due"),
         pl.col("status").replace_strict(STATUS_WORDS, default=pl.col("status")).alias("status"),
         _day("first_received").fill_null("not received").alias("first_received"),
-        _file_name("first_file").fill_null("").alias("first_file"),
         _day("latest_received").fill_null("").alias("latest_received"),
         _file_name("latest_file").fill_null("").alias("latest_file"),
         "rows_loaded",
@@ -55,24 +57,40 @@ def register_rows(register: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# The returns to chase say who to ask; the full register says what came, from which file.
+CHASE_COLUMNS = ("period", "source", "department", "due", "status", "first_received", "contact")
+REGISTER_COLUMNS = (
+    "period",
+    "source",
+    "department",
+    "due",
+    "status",
+    "first_received",
+    "latest_received",
+    "latest_file",
+    "rows_loaded",
+    "rows_rejected",
+)
+
+
 def _table(rows: pl.DataFrame, table_id: str, title: str) -> str:
+    labels: dict[str, Any] = {
+        "period": "Period",
+        "source": "Source",
+        "department": "Department",
+        "due": "Due",
+        "status": "Status",
+        "first_received": "First received",
+        "latest_received": "Latest received",
+        "latest_file": "Latest file",
+        "rows_loaded": "Rows loaded",
+        "rows_rejected": "Rows rejected",
+        "contact": "Contact",
+    }
     return (
         GT(rows, id=table_id)
         .tab_header(title=title)
-        .cols_label(
-            period="Period",
-            source="Source",
-            department="Department",
-            due="Due",
-            status="Status",
-            first_received="First received",
-            first_file="First file",
-            latest_received="Latest received",
-            latest_file="Latest file",
-            rows_loaded="Rows loaded",
-            rows_rejected="Rows rejected",
-            contact="Contact",
-        )
+        .cols_label(**{k: v for k, v in labels.items() if k in rows.columns})
         .as_raw_html()
     )
 
@@ -86,7 +104,11 @@ def returns_html(council: str, as_at: str, register: pl.DataFrame) -> str:
         f"{chase.height - late.height} received late."
     )
     to_chase = (
-        _table(register_rows(chase), "returns-chase", "Late and outstanding returns")
+        _table(
+            register_rows(chase).select(CHASE_COLUMNS),
+            "returns-chase",
+            "Late and outstanding returns",
+        )
         if not chase.is_empty()
         else "<p>Every return due so far has arrived on time.</p>"
     )
@@ -99,7 +121,7 @@ def returns_html(council: str, as_at: str, register: pl.DataFrame) -> str:
         '<section aria-labelledby="chase"><h2 id="chase">To chase</h2>'
         f"{to_chase}</section>\n"
         '<section aria-labelledby="register"><h2 id="register">Every return</h2>'
-        f"{_table(register_rows(register), 'returns-register', 'Returns by period and source')}"
+        f"{_table(register_rows(register).select(REGISTER_COLUMNS), 'returns-register', TITLE)}"
         "</section>\n"
         '<p class="nav"><a href="index.html">All board reports</a> · '
         '<a href="data-quality.html">Data quality</a></p>',

@@ -53,7 +53,7 @@ def test_a_quarter_chase_approve_publish_alert(
     assert els["contact_email"] == "els.returns@brookfield.example"
     assert set(register["status"]) == {"on_time", "outstanding"}
     page = (out / "returns.html").read_text()
-    assert "Outstanding: overdue" in page
+    assert "Late: outstanding" in page
     assert "ELS business support manager" in page
     # Alert: the digest names the late return and reaches its contact.
     recipients, message = inbox.received[-1]

@@ -151,7 +151,7 @@ def test_returns_are_on_time_late_or_outstanding_across_easter_and_survive_resta
     assert waste_q4["first_received"] is None
     assert waste_q4["contact_email"] == "waste.data@riverside.example"
     page = (folder / "out" / "returns.html").read_text()
-    assert "Outstanding: overdue" in page
+    assert "Late: outstanding" in page
     assert "Waste data officer" in page
     assert 'href="returns.html"' in (folder / "out" / "index.html").read_text()
     # It arrives on 20 April: late. A restatement on 1 May keeps the first receipt.
