@@ -22,9 +22,10 @@ from core.settings import Council
 from outputs.approval import day_text, who
 from outputs.formatting import format_figure, status_words
 from transforms.coverage import latest_quarter
+from transforms.returns import LATE
 from transforms.summary import board_measures
 from warehouse import store
-from warehouse.models import Measure, Milestone
+from warehouse.models import Measure, Milestone, Observation, table_of
 from warehouse.signoffs import APPROVED, board_figures, changed_figures, latest_decisions
 
 DIGEST_STATE = "digest_facts"  # the facts told at the previous nightly (JSON list of keys)
@@ -161,11 +162,29 @@ def _overdue_facts(connection: sa.Connection, council: Council, as_of: dt.date) 
     return facts
 
 
-def _return_facts(register: pl.DataFrame) -> list[Fact]:
+def _source_boards(
+    connection: sa.Connection, council: Council, source_ids: list[str]
+) -> dict[str, set[str]]:
+    """The recipients of the boards each source's figures go to (by the services of the
+    indicators it has sent): a late return holds up their reports."""
+    observations = table_of(Observation)
+    sent = connection.execute(
+        sa.select(observations.c.source_id, observations.c.indicator_code)
+        .where(observations.c.source_id.in_(source_ids))
+        .distinct()
+    ).all()
+    services = dict(zip(council.indicators["code"], council.indicators["service"], strict=True))
+    told: dict[str, set[str]] = {}
+    for source_id, code in sent:
+        for board in council.settings.boards:
+            if services.get(code) in board.services:
+                told.setdefault(source_id, set()).update(board.recipients)
+    return told
+
+
+def _return_facts(register: pl.DataFrame, boards: dict[str, set[str]]) -> list[Fact]:
     facts = []
-    for row in register.filter(pl.col("status").is_in(("late", "outstanding"))).iter_rows(
-        named=True
-    ):
+    for row in register.filter(pl.col("status").is_in(LATE)).iter_rows(named=True):
         contact = f"; contact {row['contact']}" if row["contact"] else ""
         state = (
             f"outstanding, due {day_text_of(row['due_date'])}"
@@ -178,7 +197,10 @@ def _return_facts(register: pl.DataFrame) -> list[Fact]:
                 key=f"return:{row['status']}:{row['source_id']}:{row['period']}",
                 section="returns",
                 line=f"{row['department']} ({row['source_id']}) {row['period']}: {state}{contact}",
-                recipients=(row["contact_email"],) if row["contact_email"] else (),
+                recipients=tuple(
+                    sorted(boards.get(row["source_id"], set()))
+                    + ([row["contact_email"]] if row["contact_email"] else [])
+                ),
             )
         )
     return facts
@@ -220,10 +242,11 @@ def _changed_facts(connection: sa.Connection, council: Council) -> list[Fact]:
 def current_facts(
     connection: sa.Connection, council: Council, as_of: dt.date, register: pl.DataFrame
 ) -> list[Fact]:
+    late_sources = register.filter(pl.col("status").is_in(LATE))["source_id"].unique()
     return (
         _rag_facts(connection, council, as_of)
         + _overdue_facts(connection, council, as_of)
-        + _return_facts(register)
+        + _return_facts(register, _source_boards(connection, council, late_sources.to_list()))
         + _changed_facts(connection, council)
     )
 

@@ -57,7 +57,8 @@ def test_a_quarter_chase_approve_publish_alert(
     assert "ELS business support manager" in page
     # Alert: the digest names the late return and reaches its contact.
     recipients, message = inbox.received[-1]
-    assert "els.returns@brookfield.example" in recipients
+    assert "els.returns@brookfield.example" in recipients  # the department's contact
+    assert "els.board@brookfield.example" in recipients  # and the board it holds up
     assert (
         "- Employment, Learning and Skills (els-quarterly) 2026/27 Q2: outstanding, due 14 "
         "October 2026; contact ELS business support manager" in plain_text(message)
