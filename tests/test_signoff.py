@@ -44,6 +44,22 @@ def publish_final(
     )
 
 
+def approval_in_word(warehouse: str, board: str) -> list[str]:
+    """The approval paragraphs of the Word copy of the board's latest report."""
+    from docx import Document
+
+    from outputs.documents import docx_bytes
+    from outputs.site import page_from_snapshot
+    from warehouse import store
+    from warehouse.schema import connect
+
+    with connect(warehouse, create=False).connect() as connection:
+        latest = store.latest_snapshots(connection).filter(pl.col("board_id") == board)
+    page = page_from_snapshot(latest["snapshot"][-1])
+    word = Document(io.BytesIO(docx_bytes(page)))
+    return [p.text for p in word.paragraphs if "pprov" in p.text]
+
+
 def loaded_council(tmp_path: Path, warehouse: str) -> Path:
     folder = write_council(tmp_path / "council")
     send(folder, "waste", "q4.csv", [("WS 01", Q4, 51.0)])
@@ -105,6 +121,13 @@ def test_signoff_is_recorded_shown_on_the_final_report_and_checked_again_after_a
     html = page.read_text()
     assert "Figures approved by Ann Lee (Head of Place) on " in html
     assert "Changed since approval: HS 01 Homes brought back into use: approved 38, now 41." in html
+    # The Word copy says the same.
+    heading, approved_line, changed_line = approval_in_word(warehouse_url, "place")
+    assert heading == "Approval"
+    assert approved_line.startswith("Figures approved by Ann Lee (Head of Place) on ")
+    assert changed_line == (
+        "Changed since approval: HS 01 Homes brought back into use: approved 38, now 41."
+    )
     refused = publish_final(folder, warehouse_url, "place")
     assert refused.returncode == 2
     assert "figures changed since approval by Ann Lee (Head of Place) on " in refused.stderr
