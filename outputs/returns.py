@@ -22,9 +22,48 @@ STATUS_WORDS = {
     "not_due": "… Not yet due",
 }
 TITLE = "Returns by period and source"
-RETURNS_CSS = """
-td.status-outstanding, td.status-late { font-weight: bold; }
-"""
+_LABELS: dict[str, str] = {
+    "period": "Period",
+    "source": "Source",
+    "department": "Department",
+    "due": "Due",
+    "status": "Status",
+    "first_received": "First received",
+    "latest_received": "Latest received",
+    "latest_file": "Latest file",
+    "rows_loaded": "Rows loaded",
+    "rows_rejected": "Rows rejected",
+    "contact": "Contact",
+}
+_TABLES = ("returns-chase", "returns-register")
+
+
+def _within(selector: str) -> str:
+    return ", ".join(f"div#{table} {selector}" for table in _TABLES)
+
+
+def _phone_css() -> str:
+    """On a phone each return is a block of labelled lines, as the board reports' rows are:
+    nothing cut off, nothing to scroll sideways."""
+    labels = "\n".join(
+        f'  td[headers="{table}-{column}"]::before {{ content: "{label}: "; font-weight: bold; }}'
+        for table in _TABLES
+        for column, label in _LABELS.items()
+    )
+    return (
+        "@media screen and (max-width: 40rem) {\n"
+        f"  {_within(':is(table, thead, tbody, tr, th, td)')} "
+        "{ display: block !important; width: auto !important; }\n"
+        f"  {_within('.gt_col_headings')} {{ position: absolute !important; width: 1px "
+        "!important; height: 1px; overflow: hidden; clip-path: inset(50%); }\n"
+        f"  {_within('td.gt_row')} {{ text-align: left !important; border: none !important; "
+        "padding: 0.15rem 0.3rem !important; }\n"
+        f"  {_within('tbody tr')} {{ border-top: 1px solid #a8a8a8; padding: 0.4rem 0; }}\n"
+        f"{labels}\n}}\n"
+    )
+
+
+RETURNS_CSS = _phone_css()
 
 
 def _day(column: str) -> pl.Expr:
@@ -74,19 +113,7 @@ REGISTER_COLUMNS = (
 
 
 def _table(rows: pl.DataFrame, table_id: str, title: str) -> str:
-    labels: dict[str, Any] = {
-        "period": "Period",
-        "source": "Source",
-        "department": "Department",
-        "due": "Due",
-        "status": "Status",
-        "first_received": "First received",
-        "latest_received": "Latest received",
-        "latest_file": "Latest file",
-        "rows_loaded": "Rows loaded",
-        "rows_rejected": "Rows rejected",
-        "contact": "Contact",
-    }
+    labels: dict[str, Any] = _LABELS
     return (
         GT(rows, id=table_id)
         .tab_header(title=title)
