@@ -24,6 +24,14 @@ def test_a_quarter_chase_approve_publish_alert(
     # The quarter ends: the nightly loads what the departments have sent.
     first = boardpack("run", *common, "--out", str(out), "--as-of", "2026-09-30")
     assert first.returncode == 1  # the demo's planted mistakes
+    # Its digest (the first: everything is new) names what is red and what is overdue.
+    ((_, first_digest),) = inbox.received
+    told = plain_text(first_digest)
+    assert (
+        "Newly overdue milestones\n- WR M01 Introduce weekly food waste collections (Waste "
+        "and Recycling): due 1 April 2026, off track\n" in told
+    )
+    assert "- Cabinet: FIN 01 Council tax collected is Off target at 2026/27 H1\n" in told
     # Approve: the Director signs off the children's board's figures.
     approved = boardpack(
         "signoff",
