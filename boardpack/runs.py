@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
 
 from boardpack.config import load_council
 from boardpack.digest import nightly_digest
@@ -19,7 +18,6 @@ from boardpack.signoff import require_approval
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
 from core.progress import step
-from core.settings import Council
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from outputs.returns import write_returns_page
@@ -132,53 +130,25 @@ def publish_one(
     is recorded), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
+    suffix = reporting.suffix
     with opened(warehouse_url(warehouse), create=False) as engine:
         if final:
-            require_approval(engine, council, board, fy, reporting.suffix, without_approval)
-        outcome = _publish_one(
-            engine,
-            council,
-            board,
-            fy,
-            reporting.suffix,
-            out,
-            as_of,
-            wait_seconds,
-            final,
-            as_published,
-            steps,
-        )
-    return outcome
-
-
-def _publish_one(
-    engine: Engine,
-    council: Council,
-    board: str,
-    fy: int,
-    suffix: str,
-    out: Path | str | None,
-    as_of: dt.date | None,
-    wait_seconds: float,
-    final: bool,
-    as_published: bool,
-    steps: Steps,
-) -> RunOutcome:
-    with recorded_run(
-        engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-    ) as outcome:
-        folder = Path(outcome.out)
-        if as_published:
-            outcome.reports = republish_as_published(engine, council, folder, board, fy, suffix)
-        else:
-            outcome.reports = steps.publish(
-                engine,
-                council,
-                folder,
-                outcome.as_of,
-                {(fy, suffix)},
-                [board],
-                outcome.run_id,
-                final,
-            )
+            require_approval(engine, council, board, fy, suffix, without_approval)
+        with recorded_run(
+            engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
+        ) as outcome:
+            folder = Path(outcome.out)
+            if as_published:
+                outcome.reports = republish_as_published(engine, council, folder, board, fy, suffix)
+            else:
+                outcome.reports = steps.publish(
+                    engine,
+                    council,
+                    folder,
+                    outcome.as_of,
+                    {(fy, suffix)},
+                    [board],
+                    outcome.run_id,
+                    final,
+                )
     return outcome
