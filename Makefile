@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 DEMO_OUT := out/demo
 DEMO_WAREHOUSE := sqlite:///var/demo-warehouse.sqlite
 DEMO_AS_OF := 2026-09-30
+DEMO_CHASE_AS_OF := 2026-10-20
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
@@ -30,9 +31,20 @@ demo: env
 	@rm -f var/demo-warehouse.sqlite
 	$(BIN)/boardpack run --config examples/demo-council --warehouse $(DEMO_WAREHOUSE) \
 	  --out $(DEMO_OUT) --as-of $(DEMO_AS_OF) || [ $$? -eq 1 ]
+	@# A quarter with boardpack (README): the children's board's figures are signed off, the
+	@# nightly three weeks on finds ELS's Q2 return outstanding, the signed-off report goes
+	@# out as final; the ELS board's figures still await approval.
+	$(BIN)/boardpack signoff --config examples/demo-council --warehouse $(DEMO_WAREHOUSE) \
+	  --board cyp-ppb --period "2026/27 Q2" --by "Dana Okafor" \
+	  --role "Director of Children's Services" --comment "Checked with the service managers"
+	$(BIN)/boardpack run --config examples/demo-council --warehouse $(DEMO_WAREHOUSE) \
+	  --out $(DEMO_OUT) --as-of $(DEMO_CHASE_AS_OF) || [ $$? -eq 1 ]
+	$(BIN)/boardpack publish --config examples/demo-council --warehouse $(DEMO_WAREHOUSE) \
+	  --out $(DEMO_OUT) --as-of $(DEMO_CHASE_AS_OF) --board cyp-ppb --period "2026/27 Q2" --final
 	@echo
 	@echo "Open $(CURDIR)/$(DEMO_OUT)/index.html for the board reports"
-	@echo "and $(CURDIR)/$(DEMO_OUT)/data-quality.html for what was rejected and why."
+	@echo "and $(CURDIR)/$(DEMO_OUT)/data-quality.html for what was rejected and why;"
+	@echo "$(CURDIR)/$(DEMO_OUT)/returns.html lists each department's returns and what is late."
 
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

@@ -80,6 +80,8 @@ class Table(StrEnum):
     summary = "summary"
     rejections = "rejections"
     benchmarks = "benchmarks"
+    returns = "returns"
+    signoffs = "signoffs"
 
 
 def parse_as_of(text: str | None) -> dt.date:
@@ -151,7 +153,30 @@ def _run(
             outcome = plain(**args)
     for line in outcome.lines():
         typer.echo(line)
+    if outcome.digest is not None and not _through_prefect(prefect):
+        typer.echo(_emailed(outcome.digest))  # a flow run sends its own, with its block
     raise typer.Exit(outcome.exit_code)
+
+
+def _emailed(digest: Any) -> str:
+    """Send the nightly's digest by email when $BOARDPACK_SMTP_HOST is set; say what
+    happened."""
+    import smtplib
+
+    from boardpack.mail import credentials_from_environment, send_digest
+
+    count = len(digest.facts)
+    server = credentials_from_environment()
+    if server is None:
+        return f"Digest: {count} new item(s); not emailed ($BOARDPACK_SMTP_HOST is not set)"
+    try:
+        if not send_digest(digest, *server):
+            return f"Digest: {count} new item(s); no recipients in council.yaml, not emailed"
+    except (OSError, smtplib.SMTPException) as error:  # the run itself is done: say so
+        from boardpack.steps import one_line
+
+        return f"Digest: {count} new item(s); NOT emailed: {one_line(error)}"
+    return f"Digest: {count} new item(s) emailed to {', '.join(digest.recipients)}"
 
 
 def _through_flow(flow_name: str, args: dict[str, Any], cluster: str | None = None) -> RunOutcome:
@@ -336,6 +361,12 @@ def publish(
     as_published: Annotated[
         bool, typer.Option(help="Re-render the report exactly as it was published as final.")
     ] = False,
+    without_approval: Annotated[
+        bool,
+        typer.Option(
+            help="With --final: publish figures not (or no longer) approved; this is recorded."
+        ),
+    ] = False,
     prefect: PrefectOption = None,
 ) -> None:
     """Render one board's report for one period."""
@@ -348,6 +379,8 @@ def publish(
     require_reporting_period(period, "--period")
     if final and as_published:
         raise UsageError("--final and --as-published cannot be used together")
+    if without_approval and not final:
+        raise UsageError("--without-approval is for --final")
     date = parse_as_of(as_of)
     _run(
         runs.publish_one,
@@ -362,6 +395,7 @@ def publish(
         wait_seconds=wait,
         final=final,
         as_published=as_published,
+        without_approval=without_approval,
     )
 
 
@@ -370,6 +404,26 @@ def _known_boards(council: Council, boards: list[str]) -> None:
     for board in boards:
         if board not in known:
             raise UsageError(f"--board: no board '{board}' in {council.folder / 'council.yaml'}")
+
+
+@app.command()
+def signoff(
+    config: ConfigOption,
+    board: Annotated[str, typer.Option(help="The board's id.")],
+    period: Annotated[str, typer.Option(help='The period, e.g. "2026/27 Q2".')],
+    by: Annotated[str, typer.Option("--by", help="Who approves the figures (a name).")],
+    role: Annotated[
+        str | None, typer.Option(help="Their role, e.g. Head of Service.", show_default=False)
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option(help="A note kept with the approval.", show_default=False)
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Approve a board's figures for a period as they stand (who, when, which figures)."""
+    from boardpack.signoff import signoff as record
+
+    typer.echo(record(config, board, period, by, role, comment, warehouse))
 
 
 @app.command()
@@ -437,7 +491,10 @@ def template(
 
 @app.command()
 def export(
-    table: Annotated[Table, typer.Argument(help="measures, summary, rejections or benchmarks.")],
+    table: Annotated[
+        Table,
+        typer.Argument(help="measures, summary, rejections, benchmarks, returns or signoffs."),
+    ],
     config: ConfigOption,
     warehouse: WarehouseOption = None,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from boardpack.digest import Digest
 from boardpack.steps import one_line
 from core.settings import Council
 from outputs.formatting import STATUS, labelled
@@ -39,6 +40,11 @@ class RunOutcome:
     reports: list[dict[str, Any]] = field(default_factory=list)
     # Per source, the loaded files read again because their reading configuration changed.
     reread: dict[str, int] = field(default_factory=dict)
+
+    # The returns register's late and outstanding returns, and the nightly's digest of what
+    # is new since the previous nightly (None: nothing new).
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    digest: Digest | None = None
 
     @classmethod
     def begin(
@@ -89,6 +95,11 @@ class RunOutcome:
                 f"{len(self.rejections)} rejection(s); see 'boardpack export rejections' "
                 f"or {Path(self.out) / 'data-quality.html'}"
             )
+        if self.returns:
+            out.append(
+                f"{len(self.returns)} return(s) late or outstanding; see "
+                f"{Path(self.out) / 'returns.html'} or 'boardpack export returns'"
+            )
         index = f"{Path(self.out).resolve()}/index.html"
         if self.reports:
             out.append(f"Reports written to {index}")
@@ -114,6 +125,22 @@ class RunOutcome:
             f"As of {self.as_of}. {self.message()}.\n"
             f"{failed}{reread}\n\n| source | file | read | loaded | rejected | skipped |\n"
             f"|---|---|---|---|---|---|\n{rows}\n\n## Reports\n\n{reports}\n"
+            f"{self._returns_markdown()}"
+        )
+
+    def _returns_markdown(self) -> str:
+        """The returns to chase: late (received after the due date) and outstanding."""
+        if not self.returns:
+            return ""
+        rows = "\n".join(
+            f"| {r['source_id']} | {r['department']} | {r['period']} | {r['due_date']} | "
+            f"{r['status']} | {r['first_received'] or ''} | {r['contact'] or ''} |"
+            for r in self.returns
+        )
+        return (
+            "\n## Late and outstanding returns\n\n"
+            "| source | department | period | due | status | received | contact |\n"
+            f"|---|---|---|---|---|---|---|\n{rows}\n"
         )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from boardpack.config import load_council
+from boardpack.digest import nightly_digest
 from boardpack.outcome import (
     RunOutcome,
     default_out,
@@ -21,17 +22,21 @@ from boardpack.outcome import (
     reread_lines,
     run_totals,
 )
+from boardpack.signoff import require_approval
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
 from core.progress import step
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
+from outputs.returns import write_returns_page
 from schemas.ingest import staging_area
 from schemas.reading import reading_digest
+from transforms.returns import LATE
 from warehouse import store
 from warehouse.exports import standing_rejections
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
+from warehouse.returns import refresh_register
 from warehouse.schema import opened, warehouse_url
 
 
@@ -74,6 +79,9 @@ def nightly(
             loaded = steps.load_and_compute(engine, run_id, council, batch, as_of)
             batch.close()  # the staged rows are in the warehouse now
             outcome.measures = loaded.measures
+            register = refresh_register(engine, council, as_of)
+            outcome.returns = register.filter(pl.col("status").is_in(LATE)).to_dicts()
+            write_returns_page(folder, council.settings.name, as_at_text(as_of), register)
             step("Publishing the board reports that changed")
             outcome.reports = steps.publish_after_load(
                 engine, council, folder, as_of, loaded, run_id
@@ -87,6 +95,7 @@ def nightly(
                 coverage(engine, council, as_of),
                 outcome.failed_sources,
             )
+            outcome.digest = nightly_digest(engine, council, as_of, register)
     return outcome
 
 
@@ -136,25 +145,32 @@ def publish_one(
     final: bool = False,
     as_published: bool = False,
     steps: Steps = DIRECT,
+    without_approval: bool = False,
 ) -> RunOutcome:
     """One board's report for one period: from the warehouse as it stands (``final`` marks
-    it as formally published), or exactly as it was last published (``as_published``)."""
+    it as formally published: only figures signed off, unless ``without_approval``, which
+    is recorded), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
-    with (
-        opened(warehouse_url(warehouse), create=False) as engine,
-        recorded_run(
+    suffix = reporting.suffix
+    with opened(warehouse_url(warehouse), create=False) as engine:
+        if final:
+            require_approval(engine, council, board, fy, suffix, without_approval)
+        with recorded_run(
             engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome,
-    ):
-        folder = Path(outcome.out)
-        if as_published:
-            outcome.reports = republish_as_published(
-                engine, council, folder, board, fy, reporting.suffix
-            )
-        else:
-            wanted = {(fy, reporting.suffix)}
-            outcome.reports = steps.publish(
-                engine, council, folder, outcome.as_of, wanted, [board], outcome.run_id, final
-            )
+        ) as outcome:
+            folder = Path(outcome.out)
+            if as_published:
+                outcome.reports = republish_as_published(engine, council, folder, board, fy, suffix)
+            else:
+                outcome.reports = steps.publish(
+                    engine,
+                    council,
+                    folder,
+                    outcome.as_of,
+                    {(fy, suffix)},
+                    [board],
+                    outcome.run_id,
+                    final,
+                )
     return outcome

@@ -4,3 +4,10 @@ in place of a command-line option."""
 WAREHOUSE_VARIABLE = "BOARDPACK_WAREHOUSE_URL"  # --warehouse
 CLUSTER_VARIABLE = "BOARDPACK_CLUSTER"  # --cluster: a Dask scheduler's address
 STAGING_VARIABLE = "BOARDPACK_STAGING"  # --staging: where rows wait for the load
+# The digest by email when no EmailServerCredentials block is named (boardpack/mail.py).
+SMTP_HOST_VARIABLE = "BOARDPACK_SMTP_HOST"  # no host: no email
+SMTP_PORT_VARIABLE = "BOARDPACK_SMTP_PORT"  # default: the security's own port
+SMTP_SECURITY_VARIABLE = "BOARDPACK_SMTP_SECURITY"  # STARTTLS (default), SSL or INSECURE
+SMTP_USERNAME_VARIABLE = "BOARDPACK_SMTP_USERNAME"
+SMTP_PASSWORD_VARIABLE = "BOARDPACK_SMTP_PASSWORD"
+DIGEST_FROM_VARIABLE = "BOARDPACK_DIGEST_FROM"  # the sender; default the username

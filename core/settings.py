@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.deadlines import parse_return_period
 from core.errors import ConfigError
 
 COUNCIL_FILE = "council.yaml"
@@ -37,6 +38,36 @@ class Board(_Strict):
     name: str
     services: list[str] = Field(min_length=1)
     cadence: Literal["quarterly", "half-yearly"]
+    # Who receives the digest of what changed on this board's figures after a nightly.
+    recipients: list[str] = Field(default_factory=list)
+
+
+class ReturnDue(_Strict):
+    """When a source's return for a period is due: a number of working days (England and
+    Wales bank holidays excluded) or of calendar days after the period ends."""
+
+    working_days_after: int | None = Field(default=None, ge=0, le=60)
+    days_after: int | None = Field(default=None, ge=0, le=120)
+    # The period each return covers; the register starts at ``from`` (a period label such
+    # as "2026/27 Q1"), else at the first period due after the source was first loaded.
+    every: Literal["month", "quarter"] = "quarter"
+    start: str | None = Field(default=None, alias="from")
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> ReturnDue:
+        if (self.working_days_after is None) == (self.days_after is None):
+            raise ValueError("give one of 'working_days_after' or 'days_after'")
+        if self.start is not None and parse_return_period(self.start, self.every) is None:
+            example = "2026-07" if self.every == "month" else "2026/27 Q1"
+            raise ValueError(f"from: '{self.start}' is not a {self.every} such as {example}")
+        return self
+
+
+class Contact(_Strict):
+    """Who in the department answers for its return (a name or a role) and their email."""
+
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
     @model_validator(mode="after")
     def _services_once(self) -> Board:
@@ -77,6 +108,10 @@ class Source(_Strict):
     # the council says its files may not have arrived yet (a new return, say).
     expect_files: bool = True
 
+    # The returns register (issue 26): when each period's return is due, and who owes it.
+    due: ReturnDue | None = None
+    contact: Contact | None = None
+
     @model_validator(mode="after")
     def _readable(self) -> Source:
         """Settings that would fail only when the files are read fail when loaded."""
@@ -116,6 +151,8 @@ class Source(_Strict):
             raise ValueError(f"a {self.format} source needs a 'path' (a glob)")
         if self.layout == "wide" and self.kind != "observations":
             raise ValueError("only observations sources can have the wide layout")
+        if self.due is not None and self.kind != "observations":
+            raise ValueError("'due' is for observations sources (returns of figures)")
         return self
 
 

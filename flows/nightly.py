@@ -14,22 +14,26 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.states import Failed
+from prefect.input import RunInput
+from prefect.states import Cancelled, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import AfterValidator, Field
 
 from boardpack import councils as shared
-from boardpack import runs, steps
+from boardpack import mail, runs, steps
 from boardpack.cluster import in_order
+from boardpack.config import load_council
 from boardpack.councils import CouncilRun
+from boardpack.digest import Digest
 from boardpack.outcome import RunOutcome
+from boardpack.signoff import approval_state, record_decision
 from core.environment import CLUSTER_VARIABLE
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
@@ -38,6 +42,8 @@ from outputs.board import BoardPage
 from outputs.site import ChunkRenderer, RenderedPage
 from schemas.ingest import Batch, ingest_source
 from warehouse.load import load_and_compute
+from warehouse.schema import opened, warehouse_url
+from warehouse.signoffs import APPROVED, REJECTED
 
 # As when run directly (boardpack.steps): tried three times, 2 s then 10 s apart.
 RETRIES = len(steps.RETRY_DELAYS)
@@ -172,6 +178,13 @@ Warehouse = Annotated[
     ),
 ]
 Out = Annotated[str | None, Field(description="Folder for the reports (default ./out).")]
+EmailBlock = Annotated[
+    str | None,
+    Field(
+        description="Name of an EmailServerCredentials block for the digest email; empty: "
+        "$BOARDPACK_SMTP_HOST and its companions on the worker, else no email."
+    ),
+]
 AsOf = Annotated[
     dt.date | None, Field(description="The date the run reports up to (default today).")
 ]
@@ -259,13 +272,48 @@ def nightly(
     as_of: AsOf = None,
     force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
     wait_seconds: WaitSeconds = 0,
+    email: EmailBlock = None,
 ) -> RunOutcome:
-    """Ingest every source, validate, load, compute and publish the board reports."""
+    """Ingest every source, validate, load, compute and publish the board reports; then
+    the digest of what changed, as an artifact and by email."""
     with _boardpack_logs():
         outcome = runs.nightly(
             config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, _steps()
         )
+    if outcome.digest is not None:
+        _send_digest(outcome.digest, email)
     return _report(outcome)
+
+
+def _send_digest(digest: Digest, block: str | None) -> None:
+    """The digest as a markdown artifact, and by email through prefect-email: with the
+    EmailServerCredentials block named, else the SMTP server in the worker's environment."""
+    create_markdown_artifact(key="boardpack-digest", markdown=digest.markdown())
+    logger = get_run_logger()
+    if block:
+        from prefect_email import EmailServerCredentials
+
+        server: tuple[Any, str] | None = (
+            EmailServerCredentials.load(block),
+            mail.sender_address(),
+        )
+    else:
+        server = mail.credentials_from_environment()
+    if server is None or not digest.recipients:
+        logger.info("digest: %d new item(s), not emailed", len(digest.facts))
+        return
+    from prefect_email import email_send_message
+
+    credentials, sender = server
+    state = email_send_message(
+        email_server_credentials=credentials,
+        **mail.message_arguments(digest, sender),
+        return_state=True,
+    )
+    if not state.is_completed():  # the run's work is done: a mail server down does not undo it
+        logger.warning("digest: %d new item(s) NOT emailed: %s", len(digest.facts), state.message)
+        return
+    logger.info("digest: %d new item(s) emailed to %s", len(digest.facts), digest.recipients)
 
 
 @flow(name="boardpack-backfill", log_prints=True, task_runner=task_runner())
@@ -308,22 +356,93 @@ def publish_report(
     as_published: Annotated[
         bool, Field(description="Re-render it exactly as it was published as final.")
     ] = False,
-) -> RunOutcome:
-    """Render one board's report for one period."""
+    without_approval: Annotated[
+        bool,
+        Field(description="With final: publish figures not approved (this is recorded)."),
+    ] = False,
+    approval_hours: Annotated[
+        float, Field(gt=0, description="How long a final publish waits for approval.")
+    ] = 72,
+) -> RunOutcome | Any:
+    """Render one board's report for one period. A final publish of figures not yet
+    approved pauses until someone approves (or returns) them in the UI or through the API."""
+    url = _warehouse_url(warehouse)
     with _boardpack_logs():
+        if final and not as_published and not without_approval:
+            refused = _wait_for_approval(config, board, period, url, approval_hours)
+            if refused is not None:
+                return refused
         outcome = runs.publish_one(
             config,
             board,
             period,
-            _warehouse_url(warehouse),
+            url,
             out,
             as_of,
             wait_seconds,
             final,
             as_published,
             _steps(),
+            without_approval=without_approval,
         )
     return _report(outcome)
+
+
+class Approval(RunInput):
+    """The form a final publish shows while it waits: who decides, and what."""
+
+    approver: str = Field(min_length=1, description="Your name.")
+    role: str | None = Field(default=None, description="Your role, e.g. Head of Service.")
+    decision: Literal["approve", "return"] = Field(
+        default="approve", description="approve: publish; return: send back for correction."
+    )
+    comment: str | None = Field(default=None, description="A note kept with the decision.")
+
+
+APPROVAL_POLL_SECONDS = 5
+
+
+def _wait_for_approval(
+    config: str, board: str, period: str, url: str | None, hours: float
+) -> Any | None:
+    """Pause until the board's figures are approved, unless they already are; record the
+    decision. A Cancelled state when they are returned for correction."""
+    council = load_council(config)
+    fy, reporting = require_reporting_period(period, "period")
+    with opened(warehouse_url(url), create=False) as engine:
+        with engine.connect() as connection:
+            state = approval_state(connection, council, board, fy, reporting.suffix)
+        if state.approved:
+            return None
+        logger = get_run_logger()
+        logger.info("%s; waiting for approval", state.why_not())
+        answer = pause_flow_run(
+            wait_for_input=Approval.with_initial_data(
+                description=f"**{state.why_not()}**. Approve them to publish the report as "
+                "final, or return them for correction."
+            ),
+            timeout=int(hours * 3600),
+            poll_interval=APPROVAL_POLL_SECONDS,
+        )
+        decision = APPROVED if answer.decision == "approve" else REJECTED
+        record_decision(
+            engine,
+            council,
+            board,
+            fy,
+            reporting.suffix,
+            answer.approver.strip(),
+            decision,
+            answer.role,
+            answer.comment,
+            via="prefect",
+        )
+    if decision == REJECTED:
+        message = f"{board} {period}: figures returned for correction by {answer.approver}"
+        logger.warning(message)
+        return Cancelled(message=message)
+    logger.info("%s %s: figures approved by %s", board, period, answer.approver)
+    return None
 
 
 publish = publish_report  # the entrypoint prefect.yaml names: flows/nightly.py:publish

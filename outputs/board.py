@@ -166,6 +166,9 @@ class BoardPage:
     status_definitions: dict[str, str] = field(default_factory=dict)
     rating: str = "tolerance"
 
+    # Who approved the figures and when, then any changed since (outputs/approval.py).
+    approval: tuple[str, ...] = ()
+
     @property
     def status(self) -> dict[str, tuple[str, str]]:
         return status_words(self.status_labels, self.rating)
@@ -557,6 +560,19 @@ def notes_items(page: BoardPage) -> list[tuple[str, str]]:
     return items
 
 
+def approval_section(lines: tuple[str, ...]) -> str:
+    """The sign-off of the figures, and those restated since (none: no section)."""
+    if not lines:
+        return ""
+    changed = "".join(f"<li>{html.escape(line)}</li>" for line in lines[1:])
+    return (
+        '<section aria-labelledby="approval"><h2 id="approval">Approval</h2>'
+        f'<p class="approval">{html.escape(lines[0])}</p>'
+        + (f'<ul class="changed">{changed}</ul>' if changed else "")
+        + "</section>"
+    )
+
+
 def notes(page: BoardPage) -> str:
     items = "".join(
         f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
@@ -579,6 +595,7 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         f'<p class="summary">{html.escape(page_summary_sentence(page))}</p>',
         summary_table(page, tables["summary"]),
         "</section>",
+        *filter(None, [approval_section(page.approval)]),
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
         f'<p class="nav"><a href="{html.escape(page.board_id)}-charts.html">Charts of each '

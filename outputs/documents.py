@@ -146,6 +146,10 @@ def docx_bytes(page: BoardPage) -> bytes:
             items = list(columns.items())
             columns = dict([*items[:at], ("forecast", "Year-end forecast"), *items[at:]])
         _word_table(word, frame, columns, rag)
+    if page.approval:  # who signed the figures off, and any changed since (as on the page)
+        word.add_heading("Approval", level=1)
+        for line in page.approval:
+            word.add_paragraph(line)
     word.add_heading("Notes", level=1)
     for term, meaning in notes_items(page):
         paragraph = word.add_paragraph()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.errors import ConfigError, UsageError
 from core.periods import PERIODS_BY_SUFFIX, fy_label, latest_periods
 from core.settings import Council
+from outputs.approval import with_approvals
 from outputs.board import BoardPage
 from outputs.site import (
     Mapper,
@@ -34,6 +35,7 @@ from transforms.coverage import latest_quarter
 from warehouse import benchmarks, store
 from warehouse.load import FIGURES_AS_OF, LoadResult
 from warehouse.models import BoardSummary, Measure, Milestone, Risk
+from warehouse.signoffs import latest_decisions
 
 
 def periods_to_publish(
@@ -126,7 +128,8 @@ def publish(
         raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
     with engine.connect() as connection:
         inputs = site_inputs(connection, council, as_of, periods)
-    pages = board_pages(inputs, periods, boards)
+        decisions = latest_decisions(connection)
+    pages = with_approvals(board_pages(inputs, periods, boards), decisions)
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)

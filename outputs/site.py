@@ -91,6 +91,7 @@ def snapshot_of(page: BoardPage) -> str:
         "two_states": page.two_states,
         "status_definitions": page.status_definitions,
         "rating": page.rating,
+        "approval": list(page.approval),
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -122,6 +123,7 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         two_states=data.get("two_states", False),
         status_definitions=data.get("status_definitions", {}),
         rating=data.get("rating", "tolerance"),
+        approval=tuple(data.get("approval", ())),
     )
 
 
@@ -606,8 +608,13 @@ def write_site(
     entries = _merged(out, kept, written)
     manifest = {"council": council, "reports": entries}
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(out / "index.html", index_html(entries, council))
+    returns = RETURNS_LINK if (out / RETURNS_LINK[0]).is_file() else None
+    write_atomic(out / "index.html", index_html(entries, council, returns))
     return written
+
+
+# The returns register's page (outputs/returns.py), when the council sets due dates.
+RETURNS_LINK = ("returns.html", "Returns register: what each department owes, and when")
 
 
 MANIFEST = "manifest.json"
@@ -734,7 +741,9 @@ def glance(entry: dict[str, Any]) -> str:
     )
 
 
-def index_html(entries: list[dict[str, Any]], council: str) -> str:
+def index_html(
+    entries: list[dict[str, Any]], council: str, returns: tuple[str, str] | None = None
+) -> str:
     by_board: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_board.setdefault(entry["board"], []).append(entry)
@@ -750,6 +759,9 @@ def index_html(entries: list[dict[str, Any]], council: str) -> str:
         sections.append(
             f"<section><h2>{html.escape(name)}</h2>{glance(newest[0])}<ul>{items}</ul></section>"
         )
+    if returns is not None:
+        href, words = (html.escape(part) for part in returns)
+        sections.append(f'<p class="nav"><a href="{href}">{words}</a></p>')
     return html_document(
         f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
     )

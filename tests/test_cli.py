@@ -196,6 +196,10 @@ def test_run_publish_final_and_as_published_from_the_command_line(tmp_path: Path
     assert run.returncode == 1, run.stderr  # the demo's planted mistakes are rejected
     assert "9 rejected" in run.stdout
     assert "Reports written to" in run.stdout
+    # A final publish needs the figures signed off (issue 26).
+    approval = ["--board", "cabinet", "--period", "2026/27 H1", "--by", "Chief Executive"]
+    signoff = boardpack("signoff", "--config", str(DEMO), "--warehouse", url, *approval)
+    assert signoff.returncode == 0, signoff.stderr
     final = boardpack("publish", *common, "--board", "cabinet", "--period", "2026/27 H1", "--final")
     assert final.returncode == 0, final.stderr
     page = tmp_path / "out" / "2026-27" / "H1" / "cabinet.html"

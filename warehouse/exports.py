@@ -6,7 +6,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.spreadsheet import safe_csv
-from warehouse import benchmarks, store
+from warehouse import benchmarks, returns, signoffs, store
 from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection
 
 MEASURE_EXPORT = (
@@ -94,12 +94,43 @@ def benchmark_positions(connection: sa.Connection) -> pl.DataFrame:
     return benchmarks.stored_results(connection).select(BENCHMARK_EXPORT)
 
 
+RETURN_EXPORT = (
+    "source_id",
+    "department",
+    "period",
+    "period_end",
+    "due_date",
+    "status",
+    "first_received",
+    "first_file",
+    "latest_received",
+    "latest_file",
+    "rows_loaded",
+    "rows_rejected",
+    "contact",
+    "contact_email",
+    "as_of",
+)
+
+
+def returns_register(connection: sa.Connection) -> pl.DataFrame:
+    """The returns register as the last nightly judged it (status at its ``as_of``)."""
+    return returns.stored_register(connection).select(RETURN_EXPORT)
+
+
+def signoff_decisions(connection: sa.Connection) -> pl.DataFrame:
+    """Every sign-off decision, oldest first, with the digest of the figures it covered."""
+    return signoffs.signoffs(connection).select(signoffs.SIGNOFF_COLUMNS)
+
+
 def export_csv(engine: sa.Engine, table: str) -> str:
     readers = {
         "measures": measures,
         "summary": summary,
         "rejections": current_rejections,
         "benchmarks": benchmark_positions,
+        "returns": returns_register,
+        "signoffs": signoff_decisions,
     }
     with engine.connect() as connection:
         return safe_csv(readers[table](connection))

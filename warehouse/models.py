@@ -283,3 +283,50 @@ class BenchmarkResult(Base):
     quartile: Mapped[int | None] = mapped_column(SmallInteger)
     lowest: Mapped[float] = mapped_column(Float)
     highest: Mapped[float] = mapped_column(Float)
+
+
+class ReturnRecord(Base):
+    """The returns register: a source's return for one period, when it was due and when it
+    came (the as-of date of the run that first, and last, loaded figures for it)."""
+
+    __tablename__ = "returns_register"
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026/27 Q2, 2026-07
+    fy: Mapped[int] = mapped_column(Integer)
+    first_fm: Mapped[int] = mapped_column(SmallInteger)
+    last_fm: Mapped[int] = mapped_column(SmallInteger)
+    department: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(Text)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    first_received: Mapped[dt.date | None] = mapped_column(Date)
+    first_file: Mapped[str | None] = mapped_column(Text)
+    latest_received: Mapped[dt.date | None] = mapped_column(Date)
+    latest_file: Mapped[str | None] = mapped_column(Text)
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # on_time, late, outstanding, not_due
+    as_of: Mapped[dt.date] = mapped_column(Date)  # the date the status was judged at
+
+
+class SignOff(Base):
+    """A decision on a board's figures for a period: who, when, and exactly which figures
+    (``figures``: each indicator's year-to-date value, target and status, as JSON;
+    ``figures_digest``: its SHA-256)."""
+
+    __tablename__ = "signoffs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    board_id: Mapped[str] = mapped_column(String(64))
+    fy: Mapped[int] = mapped_column(Integer)
+    period_suffix: Mapped[str] = mapped_column(String(2))
+    decision: Mapped[str] = mapped_column(String(32))  # approved, rejected, published_without
+    approver: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    figures_digest: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(32))  # command line, prefect
+
+    __table_args__ = (Index("ix_signoffs_board_period", "board_id", "fy", "period_suffix"),)
