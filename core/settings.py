@@ -41,6 +41,13 @@ class Board(_Strict):
     # Who receives the digest of what changed on this board's figures after a nightly.
     recipients: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _services_once(self) -> Board:
+        repeated = first_repeated(self.services)
+        if repeated is not None:
+            raise ValueError(f"board '{self.id}': service '{repeated}' is listed twice")
+        return self
+
 
 class ReturnDue(_Strict):
     """When a source's return for a period is due: a number of working days (England and
@@ -68,13 +75,6 @@ class Contact(_Strict):
 
     name: str = Field(min_length=1)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-    @model_validator(mode="after")
-    def _services_once(self) -> Board:
-        repeated = first_repeated(self.services)
-        if repeated is not None:
-            raise ValueError(f"board '{self.id}': service '{repeated}' is listed twice")
-        return self
 
 
 class Source(_Strict):
