@@ -249,7 +249,8 @@ def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -
     """
     if "indicator_code" not in frame.columns:
         raise MissingColumn(f"the required column '{theirs['indicator_code']}' is missing")
-    mapped = {ROW_NUMBER, *theirs}
+    # A wide sheet has no place for a forecast: a column of that name is not dropped silently.
+    mapped = {ROW_NUMBER, *theirs} - {"forecast"}
     candidates = [c for c in frame.columns if c not in mapped and c not in source.ignore_columns]
     labels = [source.periods.get(c, c) for c in candidates]
     parsed = parse_period_labels(pl.Series(labels, dtype=pl.String))
