@@ -22,6 +22,12 @@ tolerance: {{type: relative, value: 0.05}}
 # Your own words for the statuses. For two states (Met / Not met), set the tolerance
 # to 0 and leave amber out: reports then define no amber.
 # status_labels: {{green: Met, red: Not met}}
+# How statuses are decided: tolerance (above), or forecast: whether the year's target will
+# be met, from the year-end forecasts departments send in a 'forecast' column.
+# rating: forecast
+# Your own sentence for each status, printed in the notes and the summary:
+# status_definitions: {{green: on track to be achieved, amber: not meeting expectations to
+#   date but with improvement likely, red: unlikely to be met by the year-end}}
 
 boards:                        # each board reports the indicators of its services
   - id: people

@@ -195,3 +195,16 @@ def test_an_unknown_rating_is_a_configuration_error(tmp_path: Path) -> None:
     yaml.write_text("rating: hopeful\n" + yaml.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(ConfigError, match="rating"):
         load_council(council.folder)
+
+
+def test_a_forecast_column_in_a_wide_sheet_is_not_dropped_silently(tmp_path: Path) -> None:
+    wide = (
+        "  - {id: fin, department: Finance, kind: observations, format: csv,"
+        " path: 'in/*.csv', layout: wide}\n"
+    )
+    (tmp_path / "c" / "in").mkdir(parents=True)
+    council = make_council(tmp_path / "c", wide)
+    text = "indicator_code,2019-04,forecast\nCNT,10,1200\n"
+    accepted, rejected, _ = check_bytes(council, text.encode())
+    assert accepted["value"].to_list() == [10.0]
+    assert rejected_rows(rejected) == [(2, "forecast", "bad_period")]

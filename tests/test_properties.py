@@ -181,3 +181,36 @@ def test_q4_ytd_equals_the_year_and_h1_equals_q2_ytd(
     assert q4["ytd_value"] == year["ytd_value"] == year["period_value"]
     assert h1["period_value"] == h1["ytd_value"] == q2["ytd_value"]
     assert rows["2020/21 H2"]["ytd_value"] == year["ytd_value"]
+
+
+huge = st.floats(min_value=1e300, max_value=1.7e308, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    aggregation=st.sampled_from(["sum", "mean", "ratio"]),
+    figures=st.lists(huge, min_size=3, max_size=3),
+    rating=st.sampled_from(["tolerance", "forecast"]),
+)
+def test_a_measure_without_a_finite_value_is_never_rated(
+    aggregation: str, figures: list[float], rating: str
+) -> None:
+    """Finite figures whose sum overflows (or a ratio of extreme parts) give a value that is
+    not finite: never green, amber or red (SPEC §4), and not comparable."""
+    ratio = [(f, 1e-300) for f in figures] if aggregation == "ratio" else None
+    obs = observations([("X", 2020, fm, f) for fm, f in enumerate(figures, 1)], ratio=ratio)
+    ind = indicator("X", aggregation=aggregation, unit="score", scale=1.0)
+    frame = compute_measures(
+        pl.DataFrame([ind]), obs, targets([("X", 2020, "", 10.0)]), AS_OF, rating=rating
+    )
+    q1 = frame.filter(pl.col("period") == "2020/21 Q1").row(0, named=True)
+    # What the engine adds up before dividing: the figures (sum, mean), or the ratio itself.
+    exact = sum(Fraction(f) for f in figures)
+    if aggregation == "ratio":
+        exact /= Fraction(3e-300)
+    finite = q1["ytd_value"] is not None and abs(q1["ytd_value"]) != float("inf")
+    if not finite:
+        assert (q1["rag"], q1["direction"]) == ("no_data", "not_comparable")
+        assert exact > Fraction(1.7e308)  # only a total beyond a float's range overflows
+    else:
+        assert q1["rag"] == "green"  # far above the target of 10
