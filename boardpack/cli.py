@@ -451,6 +451,54 @@ def export(
     sys.stdout.write(export_csv(engine, table.value))
 
 
+db = typer.Typer(
+    help="The warehouse's schema: where it stands, and upgrading it.", no_args_is_help=True
+)
+app.add_typer(db, name="db")
+
+
+@db.command("status")
+def db_status(warehouse: WarehouseOption = None) -> None:
+    """The warehouse's schema revision, this boardpack's head and the pending upgrades;
+    exit 1 when an upgrade is pending. Changes nothing."""
+    from warehouse.schema import engine_for, schema_status, warehouse_url
+
+    engine = engine_for(warehouse_url(warehouse), create=False)
+    try:
+        status = schema_status(engine)
+    finally:
+        engine.dispose()
+    for line in status.lines():
+        typer.echo(line)
+    raise typer.Exit(0 if status.up_to_date else 1)
+
+
+@db.command("upgrade")
+def db_upgrade(
+    warehouse: WarehouseOption = None,
+    backup: Annotated[
+        bool,
+        typer.Option(
+            help="First copy a SQLite warehouse file beside it (named after its revision)."
+        ),
+    ] = False,
+    wait: WaitOption = 0,
+) -> None:
+    """Apply the pending schema upgrades, holding the warehouse as a run does."""
+    from warehouse.schema import upgrade_warehouse, warehouse_url
+
+    done = upgrade_warehouse(warehouse_url(warehouse), backup, wait)
+    if done.backup is not None:
+        typer.echo(f"backed up to {done.backup}")
+    if done.before.up_to_date:
+        typer.echo(f"already at revision {done.before.head}: nothing to upgrade")
+    else:
+        applied = ", ".join(done.before.pending)
+        typer.echo(
+            f"upgraded from revision {done.before.current} to {done.before.head} ({applied})"
+        )
+
+
 def main() -> None:
     """Entry point: every failure becomes one line on stderr and an exit status."""
     try:

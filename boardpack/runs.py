@@ -19,8 +19,7 @@ from outputs.quality import write_quality_page
 from schemas.ingest import staging_area
 from warehouse import store
 from warehouse.load import coverage
-from warehouse.lock import exclusive_run
-from warehouse.schema import opened, warehouse_url
+from warehouse.schema import held, warehouse_url
 
 
 def nightly(
@@ -42,8 +41,7 @@ def nightly(
     as_of = as_of or dt.date.today()
     folder = Path(out) if out else default_out()
     with (
-        opened(warehouse_url(warehouse)) as engine,
-        exclusive_run(engine, wait_seconds, steps.wait_hint),
+        held(warehouse_url(warehouse), True, wait_seconds, steps.wait_hint) as engine,
         staging_area(staging) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
@@ -87,10 +85,8 @@ def backfill(
     council = load_council(config)
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
     with (
-        opened(warehouse_url(warehouse), create=False) as engine,
-        recorded_run(
-            engine, "backfill", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome,
+        held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
+        recorded_run(engine, "backfill", council, as_of, out) as outcome,
     ):
         step("Recomputing the measures")
         outcome.measures = steps.recompute(engine, council, outcome.as_of)
@@ -118,10 +114,8 @@ def publish_one(
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
     with (
-        opened(warehouse_url(warehouse), create=False) as engine,
-        recorded_run(
-            engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome,
+        held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
+        recorded_run(engine, "publish", council, as_of, out) as outcome,
     ):
         folder = Path(outcome.out)
         if as_published:
