@@ -20,6 +20,8 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from core.settings import SqlTimeouts
+
 ROW_NUMBER = "row_number"
 # Rows of a file that could not be split into cells: their number and why (SPEC §4).
 MALFORMED_COLUMNS = {ROW_NUMBER: pl.Int64, "message": pl.String}
@@ -356,20 +358,26 @@ def _integral_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.all().cast(pl.String).str.replace(r"^(-?\d+)\.0$", "${1}"))
 
 
-def read_sql(url: str, query: str) -> RawTable:
-    """Rows of a query against a departmental database (any SQLAlchemy URL)."""
+def read_sql(url: str, query: str, timeouts: SqlTimeouts | None = None) -> RawTable:
+    """Rows of a query against a departmental database (any SQLAlchemy URL), within the
+    source's connect and statement timeouts."""
     import sqlalchemy as sa  # only for database sources: slow to import
 
+    from sources.databases import SqlUnavailable, source_engine, timeout_message
+
+    timeouts = timeouts or SqlTimeouts()
     try:
         shown = sa.make_url(url).render_as_string(hide_password=True)
-        engine = sa.create_engine(url)
+        engine = source_engine(url, timeouts)
         try:
             with engine.connect() as connection:
                 frame = pl.read_database(sa.text(query), connection, infer_schema_length=None)
         finally:
             engine.dispose()
+    except SqlUnavailable as error:
+        raise SourceUnavailable(str(error)) from None
     except Exception as error:  # drivers raise many types; the message is what matters
-        message = _first_line(error).replace(url, "(the source's URL)")
+        message = timeout_message(_first_line(error).replace(url, "(the source's URL)"), timeouts)
         raise SourceUnavailable(f"the query could not be run ({message})") from None
     label = f"{shown} :: {query}"
     digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()
