@@ -8,20 +8,18 @@ template, ``db status``) refuse a schema that is not current and change nothing.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 
 from core.environment import WAREHOUSE_VARIABLE
 from core.errors import RunFailed, UsageError
@@ -31,6 +29,9 @@ from warehouse.lock import exclusive_run
 MIGRATIONS = Path(__file__).parent / "migrations"
 URL_VARIABLE = WAREHOUSE_VARIABLE
 DEFAULT_FILE = Path("var") / "warehouse.sqlite"
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class SchemaOutdated(RunFailed):
@@ -49,6 +50,8 @@ def warehouse_url(explicit: str | None = None) -> str:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # only to upgrade: alembic is slow to import
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -99,29 +102,65 @@ class SchemaStatus:
         ]
 
 
-def _scripts(url: str | sa.URL) -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config(str(url)))
+@cache
+def _revisions() -> dict[str, tuple[str, ...]]:
+    """Each migration's revision and those it follows, read from the files' own
+    ``revision`` / ``down_revision`` lines (parsed, not imported: commands that only read
+    check the schema without importing Alembic, which takes longer than the rest)."""
+    chain: dict[str, tuple[str, ...]] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found: dict[str, object] = {}
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+        down = found.get("down_revision")
+        parents = tuple(down) if isinstance(down, tuple | list) else (down,) if down else ()
+        chain[str(found["revision"])] = tuple(str(p) for p in parents)
+    return chain
+
+
+def _ancestry(revision: str, chain: dict[str, tuple[str, ...]]) -> set[str]:
+    """``revision`` and every revision it follows."""
+    seen: set[str] = set()
+    waiting = [revision]
+    while waiting:
+        current = waiting.pop()
+        if current not in seen:
+            seen.add(current)
+            waiting.extend(chain.get(current, ()))
+    return seen
+
+
+def _current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def schema_status(engine: sa.Engine) -> SchemaStatus:
     """The warehouse's revision, this boardpack's head and what lies between."""
-    scripts = _scripts(engine.url.render_as_string(hide_password=False))
-    head = scripts.get_current_head() or ""
+    chain = _revisions()
+    followed = {parent for parents in chain.values() for parent in parents}
+    heads = sorted(set(chain) - followed)
+    head = heads[-1] if len(heads) == 1 else "+".join(heads)
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+        current = _current_revision(engine)
     except sa.exc.SQLAlchemyError as error:
         raise RunFailed(
             f"the warehouse {shown(engine.url)} cannot be used: {driver_message(error)}"
         ) from None
-    try:
-        steps = [s.revision for s in scripts.iterate_revisions(head, current)]
-    except CommandError:  # a revision this version does not know: a newer boardpack's
+    if current is not None and current not in chain:  # a newer boardpack's revision
         raise RunFailed(
             f"the warehouse {shown(engine.url)} is at schema revision {current}, which this "
             f"boardpack (head {head}) does not know: use the boardpack that upgraded it"
-        ) from None
-    return SchemaStatus(current, head, tuple(reversed(steps)))
+        )
+    done = _ancestry(current, chain) if current else set()
+    wanted = set().union(*(_ancestry(h, chain) for h in heads)) if heads else set()
+    pending = sorted(wanted - done, key=lambda r: len(_ancestry(r, chain)))
+    return SchemaStatus(current, head, tuple(pending))
 
 
 def require_current(engine: sa.Engine) -> None:
@@ -146,11 +185,14 @@ def upgrade(engine: sa.Engine) -> SchemaStatus:
     before = schema_status(engine)
     if before.up_to_date:
         return before
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     try:
         with engine.begin() as connection:
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except CommandError as error:
         raise RunFailed(f"the warehouse {shown(engine.url)} cannot be used: {error}") from None
     except sa.exc.SQLAlchemyError as error:
