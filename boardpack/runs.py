@@ -6,14 +6,17 @@ with each step run as a task (``flows/nightly.py``), and tests and benchmarks ca
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from boardpack.config import load_council
 from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
 from boardpack.steps import DIRECT, Steps
+from core.errors import UsageError
 from core.periods import period_range, require_reporting_period
 from core.progress import step
+from core.settings import Council
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from schemas.ingest import staging_area
@@ -31,13 +34,17 @@ def nightly(
     wait_seconds: float = 0,
     steps: Steps = DIRECT,
     staging: Path | str | None = None,
+    only_source: str | None = None,
 ) -> RunOutcome:
     """Ingest every source, validate, load, compute and publish the reports that changed.
 
     Accepted rows wait for the load in a folder under ``staging`` ($BOARDPACK_STAGING, else
     the system's temporary folder): on a cluster of several machines, a shared folder.
+    ``only_source``: re-read that source alone, its files loaded before included; the
+    other sources are not read and what they loaded stands.
     """
     council = load_council(config)
+    reading = one_source(council, only_source) if only_source else council
     as_of = as_of or dt.date.today()
     folder = Path(out) if out else default_out()
     with (
@@ -46,9 +53,9 @@ def nightly(
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         with engine.connect() as connection:
-            skip = frozenset() if force else frozenset(store.loaded_hashes(connection))
-        step(f"Reading {len(council.settings.sources)} sources")
-        batch, failed = steps.read_sources(council, as_of, skip, staged)
+            skip = frozenset() if force or only_source else store.loaded_hashes(connection)
+        step(f"Reading {len(reading.settings.sources)} sources")
+        batch, failed = steps.read_sources(reading, as_of, frozenset(skip), staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
         with recorded(engine, run_id, outcome, run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
@@ -68,6 +75,19 @@ def nightly(
                 coverage(engine, council, as_of),
             )
     return outcome
+
+
+def one_source(council: Council, source_id: str) -> Council:
+    """The council as a run that reads only ``source_id`` sees it."""
+    chosen = [s for s in council.settings.sources if s.id == source_id]
+    if not chosen:
+        known = ", ".join(s.id for s in council.settings.sources)
+        raise UsageError(
+            f"--source: no source '{source_id}' in {council.folder / 'council.yaml'} "
+            f"(its sources: {known})"
+        )
+    settings = council.settings.model_copy(update={"sources": chosen})
+    return dataclasses.replace(council, settings=settings)
 
 
 def backfill(
