@@ -1,7 +1,8 @@
 """``boardpack check``: what a nightly would refuse, found before the night.
 
 The configuration is loaded and checked as a run loads it; every file source's glob is
-matched (a glob that matches nothing, or a link out of the folder, is a problem); every SQL
+matched (a link out of the folder, or a file that cannot be read, is a problem; a glob
+that matches nothing yet is said, not refused, as a run does); every SQL
 source's URL is resolved and the database connected to within the source's connect
 timeout. The warehouse is not touched.
 """
@@ -59,8 +60,8 @@ def _check_source(council: Council, source: Source) -> SourceCheck:
         return SourceCheck(source.id, str(error))
     except Exception as error:  # the source's own failure, as the run would record it
         return SourceCheck(source.id, " ".join(str(error).split()) or type(error).__name__)
-    if not files:
-        return SourceCheck(source.id, f"'{source.path}' matches no files in {council.folder}")
+    if not files:  # a returns folder waiting for its first file: not refused
+        return SourceCheck(source.id, None, f"'{source.path}' matches no files yet")
     unreadable = [f for f in files if not _readable(f)]
     if unreadable:
         return SourceCheck(source.id, f"cannot read {unreadable[0]}")

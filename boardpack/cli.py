@@ -178,13 +178,7 @@ def _run(
 
     for source_id, why in sorted(outcome.failed_sources.items()):
         logger.error("source %s failed: %s", source_id, why)
-    logger.log(
-        30 if outcome.exit_code else 20,
-        "run %d %s: %s",
-        outcome.run_id,
-        outcome.status,
-        outcome.message(),
-    )
+    logger.info("run %d %s: %s", outcome.run_id, outcome.status, outcome.message())
     for line in outcome.lines():
         typer.echo(line)
     raise typer.Exit(outcome.exit_code)
