@@ -154,8 +154,9 @@ def schema_status(engine: sa.Engine) -> SchemaStatus:
         ) from None
     if current is not None and current not in chain:  # a newer boardpack's revision
         raise RunFailed(
-            f"the warehouse {shown(engine.url)} is at schema revision {current}, which this "
-            f"boardpack (head {head}) does not know: use the boardpack that upgraded it"
+            f"the warehouse {shown(engine.url)} cannot be used: it is at schema revision "
+            f"{current}, which this boardpack (head {head}) does not know (a newer "
+            "boardpack's?): use the boardpack that upgraded it"
         )
     done = _ancestry(current, chain) if current else set()
     wanted = set().union(*(_ancestry(h, chain) for h in heads)) if heads else set()
