@@ -91,3 +91,29 @@ def test_exporting_does_not_load_the_validation_rules_or_the_renderer() -> None:
     (the schema's revision is checked without them)."""
     modules = ("boardpack.cli", "warehouse.exports", "warehouse.schema", "core.settings")
     assert heavy_modules_loaded_by(*modules) == set()
+
+
+def test_an_export_run_loads_neither_the_bulk_loader_nor_alembic(tmp_path: Path) -> None:
+    """Not only at import: running `boardpack export` (schema check included) never pulls in
+    pyarrow, pandas, the ADBC driver or Alembic."""
+    import subprocess
+    import sys
+
+    from warehouse.schema import connect
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    connect(url).dispose()
+    code = (
+        "import sys, io, contextlib\n"
+        f"sys.argv = ['boardpack', 'export', 'measures', '--config', 'examples/demo-council',"
+        f" '--warehouse', {url!r}]\n"
+        "from boardpack.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main()\n    except SystemExit as done:\n        assert done.code == 0\n"
+        "heavy = ('pyarrow', 'pandas', 'adbc_driver_manager', 'alembic', 'pandera', 'prefect')\n"
+        "print(*(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == []
