@@ -64,6 +64,12 @@ def measure(folder: Path) -> dict[str, float]:
         "boardpack export measures (2,350 rows)": best_of(
             ["export", "measures", "--config", str(DEMO), "--warehouse", warehouse]
         ),
+        "boardpack export runs (the run history)": best_of(
+            ["export", "runs", "--config", str(DEMO), "--warehouse", warehouse]
+        ),
+        "boardpack db status": best_of(["db", "status", "--warehouse", warehouse]),
+        "boardpack check (the demo's 8 sources)": best_of(["check", "--config", str(DEMO)]),
+        "boardpack run --dry-run (nothing new)": best_of([*run, "--dry-run"]),
         "boardpack --version": best_of(["--version"]),
     }
     return times

@@ -59,20 +59,44 @@ AsOfOption = Annotated[
 
 def _version(show: bool) -> None:
     if show:
-        from importlib.metadata import version
+        from boardpack.logs import version_text
 
-        typer.echo(f"boardpack {version('boardpack')}")
+        typer.echo(version_text())
         raise typer.Exit(0)
+
+
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 @app.callback()
 def _options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and commit."
+        ),
     ] = False,
+    log_level: Annotated[
+        LogLevel, typer.Option("--log-level", help="Log the run's steps from this level up.")
+    ] = LogLevel.warning,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", help="text, or json: one JSON object per line."),
+    ] = LogFormat.text,
 ) -> None:
     """Council indicator returns in, board report performance tables out."""
+    from boardpack.logs import configure
+
+    configure(log_level.value, log_format.value)
 
 
 class Table(StrEnum):
@@ -82,6 +106,7 @@ class Table(StrEnum):
     benchmarks = "benchmarks"
     returns = "returns"
     signoffs = "signoffs"
+    runs = "runs"
 
 
 def parse_as_of(text: str | None) -> dt.date:
@@ -151,6 +176,11 @@ def _run(
                 outcome = plain(**args, steps=cluster_steps(client))
         else:
             outcome = plain(**args)
+    from core.progress import logger
+
+    for source_id, why in sorted(outcome.failed_sources.items()):
+        logger.error("source %s failed: %s", source_id, why)
+    logger.info("run %d %s: %s", outcome.run_id, outcome.status, outcome.message())
     for line in outcome.lines():
         typer.echo(line)
     if outcome.digest is not None and not _through_prefect(prefect):
@@ -253,6 +283,22 @@ def run(
             show_default=False,
         ),
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Re-read this source only (its files loaded before too); the other sources "
+            "are not read and what they loaded stands.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say what the run would read, load and republish; write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """The nightly job: ingest, validate, load, compute, publish."""
     from boardpack import runs
@@ -263,7 +309,25 @@ def run(
     if councils is not None:
         if warehouse or out:
             raise UsageError("--warehouse and --out are set per council in the --councils file")
+        if source or dry_run:
+            raise UsageError("--source and --dry-run are for one council (--config)")
         return _run_councils(councils, date, force, wait, cluster, staging, prefect)
+    assert config is not None
+    if source or dry_run:
+        from boardpack.config import load_council
+
+        council = load_council(config)
+        if source:
+            runs.one_source(council, source)  # an unknown id is refused before any work
+        if dry_run:
+            from boardpack.preview import dry_run as plan
+            from warehouse.schema import warehouse_url
+
+            for line in plan(council, warehouse_url(warehouse), date, force, source):
+                typer.echo(line)
+            raise typer.Exit(0)
+        if _through_prefect(prefect):
+            raise UsageError("--source runs without Prefect: add --no-prefect")
     _run(
         runs.nightly,
         "nightly",
@@ -276,6 +340,7 @@ def run(
         force=force,
         wait_seconds=wait,
         staging=staging,
+        **({"only_source": source} if source else {}),
     )
 
 
@@ -443,6 +508,18 @@ def validate(
 
 
 @app.command()
+def check(config: ConfigOption) -> None:
+    """Check a configuration as a nightly would, sources reached and globs matched, without
+    touching the warehouse: exit 0 when all is well, 2 when a nightly would refuse something."""
+    from boardpack.checkup import check_configuration
+
+    lines, passed = check_configuration(config)
+    for line in lines:
+        typer.echo(line)
+    raise typer.Exit(0 if passed else 2)
+
+
+@app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="A new folder for the configuration.")],
 ) -> None:
@@ -493,10 +570,18 @@ def template(
 def export(
     table: Annotated[
         Table,
-        typer.Argument(help="measures, summary, rejections, benchmarks, returns or signoffs."),
+        typer.Argument(
+            help="measures, summary, rejections, benchmarks, returns, signoffs or runs."
+        ),
     ],
     config: ConfigOption,
     warehouse: WarehouseOption = None,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            help="rejections: add value, run_id and rejected_at after the SPEC's columns."
+        ),
+    ] = False,
 ) -> None:
     """Write a warehouse table as CSV on standard output."""
     from core.settings import require_config_folder
@@ -505,7 +590,57 @@ def export(
 
     require_config_folder(config)  # the export reads the warehouse, not the configuration
     engine = connect(warehouse_url(warehouse), create=False)
-    sys.stdout.write(export_csv(engine, table.value))
+    if detail and table is not Table.rejections:
+        raise UsageError("--detail is for 'export rejections'")
+    sys.stdout.write(export_csv(engine, table.value, detail))
+
+
+db = typer.Typer(
+    help="The warehouse's schema: where it stands, and upgrading it.", no_args_is_help=True
+)
+app.add_typer(db, name="db")
+
+
+@db.command("status")
+def db_status(warehouse: WarehouseOption = None) -> None:
+    """The warehouse's schema revision, this boardpack's head and the pending upgrades;
+    exit 1 when an upgrade is pending. Changes nothing."""
+    from warehouse.schema import engine_for, schema_status, warehouse_url
+
+    engine = engine_for(warehouse_url(warehouse), create=False)
+    try:
+        status = schema_status(engine)
+    finally:
+        engine.dispose()
+    for line in status.lines():
+        typer.echo(line)
+    raise typer.Exit(0 if status.up_to_date else 1)
+
+
+@db.command("upgrade")
+def db_upgrade(
+    warehouse: WarehouseOption = None,
+    backup: Annotated[
+        bool,
+        typer.Option(
+            help="First copy a SQLite warehouse file beside it (named after its revision)."
+        ),
+    ] = False,
+    wait: WaitOption = 0,
+) -> None:
+    """Apply the pending schema upgrades, holding the warehouse as a run does."""
+    from warehouse.schema import upgrade_warehouse, warehouse_url
+
+    done = upgrade_warehouse(warehouse_url(warehouse), backup, wait)
+    if done.backup is not None:
+        typer.echo(f"backed up to {done.backup}")
+    if done.before.up_to_date:
+        typer.echo(f"already at revision {done.before.head}: nothing to upgrade")
+    else:
+        applied = ", ".join(done.before.pending)
+        typer.echo(
+            f"upgraded from revision {done.before.current} to {done.before.head} ({applied})"
+        )
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from outputs.formatting import STATUS, labelled
 from outputs.status import counts_in_words
 from schemas.ingest import Batch, FileResult
 from warehouse import store
-from warehouse.lock import exclusive_run
 
 DEFAULT_OUT = Path("out")
 
@@ -190,14 +189,11 @@ def recorded_run(
     council: Council,
     as_of: dt.date | None,
     out: Path | str | None,
-    wait_seconds: float,
-    wait_hint: str,
 ) -> Iterator[RunOutcome]:
-    """A run that reads no sources: hold the warehouse, record its start and its end."""
+    """A run that reads no sources, on a warehouse it holds: record its start and its end."""
     as_of = as_of or dt.date.today()
     folder = str(Path(out) if out else default_out())
-    with exclusive_run(engine, wait_seconds, wait_hint):
-        run_id = store.begin_run(engine, kind, council.settings.name, as_of)
-        outcome = RunOutcome.begin(run_id, as_of, folder, Batch(), {})
-        with recorded(engine, run_id, outcome, {}):
-            yield outcome
+    run_id = store.begin_run(engine, kind, council.settings.name, as_of)
+    outcome = RunOutcome.begin(run_id, as_of, folder, Batch(), {})
+    with recorded(engine, run_id, outcome, {}):
+        yield outcome

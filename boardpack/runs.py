@@ -6,6 +6,7 @@ with each step run as a task (``flows/nightly.py``), and tests and benchmarks ca
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -24,8 +25,10 @@ from boardpack.outcome import (
 )
 from boardpack.signoff import require_approval
 from boardpack.steps import DIRECT, Steps
+from core.errors import UsageError
 from core.periods import period_range, require_reporting_period
 from core.progress import step
+from core.settings import Council
 from outputs.publish import as_at_text, republish_as_published
 from outputs.quality import write_quality_page
 from outputs.returns import write_returns_page
@@ -35,9 +38,8 @@ from transforms.returns import LATE
 from warehouse import store
 from warehouse.exports import standing_rejections
 from warehouse.load import coverage
-from warehouse.lock import exclusive_run
 from warehouse.returns import refresh_register
-from warehouse.schema import opened, warehouse_url
+from warehouse.schema import held, warehouse_url
 
 
 def nightly(
@@ -49,29 +51,34 @@ def nightly(
     wait_seconds: float = 0,
     steps: Steps = DIRECT,
     staging: Path | str | None = None,
+    only_source: str | None = None,
 ) -> RunOutcome:
     """Ingest every source, validate, load, compute and publish the reports that changed.
 
     Accepted rows wait for the load in a folder under ``staging`` ($BOARDPACK_STAGING, else
     the system's temporary folder): on a cluster of several machines, a shared folder.
+    ``only_source``: re-read that source alone, its files loaded before included; the
+    other sources are not read and what they loaded stands.
     """
     council = load_council(config)
+    reading = one_source(council, only_source) if only_source else council
     as_of = as_of or dt.date.today()
     folder = Path(out) if out else default_out()
     with (
-        opened(warehouse_url(warehouse)) as engine,
-        exclusive_run(engine, wait_seconds, steps.wait_hint),
+        held(warehouse_url(warehouse), True, wait_seconds, steps.wait_hint) as engine,
         staging_area(staging) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         readings = {s.id: reading_digest(council, s) for s in council.settings.sources}
         with engine.connect() as connection:
-            skip = frozenset() if force else frozenset(store.loaded_hashes(connection, readings))
-            reread = {} if force else store.reread_counts(connection, readings)
+            skip = (
+                frozenset() if force or only_source else store.loaded_hashes(connection, readings)
+            )
+            reread = {} if force or only_source else store.reread_counts(connection, readings)
         for line in reread_lines(reread):
             step(line)
-        step(f"Reading {len(council.settings.sources)} sources")
-        batch, failed = steps.read_sources(council, as_of, skip, staged)
+        step(f"Reading {len(reading.settings.sources)} sources")
+        batch, failed = steps.read_sources(reading, as_of, frozenset(skip), staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
         outcome.reread = reread
         with recorded(engine, run_id, outcome, run_totals(batch)):
@@ -105,6 +112,19 @@ def standing(engine: sa.Engine) -> pl.DataFrame:
         return standing_rejections(connection)
 
 
+def one_source(council: Council, source_id: str) -> Council:
+    """The council as a run that reads only ``source_id`` sees it."""
+    chosen = [s for s in council.settings.sources if s.id == source_id]
+    if not chosen:
+        known = ", ".join(s.id for s in council.settings.sources)
+        raise UsageError(
+            f"--source: no source '{source_id}' in {council.folder / 'council.yaml'} "
+            f"(its sources: {known})"
+        )
+    settings = council.settings.model_copy(update={"sources": chosen})
+    return dataclasses.replace(council, settings=settings)
+
+
 def backfill(
     config: Path | str,
     start: str,
@@ -120,10 +140,8 @@ def backfill(
     council = load_council(config)
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
     with (
-        opened(warehouse_url(warehouse), create=False) as engine,
-        recorded_run(
-            engine, "backfill", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome,
+        held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
+        recorded_run(engine, "backfill", council, as_of, out) as outcome,
     ):
         step("Recomputing the measures")
         outcome.measures = steps.recompute(engine, council, outcome.as_of)
@@ -152,25 +170,20 @@ def publish_one(
     is recorded), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
-    suffix = reporting.suffix
-    with opened(warehouse_url(warehouse), create=False) as engine:
+    with (
+        held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
+    ):
         if final:
-            require_approval(engine, council, board, fy, suffix, without_approval)
-        with recorded_run(
-            engine, "publish", council, as_of, out, wait_seconds, steps.wait_hint
-        ) as outcome:
+            require_approval(engine, council, board, fy, reporting.suffix, without_approval)
+        with recorded_run(engine, "publish", council, as_of, out) as outcome:
             folder = Path(outcome.out)
             if as_published:
-                outcome.reports = republish_as_published(engine, council, folder, board, fy, suffix)
+                outcome.reports = republish_as_published(
+                    engine, council, folder, board, fy, reporting.suffix
+                )
             else:
+                wanted = {(fy, reporting.suffix)}
                 outcome.reports = steps.publish(
-                    engine,
-                    council,
-                    folder,
-                    outcome.as_of,
-                    {(fy, suffix)},
-                    [board],
-                    outcome.run_id,
-                    final,
+                    engine, council, folder, outcome.as_of, wanted, [board], outcome.run_id, final
                 )
     return outcome

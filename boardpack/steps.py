@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from tenacity import Retrying, stop_after_attempt, wait_chain, wait_fixed
+from tenacity import Retrying, stop_after_attempt, wait_chain, wait_fixed, wait_none
 
 from core.progress import counted
 from core.settings import Council, Source
@@ -20,16 +20,19 @@ from schemas.ingest import Batch, ingest_source, merge, source_failure
 from warehouse.load import LoadResult, load_and_compute, recompute
 
 Skip = frozenset[tuple[str, str]]
-# Sources and the database can blip: a source is tried three times, 2 s then 10 s apart.
+# The database can blip: loading and computing are tried three times, 2 s then 10 s apart
+# (a source's tries are its own, ``retries`` in council.yaml).
 RETRY_DELAYS: tuple[float, ...] = (2, 10)
 
 
 def read_source(
     council: Council, source: Source, as_of: dt.date, skip: Skip, staging: Path
 ) -> Batch:
-    """One source's files, tried again after a failure (a database that is down, say)."""
-    waits = wait_chain(*(wait_fixed(d) for d in RETRY_DELAYS))
-    retrying = Retrying(stop=stop_after_attempt(len(RETRY_DELAYS) + 1), wait=waits, reraise=True)
+    """One source's files, tried again after a failure (a database that is down, say) as
+    often as its ``retries`` say."""
+    delays = source.retries.delays()
+    waits = wait_chain(*(wait_fixed(d) for d in delays)) if delays else wait_none()
+    retrying = Retrying(stop=stop_after_attempt(source.retries.attempts), wait=waits, reraise=True)
     return retrying(ingest_source, council, source, as_of, staging, skip)
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.deadlines import parse_return_period
 from core.errors import ConfigError
@@ -77,6 +77,33 @@ class Contact(_Strict):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class SqlTimeouts(_Strict):
+    """Seconds a SQL source may take to connect and to answer its query: one that does not
+    fails that source (and is tried again), never the night."""
+
+    connect: float = Field(default=10, gt=0)
+    statement: float = Field(default=300, gt=0)
+
+
+class Retries(_Strict):
+    """How often a source is tried before it is recorded as failed, and the seconds between
+    tries (the last wait repeats)."""
+
+    attempts: int = Field(default=3, ge=1, le=10)
+    wait: list[float] = Field(default_factory=lambda: [2.0, 10.0], min_length=1)
+
+    @field_validator("wait")
+    @classmethod
+    def _not_negative(cls, wait: list[float]) -> list[float]:
+        if any(seconds < 0 for seconds in wait):
+            raise ValueError("a wait between tries cannot be negative")
+        return wait
+
+    def delays(self) -> list[float]:
+        """The waits before the second, third... try."""
+        return [self.wait[min(i, len(self.wait) - 1)] for i in range(self.attempts - 1)]
+
+
 class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     department: str
@@ -111,6 +138,9 @@ class Source(_Strict):
     # The returns register (issue 26): when each period's return is due, and who owes it.
     due: ReturnDue | None = None
     contact: Contact | None = None
+    # SQL sources: connect and statement timeouts; every source: its tries (issue 22).
+    timeout: SqlTimeouts = Field(default_factory=SqlTimeouts)
+    retries: Retries = Field(default_factory=Retries)
 
     @model_validator(mode="after")
     def _readable(self) -> Source:
@@ -120,6 +150,8 @@ class Source(_Strict):
             problem = problem or _url_problem(self.url)
         if (self.ignore_columns or self.periods) and self.layout != "wide":
             problem = problem or "'ignore_columns' and 'periods' are for wide sources"
+        if "timeout" in self.model_fields_set and self.format != "sql":
+            problem = problem or "'timeout' is for sql sources (files are read, not waited for)"
         if problem:
             raise ValueError(f"source '{self.id}': {problem}")
         return self

@@ -80,9 +80,16 @@ def read_sources(
     """Every source as its own task (on any worker of the flow's task runner: threads here,
     a Dask cluster's workers): one that fails (after retries) fails alone."""
     submitted = [
-        (s, read_source.submit(council, s, as_of, skip, staging)) for s in council.settings.sources
+        (s, _tried_as_configured(s).submit(council, s, as_of, skip, staging))
+        for s in council.settings.sources
     ]
     return steps.gathered(council, ((s, partial(_outcome, s.id, f)) for s, f in submitted))
+
+
+def _tried_as_configured(source: Source) -> Any:
+    """The read task with the source's own ``retries`` from council.yaml."""
+    delays = source.retries.delays()
+    return read_source.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
 
 
 def _outcome(source_id: str, future: PrefectFuture[Batch]) -> Batch:

@@ -127,7 +127,9 @@ def read_raw(
 ) -> RawTable:
     """The source's query, or one of its files (``content_hash``: the file's, if known)."""
     if source.format == "sql":
-        return read_sql(resolve_sql_url(council, source.url or ""), source.query or "")
+        return read_sql(
+            resolve_sql_url(council, source.url or ""), source.query or "", source.timeout
+        )
     assert path is not None
     if path.is_dir():
         raise UnreadableFile("it is a folder, not a file: make the source's path match files only")

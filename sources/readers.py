@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from core.database_urls import database_url, masked_url, without_password
+from core.settings import SqlTimeouts
 
 # Boardpack's own bookkeeping column in a raw table: a name no department's extract uses, so
 # that an extract with its own ``row_number`` column (a database export's) reads normally.
@@ -546,14 +547,18 @@ def _show_unsaved_formulas(
         workbook.close()
 
 
-def read_sql(url: str, query: str) -> RawTable:
-    """Rows of a query against a departmental database (any SQLAlchemy URL), each value as
-    text; result columns named alike are unreadable, as a header naming one twice."""
+def read_sql(url: str, query: str, timeouts: SqlTimeouts | None = None) -> RawTable:
+    """Rows of a query against a departmental database (any SQLAlchemy URL), within the
+    source's connect and statement timeouts, each value as text; result columns named alike
+    are unreadable, as a header naming one twice."""
     import sqlalchemy as sa  # only for database sources: slow to import
 
+    from sources.databases import SqlUnavailable, source_engine, timeout_message
+
+    timeouts = timeouts or SqlTimeouts()
     shown = masked_url(url)
     try:
-        engine = sa.create_engine(database_url(url))
+        engine = source_engine(database_url(url), timeouts)
         try:
             with engine.connect() as connection:
                 result = connection.execute(sa.text(query))
@@ -562,8 +567,10 @@ def read_sql(url: str, query: str) -> RawTable:
                 rows = result.fetchall()
         finally:
             engine.dispose()
+    except SqlUnavailable as error:
+        raise SourceUnavailable(str(error)) from None
     except Exception as error:  # drivers raise many types; the message is what matters
-        message = without_password(_first_line(error), url)
+        message = timeout_message(without_password(_first_line(error), url), timeouts)
         raise SourceUnavailable(f"the query could not be run ({message})") from None
     label = f"{shown} :: {query}"
     header = header_names(names)

@@ -68,7 +68,8 @@ def heavy_modules_loaded_by(*modules: str) -> set[str]:
     import subprocess
     import sys
 
-    heavy = ("pandera", "great_tables", "prefect")
+    heavy = ("pandera", "great_tables", "prefect", "pyarrow", "pandas", "adbc_driver_manager")
+    heavy += ("alembic.command", "alembic.script")
     code = f"import sys, {', '.join(modules)}; print(*(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
@@ -78,10 +79,41 @@ def heavy_modules_loaded_by(*modules: str) -> set[str]:
 
 def test_checking_a_file_does_not_load_the_report_renderer() -> None:
     """`boardpack validate` answers fast: it never imports great-tables or Prefect."""
-    assert heavy_modules_loaded_by("boardpack.validate", "boardpack.cli") == {"pandera"}
+    # pandera brings pandas (and pyarrow through it): the rules need it. Never the bulk loader.
+    loaded = heavy_modules_loaded_by("boardpack.validate", "boardpack.cli")
+    assert loaded <= {"pandera", "pandas", "pyarrow"}
+    assert "pandera" in loaded
 
 
 def test_exporting_does_not_load_the_validation_rules_or_the_renderer() -> None:
-    """`boardpack export` reads the warehouse only: no pandera, great-tables or Prefect."""
+    """`boardpack export` reads the warehouse only: no pandera, great-tables or Prefect, and
+    neither the bulk loader's ADBC driver (pyarrow, pandas) nor Alembic's upgrade machinery
+    (the schema's revision is checked without them)."""
     modules = ("boardpack.cli", "warehouse.exports", "warehouse.schema", "core.settings")
     assert heavy_modules_loaded_by(*modules) == set()
+
+
+def test_an_export_run_loads_neither_the_bulk_loader_nor_alembic(tmp_path: Path) -> None:
+    """Not only at import: running `boardpack export` (schema check included) never pulls in
+    pyarrow, pandas, the ADBC driver or Alembic."""
+    import subprocess
+    import sys
+
+    from warehouse.schema import connect
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    connect(url).dispose()
+    code = (
+        "import sys, io, contextlib\n"
+        f"sys.argv = ['boardpack', 'export', 'measures', '--config', 'examples/demo-council',"
+        f" '--warehouse', {url!r}]\n"
+        "from boardpack.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main()\n    except SystemExit as done:\n        assert done.code == 0\n"
+        "heavy = ('pyarrow', 'pandas', 'adbc_driver_manager', 'alembic', 'pandera', 'prefect')\n"
+        "print(*(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == []

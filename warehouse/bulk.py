@@ -13,11 +13,13 @@ import io
 import itertools
 import os
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import adbc_driver_sqlite.dbapi
 import polars as pl
 import sqlalchemy as sa
+
+if TYPE_CHECKING:  # the ADBC driver pulls in pyarrow and pandas: loaded only to bulk-load
+    import adbc_driver_sqlite.dbapi
 
 CHUNK = 100_000
 # Scratch databases attached to a SQLite connection are named with this prefix (and
@@ -124,6 +126,8 @@ class Inserts:
         if self._scratch is None:
             handle, self._path = tempfile.mkstemp(prefix="boardpack-scratch-", suffix=".sqlite")
             os.close(handle)
+            import adbc_driver_sqlite.dbapi
+
             self._scratch = adbc_driver_sqlite.dbapi.connect(self._path, autocommit=True)
             with self._scratch.cursor() as cursor:  # scratch: nothing to recover after a crash
                 cursor.execute("PRAGMA journal_mode=OFF")

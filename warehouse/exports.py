@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import polars as pl
 import sqlalchemy as sa
 
 from core.spreadsheet import safe_csv
 from warehouse import benchmarks, returns, signoffs, store
-from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection
+from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection, Run
 
 MEASURE_EXPORT = (
     "indicator_code",
@@ -38,6 +41,22 @@ SUMMARY_EXPORT = (
     "red_pct",
 )
 REJECTION_EXPORT = ("source_id", "file", "row_number", "column", "reason_code", "message")
+# ``export rejections --detail``: after SPEC §6's six, the offending value, and which run
+# rejected it when (issue 22). Not by default: the SPEC's columns are a contract.
+REJECTION_DETAIL = ("value", "run_id", "rejected_at")
+RUN_EXPORT = (
+    "run_id",
+    "kind",
+    "status",
+    "started_at",
+    "finished_at",
+    "as_of",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "files_skipped",
+    "message",
+)
 BENCHMARK_EXPORT = (
     "indicator_code",
     "group_id",
@@ -67,8 +86,8 @@ def summary(connection: sa.Connection) -> pl.DataFrame:
 def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
     """Every rejection that still stands: those of the latest run that read each file (an
     unchanged file skipped since keeps its rejections; one read again replaces them), with
-    the rejected cell's ``value``. The data-quality page and ``export rejections`` both
-    show these."""
+    the rejected cell's ``value``, its run and when that run started. The data-quality page
+    and ``export rejections`` both show these."""
     rejections = store.read_table(connection, Rejection, ["id"])
     processed = pl.concat(
         [
@@ -77,16 +96,33 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
         ]
     )
     latest = processed.group_by("source_id", "file").agg(pl.col("run_id").max())
+    started = run_history(connection).select("run_id", rejected_at="started_at")
     return (
         rejections.join(latest, on=["source_id", "file", "run_id"], how="semi")
+        .join(started, on="run_id", how="left")
         .sort("source_id", "file", "row_number", nulls_last=False, maintain_order=True)
-        .select(*REJECTION_EXPORT[:4], "value", *REJECTION_EXPORT[4:])
+        .select(*REJECTION_EXPORT[:4], "value", *REJECTION_EXPORT[4:], "run_id", "rejected_at")
     )
 
 
-def current_rejections(connection: sa.Connection) -> pl.DataFrame:
-    """``export rejections``: the rejections that still stand, in the SPEC's columns."""
-    return standing_rejections(connection).select(REJECTION_EXPORT)
+def run_history(connection: sa.Connection) -> pl.DataFrame:
+    """Every run, oldest first: what it was, how it ended, its counts and its as-of date
+    (times in UTC to the second)."""
+    seconds = pl.col("started_at", "finished_at").dt.strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        store.read_table(connection, Run, ["id"])
+        .rename({"id": "run_id"})
+        .with_columns(seconds)
+        .select(RUN_EXPORT)
+    )
+
+
+def current_rejections(connection: sa.Connection, detail: bool = False) -> pl.DataFrame:
+    """``export rejections``: the rejections that still stand, in the SPEC's columns; with
+    ``detail``, each one's value, run and time too."""
+    return standing_rejections(connection).select(
+        *REJECTION_EXPORT, *(REJECTION_DETAIL if detail else ())
+    )
 
 
 def benchmark_positions(connection: sa.Connection) -> pl.DataFrame:
@@ -123,14 +159,16 @@ def signoff_decisions(connection: sa.Connection) -> pl.DataFrame:
     return signoffs.signoffs(connection).select(signoffs.SIGNOFF_COLUMNS)
 
 
-def export_csv(engine: sa.Engine, table: str) -> str:
-    readers = {
+def export_csv(engine: sa.Engine, table: str, detail: bool = False) -> str:
+    """A table as CSV; ``detail`` adds the rejections' value, run and time."""
+    readers: dict[str, Callable[[sa.Connection], pl.DataFrame]] = {
         "measures": measures,
         "summary": summary,
-        "rejections": current_rejections,
+        "rejections": partial(current_rejections, detail=detail),
         "benchmarks": benchmark_positions,
         "returns": returns_register,
         "signoffs": signoff_decisions,
+        "runs": run_history,
     }
     with engine.connect() as connection:
         return safe_csv(readers[table](connection))

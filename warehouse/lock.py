@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -63,22 +63,34 @@ def _poll(try_once: object, wait_seconds: float) -> float | None:
 
 @contextmanager
 def exclusive_run(
-    engine: sa.Engine, wait_seconds: float = 0.0, wait_hint: str = "--wait SECONDS"
+    engine: sa.Engine,
+    wait_seconds: float = 0.0,
+    wait_hint: str = "--wait SECONDS",
+    prepare: Callable[[sa.Engine], object] | None = None,
 ) -> Iterator[None]:
     """Hold the warehouse for one run; wait up to ``wait_seconds``, then refuse (``wait_hint``
-    says how the caller asks to wait longer)."""
+    says how the caller asks to wait longer). ``prepare`` (the schema upgrade) runs first
+    once the warehouse is held, before the runs a killed process left are marked."""
     if engine.dialect.name == "postgresql":
         with _advisory_lock(engine, wait_seconds, wait_hint):
-            _mark_interrupted(engine)
+            _held(engine, prepare)
             yield
         return
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
         with _file_lock(engine, Path(f"{database}.lock"), wait_seconds, wait_hint):
-            _mark_interrupted(engine)
+            _held(engine, prepare)
             yield
         return
+    if prepare is not None:  # an in-memory database: nothing else can reach it
+        prepare(engine)
     yield
+
+
+def _held(engine: sa.Engine, prepare: Callable[[sa.Engine], object] | None) -> None:
+    if prepare is not None:
+        prepare(engine)
+    _mark_interrupted(engine)
 
 
 @contextmanager
