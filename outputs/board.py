@@ -8,6 +8,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,19 +18,18 @@ from great_tables import GT, loc, style
 
 from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
-from outputs import gt_cells
+from outputs import gt_cells, registers
 from outputs.benchmarking import benchmark_section, empty_benchmarks, report_rows
 from outputs.formatting import (
     DIRECTION,
-    MILESTONE,
     STATUS_MEANING,
+    dated_period_title,
     format_figure,
     labelled,
     labels,
     period_title,
     rounded,
     status_words,
-    uk_date,
 )
 from outputs.sparklines import sparkline
 
@@ -81,8 +81,19 @@ STACKED = {
         "trend": "Trend",
         "commentary": "Commentary",
     },
-    "milestones": {"due": "Due", "status": "Progress", "commentary": "Commentary"},
-    "risks": {"mitigation": "Mitigation", "progress": "Progress with mitigation"},
+    "milestones": {
+        "owner": "Lead officer",
+        "due": "Due",
+        "status": "Progress",
+        "commentary": "Commentary",
+    },
+    "risks": {
+        "owner": "Lead officer",
+        "score": "Score",
+        "movement": "Since last quarter",
+        "mitigation": "Mitigation",
+        "progress": "Progress with mitigation",
+    },
 }
 
 
@@ -154,6 +165,16 @@ class BoardPage:
     # The council's words for statuses; two_states: rated Met / Not met with no amber.
     status_labels: dict[str, str] = field(default_factory=dict)
     two_states: bool = False
+    # What members read (issue 24): the FY's first month, the figures' as-of date (ISO),
+    # the board's indicators not reported this period, and its services' narrative.
+    year_start_month: int = 4
+    figures_as_of: str = ""
+    missing: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS)
+    )
+    narrative: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS)
+    )
 
     @property
     def status(self) -> dict[str, tuple[str, str]]:
@@ -161,7 +182,23 @@ class BoardPage:
 
     @property
     def title(self) -> str:
-        return f"{self.board_name} — {period_title(self.fy, self.suffix)}"
+        return f"{self.board_name} — {self.period_heading}"
+
+    @property
+    def period_heading(self) -> str:
+        """``Quarter 2 2026/27: 1 July to 30 September 2026``."""
+        return dated_period_title(self.fy, self.suffix, self.year_start_month)
+
+    @property
+    def data_as_at(self) -> str:
+        """This report's own data-as-at (a past period's is its end)."""
+        return registers.data_as_at(
+            self.fy, self.suffix, self.year_start_month, self.figures_as_of, self.as_at
+        )
+
+    @property
+    def period_end(self) -> dt.date:
+        return registers.reported_period_end(self.fy, self.suffix, self.year_start_month)
 
 
 def trend_texts(frame: pl.DataFrame) -> list[str]:
@@ -206,7 +243,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         .then(pl.format("{} ★", pl.col("code")))
         .otherwise(pl.col("code"))
         .alias("code"),
-        "title",
+        _titled(frame),
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
         pl.Series("actual", figures["actual"]),
@@ -216,6 +253,18 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         pl.Series("trend_alt", trend_texts(frame), pl.String),
         pl.col("commentary").fill_null(""),
         "rag",
+    )
+
+
+def _titled(frame: pl.DataFrame) -> pl.Expr:
+    """The measure's title, with its lead officer where indicators.csv gives one."""
+    if "owner" not in frame.columns:
+        return pl.col("title")
+    return (
+        pl.when(pl.col("owner").is_not_null())
+        .then(pl.format("{} (lead officer: {})", pl.col("title"), pl.col("owner")))
+        .otherwise(pl.col("title"))
+        .alias("title")
     )
 
 
@@ -358,21 +407,28 @@ def _register_table(
     return _table_html(table)
 
 
+MILESTONE_SHOWN = ("service", "ref", "description", "owner", "due", "status", "commentary")
+RISK_SHOWN = (
+    "service",
+    "ref",
+    "description",
+    "owner",
+    "score",
+    "movement",
+    "mitigation",
+    "progress",
+)
+
+
 def milestone_rows(page: BoardPage) -> pl.DataFrame:
-    return page.milestones.select(
-        "service",
-        "ref",
-        "description",
-        uk_date(pl.col("due_date")).fill_null("–").alias("due"),
-        labels("status", MILESTONE),
-        pl.col("commentary").fill_null(""),
-    ).sort("service", "ref")
+    return registers.milestone_rows(page.milestones, page.period_end).select(MILESTONE_SHOWN)
 
 
 def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
     labels = {
         "ref": "Ref",
         "description": "Milestone",
+        "owner": "Lead officer",
         "due": "Due",
         "status": "Progress",
         "commentary": "Commentary",
@@ -381,19 +437,17 @@ def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
 
 
 def risk_rows(page: BoardPage) -> pl.DataFrame:
-    return page.risks.select(
-        "service",
-        "ref",
-        "description",
-        pl.col("mitigation").fill_null(""),
-        pl.col("progress").fill_null(""),
-    ).sort("service", "ref")
+    """The high risks, highest likelihood × impact score first."""
+    return registers.risk_rows(page.risks).select(RISK_SHOWN)
 
 
 def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
     labels = {
         "ref": "Ref",
         "description": "Risk",
+        "owner": "Lead officer",
+        "score": "Score",
+        "movement": "Since last quarter",
         "mitigation": "Mitigation",
         "progress": "Progress with mitigation",
     }
@@ -430,8 +484,22 @@ def notes_items(page: BoardPage) -> list[tuple[str, str]]:
             "with a target band, closer to target is better.",
         )
     )
-    items.append(("★", "A key (business-critical) measure."))
-    items.append(("Data as at", page.as_at))
+    items.append(("★", "A key (business-critical) measure or milestone."))
+    items.append(
+        (
+            "Milestones",
+            "Overdue (⚠) means not complete and past its revised (else original) due date "
+            "at the end of the period; ✔ Complete is distinct from ► On track.",
+        )
+    )
+    items.append(
+        (
+            "Risk score",
+            "Likelihood × impact, each 1 to 5; the movement compares the score with the "
+            "previous quarter's.",
+        )
+    )
+    items.append(("Data as at", page.data_as_at))
     if not page.restated.is_empty():
         restated = "; ".join(
             f"{r['indicator_code']} {r['period']}: published {r['published']}, now {r['now']}"
@@ -471,10 +539,14 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         "</section>",
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
+        registers.missing_section(page.missing),
+        f'<p class="nav"><a href="{html.escape(page.board_id)}-exceptions.html">Exceptions: '
+        "what members are asked to look at</a></p>",
         f'<p class="nav"><a href="{html.escape(page.board_id)}-charts.html">Charts of each '
         "measure against its target over the last eight quarters</a></p>",
         "</section>",
         *filter(None, [benchmark_section(page.board_id, page.benchmarks)]),
+        registers.narrative_section(page.narrative),
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
         milestones_table(page, tables["milestones"]),
         "</section>",

@@ -21,6 +21,7 @@ from core.errors import UsageError
 from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
+from outputs import registers
 from outputs.benchmarking import (
     BENCHMARKING_CSS,
     benchmarking_body,
@@ -61,6 +62,11 @@ class SiteInputs:
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value
     benchmarks: pl.DataFrame = field(default_factory=pl.DataFrame)  # positions (SPEC §7)
     status_labels: dict[str, str] = field(default_factory=dict)  # the council's words
+    # What members read (issue 24): the FY's first month, the figures' as-of date (ISO),
+    # each service's narrative by quarter.
+    year_start_month: int = 4
+    figures_as_of: str = ""
+    narrative: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 PUBLISHED_COLUMNS = {
@@ -70,7 +76,13 @@ PUBLISHED_COLUMNS = {
     "indicator_code": pl.String,
     "published_ytd": pl.Float64,
 }
-_FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks")
+_FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks", "missing", "narrative")
+# Frames a snapshot kept before they were added: empty, with their columns.
+_EMPTY_FRAMES = {
+    "benchmarks": empty_benchmarks,
+    "missing": lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS),
+    "narrative": lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS),
+}
 
 
 def snapshot_of(page: BoardPage) -> str:
@@ -86,6 +98,8 @@ def snapshot_of(page: BoardPage) -> str:
         "summary": page.summary,
         "status_labels": page.status_labels,
         "two_states": page.two_states,
+        "year_start_month": page.year_start_month,
+        "figures_as_of": page.figures_as_of,
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -95,8 +109,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
     data = json.loads(snapshot)
 
     def frame(name: str) -> pl.DataFrame:
-        if name not in data["frames"]:  # kept before benchmarking was added
-            return empty_benchmarks()
+        if name not in data["frames"]:  # kept before the frame was added
+            return _EMPTY_FRAMES[name]()
         return pl.DataFrame.deserialize(io.StringIO(data["frames"][name]), format="json")
 
     return BoardPage(
@@ -115,6 +129,10 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         benchmarks=frame("benchmarks"),
         status_labels=data.get("status_labels", {}),
         two_states=data.get("two_states", False),
+        year_start_month=data.get("year_start_month", 4),
+        figures_as_of=data.get("figures_as_of", ""),
+        missing=frame("missing"),
+        narrative=frame("narrative"),
     )
 
 
@@ -311,7 +329,7 @@ def board_pages(
     """A page for each board and cadence period in which any of its measures has data
     (only ``periods`` and ``boards``, when given)."""
     every_period = board_measures(inputs.measures.lazy(), inputs.indicators, inputs.board_services)
-    worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
+    worded = [c for c in ("unit_label", "owner", "priority") if c in inputs.indicators.columns]
     details = inputs.indicators.select(
         pl.col("code").alias("indicator_code"),
         "title",
@@ -321,8 +339,11 @@ def board_pages(
         "frequency",
         *worded,
     )
-    if not worded:
-        details = details.with_columns(unit_label=pl.lit(None, dtype=pl.String))
+    details = details.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c)
+        for c in ("unit_label", "owner", "priority")
+        if c not in worded
+    )
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
@@ -364,8 +385,19 @@ def board_pages(
     own = own_tolerances(inputs.indicators, inputs.default_tolerance)
     milestones = _by_board_quarter(inputs.milestones, inputs.board_services)
     risks = _by_board_quarter(
-        inputs.risks.filter(pl.col("rating") == "high"), inputs.board_services
+        registers.with_previous_scores(inputs.risks).filter(pl.col("rating") == "high"),
+        inputs.board_services,
     )
+    narrative = _by_board_quarter(
+        inputs.narrative if not inputs.narrative.is_empty() else _NO_NARRATIVE,
+        inputs.board_services,
+    )
+    services = {
+        board: list(rows["service"])
+        for (board,), rows in inputs.board_services.partition_by(
+            "board_id", as_dict=True, maintain_order=True
+        ).items()
+    }
     restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
     no_milestones, no_risks, no_restated = (
         f.clear() for f in (inputs.milestones, inputs.risks, restated)
@@ -403,9 +435,29 @@ def board_pages(
                 ),
                 status_labels=inputs.status_labels,
                 two_states=two_states,
+                year_start_month=inputs.year_start_month,
+                figures_as_of=inputs.figures_as_of,
+                missing=registers.missing_indicators(
+                    inputs.indicators, rows["code"], services[board_id], fy, suffix
+                ),
+                narrative=registers.narrative_rows(
+                    narrative.get(in_scope, _NO_NARRATIVE), services[board_id]
+                ),
             )
         )
     return pages
+
+
+_NO_NARRATIVE = pl.DataFrame(
+    schema={
+        "service": pl.String,
+        "fy": pl.Int64,
+        "quarter": pl.Int64,
+        "heading": pl.String,
+        "text": pl.String,
+        "row_number": pl.Int64,
+    }
+)
 
 
 def _two_states(inputs: SiteInputs) -> bool:

@@ -89,7 +89,13 @@ class Batch:
     observations: list[StagedFile] = field(default_factory=list)
     rejections: list[pl.DataFrame] = field(default_factory=list)
     registers: dict[str, list[pl.DataFrame]] = field(
-        default_factory=lambda: {"milestones": [], "risks": [], "targets": [], "benchmarks": []}
+        default_factory=lambda: {
+            "milestones": [],
+            "risks": [],
+            "narrative": [],
+            "targets": [],
+            "benchmarks": [],
+        }
     )
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     root: Path | None = None
@@ -186,8 +192,15 @@ def check_extract(
         accepted, rejected = split_observations(frame, council.indicators, as_of, ysm, formatted)
     elif source.kind == "benchmarks":
         accepted, rejected = split_benchmarks(frame, council.indicators, as_of, ysm)
-    elif source.kind in ("milestones", "risks"):
-        accepted, rejected = split_register(frame, source.kind, ysm)
+    elif source.kind in ("milestones", "risks", "narrative"):
+        settings = council.settings
+        accepted, rejected = split_register(
+            frame,
+            source.kind,
+            ysm,
+            frozenset(p.id for p in settings.priorities),
+            (settings.risk_bands.high, settings.risk_bands.medium),
+        )
     else:
         codes = council.indicators["code"]
         named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))

@@ -80,7 +80,7 @@ def test_migrations_create_every_table_on_an_empty_database(warehouse_url: str) 
     with engine.connect() as connection:
         assert (
             connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-            == "0003"
+            == "0007"
         )
     connect(warehouse_url)  # a second start finds the schema current and changes nothing
 

@@ -45,6 +45,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         rows = batch.frame(kind)
         if not rows.is_empty():
             store.replace_register(connection, model, run_id, rows)
+    store.replace_narrative(connection, run_id, batch.frame("narrative"))
     store.record_files(
         connection,
         run_id,

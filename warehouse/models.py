@@ -151,6 +151,10 @@ class Milestone(Base):
     commentary: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    owner: Mapped[str | None] = mapped_column(Text)
+    revised_date: Mapped[dt.date | None] = mapped_column(Date)
+    priority: Mapped[str | None] = mapped_column(Text)  # priority ids separated by |
+    key: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Risk(Base):
@@ -164,6 +168,25 @@ class Risk(Base):
     mitigation: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    owner: Mapped[str | None] = mapped_column(Text)
+    likelihood: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5
+    impact: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5
+    corporate: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Narrative(Base):
+    """A service's key developments, emerging issues or awards for a quarter (SPEC §4)."""
+
+    __tablename__ = "narrative"
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    heading: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
 
 
