@@ -136,8 +136,10 @@ def publish(
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
+    # A priority page gathers every board's rows: rewritten only when every board is.
+    priorities = None if boards else {p.id: p.name for p in council.settings.priorities}
     written = write_site(
-        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper
+        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper, priorities
     )
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)

@@ -30,6 +30,8 @@ from outputs.benchmarking import (
 )
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
+from outputs.exceptions import exceptions_document, exceptions_path
+from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
 from transforms.summary import board_measures
 
@@ -590,9 +592,11 @@ def write_site(
     as_at: str,
     documents: bool = False,
     mapper: Mapper | None = None,
+    priorities: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Write the pages, their CSVs and (``documents``) their PDF and Word copies, then the
-    manifest and index over every page published.
+    manifest and index over every page published; with ``priorities`` (id: name; given
+    when ``pages`` are every board's), a page per priority and period too.
 
     Entries already in ``manifest.json`` for other boards or periods are kept, so that a
     backfill or a single publish does not drop the rest of the site. Every file is replaced
@@ -623,7 +627,11 @@ def write_site(
             "charts": chart_path(page_path(page)).as_posix(),
             "summary": {key: page.summary[key] or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,
+            "data_as_at": page.data_as_at,
         }
+        exceptions = exceptions_path(page_path(page))
+        write_atomic(out / exceptions, exceptions_document(page))
+        entry["exceptions"] = exceptions.as_posix()
         if not page.benchmarks.is_empty():
             write_atomic(out / benchmarking_path(page), benchmarking_document(page))
             entry["benchmarking"] = benchmarking_path(page).as_posix()
@@ -635,10 +643,37 @@ def write_site(
                 entry[kind] = {"path": copy.as_posix(), "sha256": _sha256(data)}
         written.append(entry)
     entries = _merged(out, kept, written)
-    manifest = {"council": council, "reports": entries}
+    themes = _merged_priorities(out, _write_priorities(pages, out, priorities or {}))
+    manifest: dict[str, Any] = {"council": council, "reports": entries}
+    if themes:
+        manifest["priorities"] = themes
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(out / "index.html", index_html(entries, council))
+    write_atomic(out / "index.html", index_html(entries, council, themes))
     return written
+
+
+def _write_priorities(
+    pages: list[BoardPage], out: Path, priorities: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each priority's page for each period of ``pages``; their manifest records."""
+    written = []
+    for page in priority_pages(pages, priorities):
+        path = out / priority_path(page)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, priority_document(page))
+        written.append(priority_entry(page))
+    return written
+
+
+def _merged_priorities(out: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The priority pages already listed (still there) with those just written."""
+    kept: list[dict[str, Any]] = []
+    if (out / MANIFEST).exists():
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("priorities", [])
+        kept = [e for e in listed if isinstance(e, dict) and (out / str(e.get("path"))).exists()]
+    by_path = {e["path"]: e for e in kept}
+    by_path.update({e["path"]: e for e in written})
+    return sorted(by_path.values(), key=lambda e: (e["name"], e["path"]))
 
 
 MANIFEST = "manifest.json"
@@ -763,7 +798,9 @@ def glance(entry: dict[str, Any]) -> str:
     )
 
 
-def index_html(entries: list[dict[str, Any]], council: str) -> str:
+def index_html(
+    entries: list[dict[str, Any]], council: str, priorities: list[dict[str, Any]] | None = None
+) -> str:
     by_board: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_board.setdefault(entry["board"], []).append(entry)
@@ -772,13 +809,38 @@ def index_html(entries: list[dict[str, Any]], council: str) -> str:
         newest = sorted(listed, key=lambda e: e["path"], reverse=True)
         items = "".join(
             f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
-            f"(data as at {html.escape(e['as_at'])}; "
+            f"(data as at {html.escape(e.get('data_as_at', e['as_at']))}; "
+            f"{_exceptions_link(e)}"
             f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
             for e in newest
         )
         sections.append(
             f"<section><h2>{html.escape(name)}</h2>{glance(newest[0])}<ul>{items}</ul></section>"
         )
+    if priorities:
+        by_theme: dict[str, list[dict[str, Any]]] = {}
+        for theme in priorities:
+            by_theme.setdefault(theme["name"], []).append(theme)
+        listed = "".join(
+            f"<h3>{html.escape(name)}</h3><ul>"
+            + "".join(
+                f'<li><a href="{html.escape(t["path"])}">{html.escape(t["title"])}</a></li>'
+                for t in sorted(themes, key=lambda t: t["path"], reverse=True)
+            )
+            + "</ul>"
+            for name, themes in by_theme.items()
+        )
+        sections.append(
+            '<section aria-labelledby="priorities"><h2 id="priorities">Council priorities'
+            f"</h2>{listed}</section>"
+        )
     return html_document(
         f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
     )
+
+
+def _exceptions_link(entry: dict[str, Any]) -> str:
+    if "exceptions" not in entry:  # listed by a version of boardpack without them
+        return ""
+    return f'<a href="{html.escape(entry["exceptions"])}">exceptions</a>; '
+
