@@ -34,9 +34,7 @@ def exception_indicators(page: BoardPage) -> pl.DataFrame:
 def exception_milestones(page: BoardPage) -> pl.DataFrame:
     """The board's milestones this period that are overdue or off track."""
     rows = registers.milestone_rows(page.milestones, page.period_end)
-    return rows.filter(pl.col("overdue") | (pl.col("state") == "off_track")).select(
-        MILESTONE_SHOWN
-    )
+    return rows.filter(pl.col("overdue") | (pl.col("state") == "off_track")).select(MILESTONE_SHOWN)
 
 
 def exception_risks(page: BoardPage) -> pl.DataFrame:

@@ -23,7 +23,6 @@ from outputs.board import (
     summary_sentence,
 )
 from outputs.formatting import dated_period_title
-from schemas.config import priority_ids
 from transforms.summary import largest_remainder_percentages
 
 _INDICATOR_SHOWN = ("board", "code", "title", "target", "actual", "status", "direction")
@@ -87,7 +86,9 @@ def priority_milestones(pages: list[BoardPage], priority: str) -> pl.DataFrame:
         rows = registers.milestone_rows(page.milestones, page.period_end)
         serving = rows.filter(_serves(priority))
         if not serving.is_empty():
-            parts.append(serving.select(MILESTONE_SHOWN).with_columns(board=pl.lit(page.board_name)))
+            parts.append(
+                serving.select(MILESTONE_SHOWN).with_columns(board=pl.lit(page.board_name))
+            )
     columns = ["board", *MILESTONE_SHOWN[1:]]
     if not parts:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
@@ -102,9 +103,7 @@ def priority_summary(indicators: pl.DataFrame) -> dict[str, int | None]:
     return shares.row(0, named=True)
 
 
-def priority_pages(
-    pages: list[BoardPage], priorities: dict[str, str]
-) -> list[PriorityPage]:
+def priority_pages(pages: list[BoardPage], priorities: dict[str, str]) -> list[PriorityPage]:
     """A page for each priority and each period the pages cover that has any of its
     measures or milestones."""
     by_period: dict[tuple[int, str], list[BoardPage]] = {}
@@ -135,15 +134,15 @@ def priority_pages(
 
 def priority_path(page: PriorityPage) -> Path:
     """``2019-20/Q2/priority-<id>.html``."""
-    return Path(fy_label(page.fy).replace("/", "-")) / page.suffix / f"priority-{page.priority_id}.html"
+    return (
+        Path(fy_label(page.fy).replace("/", "-"))
+        / page.suffix
+        / f"priority-{page.priority_id}.html"
+    )
 
 
 def _table(frame: pl.DataFrame, table_id: str, title: str, labels: dict[str, str]) -> str:
-    table = (
-        GT(frame, id=table_id, groupname_col="board")
-        .tab_header(title=title)
-        .cols_label(labels)
-    )
+    table = GT(frame, id=table_id, groupname_col="board").tab_header(title=title).cols_label(labels)
     if "rag" in frame.columns:
         table = table.cols_hide("rag")
         for rag, (text, fill) in STATUS_COLOURS.items():

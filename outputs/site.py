@@ -31,8 +31,8 @@ from outputs.benchmarking import (
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
 from outputs.exceptions import exceptions_document, exceptions_path
-from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
+from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
 from transforms.summary import board_measures
 
 TREND_QUARTERS = 8
@@ -843,4 +843,3 @@ def _exceptions_link(entry: dict[str, Any]) -> str:
     if "exceptions" not in entry:  # listed by a version of boardpack without them
         return ""
     return f'<a href="{html.escape(entry["exceptions"])}">exceptions</a>; '
-

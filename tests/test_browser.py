@@ -67,6 +67,10 @@ def browser() -> Iterator[object]:
 PAGES = [
     "2026-27/Q2/cyp-ppb.html",
     "2026-27/H1/cabinet.html",
+    "2026-27/H1/community-services.html",
+    "2026-27/H1/cabinet-exceptions.html",
+    "2026-27/Q2/els-ppb-exceptions.html",
+    "2026-27/H1/priority-place.html",
     "2024-25/Q2/cyp-ppb.html",
     "2026-27/Q2/cyp-ppb-benchmarking.html",
     "2026-27/H1/cabinet-benchmarking.html",

@@ -64,7 +64,7 @@ def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> Non
     html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
     assert (
         "<title>Employment, Learning and Skills Policy and Performance Board"
-        " — Quarter 2 2026/27</title>" in html
+        " — Quarter 2 2026/27: 1 July to 30 September 2026</title>" in html
     )
     assert '<html lang="en-GB">' in html
     text = text_of(html)
