@@ -141,7 +141,7 @@ def priority_path(page: PriorityPage) -> Path:
     )
 
 
-def _table(frame: pl.DataFrame, table_id: str, title: str, labels: dict[str, str]) -> str:
+def _table(frame: pl.DataFrame, table_id: str, title: str, labels: dict[str, Any]) -> str:
     table = GT(frame, id=table_id, groupname_col="board").tab_header(title=title).cols_label(labels)
     if "rag" in frame.columns:
         table = table.cols_hide("rag")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 
 import polars as pl
 
 from core.periods import PERIODS_BY_SUFFIX, fy_label
 from outputs.formatting import MILESTONE, OVERDUE, day_text, labelled, period_dates, uk_date
 
+PolarsType = pl.DataType | type[pl.DataType]
 # Movement of a risk's score since the previous quarter: a higher score is worse.
 RISK_MOVEMENT = {
     "increased": ("↑", "Score up"),
@@ -49,7 +51,7 @@ _RISK_EXTRA = {
 }
 
 
-def with_columns_of(frame: pl.DataFrame, columns: dict[str, pl.DataType | type]) -> pl.DataFrame:
+def with_columns_of(frame: pl.DataFrame, columns: Mapping[str, PolarsType]) -> pl.DataFrame:
     """``frame`` with any of ``columns`` it lacks, as nulls."""
     missing = [pl.lit(None, dtype).alias(n) for n, dtype in columns.items() if n not in frame]
     return frame.with_columns(missing) if missing else frame

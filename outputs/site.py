@@ -80,7 +80,7 @@ PUBLISHED_COLUMNS = {
 }
 _FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks", "missing", "narrative")
 # Frames a snapshot kept before they were added: empty, with their columns.
-_EMPTY_FRAMES = {
+_EMPTY_FRAMES: dict[str, Callable[[], pl.DataFrame]] = {
     "benchmarks": empty_benchmarks,
     "missing": lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS),
     "narrative": lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS),
@@ -821,7 +821,7 @@ def index_html(
         by_theme: dict[str, list[dict[str, Any]]] = {}
         for theme in priorities:
             by_theme.setdefault(theme["name"], []).append(theme)
-        listed = "".join(
+        themes_listed = "".join(
             f"<h3>{html.escape(name)}</h3><ul>"
             + "".join(
                 f'<li><a href="{html.escape(t["path"])}">{html.escape(t["title"])}</a></li>'
@@ -832,7 +832,7 @@ def index_html(
         )
         sections.append(
             '<section aria-labelledby="priorities"><h2 id="priorities">Council priorities'
-            f"</h2>{listed}</section>"
+            f"</h2>{themes_listed}</section>"
         )
     return html_document(
         f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
