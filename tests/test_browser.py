@@ -129,7 +129,9 @@ WIDEST_ELEMENT = """() => Math.max(document.documentElement.scrollWidth,
     ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"""
 PRINT_RULES = """() => {
     const style = e => getComputedStyle(e);
-    const status = document.querySelector('td[headers$="-indicators-status"]');
+    // The first rated status (a "Data only" cell has no colour to keep).
+    const status = [...document.querySelectorAll('td[headers$="-indicators-status"]')]
+        .find(e => /^[✔▲✖]/.test(e.innerText.trim()));
     return {
         thead: [...document.querySelectorAll('thead')].map(e => style(e).display),
         rows: [...document.querySelectorAll('tbody tr')].map(e => style(e).breakInside),
