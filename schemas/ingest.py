@@ -186,6 +186,10 @@ def check_extract(
         reason, message = extract.failure or ("unreadable_file", "unreadable")
         return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
     frame = extract.frame
+    if source.kind == "narrative":
+        # A heading left without text (a template's row not written in) is, like a blank
+        # row, not data: neither loaded nor rejected (docs/decisions.md, issue 24).
+        frame = frame.filter(pl.col("text").str.strip_chars().fill_null("") != "")
     ysm = council.settings.year_start_month
     if source.kind == "observations":
         formatted = source.numbers == "formatted"

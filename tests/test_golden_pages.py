@@ -284,9 +284,7 @@ def test_pdf_is_a_tagged_titled_copy_of_the_page(site: Path) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(site / BOARD_PAGE.with_suffix(".pdf"))
-    title = (
-        "People Policy and Performance Board — Quarter 2 2020/21: 1 July to 30 September 2020"
-    )
+    title = "People Policy and Performance Board — Quarter 2 2020/21: 1 July to 30 September 2020"
     assert reader.metadata is not None
     assert reader.metadata.title == title
     root = reader.trailer["/Root"]
