@@ -76,9 +76,9 @@ def _carried(
     if connection is None:
         return None
     model = Milestone if source.kind == "milestones" else Risk
+    slot = pl.col("fy") * 4 + pl.col("quarter")
     rows = store.read_table(connection, model).filter(
-        (pl.col("source_id") == source.id)
-        & ((pl.col("fy") * 4 + pl.col("quarter")) < fy * 4 + quarter)
+        (pl.col("source_id") == source.id) & (slot < fy * 4 + quarter)
     )
     if rows.is_empty():
         return None
