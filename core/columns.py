@@ -62,6 +62,7 @@ REJECTION_COLUMNS = {
     "value": pl.String,
     "reason_code": pl.String,
     "message": pl.String,
+    "indicator_code": pl.String,  # the row's indicator, where it names one
 }
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}

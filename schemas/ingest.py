@@ -219,11 +219,20 @@ def check_extract(
                 for c, h in zip(rejected["column"], rejected["header"], strict=True)
             ],
             dtype=pl.String,
-        )
+        ),
+        # Which indicator a rejected row was about, as the extract named it (SPEC §5 data
+        # quality: the performance team chases a figure by its code).
+        pl.Series(
+            "indicator_code",
+            rejected.get_column(
+                "indicator_code", default=pl.repeat(None, rejected.height, eager=True)
+            ),
+            dtype=pl.String,
+        ),
     )
     malformed = malformed_rejections(source.id, extract.file, extract.malformed)
     rows_read = frame.height + malformed.height
-    return accepted, pl.concat([malformed, rejections]), rows_read
+    return accepted, pl.concat([malformed, rejections], how="diagonal_relaxed"), rows_read
 
 
 def ingest_source(

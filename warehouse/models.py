@@ -137,6 +137,7 @@ class Rejection(Base):
     value: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
+    indicator_code: Mapped[str | None] = mapped_column(Text)  # as the extract named it
 
 
 class Milestone(Base):

@@ -2,7 +2,7 @@
 
 Milestones gain owner, revised date, priority and key; risks gain owner, likelihood,
 impact and a corporate flag; narrative (key developments, emerging issues, awards) is a
-new register kept with its lineage.
+new register kept with its lineage; a rejection keeps the indicator code its row named.
 
 Revision ID: 0007
 Revises: 0003
@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("likelihood", sa.SmallInteger(), nullable=True))
         batch.add_column(sa.Column("impact", sa.SmallInteger(), nullable=True))
         batch.add_column(sa.Column("corporate", sa.Boolean(), nullable=True))
+    with op.batch_alter_table("rejections") as batch:
+        batch.add_column(sa.Column("indicator_code", sa.Text(), nullable=True))
     op.create_table(
         "narrative",
         sa.Column("service", sa.String(length=200), nullable=False),
@@ -49,6 +51,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("narrative")
+    with op.batch_alter_table("rejections") as batch:
+        batch.drop_column("indicator_code")
     with op.batch_alter_table("risks") as batch:
         for column in ("corporate", "impact", "likelihood", "owner"):
             batch.drop_column(column)
