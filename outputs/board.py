@@ -51,7 +51,7 @@ h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #1d4f91; }
 dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
 dl.notes dd { margin-left: 1.5rem; }
 a { color: #1d4f91; }
-.gt_table td[headers$="-code"] { white-space: nowrap; }
+.gt_table td[headers$="-code"], .gt_table td[headers$="-ref"] { white-space: nowrap; }
 @page { size: A4; margin: 12mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.3; }
@@ -243,7 +243,7 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         .then(pl.format("{} ★", pl.col("code")))
         .otherwise(pl.col("code"))
         .alias("code"),
-        _titled(frame),
+        "title",
         pl.Series("previous", figures["previous"]),
         pl.Series("target", figures["target"]),
         pl.Series("actual", figures["actual"]),
@@ -252,16 +252,16 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         "trend",
         pl.Series("trend_alt", trend_texts(frame), pl.String),
         pl.col("commentary").fill_null(""),
+        pl.col("owner").fill_null("") if "owner" in frame.columns else pl.lit("").alias("owner"),
         "rag",
     )
 
 
-def _titled(frame: pl.DataFrame) -> pl.Expr:
-    """The measure's title, with its lead officer where indicators.csv gives one."""
-    if "owner" not in frame.columns:
-        return pl.col("title")
-    return (
-        pl.when(pl.col("owner").is_not_null())
+def with_owners(rows: pl.DataFrame) -> pl.DataFrame:
+    """The measure's title as the page shows it: with its lead officer where
+    indicators.csv gives one (the CSV keeps them in columns of their own)."""
+    return rows.with_columns(
+        pl.when(pl.col("owner").fill_null("") != "")
         .then(pl.format("{} (lead officer: {})", pl.col("title"), pl.col("owner")))
         .otherwise(pl.col("title"))
         .alias("title")
@@ -290,7 +290,11 @@ def _with_sparklines(rows: pl.DataFrame) -> pl.DataFrame:
 def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     name = f"Performance indicators, {period_title(page.fy, page.suffix)}"
     table = (
-        GT(_with_sparklines(rows), id=f"{page.board_id}-indicators", groupname_col="service")
+        GT(
+            _with_sparklines(with_owners(rows)),
+            id=f"{page.board_id}-indicators",
+            groupname_col="service",
+        )
         .tab_header(title=name)
         .cols_label(
             code="Code",
@@ -303,7 +307,7 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
             trend="Trend (8 quarters)",
             commentary="Commentary",
         )
-        .cols_hide(["rag", "trend_alt"])
+        .cols_hide(["rag", "trend_alt", "owner"])
         .cols_align("right", columns=["previous", "target", "actual"])
         # A static sparkline, drawn by outputs.sparklines (great-tables' own cost over half
         # of each page); a cell great-tables formats is placed as it is, not escaped.
@@ -559,7 +563,11 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<p class="nav"><a href="../../index.html">All board reports</a></p>',
     ]
     document = html_document(page.title, "\n".join(body), landscape=True)
-    csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
+    csvs = {
+        "": safe_csv(
+            rows.drop("trend", "trend_alt", "rag").with_columns(pl.col("owner").fill_null(""))
+        )
+    }
     csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
     if not page.benchmarks.is_empty():
         csvs["benchmarks"] = safe_csv(report_rows(page.benchmarks))

@@ -21,6 +21,7 @@ from outputs.board import (
     html_document,
     indicator_rows,
     summary_sentence,
+    with_owners,
 )
 from outputs.formatting import dated_period_title
 from transforms.summary import largest_remainder_percentages
@@ -71,7 +72,7 @@ def priority_indicators(pages: list[BoardPage], priority: str) -> pl.DataFrame:
         serving = page.indicators.filter(_serves(priority))
         if serving.is_empty():
             continue
-        shown = indicator_rows(replace(page, indicators=serving))
+        shown = with_owners(indicator_rows(replace(page, indicators=serving)))
         parts.append(shown.with_columns(board=pl.lit(page.board_name)))
     columns = [*_INDICATOR_SHOWN, "commentary", "rag"]
     if not parts:

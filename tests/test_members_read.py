@@ -62,7 +62,12 @@ def test_annual_indicators_not_reported_are_named_with_the_reason(site: Path) ->
 
 def test_owner_is_shown_with_the_indicator(site: Path) -> None:
     rows = {r["code"]: r for r in csv_rows(site / "2026-27" / "H1" / "community-services.csv")}
-    assert rows["OS 01"]["title"].endswith("(lead officer: Parks and Open Spaces Manager)")
+    assert rows["OS 01"]["title"] == "Parks inspections completed on time"
+    assert rows["OS 01"]["owner"] == "Parks and Open Spaces Manager"
+    text = page_text(site, "2026-27/H1/community-services.html")
+    assert (
+        "Parks inspections completed on time (lead officer: Parks and Open Spaces Manager)" in text
+    )
 
 
 def test_each_report_gives_its_own_data_as_at(site: Path) -> None:
