@@ -323,3 +323,21 @@ def test_demo_fin_r01_progress_matches_fin_01(site: Path) -> None:
     risk = next(r for r in csv_rows(site / "2026-27/H1/cabinet-risks.csv") if r["ref"] == "FIN R01")
     assert f"{target - actual:.1f} points below profile" in risk["progress"]
     assert f"({fin['actual']} against {fin['target']})" in risk["progress"]
+
+
+def test_an_indicator_naming_an_unknown_priority_is_a_configuration_error(
+    demo_copy: Path,
+) -> None:
+    from core.errors import ConfigError
+
+    indicators = demo_copy / "indicators.csv"
+    text = indicators.read_text(encoding="utf-8")
+    indicators.write_text(
+        text.replace(",council,Chief Finance", ",council|growth,Chief Finance", 1)
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_council(demo_copy)
+    assert raised.value.column == "priority"
+    assert "'growth' is not one of the council's priorities" in str(raised.value)
+    assert raised.value.row is not None
+    assert text.splitlines()[raised.value.row - 1].startswith("FIN 01,")
