@@ -23,7 +23,7 @@ from outputs.board import (
     summary_sentence,
     with_owners,
 )
-from outputs.formatting import dated_period_title
+from outputs.formatting import dated_period_title, period_title
 from transforms.summary import largest_remainder_percentages
 
 _INDICATOR_SHOWN = ("board", "code", "title", "target", "actual", "status", "direction")
@@ -216,5 +216,6 @@ def priority_entry(page: PriorityPage) -> dict[str, Any]:
         "name": page.name,
         "period": f"{fy_label(page.fy)} {page.suffix}",
         "title": page.title,
+        "label": period_title(page.fy, page.suffix),  # under the priority's name, in the index
         "path": priority_path(page).as_posix(),
     }

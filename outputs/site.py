@@ -824,7 +824,8 @@ def index_html(
         themes_listed = "".join(
             f"<h3>{html.escape(name)}</h3><ul>"
             + "".join(
-                f'<li><a href="{html.escape(t["path"])}">{html.escape(t["title"])}</a></li>'
+                f'<li><a href="{html.escape(t["path"])}">'
+                f"{html.escape(t.get('label', t['title']))}</a></li>"
                 for t in sorted(themes, key=lambda t: t["path"], reverse=True)
             )
             + "</ul>"
