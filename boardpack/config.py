@@ -20,7 +20,7 @@ from core.settings import (
     Tolerance,
     require_config_folder,
 )
-from schemas.config import INDICATORS_SCHEMA, alias_key, table_problems
+from schemas.config import INDICATORS_SCHEMA, alias_key, priority_ids, table_problems
 from schemas.registers import split_targets, yesno_codes
 from schemas.rules import RuleFailed
 from sources.extracts import check_source_path
@@ -38,6 +38,7 @@ def load_council(folder: Path | str) -> Council:
     indicators = _load_indicators(folder / INDICATORS_FILE, settings.tolerance)
     _check_source_indicators(folder / COUNCIL_FILE, settings, indicators)
     _check_board_services(folder / COUNCIL_FILE, settings, indicators)
+    _check_priorities(folder / INDICATORS_FILE, settings, indicators)
     targets = _load_targets(folder / TARGETS_FILE, indicators)
     return Council(folder, settings, indicators, targets, load_comparators(folder, settings))
 
@@ -112,7 +113,8 @@ def _raise_first(path: Path, frame: pl.DataFrame, schema: object) -> None:
 
 def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
     frame = read_config_table(path)
-    for optional in ("scale", "tolerance", "tolerance_type", "key", "unit_label", "aliases"):
+    optionals = ("scale", "tolerance", "tolerance_type", "key", "unit_label", "aliases")
+    for optional in (*optionals, "priority", "owner"):
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
     frame = frame.with_columns(pl.col("key").str.to_lowercase()) if "key" in frame else frame
@@ -136,7 +138,26 @@ def _load_indicators(path: Path, default: Tolerance) -> pl.DataFrame:
         (pl.col("key") == "true").fill_null(False).alias("key"),
         "unit_label",
         "aliases",
+        "priority",
+        "owner",
     )
+
+
+def _check_priorities(path: Path, settings: CouncilSettings, indicators: pl.DataFrame) -> None:
+    """Each priority an indicator names is one of the council's ``priorities``."""
+    known = {p.id for p in settings.priorities}
+    for row_number, (code, cell) in enumerate(
+        zip(indicators["code"], indicators["priority"], strict=True), start=2
+    ):
+        unknown = [p for p in priority_ids(cell) if p not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none in council.yaml"
+            raise ConfigError(
+                path,
+                f"{code}: '{unknown[0]}' is not one of the council's priorities ({listed})",
+                row=row_number,
+                column="priority",
+            )
 
 
 def _check_source_indicators(

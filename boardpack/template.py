@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from boardpack import register_template
 from boardpack.config import load_council
 from core.errors import UsageError
 from core.periods import fy_label, fy_month_start, require_reporting_period
@@ -196,8 +197,9 @@ def _layout(source: Source, period: str) -> TemplateLayout:
 def _usable(source: Source) -> None:
     if source.kind != "observations" or source.layout != "long" or source.format != "excel":
         raise UsageError(
-            f"source '{source.id}': a template is an Excel return of one row per figure; the "
-            "source needs kind: observations, format: excel and layout: long"
+            f"source '{source.id}': a template is an Excel return of one row per figure (kind: "
+            "observations, format: excel, layout: long) or a register's (kind: milestones, "
+            "risks or narrative, format: excel)"
         )
 
 
@@ -223,15 +225,21 @@ def write_templates(
     else:
         sources = [council.source(s) for s in source_ids]
     for source in sources:
-        _usable(source)
+        if not register_template.usable(source):
+            _usable(source)
     written = []
     connection = engine.connect() if engine is not None else None
     try:
         for source in sources:
-            rows = template_rows(council, source, period, connection)
             single = source_ids is not None and len(sources) == 1 and out and out.suffix
             path = out if single and out else (out or Path.cwd()) / default_name(source, period)
-            write_template(path, rows, _layout(source, period))
+            if register_template.usable(source):  # milestones, risks, narrative
+                register_template.write_register_templates(
+                    council, source, period, path, connection
+                )
+            else:
+                rows = template_rows(council, source, period, connection)
+                write_template(path, rows, _layout(source, period))
             written.append(path)
     finally:
         if connection is not None:
@@ -240,4 +248,5 @@ def write_templates(
 
 
 def _fits(source: Source) -> bool:
-    return source.kind == "observations" and source.layout == "long" and source.format == "excel"
+    observations = source.kind == "observations" and source.layout == "long"
+    return (observations and source.format == "excel") or register_template.usable(source)

@@ -15,15 +15,42 @@ CANONICAL: dict[str, tuple[str, ...]] = {
         "forecast",  # optional: the year-end figure expected (SPEC §3)
     ),
     "targets": ("indicator_code", "financial_year", "period", "target"),
-    "milestones": ("ref", "service", "description", "due_date", "status", "commentary", "period"),
-    "risks": ("ref", "service", "description", "rating", "mitigation", "progress", "period"),
+    "milestones": (
+        "ref",
+        "service",
+        "description",
+        "due_date",
+        "status",
+        "commentary",
+        "period",
+        "owner",
+        "revised_date",
+        "priority",
+        "key",
+    ),
+    "risks": (
+        "ref",
+        "service",
+        "description",
+        "rating",
+        "mitigation",
+        "progress",
+        "period",
+        "owner",
+        "likelihood",
+        "impact",
+        "corporate",
+    ),
+    "narrative": ("service", "period", "heading", "text"),
     "benchmarks": ("indicator_code", "area_code", "area_name", "period", "value"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "observations": ("indicator_code", "period"),
     "targets": ("indicator_code", "financial_year", "target"),
     "milestones": ("ref", "service", "description", "status", "period"),
-    "risks": ("ref", "service", "description", "rating", "period"),
+    # A risk's rating may be blank when its likelihood and impact give it (SPEC §4).
+    "risks": ("ref", "service", "description", "period"),
+    "narrative": ("service", "period", "heading", "text"),
     "benchmarks": ("indicator_code", "area_code", "period", "value"),
 }
 
@@ -36,6 +63,7 @@ REJECTION_COLUMNS = {
     "value": pl.String,
     "reason_code": pl.String,
     "message": pl.String,
+    "indicator_code": pl.String,  # the row's indicator, where it names one
 }
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}

@@ -107,7 +107,7 @@ class Retries(_Strict):
 class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     department: str
-    kind: Literal["observations", "targets", "milestones", "risks", "benchmarks"]
+    kind: Literal["observations", "targets", "milestones", "risks", "narrative", "benchmarks"]
     format: Literal["csv", "excel", "sql"]
     path: str | None = None
     url: str | None = None
@@ -234,6 +234,26 @@ class Comparator(_Strict):
     areas: list[str] | str
 
 
+class Priority(_Strict):
+    """One of the council's strategic priorities or themes (SPEC §2)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    name: str = Field(min_length=1)
+
+
+class RiskBands(_Strict):
+    """The lowest likelihood × impact score of each band (SPEC §2); below medium is low."""
+
+    high: int = Field(default=15, ge=1, le=25)
+    medium: int = Field(default=8, ge=1, le=25)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskBands:
+        if self.medium >= self.high:
+            raise ValueError("risk_bands: 'medium' must be below 'high'")
+        return self
+
+
 class StatusLabels(_Strict):
     """The council's own words for the statuses; any left out keep boardpack's."""
 
@@ -272,6 +292,8 @@ class CouncilSettings(_Strict):
     sources: list[Source] = Field(default_factory=list)
     area_code: str | None = None
     comparators: list[Comparator] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=list)
+    risk_bands: RiskBands = RiskBands()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CouncilSettings:
@@ -281,6 +303,7 @@ class CouncilSettings(_Strict):
             ("board", [b.id for b in self.boards]),
             ("source", [s.id for s in self.sources]),
             ("comparator group", [c.id for c in self.comparators]),
+            ("priority", [p.id for p in self.priorities]),
         ):
             repeated = first_repeated(ids)
             if repeated is not None:

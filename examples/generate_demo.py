@@ -119,6 +119,8 @@ class Narrative:
     corporate_note: str
     milestone_notes: dict[str, str]
     risk_periods: list[str]
+    service_owners: dict[str, str]
+    service_priorities: dict[str, str]
 
 
 def read_csv(name: str) -> list[Row]:
@@ -470,19 +472,38 @@ def write_community(rows: list[Row], path: Path) -> None:
     connection.close()
 
 
-MILESTONE_COLUMNS = ["ref", "service", "description", "due_date", "status", "commentary", "period"]
-RISK_COLUMNS = ["ref", "service", "description", "rating", "mitigation", "progress", "period"]
+MILESTONE_FACTS = [
+    "ref",
+    "service",
+    "description",
+    "due_date",
+    "owner",
+    "revised_date",
+    "priority",
+    "key",
+]
+MILESTONE_COLUMNS = [*MILESTONE_FACTS, "status", "commentary", "period"]
+RISK_FACTS = ["ref", "service", "description", "rating", "owner", "corporate", "mitigation"]
+RISK_COLUMNS = [*RISK_FACTS, "progress", "likelihood", "impact", "period"]
+# The quarter whose risk register gives the latest progress (demo-data/risks.csv).
+LATEST_QUARTER = "2026/27 Q2"
+
+
+def _uk_date(iso: str) -> str:
+    """A register date as a department types it in a UK spreadsheet: 30/06/2027."""
+    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
 
 
 def write_registers(folder: Path, narrative: Narrative) -> None:
     """Milestones: one row per quarter column of demo-data/milestones.csv; risks: one per
-    quarter of narrative.risk_periods."""
+    quarter of narrative.risk_periods, scored likelihood x impact; narrative as it is."""
     with (folder / "milestones.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(MILESTONE_COLUMNS)
         for milestone in read_csv("milestones.csv"):
-            facts = [milestone[column] for column in MILESTONE_COLUMNS[:4]]
-            for period, status in list(milestone.items())[4:]:
+            facts = [milestone[column] for column in MILESTONE_FACTS]
+            facts[5] = _uk_date(facts[5])  # revised dates typed the UK way
+            for period, status in list(milestone.items())[len(MILESTONE_FACTS) :]:
                 note = narrative.milestone_notes[status]
                 writer.writerow([*facts, status, note, period])
     with (folder / "risks.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -490,7 +511,12 @@ def write_registers(folder: Path, narrative: Narrative) -> None:
         writer.writerow(RISK_COLUMNS)
         for risk in read_csv("risks.csv"):
             for period in narrative.risk_periods:
-                writer.writerow([*(risk[column] for column in RISK_COLUMNS[:-1]), period])
+                latest = period == LATEST_QUARTER and risk["latest_progress"]
+                progress = risk["latest_progress"] if latest else risk["progress"]
+                likelihood, impact = risk[f"score {period}"].split("x")
+                facts = [risk[column] for column in RISK_FACTS]
+                writer.writerow([*facts, progress, likelihood, impact, period])
+    shutil.copy(DATA / "narrative.csv", folder / "narrative.csv")
 
 
 def published_figures(spec: Spec, rows: list[Row]) -> dict[tuple[str, str], str]:
@@ -558,10 +584,12 @@ INDICATOR_COLUMNS = [
     "tolerance",
     "tolerance_type",
     "key",
+    "priority",
+    "owner",
 ]
 
 
-def indicator_row(spec: Spec) -> list[str | int]:
+def indicator_row(spec: Spec, narrative: Narrative) -> list[str | int]:
     return [
         spec.code,
         spec.title,
@@ -575,15 +603,19 @@ def indicator_row(spec: Spec) -> list[str | int]:
         spec.tolerance,
         spec.tolerance_type,
         "true" if spec.key else "false",
+        narrative.service_priorities.get(spec.service, ""),
+        narrative.service_owners.get(spec.service, ""),
     ]
 
 
-def write_config(specs: list[Spec], out: Path, rating: str = "tolerance") -> None:
+def write_config(
+    specs: list[Spec], out: Path, narrative: Narrative, rating: str = "tolerance"
+) -> None:
     (out / "council.yaml").write_text(council_yaml(rating), encoding="utf-8")
     with (out / "indicators.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(INDICATOR_COLUMNS)
-        writer.writerows(indicator_row(spec) for spec in specs)
+        writer.writerows(indicator_row(spec, narrative) for spec in specs)
     with (out / "targets.csv").open("w", newline="", encoding="utf-8") as handle:
         target_writer = csv.DictWriter(
             handle, fieldnames=["code", "financial_year", "period", "target"]
@@ -608,7 +640,7 @@ def generate(out: Path, rating: str = "tolerance") -> list[Spec]:
     specs = read_specs()
     narrative = read_narrative()
     prepare_output_folder(out)
-    write_config(specs, out, rating)
+    write_config(specs, out, narrative, rating)
     rng = random.Random(SEED)
     rows_by_department: dict[str, list[Row]] = {}
     own_figures: dict[tuple[str, str], str] = {}

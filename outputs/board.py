@@ -8,6 +8,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,18 +18,17 @@ from great_tables import GT, loc, style
 
 from core.rounding import round_half_away
 from core.spreadsheet import safe_csv
-from outputs import gt_cells
+from outputs import gt_cells, registers
 from outputs.benchmarking import benchmark_section, empty_benchmarks, report_rows
 from outputs.formatting import (
     DIRECTION,
-    MILESTONE,
+    dated_period_title,
     format_figure,
     labelled,
     labels,
     period_title,
     rounded,
     status_words,
-    uk_date,
 )
 from outputs.sparklines import sparkline
 from outputs.status import (
@@ -58,7 +58,7 @@ h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #1d4f91; }
 dl.notes dt { font-weight: bold; margin-top: 0.5rem; }
 dl.notes dd { margin-left: 1.5rem; }
 a { color: #1d4f91; }
-.gt_table td[headers$="-code"] { white-space: nowrap; }
+.gt_table td[headers$="-code"], .gt_table td[headers$="-ref"] { white-space: nowrap; }
 @page { size: A4; margin: 12mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.3; }
@@ -89,8 +89,19 @@ STACKED = {
         "trend": "Trend",
         "commentary": "Commentary",
     },
-    "milestones": {"due": "Due", "status": "Progress", "commentary": "Commentary"},
-    "risks": {"mitigation": "Mitigation", "progress": "Progress with mitigation"},
+    "milestones": {
+        "owner": "Lead officer",
+        "due": "Due",
+        "status": "Progress",
+        "commentary": "Commentary",
+    },
+    "risks": {
+        "owner": "Lead officer",
+        "score": "Score",
+        "movement": "Since last quarter",
+        "mitigation": "Mitigation",
+        "progress": "Progress with mitigation",
+    },
 }
 
 
@@ -168,6 +179,16 @@ class BoardPage:
 
     # Who approved the figures and when, then any changed since (outputs/approval.py).
     approval: tuple[str, ...] = ()
+    # What members read (issue 24): the FY's first month, the figures' as-of date (ISO),
+    # the board's indicators not reported this period, and its services' narrative.
+    year_start_month: int = 4
+    figures_as_of: str = ""
+    missing: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS)
+    )
+    narrative: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS)
+    )
 
     @property
     def status(self) -> dict[str, tuple[str, str]]:
@@ -175,7 +196,23 @@ class BoardPage:
 
     @property
     def title(self) -> str:
-        return f"{self.board_name} — {period_title(self.fy, self.suffix)}"
+        return f"{self.board_name} — {self.period_heading}"
+
+    @property
+    def period_heading(self) -> str:
+        """``Quarter 2 2026/27: 1 July to 30 September 2026``."""
+        return dated_period_title(self.fy, self.suffix, self.year_start_month)
+
+    @property
+    def data_as_at(self) -> str:
+        """This report's own data-as-at (a past period's is its end)."""
+        return registers.data_as_at(
+            self.fy, self.suffix, self.year_start_month, self.figures_as_of, self.as_at
+        )
+
+    @property
+    def period_end(self) -> dt.date:
+        return registers.reported_period_end(self.fy, self.suffix, self.year_start_month)
 
 
 def trend_texts(frame: pl.DataFrame) -> list[str]:
@@ -265,7 +302,19 @@ def indicator_rows(page: BoardPage) -> pl.DataFrame:
         "trend",
         pl.Series("trend_alt", trend_texts(frame), pl.String),
         pl.col("commentary").fill_null(""),
+        pl.col("owner").fill_null("") if "owner" in frame.columns else pl.lit("").alias("owner"),
         "rag",
+    )
+
+
+def with_owners(rows: pl.DataFrame) -> pl.DataFrame:
+    """The measure's title as the page shows it: with its lead officer where
+    indicators.csv gives one (the CSV keeps them in columns of their own)."""
+    return rows.with_columns(
+        pl.when(pl.col("owner").fill_null("") != "")
+        .then(pl.format("{} (lead officer: {})", pl.col("title"), pl.col("owner")))
+        .otherwise(pl.col("title"))
+        .alias("title")
     )
 
 
@@ -291,7 +340,11 @@ def _with_sparklines(rows: pl.DataFrame) -> pl.DataFrame:
 def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     name = f"Performance indicators, {period_title(page.fy, page.suffix)}"
     table = (
-        GT(_with_sparklines(rows), id=f"{page.board_id}-indicators", groupname_col="service")
+        GT(
+            _with_sparklines(with_owners(rows)),
+            id=f"{page.board_id}-indicators",
+            groupname_col="service",
+        )
         .tab_header(title=name)
         .cols_label(
             code="Code",
@@ -304,7 +357,7 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
             trend="Trend (8 quarters)",
             commentary="Commentary",
         )
-        .cols_hide(["rag", "trend_alt"])
+        .cols_hide(["rag", "trend_alt", "owner"])
         .cols_align(
             "right",
             columns=[
@@ -438,21 +491,28 @@ def _register_table(
     return _table_html(table)
 
 
+MILESTONE_SHOWN = ("service", "ref", "description", "owner", "due", "status", "commentary")
+RISK_SHOWN = (
+    "service",
+    "ref",
+    "description",
+    "owner",
+    "score",
+    "movement",
+    "mitigation",
+    "progress",
+)
+
+
 def milestone_rows(page: BoardPage) -> pl.DataFrame:
-    return page.milestones.select(
-        "service",
-        "ref",
-        "description",
-        uk_date(pl.col("due_date")).fill_null("–").alias("due"),
-        labels("status", MILESTONE),
-        pl.col("commentary").fill_null(""),
-    ).sort("service", "ref")
+    return registers.milestone_rows(page.milestones, page.period_end).select(MILESTONE_SHOWN)
 
 
 def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
     labels = {
         "ref": "Ref",
         "description": "Milestone",
+        "owner": "Lead officer",
         "due": "Due",
         "status": "Progress",
         "commentary": "Commentary",
@@ -461,19 +521,17 @@ def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
 
 
 def risk_rows(page: BoardPage) -> pl.DataFrame:
-    return page.risks.select(
-        "service",
-        "ref",
-        "description",
-        pl.col("mitigation").fill_null(""),
-        pl.col("progress").fill_null(""),
-    ).sort("service", "ref")
+    """The high risks, highest likelihood × impact score first."""
+    return registers.risk_rows(page.risks).select(RISK_SHOWN)
 
 
 def risks_table(page: BoardPage, rows: pl.DataFrame) -> str:
     labels = {
         "ref": "Ref",
         "description": "Risk",
+        "owner": "Lead officer",
+        "score": "Score",
+        "movement": "Since last quarter",
         "mitigation": "Mitigation",
         "progress": "Progress with mitigation",
     }
@@ -543,8 +601,22 @@ def notes_items(page: BoardPage) -> list[tuple[str, str]]:
             "with a target band, closer to target is better.",
         )
     )
-    items.append(("★", "A key (business-critical) measure."))
-    items.append(("Data as at", page.as_at))
+    items.append(("★", "A key (business-critical) measure or milestone."))
+    items.append(
+        (
+            "Milestones",
+            "Overdue (⚠) means not complete and past its revised (else original) due date "
+            "at the end of the period; ✔ Complete is distinct from ► On track.",
+        )
+    )
+    items.append(
+        (
+            "Risk score",
+            "Likelihood × impact, each 1 to 5; the movement compares the score with the "
+            "previous quarter's.",
+        )
+    )
+    items.append(("Data as at", page.data_as_at))
     if not page.restated.is_empty():
         restated = "; ".join(
             f"{r['indicator_code']} {r['period']}: published {r['published']}, now {r['now']}"
@@ -598,10 +670,14 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         *filter(None, [approval_section(page.approval)]),
         '<section aria-labelledby="indicators"><h2 id="indicators">Performance indicators</h2>',
         indicator_table(page, rows),
+        registers.missing_section(page.missing),
+        f'<p class="nav"><a href="{html.escape(page.board_id)}-exceptions.html">Exceptions: '
+        "what members are asked to look at</a></p>",
         f'<p class="nav"><a href="{html.escape(page.board_id)}-charts.html">Charts of each '
         "measure against its target over the last eight quarters</a></p>",
         "</section>",
         *filter(None, [benchmark_section(page.board_id, page.benchmarks)]),
+        registers.narrative_section(page.narrative),
         '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and milestones</h2>',
         milestones_table(page, tables["milestones"]),
         "</section>",
@@ -614,7 +690,11 @@ def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
         '<p class="nav"><a href="../../index.html">All board reports</a></p>',
     ]
     document = html_document(page.title, "\n".join(body), landscape=True)
-    csvs = {"": safe_csv(rows.drop("trend", "trend_alt", "rag"))}
+    csvs = {
+        "": safe_csv(
+            rows.drop("trend", "trend_alt", "rag").with_columns(pl.col("owner").fill_null(""))
+        )
+    }
     csvs |= {name: safe_csv(frame) for name, frame in tables.items()}
     if not page.benchmarks.is_empty():
         csvs["benchmarks"] = safe_csv(report_rows(page.benchmarks))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
-from core.periods import fy_label
+from core.periods import PERIODS_BY_SUFFIX, fy_label, fy_month_end, fy_month_start
 from core.rounding import round_half_away
 from outputs.status import status_definitions
 
@@ -28,16 +30,39 @@ DIRECTION = {
 }
 MILESTONE = {
     "complete": ("✔", "Complete"),
-    "on_track": ("✔", "On track"),
+    "on_track": ("►", "On track"),
     "at_risk": ("?", "At risk"),
     "off_track": ("✖", "Off track"),
 }
+# A milestone not complete whose (revised, else original) date has passed (SPEC §4).
+OVERDUE = ("⚠", "Overdue")
 PERIOD_WORDS = {"Q": "Quarter", "H": "Half-year"}
 
 
 def period_title(fy: int, suffix: str) -> str:
     """``(2019, "Q2")`` -> ``Quarter 2 2019/20``; ``H1`` -> ``Half-year 1 2019/20``."""
     return f"{PERIOD_WORDS[suffix[0]]} {suffix[1:]} {fy_label(fy)}"
+
+
+def period_dates(fy: int, suffix: str, year_start_month: int = 4) -> tuple[dt.date, dt.date]:
+    """The first and last day of a reporting period (``suffix`` Q1..Q4, H1, H2)."""
+    period = PERIODS_BY_SUFFIX[suffix]
+    return (
+        fy_month_start(fy, period.start_fm, year_start_month),
+        fy_month_end(fy, period.end_fm, year_start_month),
+    )
+
+
+def day_text(day: dt.date) -> str:
+    """``2026-09-30`` -> ``30 September 2026``."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def dated_period_title(fy: int, suffix: str, year_start_month: int = 4) -> str:
+    """``Quarter 2 2026/27: 1 July to 30 September 2026`` (SPEC §5)."""
+    start, end = period_dates(fy, suffix, year_start_month)
+    first = f"{start.day} {start:%B}" + (f" {start.year}" if start.year != end.year else "")
+    return f"{period_title(fy, suffix)}: {first} to {day_text(end)}"
 
 
 def uk_date(column: pl.Expr) -> pl.Expr:

@@ -34,7 +34,7 @@ from outputs.site import (
 from transforms.coverage import latest_quarter
 from warehouse import benchmarks, store
 from warehouse.load import FIGURES_AS_OF, LoadResult
-from warehouse.models import BoardSummary, Measure, Milestone, Risk
+from warehouse.models import BoardSummary, Measure, Milestone, Narrative, Risk
 from warehouse.signoffs import latest_decisions
 
 
@@ -58,8 +58,13 @@ def figures_as_at(connection: sa.Connection, as_of: dt.date) -> str:
     """The "data as at" the reports show: the as-of date of the run that last computed the
     measures (so a run that changed nothing leaves every report byte for byte as it was);
     ``as_of`` for a warehouse that has not recorded one."""
+    return as_at_text(figures_as_of(connection, as_of))
+
+
+def figures_as_of(connection: sa.Connection, as_of: dt.date) -> dt.date:
+    """The date :func:`figures_as_at` words."""
     stored = store.get_state(connection, FIGURES_AS_OF)
-    return as_at_text(dt.date.fromisoformat(stored) if stored else as_of)
+    return dt.date.fromisoformat(stored) if stored else as_of
 
 
 def as_at_text(as_of: dt.date) -> str:
@@ -82,6 +87,9 @@ def site_inputs(
     return SiteInputs(
         council=council.settings.name,
         as_at=figures_as_at(connection, as_of),
+        figures_as_of=figures_as_of(connection, as_of).isoformat(),
+        year_start_month=council.settings.year_start_month,
+        narrative=store.read_table(connection, Narrative),
         default_tolerance=(tolerance.type, tolerance.value),
         boards=pl.DataFrame(
             [{"id": b.id, "name": b.name, "cadence": b.cadence} for b in council.settings.boards]
@@ -133,8 +141,10 @@ def publish(
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
+    # A priority page gathers every board's rows: rewritten only when every board is.
+    priorities = None if boards else {p.id: p.name for p in council.settings.priorities}
     written = write_site(
-        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper
+        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper, priorities
     )
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)

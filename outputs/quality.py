@@ -67,10 +67,21 @@ def quality_html(
     if rejections.is_empty():
         rejected = "<p>No rejection stands: every row and file read so far has loaded.</p>"
     else:
+        if "indicator_code" not in rejections.columns:  # a run's before issue 24
+            rejections = rejections.with_columns(indicator_code=pl.lit(None, dtype=pl.String))
         frame = rejections.with_columns(
             _file_name(),
             pl.col("row_number").cast(pl.String).fill_null("whole file"),
-        ).select("source_id", "file", "row_number", "column", "value", "reason_code", "message")
+        ).select(
+            "source_id",
+            "file",
+            "row_number",
+            "indicator_code",
+            "column",
+            "value",
+            "reason_code",
+            "message",
+        )
         rejected = (
             GT(frame.fill_null(""), id="quality-rejections", groupname_col="source_id")
             .tab_header(
@@ -82,6 +93,7 @@ def quality_html(
             .cols_label(
                 file="File",
                 row_number="Row",
+                indicator_code="Indicator",
                 column="Column",
                 value="Value",
                 reason_code="Reason",

@@ -21,6 +21,7 @@ from core.errors import UsageError
 from core.files import remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
+from outputs import registers
 from outputs.benchmarking import (
     BENCHMARKING_CSS,
     benchmarking_body,
@@ -29,7 +30,9 @@ from outputs.benchmarking import (
 )
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
+from outputs.exceptions import exceptions_document, exceptions_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
+from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
 from outputs.status import counts_in_words
 from transforms.summary import board_measures
 
@@ -64,6 +67,11 @@ class SiteInputs:
     status_labels: dict[str, str] = field(default_factory=dict)  # the council's words
     status_definitions: dict[str, str] = field(default_factory=dict)  # and its sentences
     rating: str = "tolerance"
+    # What members read (issue 24): the FY's first month, the figures' as-of date (ISO),
+    # each service's narrative by quarter.
+    year_start_month: int = 4
+    figures_as_of: str = ""
+    narrative: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 PUBLISHED_COLUMNS = {
@@ -73,7 +81,13 @@ PUBLISHED_COLUMNS = {
     "indicator_code": pl.String,
     "published_ytd": pl.Float64,
 }
-_FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks")
+_FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks", "missing", "narrative")
+# Frames a snapshot kept before they were added: empty, with their columns.
+_EMPTY_FRAMES: dict[str, Callable[[], pl.DataFrame]] = {
+    "benchmarks": empty_benchmarks,
+    "missing": lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS),
+    "narrative": lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS),
+}
 
 
 def snapshot_of(page: BoardPage) -> str:
@@ -92,6 +106,8 @@ def snapshot_of(page: BoardPage) -> str:
         "status_definitions": page.status_definitions,
         "rating": page.rating,
         "approval": list(page.approval),
+        "year_start_month": page.year_start_month,
+        "figures_as_of": page.figures_as_of,
     }
     frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
@@ -101,8 +117,8 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
     data = json.loads(snapshot)
 
     def frame(name: str) -> pl.DataFrame:
-        if name not in data["frames"]:  # kept before benchmarking was added
-            return empty_benchmarks()
+        if name not in data["frames"]:  # kept before the frame was added
+            return _EMPTY_FRAMES[name]()
         return pl.DataFrame.deserialize(io.StringIO(data["frames"][name]), format="json")
 
     return BoardPage(
@@ -124,6 +140,10 @@ def page_from_snapshot(snapshot: str) -> BoardPage:
         status_definitions=data.get("status_definitions", {}),
         rating=data.get("rating", "tolerance"),
         approval=tuple(data.get("approval", ())),
+        year_start_month=data.get("year_start_month", 4),
+        figures_as_of=data.get("figures_as_of", ""),
+        missing=frame("missing"),
+        narrative=frame("narrative"),
     )
 
 
@@ -332,7 +352,7 @@ def board_pages(
     """A page for each board and cadence period in which any of its measures has data
     (only ``periods`` and ``boards``, when given)."""
     every_period = board_measures(inputs.measures.lazy(), inputs.indicators, inputs.board_services)
-    worded = ["unit_label"] if "unit_label" in inputs.indicators.columns else []
+    worded = [c for c in ("unit_label", "owner", "priority") if c in inputs.indicators.columns]
     details = inputs.indicators.select(
         pl.col("code").alias("indicator_code"),
         "title",
@@ -342,8 +362,11 @@ def board_pages(
         "frequency",
         *worded,
     )
-    if not worded:
-        details = details.with_columns(unit_label=pl.lit(None, dtype=pl.String))
+    details = details.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c)
+        for c in ("unit_label", "owner", "priority")
+        if c not in worded
+    )
     # Restatements compare earlier published periods with today's figures, so they are
     # found before the measures are cut down to the pages wanted.
     restated = _restated(
@@ -385,8 +408,19 @@ def board_pages(
     own = own_tolerances(inputs.indicators, inputs.default_tolerance)
     milestones = _by_board_quarter(inputs.milestones, inputs.board_services)
     risks = _by_board_quarter(
-        inputs.risks.filter(pl.col("rating") == "high"), inputs.board_services
+        registers.with_previous_scores(inputs.risks).filter(pl.col("rating") == "high"),
+        inputs.board_services,
     )
+    narrative = _by_board_quarter(
+        inputs.narrative if not inputs.narrative.is_empty() else _NO_NARRATIVE,
+        inputs.board_services,
+    )
+    services = {
+        board: list(rows["service"])
+        for (board,), rows in inputs.board_services.partition_by(
+            "board_id", as_dict=True, maintain_order=True
+        ).items()
+    }
     restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
     no_milestones, no_risks, no_restated = (
         f.clear() for f in (inputs.milestones, inputs.risks, restated)
@@ -426,9 +460,29 @@ def board_pages(
                 two_states=two_states,
                 status_definitions=inputs.status_definitions,
                 rating=inputs.rating,
+                year_start_month=inputs.year_start_month,
+                figures_as_of=inputs.figures_as_of,
+                missing=registers.missing_indicators(
+                    inputs.indicators, rows["code"], services[board_id], fy, suffix
+                ),
+                narrative=registers.narrative_rows(
+                    narrative.get(in_scope, _NO_NARRATIVE), services[board_id]
+                ),
             )
         )
     return pages
+
+
+_NO_NARRATIVE = pl.DataFrame(
+    schema={
+        "service": pl.String,
+        "fy": pl.Int64,
+        "quarter": pl.Int64,
+        "heading": pl.String,
+        "text": pl.String,
+        "row_number": pl.Int64,
+    }
+)
 
 
 def _two_states(inputs: SiteInputs) -> bool:
@@ -561,9 +615,11 @@ def write_site(
     as_at: str,
     documents: bool = False,
     mapper: Mapper | None = None,
+    priorities: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Write the pages, their CSVs and (``documents``) their PDF and Word copies, then the
-    manifest and index over every page published.
+    manifest and index over every page published; with ``priorities`` (id: name; given
+    when ``pages`` are every board's), a page per priority and period too.
 
     Entries already in ``manifest.json`` for other boards or periods are kept, so that a
     backfill or a single publish does not drop the rest of the site. Every file is replaced
@@ -594,7 +650,11 @@ def write_site(
             "charts": chart_path(page_path(page)).as_posix(),
             "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,
+            "data_as_at": page.data_as_at,
         }
+        exceptions = exceptions_path(page_path(page))
+        write_atomic(out / exceptions, exceptions_document(page))
+        entry["exceptions"] = exceptions.as_posix()
         if not page.benchmarks.is_empty():
             write_atomic(out / benchmarking_path(page), benchmarking_document(page))
             entry["benchmarking"] = benchmarking_path(page).as_posix()
@@ -606,15 +666,42 @@ def write_site(
                 entry[kind] = {"path": copy.as_posix(), "sha256": _sha256(data)}
         written.append(entry)
     entries = _merged(out, kept, written)
-    manifest = {"council": council, "reports": entries}
+    themes = _merged_priorities(out, _write_priorities(pages, out, priorities or {}))
+    manifest: dict[str, Any] = {"council": council, "reports": entries}
+    if themes:
+        manifest["priorities"] = themes
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     returns = RETURNS_LINK if (out / RETURNS_LINK[0]).is_file() else None
-    write_atomic(out / "index.html", index_html(entries, council, returns))
+    write_atomic(out / "index.html", index_html(entries, council, returns, themes))
     return written
 
 
 # The returns register's page (outputs/returns.py), when the council sets due dates.
 RETURNS_LINK = ("returns.html", "Returns register: what each department owes, and when")
+
+
+def _write_priorities(
+    pages: list[BoardPage], out: Path, priorities: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each priority's page for each period of ``pages``; their manifest records."""
+    written = []
+    for page in priority_pages(pages, priorities):
+        path = out / priority_path(page)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, priority_document(page))
+        written.append(priority_entry(page))
+    return written
+
+
+def _merged_priorities(out: Path, written: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The priority pages already listed (still there) with those just written."""
+    kept: list[dict[str, Any]] = []
+    if (out / MANIFEST).exists():
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("priorities", [])
+        kept = [e for e in listed if isinstance(e, dict) and (out / str(e.get("path"))).exists()]
+    by_path = {e["path"]: e for e in kept}
+    by_path.update({e["path"]: e for e in written})
+    return sorted(by_path.values(), key=lambda e: (e["name"], e["path"]))
 
 
 MANIFEST = "manifest.json"
@@ -742,7 +829,10 @@ def glance(entry: dict[str, Any]) -> str:
 
 
 def index_html(
-    entries: list[dict[str, Any]], council: str, returns: tuple[str, str] | None = None
+    entries: list[dict[str, Any]],
+    council: str,
+    returns: tuple[str, str] | None = None,
+    priorities: list[dict[str, Any]] | None = None,
 ) -> str:
     by_board: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
@@ -752,7 +842,8 @@ def index_html(
         newest = sorted(listed, key=lambda e: e["path"], reverse=True)
         items = "".join(
             f'<li><a href="{html.escape(e["path"])}">{html.escape(e["title"])}</a> '
-            f"(data as at {html.escape(e['as_at'])}; "
+            f"(data as at {html.escape(e.get('data_as_at', e['as_at']))}; "
+            f"{_exceptions_link(e)}"
             f'<a href="{html.escape(e["csv"])}">CSV</a>)</li>'
             for e in newest
         )
@@ -762,6 +853,30 @@ def index_html(
     if returns is not None:
         href, words = (html.escape(part) for part in returns)
         sections.append(f'<p class="nav"><a href="{href}">{words}</a></p>')
+    if priorities:
+        by_theme: dict[str, list[dict[str, Any]]] = {}
+        for theme in priorities:
+            by_theme.setdefault(theme["name"], []).append(theme)
+        themes_listed = "".join(
+            f"<h3>{html.escape(name)}</h3><ul>"
+            + "".join(
+                f'<li><a href="{html.escape(t["path"])}">'
+                f"{html.escape(t.get('label', t['title']))}</a></li>"
+                for t in sorted(themes, key=lambda t: t["path"], reverse=True)
+            )
+            + "</ul>"
+            for name, themes in by_theme.items()
+        )
+        sections.append(
+            '<section aria-labelledby="priorities"><h2 id="priorities">Council priorities'
+            f"</h2>{themes_listed}</section>"
+        )
     return html_document(
         f"{council}: board performance reports", "\n".join(sections), extra_css=INDEX_CSS
     )
+
+
+def _exceptions_link(entry: dict[str, Any]) -> str:
+    if "exceptions" not in entry:  # listed by a version of boardpack without them
+        return ""
+    return f'<a href="{html.escape(entry["exceptions"])}">exceptions</a>; '

@@ -45,6 +45,8 @@ EXPECTED: dict[str, str] = {
     "key": "true or false",
     "unit_label": "empty or a few words shown with figures, such as weeks",
     "aliases": "empty or other names separated by |",
+    "priority": "empty or ids of the council's priorities separated by |",
+    "owner": "empty or the lead officer (a role or name)",
 }
 
 
@@ -99,6 +101,8 @@ INDICATORS_SCHEMA = pa.DataFrameSchema(
         "key": _text(required=False, isin=BOOLEANS),
         "unit_label": _text(required=False, matches=r"^[^|<>]{1,40}$"),
         "aliases": _text(required=False),
+        "priority": _text(required=False, matches=r"^[A-Za-z0-9_|\- ]+$"),
+        "owner": _text(required=False, matches=r"^.{1,200}$"),
     },
     name="indicators",
 )
@@ -149,6 +153,11 @@ def _problems_from(failures: pl.DataFrame, frame: pl.DataFrame) -> list[Problem]
     for problem in ordered:
         first.setdefault((problem.row, problem.column), problem)
     return list(first.values())
+
+
+def priority_ids(text: str | None) -> list[str]:
+    """The priority ids a cell names (``corporate|place``), in the order written."""
+    return [part.strip() for part in (text or "").split("|") if part.strip()]
 
 
 def alias_key(name: str) -> str:

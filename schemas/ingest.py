@@ -96,7 +96,13 @@ class Batch:
     observations: list[StagedFile] = field(default_factory=list)
     rejections: list[pl.DataFrame] = field(default_factory=list)
     registers: dict[str, list[pl.DataFrame]] = field(
-        default_factory=lambda: {"milestones": [], "risks": [], "targets": [], "benchmarks": []}
+        default_factory=lambda: {
+            "milestones": [],
+            "risks": [],
+            "narrative": [],
+            "targets": [],
+            "benchmarks": [],
+        }
     )
     clashing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OBSERVATION_KEY))
     root: Path | None = None
@@ -188,11 +194,16 @@ def check_extract(
     if extract.failure is not None or extract.frame is None:
         reason, message = extract.failure or ("unreadable_file", "unreadable")
         return pl.DataFrame(), whole_file_rejection(source.id, extract.file, reason, message), 0
+    frame = extract.frame
+    if source.kind == "narrative":
+        # A heading left without text (a template's row not written in) is, like a blank
+        # row, not data: neither loaded nor rejected (docs/decisions.md, issue 24).
+        frame = frame.filter(pl.col("text").str.strip_chars().fill_null("") != "")
     try:
-        accepted, rejected = _split(council, source, extract.frame, as_of)
+        accepted, rejected = _split(council, source, frame, as_of)
     except RuleFailed as error:  # fail closed: a check that could not judge accepts nothing
         rejection = whole_file_rejection(source.id, extract.file, "unreadable_file", str(error))
-        return pl.DataFrame(), rejection, extract.frame.height + extract.malformed.height
+        return pl.DataFrame(), rejection, frame.height + extract.malformed.height
     rejections = rejection_frame(
         rejected.with_columns(lineage(source.id, extract.file))
     ).with_columns(
@@ -203,11 +214,20 @@ def check_extract(
                 for c, h in zip(rejected["column"], rejected["header"], strict=True)
             ],
             dtype=pl.String,
-        )
+        ),
+        # Which indicator a rejected row was about, as the extract named it (SPEC §5 data
+        # quality: the performance team chases a figure by its code).
+        pl.Series(
+            "indicator_code",
+            rejected.get_column(
+                "indicator_code", default=pl.repeat(None, rejected.height, eager=True)
+            ),
+            dtype=pl.String,
+        ),
     )
     malformed = malformed_rejections(source.id, extract.file, extract.malformed)
-    rows_read = extract.frame.height + malformed.height
-    return accepted, pl.concat([malformed, rejections]), rows_read
+    rows_read = frame.height + malformed.height
+    return accepted, pl.concat([malformed, rejections], how="diagonal_relaxed"), rows_read
 
 
 def _split(
@@ -220,8 +240,15 @@ def _split(
         return split_observations(frame, council.indicators, as_of, ysm, formatted)
     if source.kind == "benchmarks":
         return split_benchmarks(frame, council.indicators, as_of, ysm)
-    if source.kind in ("milestones", "risks"):
-        return split_register(frame, source.kind, ysm)
+    if source.kind in ("milestones", "risks", "narrative"):
+        settings = council.settings
+        return split_register(
+            frame,
+            source.kind,
+            ysm,
+            frozenset(p.id for p in settings.priorities),
+            (settings.risk_bands.high, settings.risk_bands.medium),
+        )
     named = frame.with_columns(resolve_aliases(pl.col("indicator_code"), council.indicators))
     return split_targets(named, council.indicators["code"], yesno_codes(council.indicators))
 

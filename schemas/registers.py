@@ -20,15 +20,27 @@ from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 MILESTONE_STATUSES = ("on_track", "at_risk", "off_track", "complete")
 RISK_RATINGS = ("high", "medium", "low")
 
+SCORES = ("1", "2", "3", "4", "5")  # a risk's likelihood and impact
+FLAGS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
+REGISTER_DATES = ("due_date", "revised_date")
+
 # The cells a return must fill are the columns its file must have.
-_REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks")}
+_REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks", "narrative")}
 # One entry per ref and quarter of one source (a source's own register; SPEC §4).
 REGISTER_KEY = ("ref", "fy", "quarter")
 _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RISK_RATINGS)}
 
 
-def _due_date() -> pl.Expr:
-    return register_date(pl.col("due_date"))
+def risk_band(score: pl.Expr, high: int = 15, medium: int = 8) -> pl.Expr:
+    """A likelihood × impact score's band (the council's ``risk_bands``)."""
+    return (
+        pl.when(score >= high)
+        .then(pl.lit("high"))
+        .when(score >= medium)
+        .then(pl.lit("medium"))
+        .when(score.is_not_null())
+        .then(pl.lit("low"))
+    )
 
 
 def _missing(column: str) -> Rule:
@@ -43,6 +55,17 @@ def _missing(column: str) -> Rule:
 
 def _register_rules(kind: str) -> list[Rule]:
     rules = [_missing(column) for column in _REQUIRED[kind]]
+    if kind == "risks":
+        rules.append(
+            Rule(
+                "missing_value",
+                pl.col("rating").is_not_null()
+                | (pl.col("likelihood").is_not_null() & pl.col("impact").is_not_null()),
+                pl.lit("rating"),
+                pl.lit("the rating is empty: give it, or the likelihood and impact"),
+                name="missing_value:rating",
+            )
+        )
     rules.append(
         Rule(
             "bad_period",
@@ -51,25 +74,52 @@ def _register_rules(kind: str) -> list[Rule]:
             pl.format("'{}' is not a quarter such as 2019/20 Q2", pl.col("period")),
         )
     )
+    if kind == "narrative":
+        return rules
     column, allowed = _CHOICES[kind]
-    rules.append(
-        Rule(
-            "invalid_choice",
-            pl.col(column).is_in(list(allowed)) | pl.col(column).is_null(),
-            pl.lit(column),
-            pl.format(f"'{{}}' is not a {column}: use one of {', '.join(allowed)}", pl.col(column)),
-        )
-    )
+    rules.append(_choice(column, allowed, f"use one of {', '.join(allowed)}"))
     if kind == "milestones":
-        rules.append(
+        rules += [
             Rule(
                 "invalid_date",
-                pl.col("due_date").is_null() | _due_date().is_not_null(),
-                pl.lit("due_date"),
-                date_problem(pl.col("due_date")),
+                pl.col(name).is_null() | register_date(pl.col(name)).is_not_null(),
+                pl.lit(name),
+                date_problem(pl.col(name)),
+                name=f"invalid_date:{name}",
+            )
+            for name in REGISTER_DATES
+        ]
+        rules.append(_choice("key", tuple(FLAGS), "use true or false"))
+        rules.append(
+            Rule(
+                "invalid_choice",
+                pl.col("unknown_priority").is_null(),
+                pl.lit("priority"),
+                pl.format(
+                    "'{}' is not one of the council's priorities", pl.col("unknown_priority")
+                ),
+                name="invalid_choice:priority",
             )
         )
+    else:
+        for name in ("likelihood", "impact"):
+            rules.append(_choice(name, SCORES, "use a whole number from 1 to 5"))
+        rules.append(_choice("corporate", tuple(FLAGS), "use true or false"))
     return rules
+
+
+def _choice(column: str, allowed: tuple[str, ...], advice: str) -> Rule:
+    """A cell, when given, is one of ``allowed`` (flags in any case)."""
+    cell = pl.col(column).str.strip_chars()
+    if allowed == tuple(FLAGS):
+        cell = cell.str.to_lowercase()
+    return Rule(
+        "invalid_choice",
+        cell.is_in(list(allowed)) | pl.col(column).is_null(),
+        pl.lit(column),
+        pl.format(f"'{{}}' is not a {column.replace('_', ' ')}: {advice}", pl.col(column)),
+        name=f"invalid_choice:{column}",
+    )
 
 
 def _schema(rules: list[Rule], name: str) -> pa.DataFrameSchema:
@@ -81,13 +131,22 @@ _REGISTER_SCHEMAS = {kind: _schema(rules, kind) for kind, rules in _REGISTER_RUL
 
 
 def split_register(
-    frame: pl.DataFrame, kind: str, year_start_month: int = 4
+    frame: pl.DataFrame,
+    kind: str,
+    year_start_month: int = 4,
+    priorities: frozenset[str] = frozenset(),
+    bands: tuple[int, int] = (15, 8),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a milestones or risks return into (accepted, rejected) rows."""
+    """Split a milestones, risks or narrative return into (accepted, rejected) rows.
+
+    A milestone's ``priority`` ids must be among ``priorities``; a risk given likelihood
+    and impact but no rating takes the band of their product (``bands``: high, medium)."""
     parsed = parse_period_labels(frame["period"], year_start_month)
     typed = pl.concat([frame, parsed], how="horizontal").with_columns(
         quarter=pl.when(pl.col("granularity") == "quarter").then(pl.col("fm") // 3)
     )
+    if kind == "milestones":
+        typed = typed.with_columns(unknown_priority=_unknown_priority(priorities))
     accepted, rejected = split_by_rules(typed, _REGISTER_SCHEMAS[kind], _REGISTER_RULES[kind])
     accepted, repeated = reject_repeats(
         accepted,
@@ -103,8 +162,44 @@ def split_register(
     )
     rejected = pl.concat([rejected, repeated], how="diagonal_relaxed").sort("row_number")
     if kind == "milestones":
-        accepted = accepted.with_columns(due_date=_due_date())
+        accepted = accepted.with_columns(
+            *(register_date(pl.col(name)).alias(name) for name in REGISTER_DATES),
+            key=_flag("key"),
+            priority=pl.col("priority").str.replace_all(r"\s*\|\s*", "|").str.strip_chars(),
+        ).drop("unknown_priority")
+    elif kind == "risks":
+        score = pl.col("likelihood").cast(pl.Int32) * pl.col("impact").cast(pl.Int32)
+        accepted = accepted.with_columns(
+            pl.col("likelihood").str.strip_chars().cast(pl.Int32),
+            pl.col("impact").str.strip_chars().cast(pl.Int32),
+            corporate=_flag("corporate"),
+        ).with_columns(rating=pl.coalesce("rating", risk_band(score, *bands)))
+    elif kind == "narrative":
+        accepted, repeated = reject_repeats(
+            accepted,
+            ["service", "fy", "quarter", "heading"],
+            pl.format(
+                "a second '{}' for {} {} in this file; send one",
+                pl.col("heading"),
+                pl.col("service"),
+                pl.col("period"),
+            ),
+        )
+        rejected = pl.concat([rejected, repeated], how="diagonal_relaxed")
     return accepted, rejected
+
+
+def _flag(column: str) -> pl.Expr:
+    return pl.col(column).str.strip_chars().str.to_lowercase().replace_strict(FLAGS, default=None)
+
+
+def _unknown_priority(priorities: frozenset[str]) -> pl.Expr:
+    """The first id in a milestone's ``priority`` cell that is not the council's."""
+    ids = pl.col("priority").str.split("|").list.eval(pl.element().str.strip_chars())
+    unknown = ids.list.eval(
+        pl.element().filter((pl.element() != "") & ~pl.element().is_in(sorted(priorities)))
+    )
+    return unknown.list.first()
 
 
 _TARGET_RULES = [

@@ -67,6 +67,10 @@ def browser() -> Iterator[object]:
 PAGES = [
     "2026-27/Q2/cyp-ppb.html",
     "2026-27/H1/cabinet.html",
+    "2026-27/H1/community-services.html",
+    "2026-27/H1/cabinet-exceptions.html",
+    "2026-27/Q2/els-ppb-exceptions.html",
+    "2026-27/H1/priority-place.html",
     "2024-25/Q2/cyp-ppb.html",
     "2026-27/Q2/cyp-ppb-benchmarking.html",
     "2026-27/H1/cabinet-benchmarking.html",
@@ -125,7 +129,9 @@ WIDEST_ELEMENT = """() => Math.max(document.documentElement.scrollWidth,
     ...[...document.body.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"""
 PRINT_RULES = """() => {
     const style = e => getComputedStyle(e);
-    const status = document.querySelector('td[headers$="-indicators-status"]');
+    // The first rated status (a "Data only" cell has no colour to keep).
+    const status = [...document.querySelectorAll('td[headers$="-indicators-status"]')]
+        .find(e => /^[✔▲✖]/.test(e.innerText.trim()));
     return {
         thead: [...document.querySelectorAll('thead')].map(e => style(e).display),
         rows: [...document.querySelectorAll('tbody tr')].map(e => style(e).breakInside),

@@ -198,6 +198,11 @@ def test_chart_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
     assert (site / charts).read_text(encoding="utf-8") == html_snapshot
 
 
+def test_exceptions_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    exceptions = BOARD_PAGE.with_name("people-ppb-exceptions.html")
+    assert (site / exceptions).read_text(encoding="utf-8") == html_snapshot
+
+
 def test_index_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
     assert (site / "index.html").read_text(encoding="utf-8") == html_snapshot
 
@@ -216,6 +221,7 @@ def test_the_pages_do_not_depend_on_where_or_when_they_were_built(
         BOARD_PAGE.with_suffix(".pdf"),
         BOARD_PAGE.with_suffix(".docx"),
         BOARD_PAGE.with_name("people-ppb-charts.html"),
+        BOARD_PAGE.with_name("people-ppb-exceptions.html"),
     )
     for page in (BOARD_PAGE, Path("index.html"), Path("data-quality.html"), *copies):
         assert (again / page).read_bytes() == (site / page).read_bytes()
@@ -331,7 +337,7 @@ def test_pdf_is_a_tagged_titled_copy_of_the_page(site: Path) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(site / BOARD_PAGE.with_suffix(".pdf"))
-    title = "People Policy and Performance Board — Quarter 2 2020/21"
+    title = "People Policy and Performance Board — Quarter 2 2020/21: 1 July to 30 September 2020"
     assert reader.metadata is not None
     assert reader.metadata.title == title
     root = reader.trailer["/Root"]
@@ -352,7 +358,9 @@ def test_word_copy_has_real_tables_with_repeated_headers_and_status_in_words(
 
     word = Document(str(site / BOARD_PAGE.with_suffix(".docx")))
     headings = [p.text for p in word.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings[0] == "People Policy and Performance Board — Quarter 2 2020/21"
+    assert headings[0] == (
+        "People Policy and Performance Board — Quarter 2 2020/21: 1 July to 30 September 2020"
+    )
     assert headings[1:] == [
         "Summary",
         "Performance indicators",

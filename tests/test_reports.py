@@ -64,7 +64,7 @@ def test_page_title_summary_and_known_rows(site: Path, engine: sa.Engine) -> Non
     html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
     assert (
         "<title>Employment, Learning and Skills Policy and Performance Board"
-        " — Quarter 2 2026/27</title>" in html
+        " — Quarter 2 2026/27: 1 July to 30 September 2026</title>" in html
     )
     assert '<html lang="en-GB">' in html
     text = text_of(html)
@@ -172,7 +172,10 @@ def test_milestones_are_due_on_uk_dates(site: Path) -> None:
     html = (site / "2026-27" / "Q2" / "els-ppb.html").read_text()
     dues = [r["due"] for r in csv_rows(site / "2026-27" / "Q2" / "els-ppb-milestones.csv")]
     assert dues
-    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ 20\d\d|–", due) for due in dues)
+    day = r"\d{1,2} [A-Z][a-z]+ 20\d\d"
+    # A revised date shows with the original: "31 January 2027 (revised from 30 November 2026)".
+    assert all(re.fullmatch(rf"{day}( \(revised from {day}\))?|–", due) for due in dues)
+    assert any("(revised from" in due for due in dues)
     assert all(f">{due}</td>" in html for due in dues)
     assert not re.search(r">20\d\d-\d\d-\d\d<", html)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
@@ -208,3 +209,122 @@ def test_a_source_with_nothing_to_list_is_told_how_to_name_its_indicators(tmp_pa
     )
     assert done.returncode == 2
     assert "under the source's 'indicators' (codes) or 'services'" in done.stderr
+
+
+REGISTERS = """\
+  - id: milestones
+    department: Corporate Performance
+    kind: milestones
+    format: excel
+    path: registers/milestones-*.xlsx
+    columns: {ref: Ref, status: Progress, revised_date: Revised date}
+    services: [Care]
+  - id: risks
+    department: Corporate Performance
+    kind: risks
+    format: excel
+    path: registers/risks-*.xlsx
+    services: [Care]
+  - id: narrative
+    department: Corporate Performance
+    kind: narrative
+    format: excel
+    path: registers/narrative-*.xlsx
+    services: [Care, Libraries]
+"""
+
+
+def register_council(folder: Path) -> Path:
+    council(folder)
+    (folder / "registers").mkdir()
+    yaml = (folder / "council.yaml").read_text() + REGISTERS
+    (folder / "council.yaml").write_text(yaml)
+    (folder / "history" / "this-year.csv").write_text(  # figures, so that pages are written
+        "indicator_code,period,value,numerator,denominator\nLB 01,2026/27 Q2,1200,,\n"
+    )
+    return folder
+
+
+def write_register_return(folder: Path, kind: str, period: str, url: str | None) -> Path:
+    path = folder / "registers" / f"{kind}-{period.replace('/', '-').replace(' ', '-')}.xlsx"
+    args = ["template", "--config", str(folder), "--source", kind, "--period", period]
+    done = boardpack(*args, "--out", str(path), *(["--warehouse", url] if url else []))
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def sheet_rows(path: Path) -> tuple[openpyxl.Workbook, Any, list[str]]:
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Return"]
+    return workbook, sheet, [c.value for c in sheet[1]]
+
+
+def test_register_templates_round_trip_and_carry_forward(tmp_path: Path) -> None:
+    folder = register_council(tmp_path / "c")
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    # A first quarter: nothing to carry, so the department writes its entries.
+    path = write_register_return(folder, "milestones", "2026/27 Q2", None)
+    workbook, sheet, headers = sheet_rows(path)
+    assert headers[:5] == ["Ref", "service", "description", "due_date", "Progress"]
+    assert "Revised date" in headers
+    row = dict.fromkeys(headers)
+    row |= {"Ref": "M1", "service": "Care", "description": "Open the hub", "owner": "Head"}
+    row |= {"due_date": "01/04/2026", "Progress": "off_track", "Revised date": "31/12/26"}
+    row |= {"period": "2026/27 Q2"}
+    for index, header in enumerate(headers, start=1):
+        if row[header] is not None:
+            sheet.cell(row=2, column=index, value=row[header])
+    workbook.save(path)
+    path = write_register_return(folder, "risks", "2026/27 Q2", None)
+    workbook, sheet, headers = sheet_rows(path)
+    row = {"ref": "R1", "service": "Care", "description": "Provider fails", "likelihood": "4"}
+    row |= {"impact": "4", "mitigation": "Market plan", "progress": "Fees reviewed"}
+    row |= {"period": "2026/27 Q2"}
+    for index, header in enumerate(headers, start=1):
+        if header in row:
+            sheet.cell(row=2, column=index, value=row[header])
+    workbook.save(path)
+    path = write_register_return(folder, "narrative", "2026/27 H1", None)
+    workbook, sheet, headers = sheet_rows(path)
+    listed = [(r[0].value, r[2].value, r[1].value) for r in sheet.iter_rows(min_row=2)]
+    assert listed[0] == ("Care", "Key developments", "2026/27 Q2")  # H1 ends in Q2
+    assert len(listed) == 6
+    sheet.cell(row=2, column=headers.index("text") + 1, value="The hub opened in <May>.")
+    workbook.save(path)
+    for source in ("milestones", "risks", "narrative"):
+        (returned,) = (folder / "registers").glob(f"{source}-*.xlsx")
+        checked = boardpack("validate", "--config", str(folder), "--source", source, str(returned))
+        assert checked.returncode == 0, checked.stdout
+        assert checked.stdout.startswith("0 problems")
+    outcome = runs.nightly(folder, url, tmp_path / "out", dt.date(2026, 9, 30))
+    loaded = {f.source_id: f.rows_loaded for f in outcome.files}
+    # Blank template rows and headings left unwritten are not data.
+    assert (loaded["milestones"], loaded["risks"], loaded["narrative"]) == (1, 1, 1)
+    page = (tmp_path / "out" / "2026-27" / "Q2" / "care.html").read_text(encoding="utf-8")
+    assert "The hub opened in &lt;May&gt;." in page
+    assert "⚠ Overdue (off track)" not in page  # revised to 31 December 2026
+    assert "31 December 2026 (revised from 1 April 2026)" in page
+    # The next quarter's return carries the milestone and risk forward, facts locked.
+    path = write_register_return(folder, "milestones", "2026/27 Q3", url)
+    workbook, sheet, headers = sheet_rows(path)
+    cells = {h: c for h, c in zip(headers, next(sheet.iter_rows(min_row=2)), strict=True)}
+    assert cells["Ref"].value == "M1"
+    assert cells["period"].value == "2026/27 Q3"
+    assert cells["owner"].value == "Head"
+    assert cells["Ref"].protection.locked
+    assert not cells["Progress"].protection.locked
+    cells["Progress"].value = "complete"
+    workbook.save(path)
+    path = write_register_return(folder, "risks", "2026/27 Q3", url)
+    workbook, sheet, headers = sheet_rows(path)
+    cells = {h: c for h, c in zip(headers, next(sheet.iter_rows(min_row=2)), strict=True)}
+    assert (cells["ref"].value, cells["description"].value) == ("R1", "Provider fails")
+    cells["likelihood"].value = "3"
+    cells["impact"].value = "5"
+    workbook.save(path)
+    outcome = runs.nightly(folder, url, tmp_path / "out", dt.date(2026, 12, 31))
+    assert outcome.exit_code == 0
+    q3 = (tmp_path / "out" / "2026-27" / "Q3" / "care.html").read_text(encoding="utf-8")
+    assert "✔ Complete" in q3
+    assert "15 (likelihood 3 × impact 5)" in q3
+    assert "↓ Score down" in q3

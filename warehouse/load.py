@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from core.settings import Council
 from schemas.ingest import Batch
-from transforms.coverage import latest_quarter, source_coverage
+from transforms.coverage import finest_frequencies, latest_quarter, source_coverage
 from transforms.measures import compute_measures, empty_measures
 from transforms.summary import rag_counts, summary_of_counts
 from warehouse import benchmarks, store
@@ -48,6 +48,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         rows = batch.frame(kind)
         if not rows.is_empty():
             store.replace_register(connection, model, run_id, rows)
+    store.replace_narrative(connection, run_id, batch.frame("narrative"))
     store.record_files(
         connection,
         run_id,
@@ -181,4 +182,9 @@ def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFram
     )
     with engine.connect() as connection:
         months = store.source_months(connection)
-    return source_coverage(months, sources, as_of, council.settings.year_start_month)
+        sent = store.current_observations(
+            connection, ["source_id", "indicator_code"], distinct=True
+        )
+    frequencies = finest_frequencies(sent, council.indicators)
+    ysm = council.settings.year_start_month
+    return source_coverage(months, sources, as_of, ysm, frequencies)

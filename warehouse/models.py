@@ -142,6 +142,7 @@ class Rejection(Base):
     value: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
+    indicator_code: Mapped[str | None] = mapped_column(Text)  # as the extract named it
 
 
 class Milestone(Base):
@@ -156,6 +157,10 @@ class Milestone(Base):
     status: Mapped[str] = mapped_column(String(20))
     commentary: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    owner: Mapped[str | None] = mapped_column(Text)
+    revised_date: Mapped[dt.date | None] = mapped_column(Date)
+    priority: Mapped[str | None] = mapped_column(Text)  # priority ids separated by |
+    key: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Risk(Base):
@@ -169,6 +174,25 @@ class Risk(Base):
     rating: Mapped[str] = mapped_column(String(10))
     mitigation: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    owner: Mapped[str | None] = mapped_column(Text)
+    likelihood: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5
+    impact: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5
+    corporate: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Narrative(Base):
+    """A service's key developments, emerging issues or awards for a quarter (SPEC §4)."""
+
+    __tablename__ = "narrative"
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    heading: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
 
 

@@ -20,6 +20,7 @@ from warehouse.models import (
     LoadedFile,
     Measure,
     Milestone,
+    Narrative,
     Observation,
     PublishedReport,
     Rejection,
@@ -363,6 +364,16 @@ def replace_register(
         table_of(model),
         rows.with_columns(run_id=pl.lit(run_id)),
         ["source_id", "ref", "fy", "quarter"],
+    )
+
+
+def replace_narrative(connection: sa.Connection, run_id: int, rows: pl.DataFrame) -> None:
+    """Narrative: the latest return of a service's heading for a quarter replaces the last."""
+    _replace_keyed(
+        connection,
+        table_of(Narrative),
+        rows.with_columns(run_id=pl.lit(run_id)),
+        ["service", "fy", "quarter", "heading"],
     )
 
 

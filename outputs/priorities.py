@@ -1,0 +1,221 @@
+"""A page per council priority and period (SPEC §5): its indicators and milestones from
+every board reporting that period, with its own summary. The rows come from functions, so
+the Word and PDF copies can reuse them."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from great_tables import GT, loc, style
+
+from core.periods import fy_label
+from outputs import registers
+from outputs.board import (
+    MILESTONE_SHOWN,
+    STATUS_COLOURS,
+    BoardPage,
+    html_document,
+    indicator_rows,
+    summary_sentence,
+    with_owners,
+)
+from outputs.formatting import dated_period_title, period_title
+from transforms.summary import largest_remainder_percentages
+
+_INDICATOR_SHOWN = ("board", "code", "title", "target", "actual", "status", "direction")
+
+
+@dataclass(frozen=True)
+class PriorityPage:
+    """One priority's measures and milestones at one period, gathered from the boards."""
+
+    council: str
+    priority_id: str
+    name: str
+    fy: int
+    suffix: str
+    year_start_month: int
+    indicators: pl.DataFrame  # board, code, ..., commentary, rag
+    milestones: pl.DataFrame  # board, ref, ..., commentary
+
+    @property
+    def title(self) -> str:
+        heading = dated_period_title(self.fy, self.suffix, self.year_start_month)
+        return f"{self.name} — {heading}"
+
+    @property
+    def summary(self) -> dict[str, int | None]:
+        return priority_summary(self.indicators)
+
+
+def _serves(priority: str) -> pl.Expr:
+    """Rows whose ``priority`` cell names ``priority`` (ids separated by |)."""
+    return (
+        pl.col("priority")
+        .fill_null("")
+        .str.split("|")
+        .list.eval(pl.element().str.strip_chars())
+        .list.contains(priority)
+    )
+
+
+def priority_indicators(pages: list[BoardPage], priority: str) -> pl.DataFrame:
+    """The indicators serving ``priority`` on ``pages`` (one period's), by board."""
+    parts = []
+    for page in pages:
+        if "priority" not in page.indicators.columns:
+            continue
+        serving = page.indicators.filter(_serves(priority))
+        if serving.is_empty():
+            continue
+        shown = with_owners(indicator_rows(replace(page, indicators=serving)))
+        parts.append(shown.with_columns(board=pl.lit(page.board_name)))
+    columns = [*_INDICATOR_SHOWN, "commentary", "rag"]
+    if not parts:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    return pl.concat([p.select(columns) for p in parts])
+
+
+def priority_milestones(pages: list[BoardPage], priority: str) -> pl.DataFrame:
+    """The milestones serving ``priority`` on ``pages``, by board."""
+    parts = []
+    for page in pages:
+        rows = registers.milestone_rows(page.milestones, page.period_end)
+        serving = rows.filter(_serves(priority))
+        if not serving.is_empty():
+            parts.append(
+                serving.select(MILESTONE_SHOWN).with_columns(board=pl.lit(page.board_name))
+            )
+    columns = ["board", *MILESTONE_SHOWN[1:]]
+    if not parts:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    return pl.concat([p.select(columns) for p in parts])
+
+
+def priority_summary(indicators: pl.DataFrame) -> dict[str, int | None]:
+    """Counts of each status among the priority's measures, and the rated shares."""
+    statuses = ("green", "amber", "red", "no_target", "no_data", "incomplete")
+    counts = pl.DataFrame({s: [int((indicators["rag"] == s).sum())] for s in statuses})
+    shares = counts.with_columns(largest_remainder_percentages("green", "amber", "red"))
+    return shares.row(0, named=True)
+
+
+def priority_pages(pages: list[BoardPage], priorities: dict[str, str]) -> list[PriorityPage]:
+    """A page for each priority and each period the pages cover that has any of its
+    measures or milestones."""
+    by_period: dict[tuple[int, str], list[BoardPage]] = {}
+    for page in pages:
+        by_period.setdefault((page.fy, page.suffix), []).append(page)
+    made = []
+    for (fy, suffix), group in sorted(by_period.items()):
+        group = sorted(group, key=lambda p: p.board_name)
+        for priority, name in priorities.items():
+            indicators = priority_indicators(group, priority)
+            milestones = priority_milestones(group, priority)
+            if indicators.is_empty() and milestones.is_empty():
+                continue
+            made.append(
+                PriorityPage(
+                    council=group[0].council,
+                    priority_id=priority,
+                    name=name,
+                    fy=fy,
+                    suffix=suffix,
+                    year_start_month=group[0].year_start_month,
+                    indicators=indicators,
+                    milestones=milestones,
+                )
+            )
+    return made
+
+
+def priority_path(page: PriorityPage) -> Path:
+    """``2019-20/Q2/priority-<id>.html``."""
+    return (
+        Path(fy_label(page.fy).replace("/", "-"))
+        / page.suffix
+        / f"priority-{page.priority_id}.html"
+    )
+
+
+def _table(frame: pl.DataFrame, table_id: str, title: str, labels: dict[str, Any]) -> str:
+    table = GT(frame, id=table_id, groupname_col="board").tab_header(title=title).cols_label(labels)
+    if "rag" in frame.columns:
+        table = table.cols_hide("rag")
+        for rag, (text, fill) in STATUS_COLOURS.items():
+            positions = [i for i, r in enumerate(frame["rag"]) if r == rag]
+            if positions:
+                table = table.tab_style(
+                    style=[style.fill(color=fill), style.text(color=text, weight="bold")],
+                    locations=loc.body(columns="status", rows=positions),
+                )
+    return table.as_raw_html(inline_css=False)
+
+
+def priority_document(page: PriorityPage) -> str:
+    """The priority's page: its summary, then its measures and milestones by board."""
+    label = dated_period_title(page.fy, page.suffix, page.year_start_month)
+    indicators = (
+        _table(
+            page.indicators.select(*_INDICATOR_SHOWN, "commentary", "rag"),
+            f"priority-{page.priority_id}-indicators",
+            f"Performance indicators, {label}",
+            {
+                "code": "Code",
+                "title": "Measure",
+                "target": "Target to date",
+                "actual": "Actual to date",
+                "status": "Status",
+                "direction": "Direction of travel",
+                "commentary": "Commentary",
+            },
+        )
+        if not page.indicators.is_empty()
+        else "<p>No measures serving this priority are reported this period.</p>"
+    )
+    milestones = (
+        _table(
+            page.milestones,
+            f"priority-{page.priority_id}-milestones",
+            f"Objectives and milestones, {label}",
+            {
+                "ref": "Ref",
+                "description": "Milestone",
+                "owner": "Lead officer",
+                "due": "Due",
+                "status": "Progress",
+                "commentary": "Commentary",
+            },
+        )
+        if not page.milestones.is_empty()
+        else "<p>No milestones serving this priority were reported this period.</p>"
+    )
+    body = "\n".join(
+        [
+            f'<p class="council">{html.escape(page.council)}</p>',
+            '<section aria-labelledby="summary"><h2 id="summary">Summary</h2>',
+            f'<p class="summary">{html.escape(summary_sentence(page.summary))}</p></section>',
+            '<section aria-labelledby="indicators"><h2 id="indicators">Performance '
+            f"indicators</h2>{indicators}</section>",
+            '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and '
+            f"milestones</h2>{milestones}</section>",
+            '<p class="nav"><a href="../../index.html">All board reports</a></p>',
+        ]
+    )
+    return html_document(page.title, body, landscape=True)
+
+
+def priority_entry(page: PriorityPage) -> dict[str, Any]:
+    """The manifest's record of a priority page."""
+    return {
+        "priority_id": page.priority_id,
+        "name": page.name,
+        "period": f"{fy_label(page.fy)} {page.suffix}",
+        "title": page.title,
+        "label": period_title(page.fy, page.suffix),  # under the priority's name, in the index
+        "path": priority_path(page).as_posix(),
+    }
