@@ -232,7 +232,17 @@ LABEL_COLUMNS = (
 
 
 def _tidy_labels(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(tidy_label(pl.col(c)) for c in LABEL_COLUMNS if c in frame.columns)
+    """Each distinct label tidied once (an extract repeats a few dozen over millions of
+    rows), and only the labels that change replaced."""
+    for column in (c for c in LABEL_COLUMNS if c in frame.columns):
+        labels = frame.select(pl.col(column).unique().drop_nulls().alias("label"))
+        changed = labels.with_columns(tidy_label(pl.col("label")).alias("tidy")).filter(
+            pl.col("label") != pl.col("tidy")
+        )
+        if not changed.is_empty():
+            mapping = dict(zip(changed["label"], changed["tidy"], strict=True))
+            frame = frame.with_columns(pl.col(column).replace(mapping))
+    return frame
 
 
 def _our_names(columns: list[str], theirs: dict[str, str]) -> dict[str, str]:
