@@ -21,6 +21,7 @@ from core.periods import parse_period_labels, tidy_label
 from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
 from sources.readers import (
     MALFORMED_COLUMNS,
+    RESERVED_PREFIX,
     ROW_NUMBER,
     RawTable,
     SourceUnavailable,
@@ -305,9 +306,9 @@ def _has_figures(frame: pl.DataFrame) -> bool:
 # A wide row's own columns (SPEC §4): the indicator and its commentary; every other column is
 # a period, ignored, or rejected cell by cell.
 WIDE_ROW_COLUMNS = ("indicator_code", "commentary")
-_HEADER = "__boardpack_header__"
-_CELL = "__boardpack_cell__"
-_RANK = "__boardpack_rank__"
+_HEADER = f"{RESERVED_PREFIX}header__"
+_CELL = f"{RESERVED_PREFIX}cell__"
+_RANK = f"{RESERVED_PREFIX}rank__"
 
 
 def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -> pl.DataFrame:
