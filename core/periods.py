@@ -240,7 +240,9 @@ def parse_period_labels(labels: pl.Series, year_start_month: int = 4) -> pl.Data
 
 def _parse_distinct(frame: pl.DataFrame, year_start_month: int) -> pl.DataFrame:
     """:func:`parse_period_labels` of a frame of distinct labels, keeping the label."""
-    text = tidy_label(pl.col("label")).str.to_lowercase()
+    # Tidied once: each pattern below reads the column, not an expression compiled again.
+    frame = frame.with_columns(tidy_label(pl.col("label")).str.to_lowercase().alias("_text"))
+    text = pl.col("_text")
 
     iso_year = text.str.extract(_MONTH_ISO, 1).cast(pl.Int32, strict=False)
     iso_month = text.str.extract(_MONTH_ISO, 2).cast(pl.Int32, strict=False)
@@ -282,27 +284,26 @@ def _parse_distinct(frame: pl.DataFrame, year_start_month: int) -> pl.DataFrame:
     month_fy = pl.when(cal_month >= year_start_month).then(cal_year).otherwise(cal_year - 1)
     is_month = cal_month.is_not_null() & cal_year.is_not_null()
 
-    fy = pl.when(is_month).then(month_fy).otherwise(pl.coalesce(quarter_fy, year_fy))
-    plausible = fy.is_between(EARLIEST_FY, LATEST_FY)
-    return frame.select(
+    parsed = frame.select(
         "label",
-        granularity=pl.when(~plausible)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(is_month)
+        granularity=pl.when(is_month)
         .then(pl.lit("month"))
         .when(quarter_fy.is_not_null())
         .then(pl.lit("quarter"))
         .when(year_fy.is_not_null())
         .then(pl.lit("year")),
-        fy=pl.when(plausible).then(fy),
-        fm=pl.when(~plausible)
-        .then(pl.lit(None, dtype=pl.Int32))
-        .when(is_month)
+        fy=pl.when(is_month).then(month_fy).otherwise(pl.coalesce(quarter_fy, year_fy)),
+        fm=pl.when(is_month)
         .then(month_fm)
         .when(quarter_fy.is_not_null())
         .then(quarter * 3)
         .when(year_fy.is_not_null())
         .then(pl.lit(12)),
+    )
+    plausible = pl.col("fy").is_between(EARLIEST_FY, LATEST_FY)
+    return parsed.select(
+        "label",
+        *(pl.when(plausible).then(pl.col(c)).alias(c) for c in ("granularity", "fy", "fm")),
     ).with_columns(pl.col("fy").cast(pl.Int32), pl.col("fm").cast(pl.Int32))
 
 

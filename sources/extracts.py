@@ -22,6 +22,7 @@ from core.periods import parse_period_labels, tidy_label
 from core.settings import COUNCIL_FILE, ENV_VARIABLE, Council, Source
 from sources.readers import (
     MALFORMED_COLUMNS,
+    RESERVED_PREFIX,
     ROW_NUMBER,
     RawTable,
     SourceUnavailable,
@@ -248,7 +249,17 @@ LABEL_COLUMNS = (
 
 
 def _tidy_labels(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(tidy_label(pl.col(c)) for c in LABEL_COLUMNS if c in frame.columns)
+    """Each distinct label tidied once (an extract repeats a few dozen over millions of
+    rows), and only the labels that change replaced."""
+    for column in (c for c in LABEL_COLUMNS if c in frame.columns):
+        labels = frame.select(pl.col(column).unique().drop_nulls().alias("label"))
+        changed = labels.with_columns(tidy_label(pl.col("label")).alias("tidy")).filter(
+            pl.col("label") != pl.col("tidy")
+        )
+        if not changed.is_empty():
+            mapping = dict(zip(changed["label"], changed["tidy"], strict=True))
+            frame = frame.with_columns(pl.col(column).replace(mapping))
+    return frame
 
 
 def _our_names(columns: list[str], theirs: dict[str, str]) -> dict[str, str]:
@@ -311,9 +322,9 @@ def _has_figures(frame: pl.DataFrame) -> bool:
 # A wide row's own columns (SPEC §4): the indicator and its commentary; every other column is
 # a period, ignored, or rejected cell by cell.
 WIDE_ROW_COLUMNS = ("indicator_code", "commentary")
-_HEADER = "__boardpack_header__"
-_CELL = "__boardpack_cell__"
-_RANK = "__boardpack_rank__"
+_HEADER = f"{RESERVED_PREFIX}header__"
+_CELL = f"{RESERVED_PREFIX}cell__"
+_RANK = f"{RESERVED_PREFIX}rank__"
 
 
 def _wide_to_long(frame: pl.DataFrame, theirs: dict[str, str], source: Source) -> pl.DataFrame:

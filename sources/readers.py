@@ -29,7 +29,8 @@ from core.settings import SqlTimeouts
 
 # Boardpack's own bookkeeping column in a raw table: a name no department's extract uses, so
 # that an extract with its own ``row_number`` column (a database export's) reads normally.
-ROW_NUMBER = "__boardpack_row_number__"
+RESERVED_PREFIX = "__boardpack_"
+ROW_NUMBER = f"{RESERVED_PREFIX}row_number__"
 # Rows of a file that could not be split into cells: their number and why (SPEC §4).
 MALFORMED_COLUMNS = {"row_number": pl.Int64, "message": pl.String}
 
@@ -78,6 +79,8 @@ def header_names(cells: Sequence[str | None], unnamed: str = "column_{}") -> lis
                 "the header row holds bytes that are not text in the file's encoding "
                 "(binary data, or text in another encoding)"
             )
+        if name.startswith(RESERVED_PREFIX):  # boardpack's own names stay boardpack's
+            name = f"{name} (column {position})"
         names.append(name or unnamed.format(position))
     seen: set[str] = set()
     for name in names:

@@ -261,6 +261,8 @@ INTERNAL_NAMES = [
     "source_id",
     "file",
     "__boardpack_row_number__",
+    "__boardpack_header__",
+    "__boardpack_cell__",
 ]
 
 
