@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.columns import CANONICAL
 from core.errors import ConfigError
 
 COUNCIL_FILE = "council.yaml"
@@ -85,6 +86,7 @@ class Source(_Strict):
             problem = problem or _url_problem(self.url)
         if (self.ignore_columns or self.periods) and self.layout != "wide":
             problem = problem or "'ignore_columns' and 'periods' are for wide sources"
+        problem = problem or _columns_problem(self.kind, self.columns)
         if problem:
             raise ValueError(f"source '{self.id}': {problem}")
         return self
@@ -98,6 +100,19 @@ class Source(_Strict):
         if self.layout == "wide" and self.kind != "observations":
             raise ValueError("only observations sources can have the wide layout")
         return self
+
+
+def _columns_problem(kind: str, columns: dict[str, str]) -> str | None:
+    """A ``columns`` key names one of our columns: a slip (``valeu``) maps nothing, and the
+    department's column it meant is then dropped or the file rejected for lacking it."""
+    ours = CANONICAL[kind]
+    unknown = sorted(set(columns) - set(ours))
+    if unknown:
+        return (
+            f"columns: '{unknown[0]}' is not a column of {kind} sources (the keys are ours: "
+            f"{', '.join(ours)}; the values are the department's)"
+        )
+    return None
 
 
 # ${NAME} in a URL: filled from the environment when the source is read (SPEC §4).

@@ -668,3 +668,19 @@ def test_a_service_with_milestones_only_may_sit_beside_others(tmp_path: Path) ->
     text = (folder / "council.yaml").read_text(encoding="utf-8")
     write(folder, "council.yaml", text.replace("[Finance]", "[Finance, Corporate Projects]"))
     assert load_council(folder).settings.boards[0].services == ["Finance", "Corporate Projects"]
+
+
+def test_a_columns_key_that_is_not_one_of_ours_is_a_configuration_error(tmp_path: Path) -> None:
+    """``columns: {valeu: Figure}`` mapped nothing, silently."""
+    from core.errors import ConfigError
+
+    source = (
+        "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv', "
+        "columns: {valeu: Figure, commentary: Notes}}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_council(council_folder(tmp_path, source))
+    assert (
+        "sources.0: source 'fin': columns: 'valeu' is not a column of observations sources"
+        in str(caught.value)
+    )
