@@ -36,6 +36,10 @@ REJECTION_COLUMNS = {
     "reason_code": pl.String,
     "message": pl.String,
 }
+# How the rejection of a whole source that could not be read begins: it stands only until
+# a later run reads the source.
+SOURCE_FAILURE = "the source could not be read:"
+
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
 

@@ -684,3 +684,33 @@ def test_a_columns_key_that_is_not_one_of_ours_is_a_configuration_error(tmp_path
         "sources.0: source 'fin': columns: 'valeu' is not a column of observations sources"
         in str(caught.value)
     )
+
+
+def test_a_source_that_could_not_be_read_stops_standing_once_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure's rejection is filed under the source's own label, which no later read
+    of the source uses: it stood in the export and on the page for ever."""
+    import sqlite3
+
+    from boardpack import steps
+
+    monkeypatch.setattr(steps, "RETRY_DELAYS", (0, 0))
+    source = (
+        "  - {id: dept, department: Finance, kind: observations, format: sql, "
+        "url: '${DEPT_DB_URL}', query: 'select * from kpis'}\n"
+    )
+    folder = council_folder(tmp_path, source)
+    database = tmp_path / "dept.db"
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    monkeypatch.setenv("DEPT_DB_URL", f"sqlite:///{database}")  # no kpis table yet
+    failed = runs.nightly(folder, url, tmp_path / "out", AS_OF)
+    assert failed.failed_sources.keys() == {"dept"}
+    assert [r[4] for r in export_rejections(url, folder)] == ["unreadable_file"]
+
+    with sqlite3.connect(database) as db:
+        db.execute("create table kpis (indicator_code text, period text, value text)")
+        db.execute("insert into kpis values ('CNT', '2019-06', '4')")
+    read = runs.nightly(folder, url, tmp_path / "out", AS_OF)
+    assert read.failed_sources == {}
+    assert export_rejections(url, folder) == page_rejections(tmp_path / "out") == []
