@@ -65,6 +65,10 @@ REJECTION_COLUMNS = {
     "message": pl.String,
     "indicator_code": pl.String,  # the row's indicator, where it names one
 }
+# How the rejection of a whole source that could not be read begins: it stands only until
+# a later run reads the source.
+SOURCE_FAILURE = "the source could not be read:"
+
 # An observation is one indicator in one FY month.
 OBSERVATION_KEY = {"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32}
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.columns import CANONICAL
 from core.deadlines import parse_return_period
 from core.errors import ConfigError
 
@@ -152,6 +153,7 @@ class Source(_Strict):
             problem = problem or "'ignore_columns' and 'periods' are for wide sources"
         if "timeout" in self.model_fields_set and self.format != "sql":
             problem = problem or "'timeout' is for sql sources (files are read, not waited for)"
+        problem = problem or _columns_problem(self.kind, self.columns)
         if problem:
             raise ValueError(f"source '{self.id}': {problem}")
         return self
@@ -186,6 +188,19 @@ class Source(_Strict):
         if self.due is not None and self.kind != "observations":
             raise ValueError("'due' is for observations sources (returns of figures)")
         return self
+
+
+def _columns_problem(kind: str, columns: dict[str, str]) -> str | None:
+    """A ``columns`` key names one of our columns: a slip (``valeu``) maps nothing, and the
+    department's column it meant is then dropped or the file rejected for lacking it."""
+    ours = CANONICAL[kind]
+    unknown = sorted(set(columns) - set(ours))
+    if unknown:
+        return (
+            f"columns: '{unknown[0]}' is not a column of {kind} sources (the keys are ours: "
+            f"{', '.join(ours)}; the values are the department's)"
+        )
+    return None
 
 
 # ${NAME} in a URL: filled from the environment when the source is read (SPEC §4).

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
+from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS, SOURCE_FAILURE
 from core.environment import STAGING_VARIABLE
 from core.periods import period_label_expr
 from core.settings import Council, Source
@@ -425,6 +425,6 @@ def source_failure(source: Source, message: str) -> Batch:
     so the failure shows in the warehouse and on the data-quality page like any other."""
     label = f"{source.id} (sql)" if source.format == "sql" else str(source.path)
     batch = Batch(files=[FileResult(source.id, source.department, label, None)])
-    reason = f"the source could not be read: {message}"
+    reason = f"{SOURCE_FAILURE} {message}"
     batch.rejections.append(whole_file_rejection(source.id, label, "unreadable_file", reason))
     return batch

@@ -20,7 +20,7 @@ from schemas.rules import Rule, RuleFailed, schema_for, split_by_rules
 from tests.test_extracts import INDICATORS
 
 AS_OF = dt.date(2020, 3, 31)
-REGISTER_SOURCES = """\
+SOURCES = """\
   - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}
   - {id: plans, department: Finance, kind: milestones, format: csv, path: 'ms/*.csv'}
   - {id: plans2, department: Planning, kind: milestones, format: csv, path: 'ms2/*.csv'}
@@ -28,6 +28,10 @@ REGISTER_SOURCES = """\
   - {id: tg, department: Finance, kind: targets, format: csv, path: 'tg/*.csv'}
   - {id: tg2, department: Planning, kind: targets, format: csv, path: 'tg2/*.csv'}
 """
+# The tests' council: only the observations source must have a file on every run.
+REGISTER_SOURCES = SOURCES.replace("csv'}", "csv', expect_files: false}").replace(
+    "'in/*.csv', expect_files: false}", "'in/*.csv'}"
+)
 MILESTONES = "ref,service,description,due_date,status,commentary,period\n"
 RISKS = "ref,service,description,rating,mitigation,progress,period\n"
 TARGETS = "indicator_code,financial_year,period,target\n"
@@ -609,7 +613,7 @@ def test_a_rows_filter_that_matches_no_row_rejects_the_file_with_its_reason(
 
 
 def test_a_source_path_that_matches_no_file_is_a_failed_source(tmp_path: Path) -> None:
-    folder = council_folder(tmp_path)
+    folder = council_folder(tmp_path, SOURCES)
     outcome = runs.nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", tmp_path / "out", AS_OF)
     assert outcome.exit_code == 1
     assert sorted(outcome.failed_sources) == ["plans", "plans2", "risks", "tg", "tg2"]
@@ -668,3 +672,49 @@ def test_a_service_with_milestones_only_may_sit_beside_others(tmp_path: Path) ->
     text = (folder / "council.yaml").read_text(encoding="utf-8")
     write(folder, "council.yaml", text.replace("[Finance]", "[Finance, Corporate Projects]"))
     assert load_council(folder).settings.boards[0].services == ["Finance", "Corporate Projects"]
+
+
+def test_a_columns_key_that_is_not_one_of_ours_is_a_configuration_error(tmp_path: Path) -> None:
+    """``columns: {valeu: Figure}`` mapped nothing, silently."""
+    from core.errors import ConfigError
+
+    source = (
+        "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv', "
+        "columns: {valeu: Figure, commentary: Notes}}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_council(council_folder(tmp_path, source))
+    assert (
+        "sources.0: source 'fin': columns: 'valeu' is not a column of observations sources"
+        in str(caught.value)
+    )
+
+
+def test_a_source_that_could_not_be_read_stops_standing_once_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure's rejection is filed under the source's own label, which no later read
+    of the source uses: it stood in the export and on the page for ever."""
+    import sqlite3
+
+    from boardpack import steps
+
+    monkeypatch.setattr(steps, "RETRY_DELAYS", (0, 0))
+    source = (
+        "  - {id: dept, department: Finance, kind: observations, format: sql, "
+        "url: '${DEPT_DB_URL}', query: 'select * from kpis'}\n"
+    )
+    folder = council_folder(tmp_path, source)
+    database = tmp_path / "dept.db"
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    monkeypatch.setenv("DEPT_DB_URL", f"sqlite:///{database}")  # no kpis table yet
+    failed = runs.nightly(folder, url, tmp_path / "out", AS_OF)
+    assert failed.failed_sources.keys() == {"dept"}
+    assert [r[4] for r in export_rejections(url, folder)] == ["unreadable_file"]
+
+    with sqlite3.connect(database) as db:
+        db.execute("create table kpis (indicator_code text, period text, value text)")
+        db.execute("insert into kpis values ('CNT', '2019-06', '4')")
+    read = runs.nightly(folder, url, tmp_path / "out", AS_OF)
+    assert read.failed_sources == {}
+    assert export_rejections(url, folder) == page_rejections(tmp_path / "out") == []

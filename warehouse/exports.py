@@ -8,6 +8,7 @@ from functools import partial
 import polars as pl
 import sqlalchemy as sa
 
+from core.columns import SOURCE_FAILURE
 from core.spreadsheet import safe_csv
 from warehouse import benchmarks, returns, signoffs, store
 from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection, Run
@@ -97,8 +98,14 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
     )
     latest = processed.group_by("source_id", "file").agg(pl.col("run_id").max())
     started = run_history(connection).select("run_id", rejected_at="started_at")
+    # A whole source's failure is superseded by any later run that read the source (its
+    # files then have their own names, never the failure's).
+    read_since = processed.group_by("source_id").agg(pl.col("run_id").max().alias("last_read"))
+    failure = pl.col("row_number").is_null() & pl.col("message").str.starts_with(SOURCE_FAILURE)
     return (
         rejections.join(latest, on=["source_id", "file", "run_id"], how="semi")
+        .join(read_since, on="source_id", how="left")
+        .filter(~failure | (pl.col("run_id") >= pl.col("last_read")))
         .join(started, on="run_id", how="left")
         .sort("source_id", "file", "row_number", nulls_last=False, maintain_order=True)
         .select(*REJECTION_EXPORT[:4], "value", *REJECTION_EXPORT[4:], "run_id", "rejected_at")
