@@ -119,7 +119,9 @@ def publish(
 
     With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
     versions formally published to the committee). The council's documents are made for
-    every report written, or only for those of ``document_periods`` when given.
+    the reports of ``document_periods`` when given; otherwise for every report of the
+    ``periods`` asked for (a backfill, a single report), or, when every period is published,
+    as a nightly makes them (the latest periods, unless the council asks for all).
     """
     known = {b.id for b in council.settings.boards}
     unknown = sorted(set(boards or []) - known)
@@ -131,6 +133,8 @@ def publish(
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
+    if document_periods is None and periods is None:  # everything: documents as a nightly's
+        document_periods = nightly_document_periods(council, as_of)
     plan = document_plan(council, document_periods)
     written = write_site(pages, out, inputs.council, inputs.as_at, plan, mapper)
     if run_id is not None:

@@ -519,9 +519,9 @@ def rendered(
             yield from chunk
         return
     render = partial(render_files, documents=documents)
+    # A page with its documents costs about as much as eight without.
     with_documents = sum(documents.covers(p) for p in pages) if documents else 0
-    per_worker = PAGES_PER_WORKER // 8 if with_documents > len(pages) // 8 else PAGES_PER_WORKER
-    workers = min(os.cpu_count() or 1, len(pages) // per_worker)
+    workers = min(os.cpu_count() or 1, (len(pages) + 7 * with_documents) // PAGES_PER_WORKER)
     # A daemonic process (a Dask worker running a whole council's nightly) has no children.
     if workers < 2 or multiprocessing.current_process().daemon:
         yield from map(render, pages)

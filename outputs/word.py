@@ -4,7 +4,7 @@ A4 landscape with 2 cm margins; the council, board and period in the page header
 "Page 2 of 5" in the footer (Word's PAGE and NUMPAGES fields); British English on every
 style; real tables with fixed column widths that follow the content, the header row
 repeated on each page (``tblHeader``) and no row split across pages (``cantSplit``);
-figures and codes kept whole (no-break spaces inside them, columns as wide as the longest);
+figures and codes kept whole (their columns as wide as the longest entry);
 statuses in words and symbol, shaded as on the page. No images: the trend sparklines are
 left to the PDF and the web page, whose direction-of-travel column says the same in words.
 """
@@ -29,13 +29,12 @@ from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from outputs.board import STATUS_COLOURS
-from outputs.documents import FONT_PT, UNBROKEN, Column, Document, Section, Table
+from outputs.documents import FONT_PT, Column, Document, Section, Table
 
 LANGUAGE = "en-GB"
 FONT = "Arial"
 HEADER_FILL = "E8ECF2"
 GROUP_FILL = "F4F4F4"
-NO_BREAK = "\u00a0"
 
 
 def _set_language(word: WordDocument) -> None:
@@ -138,9 +137,9 @@ def _row_properties(row: _Row, header: bool = False) -> None:
 
 
 def _write_cell(cell: _Cell, text: str, column: Column | None, bold: bool = False) -> Paragraph:
-    """One paragraph of table text; a figure's or code's spaces made no-break spaces."""
-    if column is not None and column.kind in UNBROKEN:
-        text = text.replace(" ", NO_BREAK)
+    """One paragraph of table text. A figure or code is kept whole by its column's width
+    (as wide as its longest entry), not by no-break spaces, so that its text reads and
+    searches as it is written."""
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(text)
     run.font.size = Pt(FONT_PT)
