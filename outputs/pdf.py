@@ -71,7 +71,7 @@ def css_string(text: str) -> str:
 def _cell(table: Table, row: dict[str, Any], index: int) -> str:
     column = table.columns[index]
     value = row[column.key]
-    classes = [column.kind]
+    classes: list[str] = [column.kind]
     if column.align == "right":
         classes.append("right")
     if column.kind == "status" and row.get("rag") in STATUS_COLOURS:

@@ -140,7 +140,7 @@ def _write_cell(cell: _Cell, text: str, column: Column | None, bold: bool = Fals
     """One paragraph of table text. A figure or code is kept whole by its column's width
     (as wide as its longest entry), not by no-break spaces, so that its text reads and
     searches as it is written."""
-    paragraph = cell.paragraphs[0]
+    paragraph: Paragraph = cell.paragraphs[0]
     run = paragraph.add_run(text)
     run.font.size = Pt(FONT_PT)
     run.bold = bold
@@ -210,7 +210,7 @@ def _word_table(word: WordDocument, table: Table) -> None:
 
 def _group_row(grid: WordTable, name: str) -> None:
     """A service's row across the table, kept with the first of its rows."""
-    cells = grid.add_row().cells
+    cells = grid.add_row().cells  # type: ignore[no-untyped-call]
     merged = cells[0].merge(cells[-1])
     paragraph = _write_cell(merged, name, None, bold=True)
     paragraph.paragraph_format.keep_with_next = True

@@ -158,14 +158,14 @@ def test_pdf_copies_keep_money_and_codes_whole_number_their_pages_and_link_nowhe
                 assert f"Page {number} of {len(pages)}" in page
                 assert "Brookfield Borough Council · " in page
             reader = PdfReader(path)
-            root = reader.trailer["/Root"]
+            root: Any = reader.trailer["/Root"]
             assert root["/Lang"] == "en-GB"
             assert "/StructTreeRoot" in root
             assert root["/MarkInfo"]["/Marked"]
             assert reader.metadata is not None
             assert reader.metadata.title
-            for page in reader.pages:
-                for annotation in page.get("/Annots") or []:
+            for sheet in reader.pages:
+                for annotation in sheet.get("/Annots") or []:
                     action = annotation.get_object().get("/A", {})
                     assert "/URI" not in action, f"{path.name} links to {action.get('/URI')}"
     money = [f for f in shown_figures(site, "cabinet") if "£" in f]
@@ -175,7 +175,7 @@ def test_pdf_copies_keep_money_and_codes_whole_number_their_pages_and_link_nowhe
 def test_word_copies_are_british_a4_with_page_numbers_and_rows_kept_whole(site: Path) -> None:
     for path in documents(site, ".docx") + documents(site, "-pack.docx"):
         word = open_word(str(path))
-        section = word.sections[0]
+        section: Any = word.sections[0]
         assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
         assert round(section.left_margin.mm) == round(section.right_margin.mm) == 20
         languages = {e.get(qn("w:val")) for e in word.styles.element.iter(qn("w:lang"))}
@@ -186,9 +186,9 @@ def test_word_copies_are_british_a4_with_page_numbers_and_rows_kept_whole(site: 
         assert "Brookfield Borough Council" in section.header.paragraphs[0].text
         assert not word.inline_shapes  # no images for screen readers to stumble on
         for table in word.tables:
-            assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+            assert table.rows[0]._tr.get_or_add_trPr().find(qn("w:tblHeader")) is not None
             for row in table.rows:
-                assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+                assert row._tr.get_or_add_trPr().find(qn("w:cantSplit")) is not None
         (indicators, *_) = [t for t in word.tables if t.rows[0].cells[2].text.startswith("Same")]
         labels = [c.text for c in indicators.rows[0].cells]
         widths = dict(zip(labels, (c.width for c in indicators.columns), strict=True))
@@ -198,7 +198,8 @@ def test_word_copies_are_british_a4_with_page_numbers_and_rows_kept_whole(site: 
 
 def headings(path: Path) -> list[str]:
     word = open_word(str(path))
-    return [p.text for p in word.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    styled = [(p.text, p.style.name if p.style else "") for p in word.paragraphs]
+    return [text for text, style in styled if style.startswith(("Heading", "Title"))]
 
 
 def test_word_and_pdf_have_every_section_of_the_page_benchmarking_included(site: Path) -> None:
