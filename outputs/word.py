@@ -114,6 +114,10 @@ def _page_setup(word: WordDocument, document: Document) -> None:
     _field(footer, "NUMPAGES")
     for run in footer.runs:
         run.font.size = Pt(8)
+    # A field's result is laid out in the paragraph's own size by some readers (LibreOffice).
+    footer.paragraph_format.space_after = Pt(0)
+    for paragraph in (header, footer):
+        paragraph.style.font.size = Pt(8)  # type: ignore[union-attr]
 
 
 def _shade(cell: _Cell, fill: str) -> None:
