@@ -117,7 +117,7 @@ def _page_setup(word: WordDocument, document: Document) -> None:
     # A field's result is laid out in the paragraph's own size by some readers (LibreOffice).
     footer.paragraph_format.space_after = Pt(0)
     for paragraph in (header, footer):
-        paragraph.style.font.size = Pt(8)  # type: ignore[union-attr]
+        paragraph.style.font.size = Pt(8)
 
 
 def _shade(cell: _Cell, fill: str) -> None:
