@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -27,7 +28,13 @@ from pypdf import PdfReader
 from boardpack.config import load_council
 from core.errors import ConfigError
 from outputs import publish as publishing
-from outputs.documents import INDICATOR_COLUMNS, appendix_heading, column_widths
+from outputs.documents import (
+    INDICATOR_COLUMNS,
+    appendix_heading,
+    column_widths,
+    write_documents,
+)
+from outputs.site import already_published
 from outputs.sparklines import printed_sparkline, sparkline
 from tests.conftest import DEMO, DEMO_AS_OF
 from tests.test_warehouse import demo_warehouse
@@ -316,3 +323,40 @@ def test_a_single_publish_makes_the_documents_of_what_it_publishes(
     assert (out / "2026-27" / "Q1" / "els-ppb-pack.docx").is_file()
     created = open_word(str(out / "2026-27" / "Q1" / "els-ppb.docx")).core_properties.created
     assert created == dt.datetime(2026, 9, 30, tzinfo=dt.UTC)  # the figures' as-at date
+
+
+def test_a_report_rewritten_without_documents_loses_its_old_copies(tmp_path: Path) -> None:
+    """An older report re-rendered by a nightly (its figures changed) gets no documents: the
+    copies left from before would show other figures than the page beside them."""
+    page = Path("2025-26") / "Q4" / "els-ppb.html"
+    (tmp_path / page.parent).mkdir(parents=True)
+    made = write_documents(tmp_path, page, {".pdf": b"%PDF old", "-pack.docx": b"PK old"})
+    assert set(made) == {"pdf", "pack_docx"}
+    assert made["pdf"]["path"] == "2025-26/Q4/els-ppb.pdf"
+    assert write_documents(tmp_path, page, {}) == {}
+    assert not list((tmp_path / page.parent).iterdir())
+
+
+def test_a_nightly_publishes_the_latest_reports_again_when_their_documents_are_missing(
+    tmp_path: Path,
+) -> None:
+    """Documents turned on after the latest reports were published: the next nightly makes
+    them, rather than finding the reports already published."""
+    (tmp_path / "2026-27" / "Q2").mkdir(parents=True)
+    (tmp_path / "2026-27" / "Q2" / "els-ppb.html").write_text("<p>page</p>", encoding="utf-8")
+    entry = {
+        "board": "ELS",
+        "period": "2026/27 Q2",
+        "title": "Quarter 2 2026/27",
+        "path": "2026-27/Q2/els-ppb.html",
+        "csv": "2026-27/Q2/els-ppb.csv",
+        "as_at": "30 September 2026",
+    }
+    manifest = {"council": "Brookfield", "reports": [entry]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    latest = {(2026, "Q2")}
+    assert already_published(tmp_path, latest, "30 September 2026")
+    assert not already_published(tmp_path, latest, "30 September 2026", latest)
+    entry["pdf"] = {"path": "2026-27/Q2/els-ppb.pdf", "sha256": "0"}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert already_published(tmp_path, latest, "30 September 2026", latest)
