@@ -344,7 +344,7 @@ def test_a_nightly_publishes_the_latest_reports_again_when_their_documents_are_m
     them, rather than finding the reports already published."""
     (tmp_path / "2026-27" / "Q2").mkdir(parents=True)
     (tmp_path / "2026-27" / "Q2" / "els-ppb.html").write_text("<p>page</p>", encoding="utf-8")
-    entry = {
+    entry: dict[str, Any] = {
         "board": "ELS",
         "period": "2026/27 Q2",
         "title": "Quarter 2 2026/27",
