@@ -211,6 +211,9 @@ def _table(
     group: str | None = None,
     widths: tuple[float, ...] | None = None,
 ) -> Table:
+    # A column the rows do not have (a "Year-end forecast" when no indicator has one) is
+    # left out, as the page leaves it out.
+    columns = tuple(c for c in columns if c.key in frame.columns)
     rows = frame.to_dicts()
     return Table(caption, columns, rows, group, widths or column_widths(columns, rows))
 
@@ -370,7 +373,8 @@ def pack_document(page: BoardPage, plan: DocumentPlan) -> Document:
     ]
     milestones, risks = milestone_rows(page), risk_rows(page)
     # One width per column across every appendix, so that the appendices line up.
-    widths = column_widths(INDICATOR_COLUMNS, rows.to_dicts())
+    shown = tuple(c for c in INDICATOR_COLUMNS if c.key in rows.columns)
+    widths = column_widths(shown, rows.to_dicts())
     for index, service in enumerate(services):
         mine = rows.filter(pl.col("service") == service)
         codes = set(page.indicators.filter(pl.col("service") == service)["code"])
