@@ -54,7 +54,6 @@ td.sparkline svg {{ width: 20mm; height: 6mm; }}
 dl {{ margin: 0; }}
 dt {{ font-weight: bold; margin-top: 1.5mm; break-after: avoid; }}
 dd {{ margin: 0 0 0 6mm; }}
-* {{ print-color-adjust: exact; }}
 """ + "".join(
     f"td.s-{rag} {{ background: {fill}; color: {text}; }}\n"
     for rag, (text, fill) in STATUS_COLOURS.items()
