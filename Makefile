@@ -10,7 +10,7 @@ DEMO_CHASE_AS_OF := 2026-10-20
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: uv env env-bench demo test test-fast lint bench browser pango postgres clean
+.PHONY: uv env env-bench demo test test-fast lint bench browser office pango postgres clean
 
 # uv comes from PyPI the first time; the lock file pins everything else. `env` is the
 # environment people run boardpack in; tests and benchmarks add the reference
@@ -49,6 +49,12 @@ demo: env
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# The committee documents' tests print each Word file through LibreOffice and read the PDFs'
+# text with poppler, as a clerk's machine would show them.
+office:
+	@(command -v soffice >/dev/null && command -v pdftotext >/dev/null) || \
+	  (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui poppler-utils)
+
 # WeasyPrint (the PDF copies) lays text out with Debian's Pango.
 pango:
 	@ldconfig -p | grep -q libpangoft2-1.0 || \
@@ -59,11 +65,11 @@ postgres:
 	  (apt-get update -qq && apt-get install -y -qq postgresql)
 
 # Every test, with line coverage of the package reported at the end.
-test: env-bench browser postgres
+test: env-bench browser office postgres
 	$(BIN)/pytest -q --durations=10 --cov --cov-report=term:skip-covered
 
 # The quick loop while editing: no Prefect server, browser or PostgreSQL.
-test-fast: env-bench
+test-fast: env-bench office
 	$(BIN)/pytest -q -m "not prefect and not browser and not postgres and not cluster and not package"
 
 lint: env-bench

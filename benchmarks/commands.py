@@ -8,6 +8,7 @@ machine. Results go to benchmarks/commands.md.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,9 +55,20 @@ def measure(folder: Path) -> dict[str, float]:
     def loaded() -> None:
         subprocess.run([BOARDPACK, *run], capture_output=True, check=False)
 
+    # The same first nightly without the Word and PDF documents (the demo makes them for
+    # its latest reports): documents should cost less than the run itself.
+    plain = folder / "plain-council"
+    shutil.copytree(DEMO, plain)
+    config = (plain / "council.yaml").read_text(encoding="utf-8")
+    (plain / "council.yaml").write_text(
+        re.sub(r"^documents: .*$", "documents: false", config, flags=re.M), encoding="utf-8"
+    )
+    without = [str(plain) if arg == str(DEMO) else arg for arg in fresh]
+
     extract = DEMO / "extracts" / "corporate" / "corporate_kpis_2025-26.csv"
     times = {
         "boardpack run (the demo, into an empty warehouse)": best_of(fresh, 3, empty),
+        "boardpack run (the same, without Word and PDF documents)": best_of(without, 3, empty),
         "boardpack run (nothing new)": best_of(run, REPEATS, loaded),
         "boardpack validate (one extract, 161 rows)": best_of(
             ["validate", "--config", str(DEMO), "--source", "corporate-kpis", str(extract)]

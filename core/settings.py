@@ -286,6 +286,19 @@ class StatusDefinitions(_Strict):
     red: str | None = Field(default=None, min_length=1)
 
 
+class Documents(_Strict):
+    """Word and PDF copies of each report (SPEC §5); ``documents: true`` takes the defaults.
+
+    ``appendix_by_service``: also a committee pack per board and period (summary, exceptions,
+    then "Appendix A – <service>" for each service in the board's order). ``periods``: the
+    nightly makes documents for the latest period of each cadence (``latest``) or for every
+    report it writes (``all``); a backfill or a single publish makes them for what it writes.
+    """
+
+    appendix_by_service: bool = False
+    periods: Literal["latest", "all"] = "latest"
+
+
 def first_repeated(values: list[str]) -> str | None:
     """The first (in sorted order) of ``values`` that appears more than once."""
     repeated = sorted({v for v in values if values.count(v) > 1})
@@ -301,14 +314,22 @@ class CouncilSettings(_Strict):
     # How rag is decided (SPEC §3): the tolerance rule, or whether the year's target will
     # be met, from the departments' year-end forecasts.
     rating: Literal["tolerance", "forecast"] = "tolerance"
-    # A PDF and a Word copy beside each report: about 1.3 s a report, so off unless asked.
-    documents: bool = False
+    # A PDF and a Word copy beside each report (``documents: true`` or its options).
+    documents: Documents | None = None
     boards: list[Board] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     area_code: str | None = None
     comparators: list[Comparator] = Field(default_factory=list)
     priorities: list[Priority] = Field(default_factory=list)
     risk_bands: RiskBands = RiskBands()
+
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _documents_switch(cls, value: object) -> object:
+        """``documents: true`` is every default, ``false`` none."""
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CouncilSettings:

@@ -1,34 +1,137 @@
-"""A board report as a tagged PDF (WeasyPrint, PDF/UA-1) and as a Word document (python-docx).
+"""A board report as committee documents (SPEC §5): a Word copy (outputs.word) and a tagged
+PDF (outputs.pdf) beside each page, and, when asked, a committee pack with an appendix per
+service.
 
-Both are made from what the HTML page shows. Each is stamped with the figures' as-at date,
-never the clock, so the same warehouse state gives the same bytes (SPEC §5).
+Both formats are drawn from one description of the document built here (its sections, each
+with paragraphs and a table whose columns say what they hold), so that Word and PDF always
+have the same sections, the same columns and the same widths. Each is stamped with the
+figures' as-at date, never the clock, so the same warehouse state gives the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
+import hashlib
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 import polars as pl
-from docx import Document
-from docx.document import Document as WordDocument
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.table import Table
 
+from core.files import write_atomic
+from core.settings import Council
+from outputs.benchmarking import report_rows
 from outputs.board import (
-    STATUS_COLOURS,
     BoardPage,
+    _summary_keys,
     indicator_rows,
     milestone_rows,
     notes_items,
     page_summary_sentence,
     risk_rows,
-    summary_rags,
     summary_rows,
 )
+from outputs.exceptions import exception_indicators as members_exceptions
+from outputs.exceptions import exception_milestones
 from outputs.formatting import period_title
+
+# What a column holds decides how it is laid out: codes, figures, statuses and short labels
+# (direction, progress) are never broken across lines; text wraps; a sparkline is drawn
+# (PDF only: Word stays free of images).
+Kind = Literal["code", "figure", "status", "label", "text", "sparkline"]
+UNBROKEN = ("code", "figure", "status", "label")
+
+# A4 landscape less 2 cm margins each side, in millimetres.
+PAGE_WIDTH_MM = 257.0
+# The tables' type: 8.5 pt Arial. A character is about 0.6 em wide (digits 0.556 em).
+FONT_PT = 8.5
+_MM_PER_CHAR = FONT_PT * 0.62 * 25.4 / 72
+_CELL_PADDING_MM = 4.5  # Word's default cell margins, 1.9 mm each side, and a little more
+SPARKLINE_MM = 24.0
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = "text"
+    weight: float = 1.0  # a text column's share of the width left after the fixed columns
+    align: Literal["left", "right"] = "left"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as both formats print it: a repeated header row, rows that never split, a
+    full-width row naming the service before its rows (``group``), status cells coloured by
+    the row's ``rag``."""
+
+    caption: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    group: str | None = None  # the column whose change starts a group row
+    widths_mm: tuple[float, ...] = ()
+
+    def group_of(self, row: dict[str, Any]) -> str | None:
+        return None if self.group is None else str(row[self.group])
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    anchor: str
+    paragraphs: tuple[str, ...] = ()
+    table: Table | None = None
+    empty: str = ""  # said instead of the table when it has no rows
+    notes: tuple[tuple[str, str], ...] = ()  # a definition list (the notes)
+    new_page: bool = False  # an appendix starts on a page of its own
+    level: int = 1  # 2: a section within an appendix
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    council: str
+    running_header: str  # council, board and period, on every page
+    sections: tuple[Section, ...]
+    created: dt.datetime
+    identifier: str  # the PDF's /ID: the same document gives the same bytes
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """Which pages get documents and in what form (from ``documents:`` in council.yaml).
+
+    ``periods`` None: every page published; otherwise only pages of these periods (the
+    nightly's latest, unless the council asks for all)."""
+
+    appendix_by_service: bool = False
+    services: tuple[tuple[str, tuple[str, ...]], ...] = ()  # each board's, in its order
+    periods: frozenset[tuple[int, str]] | None = None
+
+    def covers(self, page: BoardPage) -> bool:
+        return self.periods is None or (page.fy, page.suffix) in self.periods
+
+    def board_services(self, page: BoardPage) -> list[str]:
+        """The board's services in council.yaml's order, then any others the page shows."""
+        listed = list(dict(self.services).get(page.board_id, ()))
+        shown = page.indicators["service"].unique(maintain_order=True).to_list()
+        return listed + sorted(set(shown) - set(listed))
+
+
+def document_plan(
+    council: Council, periods: Iterable[tuple[int, str]] | None = None
+) -> DocumentPlan | None:
+    """The council's documents (None when it has none), for ``periods`` only when given."""
+    options = council.settings.documents
+    if options is None:
+        return None
+    return DocumentPlan(
+        appendix_by_service=options.appendix_by_service,
+        services=tuple((b.id, tuple(b.services)) for b in council.settings.boards),
+        periods=None if periods is None else frozenset(periods),
+    )
 
 
 def as_at_date(page: BoardPage) -> dt.datetime:
@@ -37,145 +140,397 @@ def as_at_date(page: BoardPage) -> dt.datetime:
     return day.replace(tzinfo=dt.UTC)
 
 
-def pdf_bytes(page: BoardPage, document: str) -> bytes:
-    """The page's HTML printed by WeasyPrint as PDF/UA-1: tagged, titled, in English."""
-    from weasyprint import HTML  # imported here: only runs that write PDFs pay for it
+INDICATOR_COLUMNS = (
+    Column("code", "Code", "code"),
+    Column("title", "Measure", weight=1.0),
+    Column("previous", "Same period last year", "figure", align="right"),
+    Column("target", "Target to date", "figure", align="right"),
+    Column("actual", "Actual to date", "figure", align="right"),
+    Column("forecast", "Year-end forecast", "figure", align="right"),
+    Column("status", "Status", "status"),
+    Column("direction", "Direction of travel", "label"),
+    Column("trend", "Trend (8 quarters)", "sparkline"),
+    Column("commentary", "Commentary", weight=1.15),
+)
+SUMMARY_COLUMNS = (
+    Column("status", "Status", "status"),
+    Column("measures", "Measures", "figure", align="right"),
+    Column("share", "Share of rated measures", "figure", align="right"),
+)
+BENCHMARK_COLUMNS = (
+    Column("code", "Code", "code"),
+    Column("title", "Measure", weight=1.0),
+    Column("position", "Latest comparison", weight=1.3),
+)
+MILESTONE_COLUMNS = (
+    Column("ref", "Ref", "code"),
+    Column("description", "Milestone", weight=1.0),
+    Column("owner", "Lead officer", weight=0.45),
+    Column("due", "Due", weight=0.4),
+    Column("status", "Progress", "label"),
+    Column("commentary", "Commentary", weight=1.0),
+)
+RISK_COLUMNS = (
+    Column("ref", "Ref", "code"),
+    Column("description", "Risk", weight=1.0),
+    Column("owner", "Lead officer", weight=0.45),
+    Column("score", "Score", weight=0.4),
+    Column("movement", "Since last quarter", "label"),
+    Column("mitigation", "Mitigation", weight=1.0),
+    Column("progress", "Progress with mitigation", weight=1.0),
+)
 
-    rendered = HTML(string=document).render(pdf_variant="pdf/ua-1")
-    stamp = as_at_date(page).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rendered.metadata.created = stamp
-    rendered.metadata.modified = stamp
-    identifier = f"{page.board_id}-{page.fy}-{page.suffix}".encode()
-    pdf: bytes = rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
-    return pdf
+
+def _text_width_mm(text: str) -> float:
+    return len(text) * _MM_PER_CHAR + _CELL_PADDING_MM
 
 
-DOCX_COLUMNS = {
-    "indicators": {
-        "code": "Code",
-        "title": "Measure",
-        "previous": "Same period last year",
-        "target": "Target to date",
-        "actual": "Actual to date",
-        "status": "Status",
-        "direction": "Direction of travel",
-        "commentary": "Commentary",
-    },
-    "summary": {"status": "Status", "measures": "Measures", "share": "Share of rated measures"},
-    "milestones": {
-        "ref": "Ref",
-        "description": "Milestone",
-        "due": "Due",
-        "status": "Progress",
-        "commentary": "Commentary",
-    },
-    "risks": {
-        "ref": "Ref",
-        "description": "Risk",
-        "mitigation": "Mitigation",
-        "progress": "Progress with mitigation",
-    },
+def column_widths(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> tuple[float, ...]:
+    """Widths (mm) that follow the content: a code, figure or status column as wide as its
+    longest entry (or its header's longest word), a sparkline a fixed width, and the text
+    columns sharing what is left by weight, none narrower than its longest word."""
+    fixed: dict[str, float] = {}
+    for column in columns:
+        words = column.label.split()
+        if column.kind == "sparkline":
+            fixed[column.key] = SPARKLINE_MM
+        elif column.kind in UNBROKEN:
+            entries = [str(row[column.key]) for row in rows] + words
+            fixed[column.key] = max(_text_width_mm(e) for e in entries)
+    left = PAGE_WIDTH_MM - sum(fixed.values())
+    texts = [c for c in columns if c.key not in fixed]
+    total = sum(c.weight for c in texts) or 1.0
+    widths = []
+    for column in columns:
+        if column.key in fixed:
+            widths.append(fixed[column.key])
+            continue
+        longest = max((len(w) for row in rows for w in str(row[column.key]).split()), default=0)
+        widths.append(max(left * column.weight / total, _text_width_mm("x" * longest)))
+    scale = min(1.0, PAGE_WIDTH_MM / sum(widths))  # never wider than the page
+    return tuple(round(w * scale, 1) for w in widths)
+
+
+def _table(
+    caption: str,
+    columns: tuple[Column, ...],
+    frame: pl.DataFrame,
+    group: str | None = None,
+    widths: tuple[float, ...] | None = None,
+) -> Table:
+    # A column the rows do not have (a "Year-end forecast" when no indicator has one) is
+    # left out, as the page leaves it out.
+    columns = tuple(c for c in columns if c.key in frame.columns)
+    rows = frame.to_dicts()
+    return Table(caption, columns, rows, group, widths or column_widths(columns, rows))
+
+
+def _indicator_table(caption: str, rows: pl.DataFrame, grouped: bool) -> Table:
+    return _table(caption, INDICATOR_COLUMNS, rows, "service" if grouped else None)
+
+
+def _benchmark_section(page: BoardPage, codes: set[str] | None = None) -> Section | None:
+    """The benchmarking section, as the page has it, without its link to the website's
+    benchmarking page (the words say where the charts are instead)."""
+    benchmarks = page.benchmarks
+    if codes is not None:
+        benchmarks = benchmarks.filter(pl.col("code").is_in(sorted(codes)))
+    if benchmarks.is_empty():
+        return None
+    return Section(
+        "Benchmarking",
+        "benchmarking",
+        (
+            "Each measure's latest published comparison with similar councils, for periods "
+            "ended by this report's; rank 1 is the best, councils on equal figures share a "
+            "rank. Charts of our position against each group's range are on the "
+            "benchmarking page of this report on the council's website.",
+        ),
+        _table(
+            "Benchmarking against comparator groups", BENCHMARK_COLUMNS, report_rows(benchmarks)
+        ),
+    )
+
+
+def _register_sections(
+    page: BoardPage, milestones: pl.DataFrame, risks: pl.DataFrame, grouped: bool, period: str
+) -> list[Section]:
+    group = "service" if grouped else None
+    return [
+        Section(
+            "Objectives and milestones",
+            "milestones",
+            table=_table(
+                f"Objectives and milestones, {period}", MILESTONE_COLUMNS, milestones, group
+            )
+            if not milestones.is_empty()
+            else None,
+            empty="No objectives and milestones were reported for this period.",
+        ),
+        Section(
+            "High risks",
+            "risks",
+            table=_table(f"High risks and mitigation, {period}", RISK_COLUMNS, risks, group)
+            if not risks.is_empty()
+            else None,
+            empty="No high risks were reported for this period.",
+        ),
+    ]
+
+
+def _summary_section(page: BoardPage, period: str) -> Section:
+    return Section(
+        "Summary",
+        "summary",
+        (page_summary_sentence(page),),
+        _table(f"Summary of status, {period}", SUMMARY_COLUMNS, _summary_with_rag(page)),
+    )
+
+
+def _summary_with_rag(page: BoardPage) -> pl.DataFrame:
+    """The summary's rows with the status each stands for, to colour it as the page does."""
+    keys = [key for key, _ in _summary_keys(page)]
+    return summary_rows(page).with_columns(pl.Series("rag", keys, pl.String))
+
+
+def _approval_sections(page: BoardPage) -> list[Section]:
+    """Who signed the figures off and when, then any changed since (as on the page)."""
+    if not page.approval:
+        return []
+    return [Section("Approval", "approval", tuple(page.approval))]
+
+
+def _missing_sections(page: BoardPage) -> list[Section]:
+    """The board's indicators not reported at this period, by name, with the reason."""
+    if page.missing.is_empty():
+        return []
+    return [
+        Section(
+            "Measures not reported this period",
+            "not-reported",
+            tuple(
+                f"{r['code']} {r['title']} ({r['service']}): {r['reason']}"
+                for r in page.missing.iter_rows(named=True)
+            ),
+        )
+    ]
+
+
+def _narrative_sections(page: BoardPage, service: str | None = None) -> list[Section]:
+    """Key developments, emerging issues and awards, each under its service."""
+    rows = page.narrative
+    if service is not None:
+        rows = rows.filter(pl.col("service") == service)
+    if rows.is_empty():
+        return []
+    return [
+        Section(
+            "Key developments and emerging issues",
+            "narrative",
+            tuple(
+                f"{r['service']}: {r['heading']}. {r['text']}" for r in rows.iter_rows(named=True)
+            ),
+        )
+    ]
+
+
+def _notes_section(page: BoardPage) -> Section:
+    return Section("Notes", "notes", notes=tuple(notes_items(page)))
+
+
+def _document(page: BoardPage, title: str, sections: list[Section]) -> Document:
+    period = period_title(page.fy, page.suffix)
+    return Document(
+        title=title,
+        council=page.council,
+        running_header=f"{page.council} · {page.board_name} · {period}",
+        sections=tuple(sections),
+        created=as_at_date(page),
+        identifier=f"{page.board_id}-{page.fy}-{page.suffix}-{len(sections)}",
+    )
+
+
+def report_document(page: BoardPage) -> Document:
+    """Every section the HTML page has, in its order, the indicators grouped by service."""
+    period = period_title(page.fy, page.suffix)
+    rows = indicator_rows(page)
+    sections = [
+        _summary_section(page, period),
+        *_approval_sections(page),
+        Section(
+            "Performance indicators",
+            "indicators",
+            table=_indicator_table(f"Performance indicators, {period}", rows, grouped=True),
+            empty=f"No performance indicators were reported for {period}.",
+        ),
+        *_missing_sections(page),
+        *_narrative_sections(page),
+        *filter(None, [_benchmark_section(page)]),
+        *_register_sections(page, milestone_rows(page), risk_rows(page), True, period),
+        _notes_section(page),
+    ]
+    return _document(page, page.title, sections)
+
+
+def exception_indicators(page: BoardPage) -> pl.DataFrame:
+    """The indicator rows that are exceptions (red, incomplete, or a target and no figures
+    yet): the exceptions page's own selection (outputs.exceptions)."""
+    return members_exceptions(page)
+
+
+def appendix_letter(index: int) -> str:
+    """A, B, … Z, then AA, AB, … (a board with more than 26 services)."""
+    letters = string.ascii_uppercase
+    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]
+
+
+def appendix_heading(index: int, service: str) -> str:
+    """``Appendix A – Open Spaces`` (an en dash, as councils' packs write it)."""
+    return f"Appendix {appendix_letter(index)} – {service}"
+
+
+def pack_document(page: BoardPage, plan: DocumentPlan) -> Document:
+    """The committee pack: the summary and the exceptions, then an appendix per service in
+    the board's order (its indicators, benchmarking, milestones and high risks), then the
+    notes."""
+    period = period_title(page.fy, page.suffix)
+    rows = indicator_rows(page)
+    exceptions = exception_indicators(page)
+    services = plan.board_services(page)
+    letters = {s: appendix_letter(i) for i, s in enumerate(services)}
+    listed = exceptions.with_columns(
+        pl.col("service").replace_strict(letters, default="").alias("appendix")
+    )
+    sections = [
+        _summary_section(page, period),
+        Section(
+            "Exceptions",
+            "exceptions",
+            (
+                "Measures off target by more than the tolerance, part-year totals, or with a "
+                "target and no figures yet; each is in its service's appendix.",
+            ),
+            _exceptions_table(period, listed) if not listed.is_empty() else None,
+            empty="No measure is off target, incomplete or without figures this period.",
+        ),
+        Section(
+            "Milestones overdue or off track",
+            "exception-milestones",
+            table=_table(
+                f"Milestones overdue or off track, {period}",
+                MILESTONE_COLUMNS,
+                exception_milestones(page),
+                "service",
+            )
+            if not exception_milestones(page).is_empty()
+            else None,
+            empty="No milestone is overdue or off track this period.",
+            level=2,
+        ),
+        *_approval_sections(page),
+        *_missing_sections(page),
+    ]
+    milestones, risks = milestone_rows(page), risk_rows(page)
+    # One width per column across every appendix, so that the appendices line up.
+    shown = tuple(c for c in INDICATOR_COLUMNS if c.key in rows.columns)
+    widths = column_widths(shown, rows.to_dicts())
+    for index, service in enumerate(services):
+        mine = rows.filter(pl.col("service") == service)
+        codes = set(page.indicators.filter(pl.col("service") == service)["code"])
+        heading = appendix_heading(index, service)
+        appendix = [
+            Section(
+                heading,
+                f"appendix-{appendix_letter(index).lower()}",
+                table=_table(
+                    f"{service}: performance indicators, {period}",
+                    INDICATOR_COLUMNS,
+                    mine,
+                    widths=widths,
+                )
+                if not mine.is_empty()
+                else None,
+                empty=f"No performance indicators were reported for {period}.",
+                new_page=True,
+            ),
+            *_narrative_sections(page, service),
+            *filter(None, [_benchmark_section(page, codes)]),
+            *_register_sections(
+                page,
+                milestones.filter(pl.col("service") == service),
+                risks.filter(pl.col("service") == service),
+                False,
+                period,
+            ),
+        ]
+        sections += [_subsection(s, service) if s.heading != heading else s for s in appendix]
+    sections.append(_notes_section(page))
+    return _document(page, f"{page.title}: committee pack", sections)
+
+
+def _subsection(section: Section, service: str) -> Section:
+    """An appendix's own benchmarking, milestones or risks: a heading a level down."""
+    return Section(
+        section.heading,
+        f"{section.anchor}-{service}",
+        section.paragraphs,
+        section.table,
+        section.empty,
+        section.notes,
+        new_page=False,
+        level=2,
+    )
+
+
+def _exceptions_table(period: str, listed: pl.DataFrame) -> Table:
+    columns = (
+        Column("code", "Code", "code"),
+        Column("title", "Measure", weight=1.0),
+        Column("service", "Service", weight=0.4),
+        Column("actual", "Actual to date", "figure", align="right"),
+        Column("target", "Target to date", "figure", align="right"),
+        Column("status", "Status", "status"),
+        Column("appendix", "Appendix", "code"),
+    )
+    return _table(f"Exceptions, {period}", columns, listed)
+
+
+def document_files(page: BoardPage, plan: DocumentPlan) -> dict[str, bytes]:
+    """The page's Word and PDF copies and, in appendix form, its committee pack, keyed by
+    the ending of their file names beside the page."""
+    from outputs.pdf import pdf_bytes
+    from outputs.word import docx_bytes
+
+    documents = {"": report_document(page)}
+    if plan.appendix_by_service:
+        documents["-pack"] = pack_document(page, plan)
+    files = {}
+    for suffix, document in documents.items():
+        files[f"{suffix}.docx"] = docx_bytes(document)
+        files[f"{suffix}.pdf"] = pdf_bytes(document)
+    return files
+
+
+# Each document's file-name ending beside the page, and its key in the manifest entry.
+DOCUMENT_FILES = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    "-pack.pdf": "pack_pdf",
+    "-pack.docx": "pack_docx",
 }
 
 
-def _repeat_header(table: Table) -> None:
-    """Word repeats the first row at the top of each page the table runs onto."""
-    properties = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-
-
-def _shade(cell: object, fill: str) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:fill"), fill.lstrip("#"))
-    cell._tc.get_or_add_tcPr().append(shading)  # type: ignore[attr-defined]
-
-
-def _word_table(
-    word: WordDocument, frame: pl.DataFrame, columns: dict[str, str], rag: list[str | None]
-) -> None:
-    """A real Word table: a repeated header row, then a row per record, grouped by service
-    (a full-width row) when the frame has one; status cells shaded as on the page."""
-    table = word.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, label in zip(table.rows[0].cells, columns.values(), strict=True):
-        cell.text = label
-        cell.paragraphs[0].runs[0].bold = True
-    _repeat_header(table)
-    service = None
-    for i, row in enumerate(frame.iter_rows(named=True)):
-        if "service" in row and row["service"] != service:
-            service = row["service"]
-            group = table.add_row().cells
-            group[0].merge(group[-1]).text = str(service)
-            group[0].paragraphs[0].runs[0].bold = True
-        cells = table.add_row().cells
-        for cell, column in zip(cells, columns, strict=True):
-            cell.text = str(row[column])
-        status = rag[i] if i < len(rag) else None
-        if status in STATUS_COLOURS and "status" in columns:
-            _shade(cells[list(columns).index("status")], STATUS_COLOURS[status][1])
-
-
-def docx_bytes(page: BoardPage) -> bytes:
-    """The report as a Word document: headings, the tables as Word tables, status in words."""
-    word = Document()
-    word.add_heading(page.title, level=0)
-    word.add_paragraph(page.council)
-    period = period_title(page.fy, page.suffix)
-    indicators = indicator_rows(page)
-    summary = summary_rows(page)
-    sections: list[tuple[str, str, pl.DataFrame, list[str | None]]] = [
-        ("Summary", "summary", summary, summary_rags(page)),
-        ("Performance indicators", "indicators", indicators, list(indicators["rag"])),
-        ("Objectives and milestones", "milestones", milestone_rows(page), []),
-        ("High risks", "risks", risk_rows(page), []),
-    ]
-    for heading, kind, frame, rag in sections:
-        word.add_heading(heading, level=1)
-        if kind == "summary":
-            word.add_paragraph(page_summary_sentence(page))
-        if frame.is_empty():
-            word.add_paragraph(f"No {heading.lower()} were reported for {period}.")
+def write_documents(out: Path, page: Path, files: dict[str, bytes]) -> dict[str, Any]:
+    """Write a page's documents beside it (``page``: its path under ``out``) and return
+    their manifest entries. A document this publish did not make is removed: a Word or PDF
+    copy left from before would show other figures than the page beside it."""
+    entries: dict[str, Any] = {}
+    for ending, key in DOCUMENT_FILES.items():
+        path = page.with_name(f"{page.stem}{ending}")
+        data = files.get(ending)
+        if data is None:
+            (out / path).unlink(missing_ok=True)
             continue
-        columns = DOCX_COLUMNS[kind]
-        if kind == "indicators" and "forecast" in frame.columns:  # SPEC §5
-            at = list(columns).index("actual") + 1
-            items = list(columns.items())
-            columns = dict([*items[:at], ("forecast", "Year-end forecast"), *items[at:]])
-        _word_table(word, frame, columns, rag)
-    if page.approval:  # who signed the figures off, and any changed since (as on the page)
-        word.add_heading("Approval", level=1)
-        for line in page.approval:
-            word.add_paragraph(line)
-    word.add_heading("Notes", level=1)
-    for term, meaning in notes_items(page):
-        paragraph = word.add_paragraph()
-        paragraph.add_run(f"{term}: ").bold = True
-        paragraph.add_run(meaning)
-    return _stamped(word, as_at_date(page))
-
-
-def _stamped(word: WordDocument, when: dt.datetime) -> bytes:
-    """The document's bytes with its dates (core properties and zip entries) set to ``when``."""
-    properties = word.core_properties
-    properties.created = when
-    properties.modified = when
-    properties.last_printed = when
-    properties.author = "boardpack"
-    properties.last_modified_by = "boardpack"
-    properties.revision = 1
-    saved = io.BytesIO()
-    word.save(saved)
-    stamped = io.BytesIO()
-    with (
-        zipfile.ZipFile(saved) as source,
-        zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            entry = zipfile.ZipInfo(item.filename, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(item.filename))
-    return stamped.getvalue()
+        write_atomic(out / path, data)
+        entries[key] = {"path": path.as_posix(), "sha256": hashlib.sha256(data).hexdigest()}
+    return entries

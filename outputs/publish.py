@@ -14,6 +14,7 @@ from core.periods import PERIODS_BY_SUFFIX, fy_label, latest_periods
 from core.settings import Council
 from outputs.approval import with_approvals
 from outputs.board import BoardPage
+from outputs.documents import document_plan
 from outputs.site import (
     Mapper,
     PageKey,
@@ -124,11 +125,15 @@ def publish(
     run_id: int | None = None,
     final: bool = False,
     mapper: Mapper | None = None,
+    document_periods: set[tuple[int, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Render the board reports (all, or only ``periods`` / ``boards``) and the site files.
 
     With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
-    versions formally published to the committee).
+    versions formally published to the committee). The council's documents are made for
+    the reports of ``document_periods`` when given; otherwise for every report of the
+    ``periods`` asked for (a backfill, a single report), or, when every period is published,
+    as a nightly makes them (the latest periods, unless the council asks for all).
     """
     known = {b.id for b in council.settings.boards}
     unknown = sorted(set(boards or []) - known)
@@ -141,11 +146,12 @@ def publish(
     keys = {page_key(p) for p in pages}
     manifest_entries(out)  # a foreign manifest is refused before anything is written
     mark_pending(out, keys)
+    if document_periods is None and periods is None:  # everything: documents as a nightly's
+        document_periods = nightly_document_periods(council, as_of)
+    plan = document_plan(council, document_periods)
     # A priority page gathers every board's rows: rewritten only when every board is.
     priorities = None if boards else {p.id: p.name for p in council.settings.priorities}
-    written = write_site(
-        pages, out, inputs.council, inputs.as_at, council.settings.documents, mapper, priorities
-    )
+    written = write_site(pages, out, inputs.council, inputs.as_at, plan, mapper, priorities)
     if run_id is not None:
         _keep_snapshots(engine, run_id, pages, written, final)
     # Pending pages within this publish's scope are done too (written, or without data now).
@@ -176,15 +182,37 @@ def publish_after_load(
     an interrupted publish left unfinished; nothing when nothing was recomputed or left
     unfinished and ``out`` already holds the latest reports."""
     periods = periods_to_publish(council, as_of, loaded)
+    documents = nightly_document_periods(council, as_of)
     unfinished = {(fy, suffix) for _, fy, suffix in pending_pages(out)}
     if unfinished:
         periods = None if periods is None else periods | unfinished
     else:
         with engine.connect() as connection:
             as_at = figures_as_at(connection, as_of)
-        if not loaded.recomputed and already_published(out, periods or set(), as_at):
+        wanted = periods or set()
+        if not loaded.recomputed and already_published(out, wanted, as_at, documents):
             return []
-    return publish(engine, council, out, as_of, periods, None, run_id, mapper=mapper)
+    return publish(
+        engine,
+        council,
+        out,
+        as_of,
+        periods,
+        None,
+        run_id,
+        mapper=mapper,
+        document_periods=documents,
+    )
+
+
+def nightly_document_periods(council: Council, as_of: dt.date) -> set[tuple[int, str]] | None:
+    """The periods whose reports the nightly makes documents for: the latest of each cadence
+    (``documents: {periods: latest}``, the default), or all it writes (None)."""
+    options = council.settings.documents
+    if options is None or options.periods == "all":
+        return None
+    latest = latest_quarter(as_of, council.settings.year_start_month)
+    return set() if latest is None else latest_periods(*latest)
 
 
 def _keep_snapshots(
@@ -222,4 +250,4 @@ def republish_as_published(
     if finals.is_empty():
         raise UsageError(f"{board} {fy_label(fy)} {suffix} has not been published as final")
     page = page_from_snapshot(finals["snapshot"][0])
-    return write_site([page], out, page.council, page.as_at, documents=council.settings.documents)
+    return write_site([page], out, page.council, page.as_at, document_plan(council))

@@ -30,6 +30,7 @@ from outputs.benchmarking import (
 )
 from outputs.board import BoardPage, html_document, render_page
 from outputs.charts import chart_path, render_charts
+from outputs.documents import DocumentPlan, write_documents
 from outputs.exceptions import exceptions_document, exceptions_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
 from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
@@ -550,26 +551,28 @@ PAGES_PER_WORKER = 40
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A page's HTML, its tables' CSVs and, when wanted, its PDF and Word copies."""
+    """A page's HTML, its tables' CSVs and, when wanted, its documents: file-name endings
+    (``.pdf``, ``.docx``, ``-pack.pdf``, ``-pack.docx``) to their bytes."""
 
     document: str
     csvs: dict[str, str]
     charts: str
-    pdf: bytes | None = None
-    docx: bytes | None = None
+    documents: dict[str, bytes] = field(default_factory=dict)
 
 
-def render_files(page: BoardPage, documents: bool = False) -> RenderedPage:
+def render_files(page: BoardPage, documents: DocumentPlan | None = None) -> RenderedPage:
     document, csvs = render_page(page)
     charts = render_charts(page, page_path(page))
-    if not documents:
+    if documents is None or not documents.covers(page):
         return RenderedPage(document, csvs, charts)
-    from outputs.documents import docx_bytes, pdf_bytes
+    from outputs.documents import document_files
 
-    return RenderedPage(document, csvs, charts, pdf_bytes(page, document), docx_bytes(page))
+    return RenderedPage(document, csvs, charts, document_files(page, documents))
 
 
-def render_chunk(pages: list[BoardPage], documents: bool = False) -> list[RenderedPage]:
+def render_chunk(
+    pages: list[BoardPage], documents: DocumentPlan | None = None
+) -> list[RenderedPage]:
     """A few pages rendered together: what a cluster's worker is sent at a time."""
     return [render_files(page, documents) for page in pages]
 
@@ -582,7 +585,7 @@ PAGES_PER_CHUNK = 20
 
 
 def rendered(
-    pages: list[BoardPage], documents: bool = False, mapper: Mapper | None = None
+    pages: list[BoardPage], documents: DocumentPlan | None = None, mapper: Mapper | None = None
 ) -> Iterator[RenderedPage]:
     """Each page rendered, in order: by ``mapper`` when given; otherwise, great-tables
     building tables in pure Python, a big run spreads its pages over a process per core
@@ -593,8 +596,9 @@ def rendered(
             yield from chunk
         return
     render = partial(render_files, documents=documents)
-    per_worker = PAGES_PER_WORKER // 8 if documents else PAGES_PER_WORKER
-    workers = min(os.cpu_count() or 1, len(pages) // per_worker)
+    # A page with its documents costs about as much as eight without.
+    with_documents = sum(documents.covers(p) for p in pages) if documents else 0
+    workers = min(os.cpu_count() or 1, (len(pages) + 7 * with_documents) // PAGES_PER_WORKER)
     # A daemonic process (a Dask worker running a whole council's nightly) has no children.
     if workers < 2 or multiprocessing.current_process().daemon:
         yield from map(render, pages)
@@ -613,7 +617,7 @@ def write_site(
     out: Path,
     council: str,
     as_at: str,
-    documents: bool = False,
+    documents: DocumentPlan | None = None,
     mapper: Mapper | None = None,
     priorities: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
@@ -658,12 +662,7 @@ def write_site(
         if not page.benchmarks.is_empty():
             write_atomic(out / benchmarking_path(page), benchmarking_document(page))
             entry["benchmarking"] = benchmarking_path(page).as_posix()
-        copies = {"pdf": files.pdf, "docx": files.docx}
-        for kind, data in copies.items():
-            if data is not None:
-                copy = page_path(page).with_suffix(f".{kind}")
-                write_atomic(out / copy, data)
-                entry[kind] = {"path": copy.as_posix(), "sha256": _sha256(data)}
+        entry |= write_documents(out, page_path(page), files.documents)
         written.append(entry)
     entries = _merged(out, kept, written)
     themes = _merged_priorities(out, _write_priorities(pages, out, priorities or {}))
@@ -735,12 +734,24 @@ def _foreign(manifest: Path, why: str) -> UsageError:
     )
 
 
-def already_published(out: Path, periods: set[tuple[int, str]], as_at: str) -> bool:
+def already_published(
+    out: Path,
+    periods: set[tuple[int, str]],
+    as_at: str,
+    documents: set[tuple[int, str]] | None = None,
+) -> bool:
     """Whether ``out``'s manifest lists reports of ``periods``, all showing ``as_at``, with
-    their files all there (a new or cleared folder gets its reports)."""
+    their files all there (a new or cleared folder gets its reports), and the documents of
+    those of ``documents`` (a council that has just turned documents on gets them)."""
     labels = {f"{fy_label(fy)} {suffix}" for fy, suffix in periods}
+    with_documents = {f"{fy_label(fy)} {suffix}" for fy, suffix in documents or set()}
     listed = [e for e in manifest_entries(out) if e["period"] in labels]
-    return bool(listed) and all(e["as_at"] == as_at and (out / e["path"]).exists() for e in listed)
+    return bool(listed) and all(
+        e["as_at"] == as_at
+        and (out / e["path"]).exists()
+        and (e["period"] not in with_documents or "pdf" in e)
+        for e in listed
+    )
 
 
 def _merged(

@@ -130,3 +130,35 @@ def sparkline(values: Sequence[Value], label: str) -> str:
         'overflow: visible; vertical-align: middle; position:relative;">'
         f"{_DEFS}{_STYLE}{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
     )
+
+
+_PRINTED_COLOUR = "#1d4f91"
+
+
+def printed_sparkline(values: Sequence[Value], label: str) -> str:
+    """The same line for paper (the PDF copies): in one neutral blue, with no hatched area
+    or red points, which on paper read as "off target" whatever the measure's status, and
+    only the latest point marked. Fewer shapes, too: a PDF draws each one."""
+    if not values or all(_missing(v) for v in values):
+        return ""
+    count = len(values)
+    spacing = _spacing(count)
+    width = count * spacing
+    xs = [width * (i / (count - 1) if count > 1 else 0) + _SAFE_X for i in range(count)]
+    ys = [None if p is None else _SAFE_Y + ((1 - p) * _DATA_HEIGHT) for p in _proportions(values)]
+    curves = []
+    for run in _runs(ys):
+        points = list(zip(xs[run], ys[run], strict=True))
+        curves.append(f"M {points[0][0]:.1f},{points[0][1]:.1f}")
+        curves += [
+            f"C {x0 + spacing / 2:.1f},{y0:.1f} {x1 - spacing / 2:.1f},{y1:.1f} {x1:.1f},{y1:.1f}"
+            for (x0, y0), (x1, y1) in itertools.pairwise(points)
+        ]
+    last = max(i for i, y in enumerate(ys) if y is not None)
+    return (
+        f'<svg role="img" aria-label="{html.escape(label)}" '
+        f'viewBox="0 0 {_SAFE_X + width + _SAFE_X} {_BOTTOM}" preserveAspectRatio="none">'
+        f'<path d="{" ".join(curves)}" stroke="{_PRINTED_COLOUR}" stroke-width="8" fill="none"/>'
+        f'<circle cx="{xs[last]:.1f}" cy="{ys[last]:.1f}" r="{_RADIUS * 1.4}" '
+        f'fill="{_PRINTED_COLOUR}"/></svg>'
+    )
