@@ -35,6 +35,7 @@ class RunOutcome:
     failed_sources: dict[str, str]
     measures: int = 0
     reports: list[dict[str, Any]] = field(default_factory=list)
+    council: str = ""  # the council's name (council.yaml), for artifact keys and alerts
 
     @classmethod
     def begin(
@@ -63,6 +64,12 @@ class RunOutcome:
             parts.append(f"sources failed: {', '.join(sorted(self.failed_sources))}")
         parts.append(f"{self.measures} measures, {len(self.reports)} reports")
         return "; ".join(parts)
+
+    def failed_message(self) -> str:
+        """Each failed source with its reason, then the run's counts: the message of a
+        Failed run's state, and so of its alert."""
+        reasons = "; ".join(f"{s}: {why}" for s, why in sorted(self.failed_sources.items()))
+        return f"source(s) failed: {reasons} ({self.message()})"
 
     def lines(self) -> list[str]:
         """A plain-text account for the terminal."""
@@ -149,5 +156,6 @@ def recorded_run(
     with exclusive_run(engine, wait_seconds, wait_hint):
         run_id = store.begin_run(engine, kind, council.settings.name, as_of)
         outcome = RunOutcome.begin(run_id, as_of, folder, Batch(), {})
+        outcome.council = council.settings.name
         with recorded(engine, run_id, outcome, {}):
             yield outcome

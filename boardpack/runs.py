@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from boardpack.config import load_council
 from boardpack.outcome import RunOutcome, default_out, recorded, recorded_run, run_totals
 from boardpack.steps import DIRECT, Steps
 from core.periods import period_range, require_reporting_period
 from core.progress import step
-from outputs.publish import as_at_text, republish_as_published
+from outputs.publish import as_at_text, republish_as_published, require_boards
 from outputs.quality import write_quality_page
 from schemas.ingest import staging_area
 from warehouse import store
 from warehouse.load import coverage
 from warehouse.lock import exclusive_run
 from warehouse.schema import opened, warehouse_url
+
+# The day a nightly reports up to is the day it was due in the UK, wherever the worker runs.
+REPORTING_TIMEZONE = ZoneInfo("Europe/London")
+
+
+def day_due(scheduled: dt.datetime) -> dt.date:
+    """The as-of date of a run scheduled at ``scheduled``: its day in the UK, so a run that
+    starts late, after midnight, still reports the day it was due."""
+    return scheduled.astimezone(REPORTING_TIMEZONE).date()
 
 
 def nightly(
@@ -52,6 +62,7 @@ def nightly(
         step(f"Reading {len(council.settings.sources)} sources")
         batch, failed = steps.read_sources(council, as_of, skip, staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
+        outcome.council = council.settings.name
         with recorded(engine, run_id, outcome, run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = steps.load_and_compute(engine, run_id, council, batch, as_of)
@@ -85,7 +96,9 @@ def backfill(
 ) -> RunOutcome:
     """Recompute the measures and republish the reports of a range of periods."""
     council = load_council(config)
+    # Mistakes in the request are refused before the warehouse is touched.
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
+    require_boards(council, boards)
     with (
         opened(warehouse_url(warehouse), create=False) as engine,
         recorded_run(
@@ -117,6 +130,7 @@ def publish_one(
     it as formally published), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
+    require_boards(council, [board])
     with (
         opened(warehouse_url(warehouse), create=False) as engine,
         recorded_run(

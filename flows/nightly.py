@@ -10,18 +10,20 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import AfterValidator, Field
 
@@ -29,8 +31,9 @@ from boardpack import councils as shared
 from boardpack import runs, steps
 from boardpack.cluster import in_order
 from boardpack.councils import CouncilRun
+from boardpack.failures import RunEndedFailed, failure
 from boardpack.outcome import RunOutcome
-from core.environment import CLUSTER_VARIABLE
+from core.environment import CLUSTER_VARIABLE, FLOW_TIMEOUT_VARIABLE
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
@@ -150,34 +153,63 @@ def _period(label: str) -> str:
     return label
 
 
-# The pattern is in the parameters' schema, so the Prefect server refuses a bad label when
-# the run is created; the validator then checks the financial year itself.
-_FY = r"\d{4}[/-](\d{2}|\d{4})"
-PERIOD_PATTERN = rf"^\s*({_FY}([\s;,]*[QqHh][1-4])?|[QqHh][1-4][\s;,]*{_FY})\s*$"
-Period = Annotated[
-    str,
-    Field(description='A quarter or half, e.g. "2025/26 Q2".', pattern=PERIOD_PATTERN),
-    AfterValidator(_period),
-]
-BoardId = Annotated[
-    str,
-    Field(description="The board's id in council.yaml.", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
-]
-Config = Annotated[str, Field(description="The council's configuration folder.")]
-Warehouse = Annotated[
-    str | None,
-    Field(
-        description="Name of a Prefect Secret block holding the warehouse's SQLAlchemy URL; "
-        "empty: $BOARDPACK_WAREHOUSE_URL on the worker, else var/warehouse.sqlite."
-    ),
-]
-Out = Annotated[str | None, Field(description="Folder for the reports (default ./out).")]
-AsOf = Annotated[
-    dt.date | None, Field(description="The date the run reports up to (default today).")
-]
-WaitSeconds = Annotated[
-    float, Field(ge=0, description="Seconds to wait if another run holds the warehouse.")
-]
+# The parameters' checks; their descriptions are in each flow's docstring ("Args:"), which
+# Prefect puts in the deployment's parameter schema for the UI. The patterns are in that
+# schema too, so the server refuses a bad value when the run is created (the validator then
+# checks the financial year itself). They are written without "[/" so that the Prefect CLI
+# (rich markup) can print them in its error message.
+PERIOD_PATTERN = r"^[0-9]{4}/[0-9]{2} (Q[1-4]|H[12])$"  # SPEC §1: "2019/20 Q2", "2019/20 H1"
+BOARD_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+# A Prefect block's name (lowercase letters, digits, dashes): never a URL.
+BLOCK_NAME_PATTERN = r"^[0-9a-z-]+$"
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN), AfterValidator(_period)]
+BoardId = Annotated[str, Field(pattern=BOARD_PATTERN)]
+Warehouse = Annotated[str, Field(pattern=BLOCK_NAME_PATTERN)] | None
+WaitSeconds = Annotated[float, Field(ge=0)]
+
+# What every flow's docstring says of the parameters they share.
+_CONFIG = "config: The council's configuration folder (relative to the checkout)."
+_WAREHOUSE = (
+    "warehouse: Name of a Prefect Secret block holding the warehouse's SQLAlchemy URL "
+    "(lowercase letters, digits and dashes; never the URL itself). Empty: "
+    "$BOARDPACK_WAREHOUSE_URL on the worker, else var/warehouse.sqlite."
+)
+_OUT = "out: Folder for the reports (default ./out)."
+_AS_OF = (
+    "as_of: The date the run reports up to; default the day the run was scheduled for, "
+    "in the UK (a run that starts late still reports the day it was due)."
+)
+_WAIT = (
+    "wait_seconds: Seconds to wait if another run holds the warehouse (progress is "
+    "logged every minute), then fail."
+)
+_FORCE = "force: Re-read files whose content was loaded before."
+_SHARED = {
+    "config": _CONFIG,
+    "warehouse": _WAREHOUSE,
+    "out": _OUT,
+    "as_of": _AS_OF,
+    "wait": _WAIT,
+    "force": _FORCE,
+}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _documented(function: F) -> F:
+    """The shared parameters' descriptions into a flow's docstring, before ``@flow`` reads
+    it into the parameter schema."""
+    function.__doc__ = (function.__doc__ or "").format(**_SHARED)
+    return function
+
+
+# A flow run still going after this many seconds ends TimedOut (a Failed state: the alert
+# fires). Each deployment sets its own in prefect.yaml (job variables, env).
+DEFAULT_TIMEOUT_SECONDS = 4 * 3600
+
+
+def flow_timeout() -> float:
+    """The flow run time limit: $BOARDPACK_FLOW_TIMEOUT_SECONDS, else four hours."""
+    return float(os.environ.get(FLOW_TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT_SECONDS)
 
 
 @contextmanager
@@ -217,13 +249,25 @@ def _warehouse_url(secret_block: str | None) -> str | None:
     return str(block.get())
 
 
-def _report(outcome: RunOutcome) -> RunOutcome | Any:
-    """Artifacts for the UI; a Failed state naming the sources that failed (SPEC §6)."""
-    logger = get_run_logger()
-    for line in outcome.lines():
-        logger.info(line)
+# A run that loaded everything it could but rejected rows or files: a Completed state by
+# this name (the UI shows it; the alert automation listens for it).
+REJECTIONS_STATE = "Completed with rejections"
+
+
+def artifact_key(council: str, what: str) -> str:
+    """``boardpack-<council>-<deployment>-<what>``, as Prefect's artifact keys must be
+    (lowercase letters, digits, dashes): the "latest" of a key is the latest of that
+    council's runs of that deployment (or flow, run without one)."""
+    from prefect.runtime import deployment, flow_run
+
+    where = deployment.name or str(flow_run.flow_name or "").removeprefix("boardpack-")
+    return re.sub(r"[^a-z0-9]+", "-", f"boardpack {council} {where} {what}".lower()).strip("-")
+
+
+def _artifacts(outcome: RunOutcome) -> None:
+    """The run's account in the UI: rows per file, the rejections, the summary."""
     create_table_artifact(
-        key="boardpack-sources",
+        key=artifact_key(outcome.council, "sources"),
         table=[
             {
                 "source": f.source_id,
@@ -238,92 +282,184 @@ def _report(outcome: RunOutcome) -> RunOutcome | Any:
         description="Rows read, loaded and rejected per file",
     )
     if outcome.rejections:
-        logger.warning("%d row(s) or file(s) rejected", len(outcome.rejections))
         create_table_artifact(
-            key="boardpack-data-quality",
+            key=artifact_key(outcome.council, "data-quality"),
             table=outcome.rejections,
             description="Rejected rows and files, with reasons",
         )
-    create_markdown_artifact(key="boardpack-run-summary", markdown=outcome.markdown())
+    create_markdown_artifact(
+        key=artifact_key(outcome.council, "run-summary"), markdown=outcome.markdown()
+    )
+
+
+def _report(outcome: RunOutcome) -> RunOutcome | State[Any]:
+    """Artifacts for the UI; the state the run ends in: Failed naming each source that
+    failed and why (SPEC §6), "Completed with rejections", or Completed; each message with
+    the run's counts (the alert quotes it)."""
+    logger = get_run_logger()
+    for line in outcome.lines():
+        logger.info(line)
+    _artifacts(outcome)
+    if outcome.rejections:
+        logger.warning("%d row(s) or file(s) rejected", len(outcome.rejections))
     if outcome.failed_sources:
-        names = ", ".join(sorted(outcome.failed_sources))
-        return Failed(message=f"source(s) failed: {names}", data=outcome)
-    return outcome
+        return _failed(RunEndedFailed(outcome.failed_message(), outcome))
+    if outcome.rejections:
+        return Completed(name=REJECTIONS_STATE, message=outcome.message(), data=outcome)
+    return Completed(message=outcome.message(), data=outcome)
 
 
-@flow(name="boardpack-nightly", log_prints=True, task_runner=task_runner())
-def nightly(
-    config: Config,
-    warehouse: Warehouse = None,
-    out: Out = None,
-    as_of: AsOf = None,
-    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
-    wait_seconds: WaitSeconds = 0,
-) -> RunOutcome:
-    """Ingest every source, validate, load, compute and publish the board reports."""
+def _failed(ended: RunEndedFailed) -> State[Any]:
+    """A Failed state whose message says why; its data the exception carrying the run's
+    account (Prefect wants an exception there), which the command line unwraps."""
+    get_run_logger().error(ended.message)
+    return Failed(message=ended.message, data=ended)
+
+
+def _run(work: Callable[[], RunOutcome]) -> RunOutcome | State[Any]:
+    """A run with boardpack's progress in the run's log; whatever stops it (a wrong
+    parameter, a busy or unreachable warehouse) ends the run Failed with SPEC §6's one-line
+    message, not a traceback."""
     with _boardpack_logs():
-        outcome = runs.nightly(
-            config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, _steps()
-        )
+        try:
+            outcome = work()
+        except Exception as error:
+            _, message = failure(error)
+            return _failed(RunEndedFailed(message, error))
     return _report(outcome)
 
 
-@flow(name="boardpack-backfill", log_prints=True, task_runner=task_runner())
+def _as_of(given: dt.date | None) -> dt.date:
+    """The given date, else the day this run was scheduled for (in the UK)."""
+    from prefect.runtime import flow_run
+
+    return given or runs.day_due(flow_run.scheduled_start_time)
+
+
+class _NoEngineDump(logging.Filter):
+    """Prefect's engine logs the exception of every flow run that ends Failed once more, as
+    "Engine execution exited with unexpected exception" and a traceback; a run that ended
+    Failed on purpose has said why in its state and log already. Likewise a source that
+    cannot be read fails alone (SPEC §6): its task's failure is logged without a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, RunEndedFailed):
+            return False
+        if record.exc_info and getattr(record, "task_name", None) == read_source.name:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+for _engine_logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_engine_logger).addFilter(_NoEngineDump())
+
+
+@flow(
+    name="boardpack-nightly",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
+def nightly(
+    config: str,
+    warehouse: Warehouse = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
+    force: bool = False,
+    wait_seconds: WaitSeconds = 0,
+) -> RunOutcome | State[Any]:
+    """Ingest every source, validate, load, compute and publish the board reports.
+
+    Args:
+        {config}
+        {warehouse}
+        {out}
+        {as_of}
+        {force}
+        {wait}
+    """
+    url = _warehouse_url(warehouse)
+    day = _as_of(as_of)
+    return _run(lambda: runs.nightly(config, url, out, day, force, wait_seconds, _steps()))
+
+
+@flow(
+    name="boardpack-backfill",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def backfill(
-    config: Config,
+    config: str,
     start: Period,
     end: Period,
     warehouse: Warehouse = None,
-    out: Out = None,
-    boards: Annotated[list[BoardId] | None, Field(description="Only these boards.")] = None,
-    as_of: AsOf = None,
+    out: str | None = None,
+    boards: list[BoardId] | None = None,
+    as_of: dt.date | None = None,
     wait_seconds: WaitSeconds = 0,
-) -> RunOutcome:
-    """Recompute the measures and republish the reports of a range of periods."""
-    with _boardpack_logs():
-        outcome = runs.backfill(
-            config,
-            start,
-            end,
-            _warehouse_url(warehouse),
-            out,
-            boards,
-            as_of,
-            wait_seconds,
-            _steps(),
-        )
-    return _report(outcome)
+) -> RunOutcome | State[Any]:
+    """Recompute the measures and republish the reports of a range of periods.
+
+    Args:
+        {config}
+        start: The first period, a quarter or half as the reports write it, "2025/26 Q1".
+        end: The last period, e.g. "2025/26 H2"; not before the first.
+        {warehouse}
+        {out}
+        boards: Only these boards (their ids in council.yaml); empty: every board.
+        {as_of}
+        {wait}
+    """
+    url = _warehouse_url(warehouse)
+    day = _as_of(as_of)
+    return _run(
+        lambda: runs.backfill(config, start, end, url, out, boards, day, wait_seconds, _steps())
+    )
 
 
-@flow(name="boardpack-publish", log_prints=True, task_runner=task_runner())
+@flow(
+    name="boardpack-publish",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def publish_report(
-    config: Config,
+    config: str,
     board: BoardId,
     period: Period,
     warehouse: Warehouse = None,
-    out: Out = None,
-    as_of: AsOf = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
     wait_seconds: WaitSeconds = 0,
-    final: Annotated[bool, Field(description="Mark it as formally published.")] = False,
-    as_published: Annotated[
-        bool, Field(description="Re-render it exactly as it was published as final.")
-    ] = False,
-) -> RunOutcome:
-    """Render one board's report for one period."""
-    with _boardpack_logs():
-        outcome = runs.publish_one(
-            config,
-            board,
-            period,
-            _warehouse_url(warehouse),
-            out,
-            as_of,
-            wait_seconds,
-            final,
-            as_published,
-            _steps(),
+    final: bool = False,
+    as_published: bool = False,
+) -> RunOutcome | State[Any]:
+    """Render one board's report for one period.
+
+    Args:
+        {config}
+        board: The board's id in council.yaml.
+        period: The period, a quarter or half as the reports write it, "2026/27 H1".
+        {warehouse}
+        {out}
+        {as_of}
+        {wait}
+        final: Mark the report as formally published to the committee.
+        as_published: Re-render it exactly as it was last published as final.
+    """
+    url = _warehouse_url(warehouse)
+    day = _as_of(as_of)
+    return _run(
+        lambda: runs.publish_one(
+            config, board, period, url, out, day, wait_seconds, final, as_published, _steps()
         )
-    return _report(outcome)
+    )
 
 
 publish = publish_report  # the entrypoint prefect.yaml names: flows/nightly.py:publish
@@ -336,23 +472,62 @@ def council_nightly(
     return shared.council_nightly(council, as_of, force, wait_seconds)
 
 
-@flow(name="boardpack-councils", log_prints=True, task_runner=task_runner())
+# A council's warehouse in councils.yaml may name a Prefect Secret block as prefect.yaml
+# does: "{{ prefect.blocks.secret.NAME }}" (or be ${NAME} from the worker's environment).
+_SECRET_REFERENCE = re.compile(r"^\{\{\s*prefect\.blocks\.secret\.([0-9a-z-]+)\s*\}\}$")
+
+
+def _with_secret_warehouse(council: SharedCouncil) -> SharedCouncil:
+    found = _SECRET_REFERENCE.match(council.warehouse or "")
+    if found is None:
+        return council
+    return council.model_copy(update={"warehouse": _warehouse_url(found.group(1))})
+
+
+@flow(
+    name="boardpack-councils",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def councils(
-    councils_file: Annotated[str, Field(description="The shared service's councils.yaml.")],
-    as_of: AsOf = None,
-    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
+    councils_file: str,
+    as_of: dt.date | None = None,
+    force: bool = False,
     wait_seconds: WaitSeconds = 0,
-) -> list[CouncilRun] | Any:
+) -> list[CouncilRun] | State[Any]:
     """A shared service's nightly: every council side by side (each on a worker of the
-    cluster, if the flow runs on one); one council's failure stops no other."""
-    chosen = shared.load_councils(Path(councils_file))
-    day = as_of or dt.date.today()
+    cluster, if the flow runs on one); one council's failure stops no other.
+
+    Args:
+        councils_file: The shared service's councils.yaml (relative to the checkout): each
+            council's configuration folder, warehouse and reports folder.
+        {as_of}
+        {force}
+        {wait}
+    """
+    with _boardpack_logs():
+        try:
+            chosen = [_with_secret_warehouse(c) for c in shared.load_councils(Path(councils_file))]
+        except Exception as error:
+            return _failed(RunEndedFailed(failure(error)[1], error))
+    day = _as_of(as_of)
     futures = [council_nightly.submit(c, day, force, wait_seconds) for c in chosen]
     results = [future.result() for future in futures]
     logger = get_run_logger()
     for line in shared.lines(results):
         logger.info(line)
-    stopped = [r.id for r in results if r.failed]
+    for result in results:
+        if result.outcome is not None:
+            _artifacts(result.outcome)
+    stopped = [r for r in results if r.failed]
     if stopped:
-        return Failed(message=f"council(s) failed: {', '.join(stopped)}", data=results)
+        reasons = "; ".join(
+            f"{r.id}: {r.error if r.outcome is None else r.outcome.failed_message()}"
+            for r in stopped
+        )
+        return _failed(RunEndedFailed(f"council(s) failed: {reasons}", results))
+    if any(r.outcome is not None and r.outcome.rejections for r in results):
+        return Completed(name=REJECTIONS_STATE, message=shared.lines(results)[-1], data=results)
     return results

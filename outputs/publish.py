@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -102,6 +103,17 @@ def site_inputs(
     )
 
 
+def require_boards(council: Council, boards: Iterable[str] | None) -> None:
+    """Every board asked for is one of council.yaml's, or a configuration error naming it."""
+    known = {b.id for b in council.settings.boards}
+    unknown = sorted(set(boards or []) - known)
+    if unknown:
+        have = ", ".join(sorted(known))
+        raise ConfigError(
+            council.folder / "council.yaml", f"no board '{unknown[0]}' (its boards: {have})"
+        )
+
+
 def publish(
     engine: sa.Engine,
     council: Council,
@@ -118,10 +130,7 @@ def publish(
     With a ``run_id`` each report's snapshot is kept in the warehouse (``final`` marks the
     versions formally published to the committee).
     """
-    known = {b.id for b in council.settings.boards}
-    unknown = sorted(set(boards or []) - known)
-    if unknown:
-        raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
+    require_boards(council, boards)
     with engine.connect() as connection:
         inputs = site_inputs(connection, council, as_of, periods)
     pages = board_pages(inputs, periods, boards)
