@@ -86,7 +86,9 @@ def _outcome(source_id: str, future: PrefectFuture[Batch]) -> Batch:
     state = future.wait() or future.state
     if state.is_completed():
         return future.result()
-    message = steps.one_line(state.message or "failed")
+    # The exception itself, not the state's "Task run encountered an exception ..." wrapper.
+    error = state.result(raise_on_failure=False) if state.data is not None else None
+    message = steps.one_line(error if isinstance(error, BaseException) else state.message or "")
     get_run_logger().error("source %s failed: %s", source_id, message)
     raise SourceFailed(message)
 
