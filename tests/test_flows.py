@@ -114,7 +114,8 @@ def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_re
     # Each failed source and why, then the run's counts: what the alert quotes.
     assert state.message.startswith("source(s) failed: community-db: ")
     assert "file is not a database" in state.message
-    assert "rows read" in state.message and "7 rejected" in state.message
+    assert "rows read" in state.message
+    assert "7 rejected" in state.message
     outcome = state.result(raise_on_failure=False).account
     assert outcome.exit_code == 1
     assert list(outcome.failed_sources) == ["community-db"]
