@@ -170,7 +170,8 @@ def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
         )
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)
         # Every deployment has a time limit of its own (a flow run still going ends TimedOut).
-        assert int(deployment["job_variables"]["env"]["BOARDPACK_FLOW_TIMEOUT_SECONDS"]) > 0
+        env = deployment["work_pool"]["job_variables"]["env"]
+        assert int(env["BOARDPACK_FLOW_TIMEOUT_SECONDS"]) > 0
 
 
 def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
