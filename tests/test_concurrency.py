@@ -61,13 +61,13 @@ def test_a_run_waiting_for_the_warehouse_says_so_every_so_often(
     from warehouse import lock
 
     monkeypatch.setattr(lock, "PROGRESS_SECONDS", 0.2)
-    with exclusive_run(connect(warehouse_url)):
-        with (
-            caplog.at_level("WARNING", logger="boardpack"),
-            pytest.raises(WarehouseBusy),
-            exclusive_run(connect(warehouse_url), wait_seconds=1.5),
-        ):
-            pass
+    with (
+        exclusive_run(connect(warehouse_url)),
+        caplog.at_level("WARNING", logger="boardpack"),
+        pytest.raises(WarehouseBusy),
+        exclusive_run(connect(warehouse_url), wait_seconds=1.5),
+    ):
+        pass
     waits = [r for r in caplog.records if r.name == "boardpack"]
     assert waits
     assert all(r.levelname == "WARNING" for r in waits)
