@@ -33,6 +33,7 @@ from tests.prefect_server import (
     wait_until_online,
     webhook_receiver,
 )
+from tests.test_cli import boardpack
 
 pytestmark = pytest.mark.prefect
 
@@ -200,17 +201,24 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
         f"boardpack-{COUNCIL_KEY}-nightly-run-summary",
     }
 
+    # Which rows were rejected, and why: as the runbook says to look.
+    rejections = boardpack("export", "rejections", "--config", str(council), "--warehouse", url)
+    assert rejections.returncode == 0, rejections.stderr
+    assert rejections.stdout.startswith("source_id,file,row_number,column,reason_code,message")
+    assert "duplicate_in_extract" in rejections.stdout
+
     # boardpack's own progress lines are in the run's log, as the Prefect UI shows it.
     logs = server.post("logs/filter", {"logs": {"flow_run_id": {"any_": [nightly_run]}}})
     messages = {log["message"] for log in logs}
     sources = len(yaml.safe_load((council / "council.yaml").read_text())["sources"])
     assert {f"Reading {sources} sources", "Publishing the board reports that changed"} <= messages
 
-    # The next night, nothing new: the run completes and rewrites no report.
     page = out / "2026-27" / "Q2" / "cyp-ppb.html"
     written = page.stat().st_mtime_ns
-    quiet_run = server.create_run(
-        deployed["nightly"]["id"],
+    # The next night (run now, as the runbook says to), nothing new: the run completes and
+    # rewrites no report.
+    quiet_run = server.start_deployment(
+        DEPLOYMENTS["nightly"],
         config=str(council),
         warehouse=warehouse,
         out=str(out),
@@ -425,8 +433,10 @@ def test_a_nightly_with_a_broken_source_ends_failed_saying_why_and_the_alert_car
     assert "2350 measures" in message
     assert secret_file.exists()
 
-    # A clean log: the reason in a line, no engine dump of the run's result.
+    # A clean log: the reason in a line, no engine dump of the run's result; the same
+    # through the CLI, as the runbook reads it.
     log = flow_run_log(server, flow_run_id)
+    assert "source(s) failed: community-db" in server.prefect("flow-run", "logs", flow_run_id)
     assert "source(s) failed: community-db" in log
     for noise in ("Traceback", "TypeError", "Engine execution exited"):
         assert noise not in log, log
@@ -604,8 +614,10 @@ def test_a_nightly_still_running_after_its_window_raises_the_overdue_alert(
             text = poll("the overdue alert", overdue, seconds=240, every=2)["text"]
             assert "docs/runbook.md" in text
             assert server.get(f"flow_runs/{flow_run_id}")["state"]["type"] == "RUNNING"
-        state = server.final_state(flow_run_id, RUN_SECONDS)  # the warehouse is free again
-        assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
+            # Stuck: the runbook says to cancel it (then run it again).
+            server.prefect("flow-run", "cancel", flow_run_id)
+            state = server.final_state(flow_run_id, RUN_SECONDS)
+            assert state["type"] == "CANCELLED", f"{state}\n{worker.output()}"
     finally:
         server.run(str(PYTHON), "-m", "flows.notify", "--webhook-url", receiver.url)
 
