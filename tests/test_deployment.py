@@ -184,7 +184,7 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
     assert state["type"] == "COMPLETED", f"{state}\n{worker.output()}"
     # The demo's planted mistakes: completed, under a name the UI shows and the alert hears.
     assert state["name"] == "Completed with rejections"
-    assert "7 rejected" in state["message"]
+    assert "9 rejected" in state["message"]
     assert (out / "index.html").exists()
     assert (out / "data-quality.html").exists()
     assert (out / "2026-27" / "Q2" / "cyp-ppb.html").exists()
