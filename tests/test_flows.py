@@ -263,3 +263,19 @@ def test_the_command_line_runs_through_prefect_when_a_server_is_configured(
     assert (tmp_path / "out" / "index.html").exists()
     # One more completed flow run on the server (scheduled nightlies may wait there too).
     assert len(prefect_api.post("flow_runs/filter", completed)) == before + 1
+
+
+def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(harness: None) -> None:
+    """The warehouse parameter takes a Secret block's name: a URL is refused when the run
+    starts too (the server refuses it earlier, when a deployment's run is created), and the
+    password appears in neither the state's message nor the run's log."""
+    from flows.nightly import nightly
+
+    url = "postgresql://boardpack:s3cret-password@db.example.org/warehouse"
+    state = nightly(str(DEMO), url, return_state=True)
+    assert state.is_failed()
+    assert "warehouse" in str(state.message)
+    assert "s3cret-password" not in str(state.message)
+    logged = run_log(state.state_details.flow_run_id)
+    assert logged
+    assert not [text for _, text in logged if "s3cret-password" in text]
