@@ -387,8 +387,19 @@ def test_a_bad_period_or_board_is_refused_when_the_run_is_created(
 
 def flow_run_log(server: PrefectServer, flow_run_id: str) -> str:
     """Every line the flow run (and its tasks) logged, as the Prefect UI shows them."""
-    logs = server.post("logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run_id]}}})
-    return "\n".join(log["message"] for log in logs)
+    lines: list[str] = []
+    while True:  # the server answers a page (200 lines) at a time
+        page = server.post(
+            "logs/filter",
+            {
+                "logs": {"flow_run_id": {"any_": [flow_run_id]}},
+                "sort": "TIMESTAMP_ASC",
+                "offset": len(lines),
+            },
+        )
+        lines += [log["message"] for log in page]
+        if not page:
+            return "\n".join(lines)
 
 
 def save_secret(server: PrefectServer, name: str, value: str) -> None:
