@@ -34,6 +34,7 @@ from boardpack.councils import CouncilRun
 from boardpack.failures import RunEndedFailed, failure
 from boardpack.outcome import RunOutcome
 from core.environment import CLUSTER_VARIABLE, FLOW_TIMEOUT_VARIABLE
+from core.errors import UsageError
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
@@ -151,7 +152,11 @@ def _steps() -> steps.Steps:
 
 
 def _period(label: str) -> str:
-    require_reporting_period(label, "period")
+    """A label the pattern lets through, with a financial year that is not one (2019/21)."""
+    try:
+        require_reporting_period(label, "period")
+    except UsageError as error:  # pydantic reports a ValueError as the parameter's error
+        raise ValueError(str(error)) from None
     return label
 
 
@@ -342,9 +347,14 @@ class _NoEngineDump(logging.Filter):
     """Prefect's engine logs the exception of every flow run that ends Failed once more, as
     "Engine execution exited with unexpected exception" and a traceback; a run that ended
     Failed on purpose has said why in its state and log already. Likewise a source that
-    cannot be read fails alone (SPEC §6): its task's failure is logged without a traceback."""
+    cannot be read fails alone (SPEC §6): its task's failure is logged without a traceback.
+    And a URL in a refused parameter is not repeated."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "prefect.flows" and "://" in record.getMessage():
+            # Prefect logs refused parameters with their values: a URL given as the
+            # warehouse (a password in it) is not repeated.
+            record.msg, record.args = _URL.sub("<a URL, not shown>", record.getMessage()), ()
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, RunEndedFailed):
             return False
@@ -354,7 +364,8 @@ class _NoEngineDump(logging.Filter):
         return True
 
 
-for _engine_logger in ("prefect.flow_runs", "prefect.task_runs"):
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]*")
+for _engine_logger in ("prefect.flow_runs", "prefect.task_runs", "prefect.flows"):
     logging.getLogger(_engine_logger).addFilter(_NoEngineDump())
 
 

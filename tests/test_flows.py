@@ -265,7 +265,9 @@ def test_the_command_line_runs_through_prefect_when_a_server_is_configured(
     assert len(prefect_api.post("flow_runs/filter", completed)) == before + 1
 
 
-def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(harness: None) -> None:
+def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(
+    harness: None, caplog: pytest.LogCaptureFixture
+) -> None:
     """The warehouse parameter takes a Secret block's name: a URL is refused when the run
     starts too (the server refuses it earlier, when a deployment's run is created), and the
     password appears in neither the state's message nor the run's log."""
@@ -279,3 +281,4 @@ def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(harness
     logged = run_log(state.state_details.flow_run_id)
     assert logged
     assert not [text for _, text in logged if "s3cret-password" in text]
+    assert "s3cret-password" not in caplog.text  # nor in the worker's own output
