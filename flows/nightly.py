@@ -209,14 +209,12 @@ def _documented(function: F) -> F:
     return function
 
 
-# A flow run still going after this many seconds ends TimedOut (a Failed state: the alert
-# fires). Each deployment sets its own in prefect.yaml (job variables, env).
-DEFAULT_TIMEOUT_SECONDS = 4 * 3600
-
-
-def flow_timeout() -> float:
-    """The flow run time limit: $BOARDPACK_FLOW_TIMEOUT_SECONDS, else four hours."""
-    return float(os.environ.get(FLOW_TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT_SECONDS)
+def flow_timeout() -> float | None:
+    """The flow run's time limit in seconds, $BOARDPACK_FLOW_TIMEOUT_SECONDS: every
+    deployment sets it in prefect.yaml (a run still going then ends TimedOut, a Failed state
+    the alert reports). A run started from the command line has none: someone is watching."""
+    given = os.environ.get(FLOW_TIMEOUT_VARIABLE)
+    return float(given) if given else None
 
 
 @contextmanager
@@ -265,9 +263,16 @@ def artifact_key(council: str, what: str) -> str:
     """``boardpack-<council>-<deployment>-<what>``, as Prefect's artifact keys must be
     (lowercase letters, digits, dashes): the "latest" of a key is the latest of that
     council's runs of that deployment (or flow, run without one)."""
-    from prefect.runtime import deployment, flow_run
-
-    where = deployment.name or str(flow_run.flow_name or "").removeprefix("boardpack-")
+    context = FlowRunContext.get()
+    run = context.flow_run if context is not None else None
+    if context is not None and run is not None and run.deployment_id is not None:
+        # The run's own client (prefect.runtime.deployment reads it on another thread, which
+        # need not have this run's settings).
+        client: Any = context.client
+        where = str(client.read_deployment(run.deployment_id).name)
+    else:
+        flow_name = context.flow.name if context is not None and context.flow else "local"
+        where = flow_name.removeprefix("boardpack-")
     return re.sub(r"[^a-z0-9]+", "-", f"boardpack {council} {where} {what}".lower()).strip("-")
 
 
