@@ -536,9 +536,6 @@ def councils(
     logger = get_run_logger()
     for line in shared.lines(results):
         logger.info(line)
-    for result in results:
-        if result.outcome is not None:
-            _artifacts(result.outcome)
     stopped = [r for r in results if r.failed]
     if stopped:
         reasons = "; ".join(
