@@ -240,7 +240,11 @@ def _for_flow_runs(warehouse: str | None = None, staging: Path | None = None) ->
 
 def _flow_result(state: Any) -> Any:
     """What a flow run returned, Failed or not; an exception it ended with is raised."""
+    from boardpack.failures import RunEndedFailed
+
     result = state.result(raise_on_failure=False)
+    if isinstance(result, RunEndedFailed):  # the flow's account of a run that ended Failed
+        result = result.account
     if isinstance(result, BaseException):
         raise result
     return result

@@ -29,3 +29,18 @@ def _could_not_complete(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     first = " ".join(lines[0].split()) if lines else ""
     return f"{type(error).__name__}: {first} (the run could not complete)"
+
+
+class RunEndedFailed(Exception):
+    """A run that did its work but must end failed (a source could not be read, a council
+    could not complete): the message says why, ``account`` is what the run did (a
+    :class:`~boardpack.outcome.RunOutcome`, or the shared service's council runs). The Prefect
+    flows end Failed with it as the state's data, so the run's account survives the failure."""
+
+    def __init__(self, message: str, account: object) -> None:
+        super().__init__(message, account)
+        self.message = message
+        self.account = account
+
+    def __str__(self) -> str:
+        return self.message

@@ -44,6 +44,7 @@ class RunOutcome:
     # is new since the previous nightly (None: nothing new).
     returns: list[dict[str, Any]] = field(default_factory=list)
     digest: Digest | None = None
+    council: str = ""  # the council's name (council.yaml), for artifact keys and alerts
 
     @classmethod
     def begin(
@@ -73,6 +74,12 @@ class RunOutcome:
             parts.append(f"sources failed: {', '.join(sorted(self.failed_sources))}")
         parts.append(f"{self.measures} measures, {len(self.reports)} reports")
         return "; ".join(parts)
+
+    def failed_message(self) -> str:
+        """Each failed source with its reason, then the run's counts: the message of a
+        Failed run's state, and so of its alert."""
+        reasons = "; ".join(f"{s}: {why}" for s, why in sorted(self.failed_sources.items()))
+        return f"source(s) failed: {reasons} ({self.message()})"
 
     def lines(self) -> list[str]:
         """A plain-text account for the terminal."""
@@ -195,5 +202,6 @@ def recorded_run(
     folder = str(Path(out) if out else default_out())
     run_id = store.begin_run(engine, kind, council.settings.name, as_of)
     outcome = RunOutcome.begin(run_id, as_of, folder, Batch(), {})
+    outcome.council = council.settings.name
     with recorded(engine, run_id, outcome, {}):
         yield outcome

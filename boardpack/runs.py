@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from core.errors import UsageError
 from core.periods import period_range, require_reporting_period
 from core.progress import step
 from core.settings import Council
-from outputs.publish import as_at_text, republish_as_published
+from outputs.publish import as_at_text, republish_as_published, require_boards
 from outputs.quality import write_quality_page
 from outputs.returns import write_returns_page
 from schemas.ingest import staging_area
@@ -40,6 +41,15 @@ from warehouse.exports import standing_rejections
 from warehouse.load import coverage
 from warehouse.returns import refresh_register
 from warehouse.schema import held, warehouse_url
+
+# The day a nightly reports up to is the day it was due in the UK, wherever the worker runs.
+REPORTING_TIMEZONE = ZoneInfo("Europe/London")
+
+
+def day_due(scheduled: dt.datetime) -> dt.date:
+    """The as-of date of a run scheduled at ``scheduled``: its day in the UK, so a run that
+    starts late, after midnight, still reports the day it was due."""
+    return scheduled.astimezone(REPORTING_TIMEZONE).date()
 
 
 def nightly(
@@ -81,6 +91,7 @@ def nightly(
         batch, failed = steps.read_sources(reading, as_of, frozenset(skip), staged)
         outcome = RunOutcome.begin(run_id, as_of, str(folder), batch, failed)
         outcome.reread = reread
+        outcome.council = council.settings.name
         with recorded(engine, run_id, outcome, run_totals(batch)):
             step(f"Loading {sum(f.rows_loaded for f in batch.files):,} rows and computing measures")
             loaded = steps.load_and_compute(engine, run_id, council, batch, as_of)
@@ -138,7 +149,9 @@ def backfill(
 ) -> RunOutcome:
     """Recompute the measures and republish the reports of a range of periods."""
     council = load_council(config)
+    # Mistakes in the request are refused before the warehouse is touched.
     wanted = {(fy, p.suffix) for fy, p in period_range(start, end)}
+    require_boards(council, boards)
     with (
         held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
         recorded_run(engine, "backfill", council, as_of, out) as outcome,
@@ -170,6 +183,7 @@ def publish_one(
     is recorded), or exactly as it was last published (``as_published``)."""
     council = load_council(config)
     fy, reporting = require_reporting_period(period, "period")
+    require_boards(council, [board])
     with (
         held(warehouse_url(warehouse), False, wait_seconds, steps.wait_hint) as engine,
     ):

@@ -11,3 +11,6 @@ SMTP_SECURITY_VARIABLE = "BOARDPACK_SMTP_SECURITY"  # STARTTLS (default), SSL or
 SMTP_USERNAME_VARIABLE = "BOARDPACK_SMTP_USERNAME"
 SMTP_PASSWORD_VARIABLE = "BOARDPACK_SMTP_PASSWORD"
 DIGEST_FROM_VARIABLE = "BOARDPACK_DIGEST_FROM"  # the sender; default the username
+# A Prefect flow run's time limit in seconds (set per deployment in prefect.yaml's job
+# variables): a run still going after it ends TimedOut (Failed), and the alert fires.
+FLOW_TIMEOUT_VARIABLE = "BOARDPACK_FLOW_TIMEOUT_SECONDS"

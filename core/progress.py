@@ -29,6 +29,16 @@ def step(message: str) -> None:
         progress.update(main, description=message)
 
 
+def waiting(message: str) -> None:
+    """The run is held up (``message`` says by what): a warning, so the command line shows it
+    even without a log handler set up (Python's last-resort handler prints warnings), and on
+    the bar."""
+    logger.warning(message)
+    if _bar is not None:
+        progress, main = _bar
+        progress.update(main, description=message)
+
+
 def counted(items: Iterable[T], total: int, description: str) -> Iterator[T]:
     """``items`` as they are worked through, counted against ``total`` on the bar."""
     logger.info("%s: %d", description, total)

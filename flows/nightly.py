@@ -10,19 +10,21 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.input import RunInput
-from prefect.states import Cancelled, Failed
+from prefect.states import Cancelled, Completed, Failed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import AfterValidator, Field
 
@@ -32,9 +34,11 @@ from boardpack.cluster import in_order
 from boardpack.config import load_council
 from boardpack.councils import CouncilRun
 from boardpack.digest import Digest
+from boardpack.failures import RunEndedFailed, failure
 from boardpack.outcome import RunOutcome
 from boardpack.signoff import approval_state, record_decision
-from core.environment import CLUSTER_VARIABLE
+from core.environment import CLUSTER_VARIABLE, FLOW_TIMEOUT_VARIABLE
+from core.errors import UsageError
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
@@ -96,7 +100,9 @@ def _outcome(source_id: str, future: PrefectFuture[Batch]) -> Batch:
     state = future.wait() or future.state
     if state.is_completed():
         return future.result()
-    message = steps.one_line(state.message or "failed")
+    # The exception itself, not the state's "Task run encountered an exception ..." wrapper.
+    error = state.result(raise_on_failure=False) if state.data is not None else None
+    message = steps.one_line(error if isinstance(error, BaseException) else state.message or "")
     get_run_logger().error("source %s failed: %s", source_id, message)
     raise SourceFailed(message)
 
@@ -159,45 +165,74 @@ def _steps() -> steps.Steps:
 
 
 def _period(label: str) -> str:
-    require_reporting_period(label, "period")
+    """A label the pattern lets through, with a financial year that is not one (2019/21)."""
+    try:
+        require_reporting_period(label, "period")
+    except UsageError as error:  # pydantic reports a ValueError as the parameter's error
+        raise ValueError(str(error)) from None
     return label
 
 
-# The pattern is in the parameters' schema, so the Prefect server refuses a bad label when
-# the run is created; the validator then checks the financial year itself.
-_FY = r"\d{4}[/-](\d{2}|\d{4})"
-PERIOD_PATTERN = rf"^\s*({_FY}([\s;,]*[QqHh][1-4])?|[QqHh][1-4][\s;,]*{_FY})\s*$"
-Period = Annotated[
-    str,
-    Field(description='A quarter or half, e.g. "2025/26 Q2".', pattern=PERIOD_PATTERN),
-    AfterValidator(_period),
-]
-BoardId = Annotated[
-    str,
-    Field(description="The board's id in council.yaml.", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
-]
-Config = Annotated[str, Field(description="The council's configuration folder.")]
-Warehouse = Annotated[
-    str | None,
-    Field(
-        description="Name of a Prefect Secret block holding the warehouse's SQLAlchemy URL; "
-        "empty: $BOARDPACK_WAREHOUSE_URL on the worker, else var/warehouse.sqlite."
-    ),
-]
-Out = Annotated[str | None, Field(description="Folder for the reports (default ./out).")]
-EmailBlock = Annotated[
-    str | None,
-    Field(
-        description="Name of an EmailServerCredentials block for the digest email; empty: "
-        "$BOARDPACK_SMTP_HOST and its companions on the worker, else no email."
-    ),
-]
-AsOf = Annotated[
-    dt.date | None, Field(description="The date the run reports up to (default today).")
-]
-WaitSeconds = Annotated[
-    float, Field(ge=0, description="Seconds to wait if another run holds the warehouse.")
-]
+# The parameters' checks; their descriptions are in each flow's docstring ("Args:"), which
+# Prefect puts in the deployment's parameter schema for the UI. The patterns are in that
+# schema too, so the server refuses a bad value when the run is created (the validator then
+# checks the financial year itself). They are written without "[/" so that the Prefect CLI
+# (rich markup) can print them in its error message.
+PERIOD_PATTERN = r"^[0-9]{4}/[0-9]{2} (Q[1-4]|H[12])$"  # SPEC §1: "2019/20 Q2", "2019/20 H1"
+BOARD_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+# A Prefect block's name (lowercase letters, digits, dashes): never a URL.
+BLOCK_NAME_PATTERN = r"^[0-9a-z-]+$"
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN), AfterValidator(_period)]
+BoardId = Annotated[str, Field(pattern=BOARD_PATTERN)]
+Warehouse = Annotated[str, Field(pattern=BLOCK_NAME_PATTERN)] | None
+WaitSeconds = Annotated[float, Field(ge=0)]
+
+# What every flow's docstring says of the parameters they share.
+_CONFIG = "config: The council's configuration folder (relative to the checkout)."
+_WAREHOUSE = (
+    "warehouse: Name of a Prefect Secret block holding the warehouse's SQLAlchemy URL "
+    "(lowercase letters, digits and dashes; never the URL itself). Empty: "
+    "$BOARDPACK_WAREHOUSE_URL on the worker, else var/warehouse.sqlite."
+)
+_OUT = "out: Folder for the reports (default ./out)."
+_AS_OF = (
+    "as_of: The date the run reports up to; default the day the run was scheduled for, "
+    "in the UK (a run that starts late still reports the day it was due)."
+)
+_WAIT = (
+    "wait_seconds: Seconds to wait if another run holds the warehouse (progress is "
+    "logged every minute), then fail."
+)
+_FORCE = "force: Re-read files whose content was loaded before."
+_EMAIL = (
+    "email: Name of an EmailServerCredentials block for the digest of what changed; empty: "
+    "$BOARDPACK_SMTP_HOST and its companions on the worker, else no email."
+)
+_SHARED = {
+    "config": _CONFIG,
+    "warehouse": _WAREHOUSE,
+    "out": _OUT,
+    "as_of": _AS_OF,
+    "wait": _WAIT,
+    "force": _FORCE,
+    "email": _EMAIL,
+}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _documented(function: F) -> F:
+    """The shared parameters' descriptions into a flow's docstring, before ``@flow`` reads
+    it into the parameter schema."""
+    function.__doc__ = (function.__doc__ or "").format(**_SHARED)
+    return function
+
+
+def flow_timeout() -> float | None:
+    """The flow run's time limit in seconds, $BOARDPACK_FLOW_TIMEOUT_SECONDS: every
+    deployment sets it in prefect.yaml (a run still going then ends TimedOut, a Failed state
+    the alert reports). A run started from the command line has none: someone is watching."""
+    given = os.environ.get(FLOW_TIMEOUT_VARIABLE)
+    return float(given) if given else None
 
 
 @contextmanager
@@ -237,13 +272,32 @@ def _warehouse_url(secret_block: str | None) -> str | None:
     return str(block.get())
 
 
-def _report(outcome: RunOutcome) -> RunOutcome | Any:
-    """Artifacts for the UI; a Failed state naming the sources that failed (SPEC §6)."""
-    logger = get_run_logger()
-    for line in outcome.lines():
-        logger.info(line)
+# A run that loaded everything it could but rejected rows or files: a Completed state by
+# this name (the UI shows it; the alert automation listens for it).
+REJECTIONS_STATE = "Completed with rejections"
+
+
+def artifact_key(council: str, what: str) -> str:
+    """``boardpack-<council>-<deployment>-<what>``, as Prefect's artifact keys must be
+    (lowercase letters, digits, dashes): the "latest" of a key is the latest of that
+    council's runs of that deployment (or flow, run without one)."""
+    context = FlowRunContext.get()
+    run = context.flow_run if context is not None else None
+    if context is not None and run is not None and run.deployment_id is not None:
+        # The run's own client (prefect.runtime.deployment reads it on another thread, which
+        # need not have this run's settings).
+        client: Any = context.client
+        where = str(client.read_deployment(run.deployment_id).name)
+    else:
+        flow_name = context.flow.name if context is not None and context.flow else "local"
+        where = flow_name.removeprefix("boardpack-")
+    return re.sub(r"[^a-z0-9]+", "-", f"boardpack {council} {where} {what}".lower()).strip("-")
+
+
+def _artifacts(outcome: RunOutcome) -> None:
+    """The run's account in the UI: rows per file, the rejections, the summary."""
     create_table_artifact(
-        key="boardpack-sources",
+        key=artifact_key(outcome.council, "sources"),
         table=[
             {
                 "source": f.source_id,
@@ -258,44 +312,130 @@ def _report(outcome: RunOutcome) -> RunOutcome | Any:
         description="Rows read, loaded and rejected per file",
     )
     if outcome.rejections:
-        logger.warning("%d row(s) or file(s) rejected", len(outcome.rejections))
         create_table_artifact(
-            key="boardpack-data-quality",
+            key=artifact_key(outcome.council, "data-quality"),
             table=outcome.rejections,
             description="Rejected rows and files, with reasons",
         )
-    create_markdown_artifact(key="boardpack-run-summary", markdown=outcome.markdown())
+    create_markdown_artifact(
+        key=artifact_key(outcome.council, "run-summary"), markdown=outcome.markdown()
+    )
+
+
+def _report(outcome: RunOutcome) -> RunOutcome | State[Any]:
+    """Artifacts for the UI; the state the run ends in: Failed naming each source that
+    failed and why (SPEC §6), "Completed with rejections", or Completed; each message with
+    the run's counts (the alert quotes it)."""
+    logger = get_run_logger()
+    for line in outcome.lines():
+        logger.info(line)
+    _artifacts(outcome)
+    if outcome.rejections:
+        logger.warning("%d row(s) or file(s) rejected", len(outcome.rejections))
     if outcome.failed_sources:
-        names = ", ".join(sorted(outcome.failed_sources))
-        return Failed(message=f"source(s) failed: {names}", data=outcome)
-    return outcome
+        return _failed(RunEndedFailed(outcome.failed_message(), outcome))
+    if outcome.rejections:
+        return Completed(name=REJECTIONS_STATE, message=outcome.message(), data=outcome)
+    return Completed(message=outcome.message(), data=outcome)
 
 
-@flow(name="boardpack-nightly", log_prints=True, task_runner=task_runner())
-def nightly(
-    config: Config,
-    warehouse: Warehouse = None,
-    out: Out = None,
-    as_of: AsOf = None,
-    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
-    wait_seconds: WaitSeconds = 0,
-    email: EmailBlock = None,
-) -> RunOutcome:
-    """Ingest every source, validate, load, compute and publish the board reports; then
-    the digest of what changed, as an artifact and by email."""
+def _failed(ended: RunEndedFailed) -> State[Any]:
+    """A Failed state whose message says why; its data the exception carrying the run's
+    account (Prefect wants an exception there), which the command line unwraps."""
+    get_run_logger().error(ended.message)
+    return Failed(message=ended.message, data=ended)
+
+
+def _run(work: Callable[[], RunOutcome]) -> RunOutcome | State[Any]:
+    """A run with boardpack's progress in the run's log; whatever stops it (a wrong
+    parameter, a busy or unreachable warehouse) ends the run Failed with SPEC §6's one-line
+    message, not a traceback."""
     with _boardpack_logs():
-        outcome = runs.nightly(
-            config, _warehouse_url(warehouse), out, as_of, force, wait_seconds, _steps()
-        )
-    if outcome.digest is not None:
-        _send_digest(outcome.digest, email)
+        try:
+            outcome = work()
+        except Exception as error:
+            _, message = failure(error)
+            return _failed(RunEndedFailed(message, error))
     return _report(outcome)
 
 
-def _send_digest(digest: Digest, block: str | None) -> None:
+def _as_of(given: dt.date | None) -> dt.date:
+    """The given date, else the day this run was scheduled for (in the UK)."""
+    from prefect.runtime import flow_run
+
+    return given or runs.day_due(flow_run.scheduled_start_time)
+
+
+class _NoEngineDump(logging.Filter):
+    """Prefect's engine logs the exception of every flow run that ends Failed once more, as
+    "Engine execution exited with unexpected exception" and a traceback; a run that ended
+    Failed on purpose has said why in its state and log already. Likewise a source that
+    cannot be read fails alone (SPEC §6): its task's failure is logged without a traceback.
+    And a URL in a refused parameter is not repeated."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "prefect.flows" and "://" in record.getMessage():
+            # Prefect logs refused parameters with their values: a URL given as the
+            # warehouse (a password in it) is not repeated.
+            record.msg, record.args = _URL.sub("<a URL, not shown>", record.getMessage()), ()
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, RunEndedFailed):
+            return False
+        if record.exc_info and getattr(record, "task_name", None) == read_source.name:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]*")
+for _engine_logger in ("prefect.flow_runs", "prefect.task_runs", "prefect.flows"):
+    logging.getLogger(_engine_logger).addFilter(_NoEngineDump())
+
+
+@flow(
+    name="boardpack-nightly",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
+def nightly(
+    config: str,
+    warehouse: Warehouse = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
+    force: bool = False,
+    wait_seconds: WaitSeconds = 0,
+    email: str | None = None,
+) -> RunOutcome | State[Any]:
+    """Ingest every source, validate, load, compute and publish the board reports; then
+    the digest of what changed, as an artifact and by email.
+
+    Args:
+        {config}
+        {warehouse}
+        {out}
+        {as_of}
+        {force}
+        {wait}
+        {email}
+    """
+    url = _warehouse_url(warehouse)
+    day = _as_of(as_of)
+
+    def work() -> RunOutcome:
+        outcome = runs.nightly(config, url, out, day, force, wait_seconds, _steps())
+        if outcome.digest is not None:
+            _send_digest(outcome.digest, email, outcome.council)
+        return outcome
+
+    return _run(work)
+
+
+def _send_digest(digest: Digest, block: str | None, council: str) -> None:
     """The digest as a markdown artifact, and by email through prefect-email: with the
     EmailServerCredentials block named, else the SMTP server in the worker's environment."""
-    create_markdown_artifact(key="boardpack-digest", markdown=digest.markdown())
+    create_markdown_artifact(key=artifact_key(council, "digest"), markdown=digest.markdown())
     logger = get_run_logger()
     if block:
         from prefect_email import EmailServerCredentials
@@ -323,76 +463,103 @@ def _send_digest(digest: Digest, block: str | None) -> None:
     logger.info("digest: %d new item(s) emailed to %s", len(digest.facts), digest.recipients)
 
 
-@flow(name="boardpack-backfill", log_prints=True, task_runner=task_runner())
+@flow(
+    name="boardpack-backfill",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def backfill(
-    config: Config,
+    config: str,
     start: Period,
     end: Period,
     warehouse: Warehouse = None,
-    out: Out = None,
-    boards: Annotated[list[BoardId] | None, Field(description="Only these boards.")] = None,
-    as_of: AsOf = None,
+    out: str | None = None,
+    boards: list[BoardId] | None = None,
+    as_of: dt.date | None = None,
     wait_seconds: WaitSeconds = 0,
-) -> RunOutcome:
-    """Recompute the measures and republish the reports of a range of periods."""
-    with _boardpack_logs():
-        outcome = runs.backfill(
-            config,
-            start,
-            end,
-            _warehouse_url(warehouse),
-            out,
-            boards,
-            as_of,
-            wait_seconds,
-            _steps(),
-        )
-    return _report(outcome)
+) -> RunOutcome | State[Any]:
+    """Recompute the measures and republish the reports of a range of periods.
+
+    Args:
+        {config}
+        start: The first period, a quarter or half as the reports write it, "2025/26 Q1".
+        end: The last period, e.g. "2025/26 H2"; not before the first.
+        {warehouse}
+        {out}
+        boards: Only these boards (their ids in council.yaml); empty: every board.
+        {as_of}
+        {wait}
+    """
+    url = _warehouse_url(warehouse)
+    day = _as_of(as_of)
+    return _run(
+        lambda: runs.backfill(config, start, end, url, out, boards, day, wait_seconds, _steps())
+    )
 
 
-@flow(name="boardpack-publish", log_prints=True, task_runner=task_runner())
+@flow(
+    name="boardpack-publish",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def publish_report(
-    config: Config,
+    config: str,
     board: BoardId,
     period: Period,
     warehouse: Warehouse = None,
-    out: Out = None,
-    as_of: AsOf = None,
+    out: str | None = None,
+    as_of: dt.date | None = None,
     wait_seconds: WaitSeconds = 0,
-    final: Annotated[bool, Field(description="Mark it as formally published.")] = False,
-    as_published: Annotated[
-        bool, Field(description="Re-render it exactly as it was published as final.")
-    ] = False,
-    without_approval: Annotated[
-        bool,
-        Field(description="With final: publish figures not approved (this is recorded)."),
-    ] = False,
-    approval_hours: Annotated[
-        float, Field(gt=0, description="How long a final publish waits for approval.")
-    ] = 72,
-) -> RunOutcome | Any:
+    final: bool = False,
+    as_published: bool = False,
+    without_approval: bool = False,
+    approval_hours: Annotated[float, Field(gt=0)] = 72,
+) -> RunOutcome | State[Any]:
     """Render one board's report for one period. A final publish of figures not yet
-    approved pauses until someone approves (or returns) them in the UI or through the API."""
+    approved pauses until someone approves (or returns) them in the UI or through the API.
+
+    Args:
+        {config}
+        board: The board's id in council.yaml.
+        period: The period, a quarter or half as the reports write it, "2026/27 H1".
+        {warehouse}
+        {out}
+        {as_of}
+        {wait}
+        final: Mark the report as formally published to the committee.
+        as_published: Re-render it exactly as it was last published as final.
+        without_approval: With final, publish figures not approved (this is recorded).
+        approval_hours: How long a final publish waits for approval before it fails.
+    """
     url = _warehouse_url(warehouse)
-    with _boardpack_logs():
-        if final and not as_published and not without_approval:
-            refused = _wait_for_approval(config, board, period, url, approval_hours)
-            if refused is not None:
-                return refused
-        outcome = runs.publish_one(
+    day = _as_of(as_of)
+    if final and not as_published and not without_approval:
+        with _boardpack_logs():
+            try:
+                refused = _wait_for_approval(config, board, period, url, approval_hours)
+            except Exception as error:
+                return _failed(RunEndedFailed(failure(error)[1], error))
+        if refused is not None:
+            return refused
+    return _run(
+        lambda: runs.publish_one(
             config,
             board,
             period,
             url,
             out,
-            as_of,
+            day,
             wait_seconds,
             final,
             as_published,
             _steps(),
             without_approval=without_approval,
         )
-    return _report(outcome)
+    )
 
 
 class Approval(RunInput):
@@ -411,7 +578,7 @@ APPROVAL_POLL_SECONDS = 5
 
 def _wait_for_approval(
     config: str, board: str, period: str, url: str | None, hours: float
-) -> Any | None:
+) -> State[Any] | None:
     """Pause until the board's figures are approved, unless they already are; record the
     decision. A Cancelled state when they are returned for correction."""
     council = load_council(config)
@@ -462,23 +629,59 @@ def council_nightly(
     return shared.council_nightly(council, as_of, force, wait_seconds)
 
 
-@flow(name="boardpack-councils", log_prints=True, task_runner=task_runner())
+# A council's warehouse in councils.yaml may name a Prefect Secret block as prefect.yaml
+# does: "{{ prefect.blocks.secret.NAME }}" (or be ${NAME} from the worker's environment).
+_SECRET_REFERENCE = re.compile(r"^\{\{\s*prefect\.blocks\.secret\.([0-9a-z-]+)\s*\}\}$")
+
+
+def _with_secret_warehouse(council: SharedCouncil) -> SharedCouncil:
+    found = _SECRET_REFERENCE.match(council.warehouse or "")
+    if found is None:
+        return council
+    return council.model_copy(update={"warehouse": _warehouse_url(found.group(1))})
+
+
+@flow(
+    name="boardpack-councils",
+    log_prints=True,
+    task_runner=task_runner(),
+    timeout_seconds=flow_timeout(),
+)
+@_documented
 def councils(
-    councils_file: Annotated[str, Field(description="The shared service's councils.yaml.")],
-    as_of: AsOf = None,
-    force: Annotated[bool, Field(description="Re-read files loaded before.")] = False,
+    councils_file: str,
+    as_of: dt.date | None = None,
+    force: bool = False,
     wait_seconds: WaitSeconds = 0,
-) -> list[CouncilRun] | Any:
+) -> list[CouncilRun] | State[Any]:
     """A shared service's nightly: every council side by side (each on a worker of the
-    cluster, if the flow runs on one); one council's failure stops no other."""
-    chosen = shared.load_councils(Path(councils_file))
-    day = as_of or dt.date.today()
+    cluster, if the flow runs on one); one council's failure stops no other.
+
+    Args:
+        councils_file: The shared service's councils.yaml (relative to the checkout): each
+            council's configuration folder, warehouse and reports folder.
+        {as_of}
+        {force}
+        {wait}
+    """
+    with _boardpack_logs():
+        try:
+            chosen = [_with_secret_warehouse(c) for c in shared.load_councils(Path(councils_file))]
+        except Exception as error:
+            return _failed(RunEndedFailed(failure(error)[1], error))
+    day = _as_of(as_of)
     futures = [council_nightly.submit(c, day, force, wait_seconds) for c in chosen]
     results = [future.result() for future in futures]
     logger = get_run_logger()
     for line in shared.lines(results):
         logger.info(line)
-    stopped = [r.id for r in results if r.failed]
+    stopped = [r for r in results if r.failed]
     if stopped:
-        return Failed(message=f"council(s) failed: {', '.join(stopped)}", data=results)
+        reasons = "; ".join(
+            f"{r.id}: {r.error if r.outcome is None else r.outcome.failed_message()}"
+            for r in stopped
+        )
+        return _failed(RunEndedFailed(f"council(s) failed: {reasons}", results))
+    if any(r.outcome is not None and r.outcome.rejections for r in results):
+        return Completed(name=REJECTIONS_STATE, message=shared.lines(results)[-1], data=results)
     return results

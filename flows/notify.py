@@ -1,14 +1,23 @@
-"""Failure alerts: a webhook message when a nightly run fails or crashes.
+"""Alerts: a webhook message when a boardpack run fails, is cut short, ends with rejections,
+or a nightly is late or still running hours after it started.
 
     PREFECT_API_URL=http://127.0.0.1:4200/api \\
-      .venv/bin/python -m flows.notify --webhook-url "$BOARDPACK_ALERT_WEBHOOK"
+      .venv/bin/python -m flows.notify --webhook-url "$BOARDPACK_ALERT_WEBHOOK" [--overdue-hours 4]
 
 Saves the webhook as the Custom Webhook block ``boardpack-alerts`` (the URL is kept as the
-block's secret value, never in the repository) and creates the automation
-``boardpack-nightly-failed``, replacing one of that name: run it again to change the URL.
+block's secret value, never in the repository) and creates two automations, replacing any
+of those names: run it again to change the URL or the hours.
+
+- ``boardpack-run-failed``: a run of any boardpack flow (nightly, backfill, publish, the
+  shared service's councils) that ends Failed, Crashed, TimedOut (its deployment's time
+  limit) or "Completed with rejections". The message quotes the state's message: each failed
+  source and why, and the run's counts.
+- ``boardpack-nightly-overdue`` (a proactive trigger): a nightly (or councils) run that has
+  not finished ``--overdue-hours`` after it started, or after it was marked Late (no worker
+  picked it up).
+
 The Prefect server sends ``{"text": "<subject>\\n<body>"}`` to the URL (the JSON that Slack
-and Microsoft Teams incoming webhooks accept) whenever a ``boardpack-nightly`` flow run
-enters Failed or Crashed.
+and Microsoft Teams incoming webhooks accept).
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import datetime as dt
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 if TYPE_CHECKING:  # prefect takes seconds to import: only when there is work to do
@@ -26,13 +35,29 @@ if TYPE_CHECKING:  # prefect takes seconds to import: only when there is work to
 
 URL_VARIABLE = "BOARDPACK_ALERT_WEBHOOK"
 BLOCK_NAME = "boardpack-alerts"
-AUTOMATION_NAME = "boardpack-nightly-failed"
-FLOW_NAME = "boardpack-nightly"
-ALERT_STATES = ("Failed", "Crashed")
-SUBJECT = "boardpack: nightly run {{ flow_run.name }} {{ flow_run.state.name }}"
+AUTOMATION_NAME = "boardpack-run-failed"
+OVERDUE_NAME = "boardpack-nightly-overdue"
+# Names used by earlier versions of this command: replaced too, so no alert is sent twice.
+REPLACED_NAMES = ("boardpack-nightly-failed",)
+# Every boardpack flow, so every deployment (and `boardpack run` through Prefect) is covered.
+FLOW_NAMES = ("boardpack-nightly", "boardpack-backfill", "boardpack-publish", "boardpack-councils")
+NIGHTLY_FLOWS = ("boardpack-nightly", "boardpack-councils")
+# "Completed with rejections" is flows/nightly.py's REJECTIONS_STATE (not imported: the
+# flows take seconds to import).
+ALERT_STATES = ("Failed", "Crashed", "TimedOut", "Completed with rejections")
+FINISHED_STATES = ("Completed*", "Failed", "Crashed", "TimedOut", "Cancelled")
+OVERDUE_AFTER = ("Running", "Late")
+DEFAULT_OVERDUE_HOURS = 4.0
+SUBJECT = "boardpack: {{ flow.name }} run {{ flow_run.name }} {{ flow_run.state.name }}"
 BODY = (
-    "The boardpack nightly run {{ flow_run.name }} ended {{ flow_run.state.name }}: "
+    "The boardpack run {{ flow_run.name }} ({{ flow.name }}) ended {{ flow_run.state.name }}: "
     "{{ flow_run.state.message }}\n{{ flow_run|ui_url }}"
+)
+OVERDUE_SUBJECT = "boardpack: {{ flow.name }} run {{ flow_run.name }} has not finished"
+OVERDUE_BODY = (
+    "The boardpack run {{ flow_run.name }} ({{ flow.name }}) has not finished within "
+    "{hours} hours of starting or of being marked late; it is {{ flow_run.state.name }}. "
+    'See docs/runbook.md, "A nightly is late".\n{{ flow_run|ui_url }}'
 )
 
 
@@ -44,6 +69,7 @@ class UsageError(Exception):
 class Installed:
     block_id: UUID
     automation_id: UUID
+    overdue_id: UUID
 
 
 def save_webhook_block(url: str) -> UUID:
@@ -62,38 +88,73 @@ def save_webhook_block(url: str) -> UUID:
     return cast(UUID, block.save(BLOCK_NAME, overwrite=True))  # sync: called outside a loop
 
 
-def nightly_failed_automation(block_id: UUID) -> AutomationCore:
-    """Fire once for every nightly flow run that enters Failed or Crashed."""
+def _flow_run_trigger(flows: tuple[str, ...], **options: object) -> Any:
+    from prefect.events.schemas.automations import EventTrigger
+
+    return EventTrigger(
+        match={"prefect.resource.id": "prefect.flow-run.*"},
+        match_related={"prefect.resource.role": "flow", "prefect.resource.name": list(flows)},
+        threshold=1,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def run_failed_automation(block_id: UUID) -> AutomationCore:
+    """Fire once for every boardpack flow run that ends in one of ALERT_STATES."""
     from prefect.events.actions import SendNotification
-    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+    from prefect.events.schemas.automations import AutomationCore, Posture
 
     return AutomationCore(
         name=AUTOMATION_NAME,
-        description=f"A webhook message when a {FLOW_NAME} flow run fails or crashes.",
+        description="A webhook message when a boardpack run fails, is cut short or ends "
+        "with rejections.",
         enabled=True,
-        trigger=EventTrigger(
+        trigger=_flow_run_trigger(
+            FLOW_NAMES,
             expect={f"prefect.flow-run.{state}" for state in ALERT_STATES},
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAME},
             posture=Posture.Reactive,
-            threshold=1,
             within=dt.timedelta(0),
         ),
         actions=[SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY)],
     )
 
 
-def install(url: str) -> Installed:
-    """Save the block and (re)create the automation on the server at PREFECT_API_URL."""
+def overdue_automation(block_id: UUID, hours: float) -> AutomationCore:
+    """Fire for a nightly run that has not finished ``hours`` after it started running or
+    was marked Late: a proactive trigger, one per flow run."""
+    from prefect.events.actions import SendNotification
+    from prefect.events.schemas.automations import AutomationCore, Posture
+
+    body = OVERDUE_BODY.replace("{hours}", f"{hours:g}")
+    return AutomationCore(
+        name=OVERDUE_NAME,
+        description=f"A webhook message when a nightly has not finished {hours:g} hours after "
+        "it started or was marked late.",
+        enabled=True,
+        trigger=_flow_run_trigger(
+            NIGHTLY_FLOWS,
+            after={f"prefect.flow-run.{state}" for state in OVERDUE_AFTER},
+            expect={f"prefect.flow-run.{state}" for state in FINISHED_STATES},
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            within=dt.timedelta(hours=hours),
+        ),
+        actions=[SendNotification(block_document_id=block_id, subject=OVERDUE_SUBJECT, body=body)],
+    )
+
+
+def install(url: str, overdue_hours: float = DEFAULT_OVERDUE_HOURS) -> Installed:
+    """Save the block and (re)create the automations on the server at PREFECT_API_URL."""
     from prefect.client.orchestration import get_client
 
     block_id = save_webhook_block(url)
-    automation = nightly_failed_automation(block_id)
+    automations = [run_failed_automation(block_id), overdue_automation(block_id, overdue_hours)]
     with get_client(sync_client=True) as client:
-        for existing in client.read_automations_by_name(AUTOMATION_NAME):
-            client.delete_automation(existing.id)
-        automation_id = client.create_automation(automation)
-    return Installed(block_id, automation_id)
+        for name in (*REPLACED_NAMES, *(a.name for a in automations)):
+            for existing in client.read_automations_by_name(name):
+                client.delete_automation(existing.id)
+        ids = [client.create_automation(a) for a in automations]
+    return Installed(block_id, ids[0], ids[1])
 
 
 def webhook_url(given: str | None) -> str:
@@ -108,10 +169,18 @@ def webhook_url(given: str | None) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m flows.notify",
-        description="Send a webhook message when a boardpack nightly run fails or crashes.",
+        description="Send a webhook message when a boardpack run fails, is cut short or ends "
+        "with rejections, or a nightly is overdue.",
     )
     parser.add_argument(
         "--webhook-url", help=f"the incoming webhook's URL (default: ${URL_VARIABLE})"
+    )
+    parser.add_argument(
+        "--overdue-hours",
+        type=float,
+        default=DEFAULT_OVERDUE_HOURS,
+        help="alert when a nightly has not finished this many hours after it started or was "
+        f"marked late (default {DEFAULT_OVERDUE_HOURS:g})",
     )
     return parser.parse_args(argv)
 
@@ -123,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         url = webhook_url(args.webhook_url)
         if not api:
             raise UsageError("PREFECT_API_URL is not set: point it at the Prefect server's API")
-        installed = install(url)
+        if not args.overdue_hours > 0:
+            raise UsageError("--overdue-hours must be more than 0")
+        installed = install(url, args.overdue_hours)
     except UsageError as error:
         print(f"boardpack notify: {error}", file=sys.stderr)
         return 2
@@ -133,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     print(
         f"Automation {AUTOMATION_NAME} ({installed.automation_id}) sends to block "
-        f"{BLOCK_NAME} ({installed.block_id}) when a {FLOW_NAME} run fails or crashes."
+        f"{BLOCK_NAME} ({installed.block_id}) when a boardpack run ends "
+        f"{', '.join(ALERT_STATES)}.\n"
+        f"Automation {OVERDUE_NAME} ({installed.overdue_id}) sends to it when a nightly has "
+        f"not finished {args.overdue_hours:g} hours after it started or was marked late."
     )
     return 0
 

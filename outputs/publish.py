@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,17 @@ def site_inputs(
     )
 
 
+def require_boards(council: Council, boards: Iterable[str] | None) -> None:
+    """Every board asked for is one of council.yaml's, or a configuration error naming it."""
+    known = {b.id for b in council.settings.boards}
+    unknown = sorted(set(boards or []) - known)
+    if unknown:
+        have = ", ".join(sorted(known))
+        raise ConfigError(
+            council.folder / "council.yaml", f"no board '{unknown[0]}' (its boards: {have})"
+        )
+
+
 def publish(
     engine: sa.Engine,
     council: Council,
@@ -135,10 +147,7 @@ def publish(
     ``periods`` asked for (a backfill, a single report), or, when every period is published,
     as a nightly makes them (the latest periods, unless the council asks for all).
     """
-    known = {b.id for b in council.settings.boards}
-    unknown = sorted(set(boards or []) - known)
-    if unknown:
-        raise ConfigError(council.folder / "council.yaml", f"no board '{unknown[0]}'")
+    require_boards(council, boards)
     with engine.connect() as connection:
         inputs = site_inputs(connection, council, as_of, periods)
         decisions = latest_decisions(connection)

@@ -53,6 +53,50 @@ def test_a_second_run_refuses_while_the_first_holds_the_warehouse(warehouse_url:
         pass
 
 
+def test_a_run_waiting_for_the_warehouse_says_so_every_so_often(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A long wait is never mistaken for a hang: a warning on the "boardpack" logger (the
+    run's log under Prefect; printed at the terminal by Python's last-resort handler)."""
+    from warehouse import lock
+
+    monkeypatch.setattr(lock, "PROGRESS_SECONDS", 0.2)
+    with (
+        exclusive_run(connect(warehouse_url)),
+        caplog.at_level("WARNING", logger="boardpack"),
+        pytest.raises(WarehouseBusy),
+        exclusive_run(connect(warehouse_url), wait_seconds=1.5),
+    ):
+        pass
+    waits = [r for r in caplog.records if r.name == "boardpack"]
+    assert waits
+    assert all(r.levelname == "WARNING" for r in waits)
+    assert all(r.getMessage().startswith("Waiting for the warehouse: ") for r in waits)
+    assert "of up to 2 s" in waits[-1].getMessage()
+
+
+def test_a_command_waiting_for_the_warehouse_prints_its_progress(tmp_path: Path) -> None:
+    """On the command line, with no logging set up, the waits reach the terminal."""
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    script = (
+        "import sys; from warehouse import lock; from warehouse.schema import connect\n"
+        "lock.PROGRESS_SECONDS = 0.2\n"
+        "try:\n"
+        "    with lock.exclusive_run(connect(sys.argv[1]), wait_seconds=1): pass\n"
+        "except lock.WarehouseBusy: pass\n"
+    )
+    with exclusive_run(connect(url)):
+        done = subprocess.run(
+            [sys.executable, "-c", script, url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    assert "Waiting for the warehouse: " in done.stderr
+
+
 def test_a_killed_run_leaves_the_previous_state_and_the_next_run_completes(
     warehouse_url: str, tmp_path: Path
 ) -> None:

@@ -111,8 +111,12 @@ def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_re
         str(demo_copy), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True
     )
     assert state.is_failed()
-    assert state.message == "source(s) failed: community-db"
-    outcome = state.result(raise_on_failure=False)
+    # Each failed source and why, then the run's counts: what the alert quotes.
+    assert state.message.startswith("source(s) failed: community-db: ")
+    assert "file is not a database" in state.message
+    assert "rows read" in state.message
+    assert "7 rejected" in state.message
+    outcome = state.result(raise_on_failure=False).account
     assert outcome.exit_code == 1
     assert list(outcome.failed_sources) == ["community-db"]
     broken = [r for r in outcome.rejections if r["source_id"] == "community-db"]
@@ -131,6 +135,8 @@ def test_a_database_that_is_down_is_retried_then_fails_the_flow_run_after_the_re
     assert any(
         level == logging.ERROR and "source community-db failed" in text for level, text in logged
     )
+    # Lines, not dumps: no traceback and no engine error about the run's result.
+    assert not [text for _, text in logged if "Traceback" in text or "TypeError" in text]
 
 
 def run_log(flow_run_id: object) -> list[tuple[int, str]]:
@@ -155,7 +161,7 @@ def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     names = {d["name"]: d for d in spec["deployments"]}
-    assert set(names) == {"nightly", "backfill", "publish"}
+    assert set(names) == {"nightly", "backfill", "publish", "councils"}
     assert names["nightly"]["schedules"] == [{"cron": "0 2 * * *", "timezone": "Europe/London"}]
     for deployment in spec["deployments"]:
         module, function = deployment["entrypoint"].split(":")
@@ -163,6 +169,9 @@ def test_prefect_yaml_entrypoints_and_schedules_resolve(harness: None) -> None:
             importlib.import_module(module.replace("/", ".").removesuffix(".py")), function
         )
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+        # Every deployment has a time limit of its own (a flow run still going ends TimedOut).
+        env = deployment["work_pool"]["job_variables"]["env"]
+        assert int(env["BOARDPACK_FLOW_TIMEOUT_SECONDS"]) > 0
 
 
 def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
@@ -186,8 +195,8 @@ def test_a_source_task_that_crashes_fails_alone_and_the_run_says_so(
     monkeypatch.setenv("BOARDPACK_WAREHOUSE_URL", url)
     state = flows.nightly(str(DEMO), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
     assert state.is_failed()
-    assert "community-db" in str(state.message)
-    outcome = state.result(raise_on_failure=False)
+    assert "community-db: community database server refused the connection" in state.message
+    outcome = state.result(raise_on_failure=False).account
     assert attempts == [1, 1, 1]  # tried three times (two retries) before failing
     assert list(outcome.failed_sources) == ["community-db"]
     assert "refused the connection" in outcome.failed_sources["community-db"]
@@ -254,3 +263,21 @@ def test_the_command_line_runs_through_prefect_when_a_server_is_configured(
     assert (tmp_path / "out" / "index.html").exists()
     # One more completed flow run on the server (scheduled nightlies may wait there too).
     assert len(prefect_api.post("flow_runs/filter", completed)) == before + 1
+
+
+def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(
+    harness: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warehouse parameter takes a Secret block's name: a URL is refused when the run
+    starts too (the server refuses it earlier, when a deployment's run is created), and the
+    password appears in neither the state's message nor the run's log."""
+    from flows.nightly import nightly
+
+    url = "postgresql://boardpack:s3cret-password@db.example.org/warehouse"
+    state = nightly(str(DEMO), url, return_state=True)
+    assert state.is_failed()
+    assert "warehouse: String should match pattern" in str(state.message)
+    assert "s3cret-password" not in str(state.message)
+    logged = run_log(state.state_details.flow_run_id)
+    assert not [text for _, text in logged if "s3cret-password" in text]
+    assert "s3cret-password" not in caplog.text  # nor in the worker's own output

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from core.database_urls import masked_url
 from core.errors import BoardpackError
+from core.progress import waiting
 from warehouse.models import Run, table_of
 
 # Any constant will do; this one spells "boardpak" in ASCII.
@@ -28,8 +29,8 @@ class WarehouseBusy(BoardpackError):
     """Another run holds the warehouse."""
 
 
-def _busy(engine: sa.Engine, waited: float, wait_hint: str) -> WarehouseBusy:
-    holder = "another boardpack run"
+def _holder(engine: sa.Engine) -> str:
+    """The run holding the warehouse, as the runs table has it."""
     try:
         with engine.connect() as connection:
             table = table_of(Run)
@@ -39,26 +40,44 @@ def _busy(engine: sa.Engine, waited: float, wait_hint: str) -> WarehouseBusy:
                 .order_by(table.c.id.desc())
                 .limit(1)
             ).first()
-        if row is not None:
-            holder = f"run {row.id} ({row.kind}, started {row.started_at:%Y-%m-%d %H:%M:%S})"
     except sa.exc.SQLAlchemyError:
-        pass  # the message is still right without the detail
+        row = None  # the message is still right without the detail
+    if row is None:
+        return "another boardpack run"
+    return f"run {row.id} ({row.kind}, started {row.started_at:%Y-%m-%d %H:%M:%S})"
+
+
+def _busy(engine: sa.Engine, waited: float, wait_hint: str) -> WarehouseBusy:
     after = f" after waiting {waited:.0f} s" if waited else ""
     return WarehouseBusy(
-        f"the warehouse {masked_url(engine.url)} is busy: {holder} is "
-        f"using it{after}; try again when it finishes, or wait longer ({wait_hint})"
+        f"the warehouse {masked_url(engine.url)} is busy: "
+        f"{_holder(engine)} is using it{after}; try again when it finishes, or wait longer "
+        f"({wait_hint})"
     )
 
 
-def _poll(try_once: object, wait_seconds: float) -> float | None:
+# A run waiting for the warehouse says so this often (the run's log under Prefect, the
+# terminal on the command line), so a long wait is never mistaken for a hang.
+PROGRESS_SECONDS = 60.0
+
+
+def _poll(engine: sa.Engine, try_once: Callable[[], bool], wait_seconds: float) -> float | None:
     """Call ``try_once`` until it returns True; the seconds waited, or None on timeout."""
     started = time.monotonic()
+    next_report = started + PROGRESS_SECONDS
     while True:
-        if try_once():  # type: ignore[operator]
+        if try_once():
             return time.monotonic() - started
-        if time.monotonic() - started >= wait_seconds:
+        now = time.monotonic()
+        if now - started >= wait_seconds:
             return None
-        time.sleep(min(1.0, max(wait_seconds / 20, 0.05)))
+        if now >= next_report:
+            waiting(
+                f"Waiting for the warehouse: {_holder(engine)} is using it "
+                f"({now - started:.0f} s of up to {wait_seconds:.0f} s)"
+            )
+            next_report = now + PROGRESS_SECONDS
+        time.sleep(min(1.0, max(wait_seconds / 20, 0.05), PROGRESS_SECONDS))
 
 
 @contextmanager
@@ -103,7 +122,7 @@ def _advisory_lock(engine: sa.Engine, wait_seconds: float, wait_hint: str) -> It
             connection.commit()
             return bool(acquired.scalar())
 
-        if _poll(attempt, wait_seconds) is None:
+        if _poll(engine, attempt, wait_seconds) is None:
             raise _busy(engine, wait_seconds, wait_hint)
         try:
             yield
@@ -129,7 +148,7 @@ def _file_lock(
                 return False
             return True
 
-        if _poll(attempt, wait_seconds) is None:
+        if _poll(engine, attempt, wait_seconds) is None:
             raise _busy(engine, wait_seconds, wait_hint)
         try:
             yield
