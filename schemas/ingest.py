@@ -317,6 +317,20 @@ Across = Callable[[list[pl.DataFrame]], tuple[list[pl.DataFrame], pl.DataFrame]]
 _ACROSS_FILES: dict[str, Across] = {
     "milestones": _registers_across_files("milestones"),
     "risks": _registers_across_files("risks"),
+    "narrative": partial(
+        reject_across_files,
+        key=["source_id", "service", "fy", "quarter", "heading"],
+        column="heading",
+        describe=lambda files: pl.format(
+            "'{}' for {} {} arrives in more than one file of source {} in this run ({}); it "
+            "must come from one",
+            pl.col("heading"),
+            pl.col("service"),
+            pl.col("period"),
+            pl.col("source_id"),
+            files,
+        ),
+    ),
     "targets": _targets_across_files,
     "benchmarks": reject_benchmarks_across_files,
 }

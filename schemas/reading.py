@@ -27,7 +27,7 @@ def reading_digest(council: Council, source: Source) -> str:
     """A digest of everything besides a file's bytes that decides what reading it yields."""
     settings = source.model_dump(mode="json", exclude=_NOT_READING)
     parts = [json.dumps(settings, sort_keys=True), str(council.settings.year_start_month)]
-    if source.kind not in ("milestones", "risks"):  # registers name no indicator
+    if source.kind not in ("milestones", "risks", "narrative"):  # registers name no indicator
         indicators = council.indicators.select(_INDICATOR_READING).sort("code")
         parts.append(indicators.write_csv())
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

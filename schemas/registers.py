@@ -148,19 +148,21 @@ def split_register(
     if kind == "milestones":
         typed = typed.with_columns(unknown_priority=_unknown_priority(priorities))
     accepted, rejected = split_by_rules(typed, _REGISTER_SCHEMAS[kind], _REGISTER_RULES[kind])
-    accepted, repeated = reject_repeats(
-        accepted,
-        list(REGISTER_KEY),
-        pl.format(
-            "{} '{}' appears more than once for {} in this file (rows {}); send one",
-            pl.lit(kind.removesuffix("s")),
-            pl.col("ref"),
-            pl.col("period"),
-            pl.col("row_number").sort().cast(pl.String).str.join(", ").over(list(REGISTER_KEY)),
-        ),
-        column="ref",
-    )
-    rejected = pl.concat([rejected, repeated], how="diagonal_relaxed").sort("row_number")
+    if kind != "narrative":  # a narrative's key is its service and heading (below)
+        accepted, repeated = reject_repeats(
+            accepted,
+            list(REGISTER_KEY),
+            pl.format(
+                "{} '{}' appears more than once for {} in this file (rows {}); send one",
+                pl.lit(kind.removesuffix("s")),
+                pl.col("ref"),
+                pl.col("period"),
+                pl.col("row_number").sort().cast(pl.String).str.join(", ").over(list(REGISTER_KEY)),
+            ),
+            column="ref",
+        )
+        rejected = pl.concat([rejected, repeated], how="diagonal_relaxed")
+    rejected = rejected.sort("row_number")
     if kind == "milestones":
         accepted = accepted.with_columns(
             *(register_date(pl.col(name)).alias(name) for name in REGISTER_DATES),

@@ -185,12 +185,13 @@ class Narrative(Base):
     """A service's key developments, emerging issues or awards for a quarter (SPEC §4)."""
 
     __tablename__ = "narrative"
-    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # A source's own narrative (two sources may both send "Key developments" for a service).
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    service: Mapped[str] = mapped_column(Text, primary_key=True)
     fy: Mapped[int] = mapped_column(Integer, primary_key=True)
     quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    heading: Mapped[str] = mapped_column(String(200), primary_key=True)
+    heading: Mapped[str] = mapped_column(Text, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
-    source_id: Mapped[str] = mapped_column(String(64))
     file: Mapped[str] = mapped_column(Text)
     row_number: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
@@ -314,7 +315,7 @@ class ReturnRecord(Base):
     came (the as-of date of the run that first, and last, loaded figures for it)."""
 
     __tablename__ = "returns_register"
-    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
     period: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026/27 Q2, 2026-07
     fy: Mapped[int] = mapped_column(Integer)
     first_fm: Mapped[int] = mapped_column(SmallInteger)
@@ -341,7 +342,7 @@ class SignOff(Base):
 
     __tablename__ = "signoffs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    board_id: Mapped[str] = mapped_column(String(64))
+    board_id: Mapped[str] = mapped_column(Text)
     fy: Mapped[int] = mapped_column(Integer)
     period_suffix: Mapped[str] = mapped_column(String(2))
     decision: Mapped[str] = mapped_column(String(32))  # approved, rejected, published_without

@@ -368,12 +368,15 @@ def replace_register(
 
 
 def replace_narrative(connection: sa.Connection, run_id: int, rows: pl.DataFrame) -> None:
-    """Narrative: the latest return of a service's heading for a quarter replaces the last."""
+    """Narrative: a source's latest return of a service's heading for a quarter replaces
+    its last."""
+    if rows.is_empty():
+        return
     _replace_keyed(
         connection,
         table_of(Narrative),
         rows.with_columns(run_id=pl.lit(run_id)),
-        ["service", "fy", "quarter", "heading"],
+        ["source_id", "service", "fy", "quarter", "heading"],
     )
 
 
