@@ -181,6 +181,17 @@ RISK_COLUMNS = (
 )
 
 
+def unbroken_part(text: str) -> str:
+    """What of a cell must stay on one line: all of it, but for a status or figure with its
+    detail ("… Incomplete: 5 of 6 months", "8.5 (based on 1 of 2 quarters)"), where only
+    the status or the figure itself must ("… Incomplete:", "8.5")."""
+    head, colon, _ = text.partition(": ")
+    if colon:
+        return head + ":"
+    figure, bracket, _ = text.partition(" (")
+    return figure if bracket else text
+
+
 def _text_width_mm(text: str) -> float:
     return len(text) * _MM_PER_CHAR + _CELL_PADDING_MM
 
@@ -195,7 +206,7 @@ def column_widths(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> tu
         if column.kind == "sparkline":
             fixed[column.key] = SPARKLINE_MM
         elif column.kind in UNBROKEN:
-            entries = [str(row[column.key]) for row in rows] + words
+            entries = [unbroken_part(str(row.get(column.key, ""))) for row in rows] + words
             fixed[column.key] = max(_text_width_mm(e) for e in entries)
     left = PAGE_WIDTH_MM - sum(fixed.values())
     texts = [c for c in columns if c.key not in fixed]

@@ -14,7 +14,7 @@ import html
 from typing import Any
 
 from outputs.board import STATUS_COLOURS
-from outputs.documents import FONT_PT, Document, Section, Table
+from outputs.documents import FONT_PT, Document, Section, Table, unbroken_part
 from outputs.sparklines import printed_sparkline
 
 PRINT_CSS = f"""
@@ -47,7 +47,7 @@ tr {{ break-inside: avoid; }}
 tr.group th {{ background: #f4f4f4; }}
 tbody.lead {{ break-inside: avoid; }}
 td.right, th.right {{ text-align: right; }}
-td.code, td.figure, td.status, td.label {{ white-space: nowrap; }}
+td.code, td.label, span.whole {{ white-space: nowrap; }}
 td.status {{ font-weight: bold; }}
 td.sparkline {{ text-align: center; vertical-align: middle; }}
 td.sparkline svg {{ width: 20mm; height: 6mm; }}
@@ -78,7 +78,12 @@ def _cell(table: Table, row: dict[str, Any], index: int) -> str:
     if column.kind == "sparkline":
         drawn = "" if value is None else printed_sparkline(value, row.get("trend_alt") or "")
         return f'<td class="{" ".join(classes)}">{drawn}</td>'
-    return f'<td class="{" ".join(classes)}">{html.escape(str(value))}</td>'
+    text = str(value)
+    if column.kind in ("status", "figure"):  # whole; a detail ("5 of 6 months") may wrap
+        whole = unbroken_part(text)
+        shown = f'<span class="whole">{html.escape(whole)}</span>{html.escape(text[len(whole) :])}'
+        return f'<td class="{" ".join(classes)}">{shown}</td>'
+    return f'<td class="{" ".join(classes)}">{html.escape(text)}</td>'
 
 
 def table_html(table: Table) -> str:

@@ -62,7 +62,8 @@ def test_each_nightly_emails_only_what_is_new_and_nothing_when_nothing_changed(
     warehouse = f"sqlite:///{tmp_path / 'w.sqlite'}"
     # Q3: recycling at 40% against a 50% target (red); 31 homes against 30 to date (green).
     send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
-    send(folder, "housing", "q3.csv", [("HS 01", "2025/26 Q3", 31)])
+    homes = [("HS 01", "2025/26 Q1", 10), ("HS 01", "2025/26 Q2", 10), ("HS 01", "2025/26 Q3", 11)]
+    send(folder, "housing", "q3.csv", homes)
     out = nightly(folder, warehouse, "2026-01-15")
     assert "Digest: 1 new item(s) emailed to place.panel@riverside.example" in out
     (recipients, message), *rest = inbox.received
@@ -82,8 +83,8 @@ def test_each_nightly_emails_only_what_is_new_and_nothing_when_nothing_changed(
     out = nightly(folder, warehouse, "2026-01-16")
     assert "Digest" not in out
     assert len(inbox.received) == 1
-    # 17 April: neither Q4 return has come (due 16 April, after Easter), and the homes
-    # figure to date now misses its target: told to the boards and to each contact.
+    # 17 April: neither Q4 return has come (due 16 April, after Easter), so the homes total
+    # to date covers 3 of 4 quarters (incomplete): told to the boards and to each contact.
     out = nightly(folder, warehouse, "2026-04-17")
     assert len(inbox.received) == 2
     recipients, message = inbox.received[1]
@@ -101,8 +102,9 @@ def test_each_nightly_emails_only_what_is_new_and_nothing_when_nothing_changed(
     assert "- Housing Services (housing) 2025/26 Q4: outstanding, due 16 April 2026" in text
     assert "WS 01" not in text  # still red, told already
     assert (
-        "Place Scrutiny Panel: HS 01 Homes brought back into use is Off target at 2025/26 Q4"
-        in text
+        "Newly incomplete\n- People Scrutiny Panel: HS 01 Homes brought back into use is "
+        "Incomplete at 2025/26 Q4\n- Place Scrutiny Panel: HS 01 Homes brought back into use "
+        "is Incomplete at 2025/26 Q4\n" in text
     )
     html = message.get_body(preferencelist=("html",))
     assert html is not None
@@ -117,6 +119,8 @@ def test_a_mail_server_that_is_down_leaves_the_run_done_and_says_the_digest_was_
     monkeypatch.setenv("BOARDPACK_SMTP_SECURITY", "INSECURE")
     folder = write_council(tmp_path / "council")
     send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
+    homes = [("HS 01", "2025/26 Q1", 10), ("HS 01", "2025/26 Q2", 10), ("HS 01", "2025/26 Q3", 11)]
+    send(folder, "housing", "q3.csv", homes)  # every source has sent: nothing else fails
     out = nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", "2026-01-15")  # exit 0
     assert "Digest: 1 new item(s); NOT emailed: " in out
     assert (folder / "out" / "2025-26" / "Q3" / "place.html").exists()

@@ -155,7 +155,7 @@ def test_a_warehouse_from_before_forecasts_upgrades_in_place(tmp_path: Path) -> 
         )
         connection.execute(sa.text("INSERT INTO state VALUES ('measures_basis', 'old')"))
     engine.dispose()
-    upgraded = connect(url, create=False)
+    upgraded = connect(url)  # a writing command upgrades in place (read-only ones refuse)
     with upgraded.connect() as connection:
         observation = connection.execute(sa.text("SELECT value, forecast FROM observations"))
         assert observation.one() == (10.0, None)

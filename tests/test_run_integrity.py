@@ -231,6 +231,8 @@ BOUNDED_BY_VALIDATION = {
     "state": {"key"},
     "benchmark_values": {"indicator_code", "content_hash"},
     "benchmark_results": {"indicator_code", "period"},
+    "returns_register": {"period", "status"},  # boardpack's labels and words
+    "signoffs": {"decision", "figures_digest", "period_suffix", "via"},
 }
 
 
@@ -481,8 +483,9 @@ class _RejectionRows(HTMLParser):
 def page_rejections(out: Path) -> list[tuple[str, str, str, str, str, str]]:
     parser = _RejectionRows()
     parser.feed((out / "data-quality.html").read_text(encoding="utf-8"))
-    # source, file, row, column, value, reason, message: the export has all but the value
-    return sorted((r[0], r[1], r[2], r[3], r[5], r[6]) for r in parser.rows)
+    # source, file, row, indicator, column, value, reason, message: the export has all but
+    # the indicator and the value
+    return sorted((r[0], r[1], r[2], r[4], r[6], r[7]) for r in parser.rows)
 
 
 def export_rejections(url: str, folder: Path) -> list[tuple[str, str, str, str, str, str]]:

@@ -108,7 +108,14 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
         .filter(~failure | (pl.col("run_id") >= pl.col("last_read")))
         .join(started, on="run_id", how="left")
         .sort("source_id", "file", "row_number", nulls_last=False, maintain_order=True)
-        .select(*REJECTION_EXPORT[:4], "value", *REJECTION_EXPORT[4:], "run_id", "rejected_at")
+        .select(
+            *REJECTION_EXPORT[:4],
+            "value",
+            *REJECTION_EXPORT[4:],
+            "indicator_code",
+            "run_id",
+            "rejected_at",
+        )
     )
 
 

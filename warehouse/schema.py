@@ -236,11 +236,18 @@ def held(
     """A warehouse held for one writing run: opened, locked (waiting up to
     ``wait_seconds``), upgraded to this boardpack's schema under the lock, then released."""
     engine = engine_for(url, create)
+    entered = False
     try:
         if not create:
             _has_warehouse(engine)
         with exclusive_run(engine, wait_seconds, wait_hint, prepare=upgrade):
+            entered = True
             yield engine
+    except sa.exc.SQLAlchemyError as error:
+        if entered:  # the run's own failure: its caller says what it was doing
+            raise
+        problem = without_password(driver_message(error), engine.url)
+        raise RunFailed(f"the warehouse {shown(engine.url)} cannot be used: {problem}") from None
     finally:
         engine.dispose()
 
