@@ -12,7 +12,7 @@ from core.settings import Council
 from transforms.returns import REGISTER_COLUMNS, register_frame, source_register
 from warehouse import store
 from warehouse.bulk import select_frame
-from warehouse.models import LoadedFile, Observation, ReturnRecord, Run, table_of
+from warehouse.models import Observation, Rejection, ReturnRecord, Run, table_of
 
 DELIVERY_COLUMNS = {
     "source_id": pl.String,
@@ -51,15 +51,16 @@ def deliveries(connection: sa.Connection, source_ids: list[str]) -> pl.DataFrame
         )
     )
     loads = select_frame(connection, query, DELIVERY_COLUMNS)
-    files = table_of(LoadedFile)
+    # The rejections themselves (stored with the load), not the file's record of them, which
+    # a run killed before its end leaves unwritten.
+    rejections = table_of(Rejection)
     rejected = select_frame(
         connection,
-        sa.select(files.c.source_id, files.c.file, files.c.run_id, files.c.rows_rejected).where(
-            files.c.source_id.in_(source_ids)
-        ),
+        sa.select(rejections.c.source_id, rejections.c.file, rejections.c.run_id, sa.func.count())
+        .where(rejections.c.source_id.in_(source_ids))
+        .group_by(rejections.c.source_id, rejections.c.file, rejections.c.run_id),
         {"source_id": pl.String, "file": pl.String, "run_id": pl.Int64, "rejected": pl.Int64},
     )
-    rejected = rejected.group_by("source_id", "file", "run_id").agg(pl.col("rejected").sum())
     return loads.join(rejected, on=["source_id", "file", "run_id"], how="left").with_columns(
         pl.col("rejected").fill_null(0)
     )
