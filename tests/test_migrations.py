@@ -131,9 +131,22 @@ def _expected(table: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[t
     return columns, sorted((tuple(_plain(r[c]) for c in columns) for r in rows), key=repr)
 
 
+def _same_on_sqlite(
+    context: Any, inspected: Any, metadata: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
+    """SQLite keeps VARCHAR(n) and TEXT alike (text affinity, no length enforced), so 0005
+    changes their names only on PostgreSQL; anything else is Alembic's own comparison."""
+    text = (sa.String, sa.Text)
+    if isinstance(inspected_type, text) and isinstance(metadata_type, text):
+        return False
+    return None
+
+
 def _differences(engine: sa.Engine) -> list[Any]:
+    options = {"compare_type": _same_on_sqlite} if engine.dialect.name == "sqlite" else {}
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+        context = MigrationContext.configure(connection, opts=options)
+        return list(compare_metadata(context, Base.metadata))
 
 
 @pytest.mark.parametrize("commit", sorted(HISTORY))
@@ -164,9 +177,13 @@ def test_a_warehouse_made_by_an_earlier_boardpack_upgrades_with_no_data_lost(
         if table == _RECOMPUTED and lacked_range:
             assert _rows(engine, table, ["fy"]) == []  # emptied; the next run computes them
             continue
-        if table == "state" and lacked_range:  # so the next run recomputes and republishes
+        if table == "state":
+            # The stored measures' basis is forgotten by 0004 (a repaired benchmark range)
+            # and by 0006 (new rating rules), so that the next run recomputes every measure;
+            # every other state row is kept.
             rows = [r for r in rows if r["key"] != "measures_basis"]
-            assert len(rows) < len(fixture["tables"]["state"])
+            if not rows:
+                continue
         columns, expected = _expected(table, rows)
         assert _rows(engine, table, columns) == expected, table
     if "targets" in fixture["tables"] and "source_id" not in fixture["tables"]["targets"][0]:
