@@ -380,7 +380,8 @@ def test_word_copy_has_real_tables_with_repeated_headers_and_status_in_words(
     assert statuses <= {"✔ On target", "▲ Near target", "✖ Off target", "○ Data only"}
     assert "○ Data only" in statuses
     assert rows["AC 02"][7] == "Backlog cleared <b>early</b> & staff returned"  # as text
-    assert milestones.rows[2].cells[2].text == "31 December 2020"
+    assert [c.text for c in milestones.rows[0].cells][3] == "Due"
+    assert milestones.rows[2].cells[3].text == "31 December 2020"  # after the lead officer
     assert [r.cells[0].text for r in risks.rows[1:]] == ["Housing", "PD R01"]
     assert summary.rows[1].cells[0].text == "✔ On target"
     assert word.core_properties.created == dt.datetime(2020, 9, 30, tzinfo=dt.UTC)  # as at

@@ -48,15 +48,16 @@ def approval_in_word(warehouse: str, board: str) -> list[str]:
     """The approval paragraphs of the Word copy of the board's latest report."""
     from docx import Document
 
-    from outputs.documents import docx_bytes
+    from outputs.documents import report_document
     from outputs.site import page_from_snapshot
+    from outputs.word import docx_bytes
     from warehouse import store
     from warehouse.schema import connect
 
     with connect(warehouse, create=False).connect() as connection:
         latest = store.latest_snapshots(connection).filter(pl.col("board_id") == board)
     page = page_from_snapshot(latest["snapshot"][-1])
-    word = Document(io.BytesIO(docx_bytes(page)))
+    word = Document(io.BytesIO(docx_bytes(report_document(page))))
     return [p.text for p in word.paragraphs if "pprov" in p.text]
 
 

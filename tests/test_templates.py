@@ -33,6 +33,7 @@ sources:
     kind: observations
     format: excel
     path: returns/*.xlsx
+    expect_files: false  # the register tests send no figures return
     sheet: Care return
     columns: {indicator_code: Code, period: Period, value: Figure, commentary: Notes}
     services: [Care]
@@ -217,6 +218,7 @@ REGISTERS = """\
     kind: milestones
     format: excel
     path: registers/milestones-*.xlsx
+    expect_files: false  # a register not sent this quarter is not a failure here
     columns: {ref: Ref, status: Progress, revised_date: Revised date}
     services: [Care]
   - id: risks
@@ -224,12 +226,14 @@ REGISTERS = """\
     kind: risks
     format: excel
     path: registers/risks-*.xlsx
+    expect_files: false  # a register not sent this quarter is not a failure here
     services: [Care]
   - id: narrative
     department: Corporate Performance
     kind: narrative
     format: excel
     path: registers/narrative-*.xlsx
+    expect_files: false  # a register not sent this quarter is not a failure here
     services: [Care, Libraries]
 """
 
@@ -323,7 +327,7 @@ def test_register_templates_round_trip_and_carry_forward(tmp_path: Path) -> None
     cells["impact"].value = "5"
     workbook.save(path)
     outcome = runs.nightly(folder, url, tmp_path / "out", dt.date(2026, 12, 31))
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 0, (outcome.rejections, outcome.failed_sources)
     q3 = (tmp_path / "out" / "2026-27" / "Q3" / "care.html").read_text(encoding="utf-8")
     assert "✔ Complete" in q3
     assert "15 (likelihood 3 × impact 5)" in q3
