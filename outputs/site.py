@@ -816,6 +816,8 @@ GLANCE_COLOURS = {
 INDEX_CSS = """
 .glance { display: flex; height: 1.1rem; max-width: 30rem; border: 1px solid #595959; }
 .glance span { display: block; height: 100%; border-right: 2px solid #fff; }
+/* Lists of report links: each link at least 24 px from the next (WCAG 2.2 target size). */
+ul li { padding: 4px 0; }
 """
 
 
