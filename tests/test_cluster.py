@@ -37,6 +37,14 @@ def cluster() -> Iterator[LocalCluster]:
         yield running
 
 
+def demo_sources() -> int:
+    """How many sources the demo council reads (a task each)."""
+    from boardpack.config import load_council
+    from tests.conftest import DEMO
+
+    return len(load_council(DEMO).settings.sources)
+
+
 def tasks_done(cluster: LocalCluster) -> dict[str, int]:
     """How many tasks of each kind (the function's name) the cluster's workers finished."""
 
@@ -99,9 +107,9 @@ def test_the_command_line_on_a_cluster_gives_the_same_reports_and_warehouse(
     assert exported == single_process[1]
     assert exported["measures"].count("\n") > 2000
     # The sources were read and the pages rendered by the cluster's workers: one task per
-    # source (8 in the demo), the pages in chunks.
+    # source of the demo, the pages in chunks.
     after = tasks_done(cluster)
-    assert after["read_source"] - before.get("read_source", 0) == 8
+    assert after["read_source"] - before.get("read_source", 0) == demo_sources()
     assert after["render_chunk"] - before.get("render_chunk", 0) >= 3
     # The rows staged for the load were in the shared folder, and are gone with the run.
     assert list(staging.iterdir()) == []
@@ -155,7 +163,7 @@ def test_the_installed_command_on_dask_workers_started_by_hand(
         "--as-of", DEMO_AS_OF.isoformat(), "--cluster", dask_commands, "--staging", str(staging),
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines()[-1] == f"Reports written to {tmp_path / 'out' / 'index.html'}"
+    assert f"Reports written to {tmp_path / 'out' / 'index.html'}" in result.stdout.splitlines()
     assert_same_files(single_process[0], tmp_path / "out")
     assert exports(url) == single_process[1]
     assert list(staging.iterdir()) == []
@@ -223,7 +231,7 @@ def test_the_nightly_flow_on_dask_task_runner_gives_the_same_reports_and_warehou
         "task_runs/filter", {"flow_runs": {"id": {"any_": [str(state.state_details.flow_run_id)]}}}
     )
     names = sorted(r["name"] for r in runs)
-    assert len([n for n in names if n.startswith("read source ")]) == 8
+    assert len([n for n in names if n.startswith("read source ")]) == demo_sources()
     assert len([n for n in names if n.startswith("render pages")]) >= 3
     assert {r["state_type"] for r in runs} == {"COMPLETED"}
 

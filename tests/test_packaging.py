@@ -81,7 +81,9 @@ def test_the_installed_wheel_runs_the_demo_nightly_outside_the_checkout(
     boardpack = venv / "bin" / "boardpack"
 
     version = run(boardpack, "--version", cwd=tmp_path)
-    assert (version.returncode, version.stdout.strip()) == (0, "boardpack 0.1.0"), version.stderr
+    assert version.returncode == 0, version.stderr
+    # Installed outside a checkout, the version says so rather than naming a commit.
+    assert version.stdout.strip().startswith("boardpack 0.1.0"), version.stdout
     where = run(venv / "bin" / "python", "-c", "import core; print(core.__file__)", cwd=tmp_path)
     assert Path(where.stdout.strip()).is_relative_to(venv)
 
