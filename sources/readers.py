@@ -13,6 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import io
 import re
@@ -481,14 +482,19 @@ def shows_percentage(number_format: str, value: float) -> bool:
     """Whether Excel shows ``value`` multiplied by 100 under ``number_format``: a ``%``
     in the format section for the value's sign (positive; negative; zero), outside quotes,
     escapes and ``[...]`` (colours, conditions, locales)."""
-    sections = _format_sections(number_format)
+    sections = _percent_sections(number_format)
     if value < 0 and len(sections) > 1:
-        section = sections[1]
-    elif value == 0 and len(sections) > 2:
-        section = sections[2]
-    else:
-        section = sections[0]
-    return "%" in _QUOTED_OR_ESCAPED.sub("", section)
+        return sections[1]
+    if value == 0 and len(sections) > 2:
+        return sections[2]
+    return sections[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _percent_sections(number_format: str) -> tuple[bool, ...]:
+    """Whether each section of a format code shows a ``%``: worked out once per format, not
+    once per cell (a sheet has a few formats over many thousands of cells)."""
+    return tuple("%" in _QUOTED_OR_ESCAPED.sub("", s) for s in _format_sections(number_format))
 
 
 def _format_sections(number_format: str) -> list[str]:
