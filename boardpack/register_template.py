@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from core.columns import CANONICAL
+from core.columns import CANONICAL, REGISTER_KINDS
 from core.errors import UsageError
 from core.periods import fy_label, require_reporting_period
 from core.settings import Council, Source
@@ -59,7 +59,6 @@ ADVICE = {
     "is then set from their product.",
     "narrative": "Write a few sentences under each heading, or leave a row empty to skip it.",
 }
-REGISTER_KINDS = ("milestones", "risks", "narrative")
 
 
 def _quarter(period: str) -> tuple[int, int, str]:

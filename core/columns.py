@@ -44,6 +44,8 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "narrative": ("service", "period", "heading", "text"),
     "benchmarks": ("indicator_code", "area_code", "area_name", "period", "value"),
 }
+# The registers: returns of entries a service keeps (SPEC §4), which name no indicator.
+REGISTER_KINDS = ("milestones", "risks", "narrative")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "observations": ("indicator_code", "period"),
     "targets": ("indicator_code", "financial_year", "target"),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS, SOURCE_FAILURE
+from core.columns import OBSERVATION_KEY, REGISTER_KINDS, REJECTION_COLUMNS, SOURCE_FAILURE
 from core.environment import STAGING_VARIABLE
 from core.periods import period_label_expr
 from core.settings import Council, Source
@@ -240,7 +240,7 @@ def _split(
         return split_observations(frame, council.indicators, as_of, ysm, formatted)
     if source.kind == "benchmarks":
         return split_benchmarks(frame, council.indicators, as_of, ysm)
-    if source.kind in ("milestones", "risks", "narrative"):
+    if source.kind in REGISTER_KINDS:
         settings = council.settings
         return split_register(
             frame,

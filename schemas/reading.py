@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from core.columns import REGISTER_KINDS
 from core.settings import Council, Source
 
 # Settings of a source that do not change what its files yield: its name and department,
@@ -27,7 +28,7 @@ def reading_digest(council: Council, source: Source) -> str:
     """A digest of everything besides a file's bytes that decides what reading it yields."""
     settings = source.model_dump(mode="json", exclude=_NOT_READING)
     parts = [json.dumps(settings, sort_keys=True), str(council.settings.year_start_month)]
-    if source.kind not in ("milestones", "risks", "narrative"):  # registers name no indicator
+    if source.kind not in REGISTER_KINDS:  # registers name no indicator
         indicators = council.indicators.select(_INDICATOR_READING).sort("code")
         parts.append(indicators.write_csv())
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

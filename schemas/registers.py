@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from core.columns import REQUIRED
+from core.columns import REGISTER_KINDS, REQUIRED
 from core.periods import parse_period_labels
 from schemas.config import is_plain_number
 from schemas.dates import date_problem, register_date
@@ -25,7 +25,7 @@ FLAGS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n":
 REGISTER_DATES = ("due_date", "revised_date")
 
 # The cells a return must fill are the columns its file must have.
-_REQUIRED = {kind: REQUIRED[kind] for kind in ("milestones", "risks", "narrative")}
+_REQUIRED = {kind: REQUIRED[kind] for kind in REGISTER_KINDS}
 # One entry per ref and quarter of one source (a source's own register; SPEC §4).
 REGISTER_KEY = ("ref", "fy", "quarter")
 _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RISK_RATINGS)}
