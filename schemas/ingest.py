@@ -34,7 +34,13 @@ from schemas.observations import (
     whole_file_rejection,
 )
 from schemas.reading import reading_digest
-from schemas.registers import REGISTER_KEY, split_register, split_targets, yesno_codes
+from schemas.registers import (
+    NARRATIVE_KEY,
+    REGISTER_KEY,
+    split_register,
+    split_targets,
+    yesno_codes,
+)
 from schemas.rules import RuleFailed
 from sources.extracts import Extract, department_column, extracts
 
@@ -280,18 +286,24 @@ def ingest_source(
 
 
 def _registers_across_files(kind: str) -> Across:
-    """A ref sent for one quarter in two files of one source: every copy rejected (two
-    sources may use the same ref: each keeps its own register)."""
+    """A register entry (a ref; a narrative's heading for a service) sent for one quarter in
+    two files of one source: every copy rejected (two sources may use the same ref or
+    heading: each keeps its own register)."""
+    period = pl.col("period")
+    key: tuple[str, ...]
+    if kind == "narrative":
+        key, column = NARRATIVE_KEY, "heading"
+        entry = pl.format("'{}' for {} {}", pl.col("heading"), pl.col("service"), period)
+    else:
+        key, column = REGISTER_KEY, "ref"
+        entry = pl.format("{} '{}' for {}", pl.lit(kind.removesuffix("s")), pl.col("ref"), period)
     return partial(
         reject_across_files,
-        key=["source_id", *REGISTER_KEY],
-        column="ref",
+        key=["source_id", *key],
+        column=column,
         describe=lambda files: pl.format(
-            "{} '{}' for {} arrives in more than one file of source {} in this run ({}); "
-            "it must come from one",
-            pl.lit(kind.removesuffix("s")),
-            pl.col("ref"),
-            pl.col("period"),
+            "{} arrives in more than one file of source {} in this run ({}); it must come from one",
+            entry,
             pl.col("source_id"),
             files,
         ),
@@ -318,22 +330,7 @@ def _targets_across_files(frames: list[pl.DataFrame]) -> tuple[list[pl.DataFrame
 Across = Callable[[list[pl.DataFrame]], tuple[list[pl.DataFrame], pl.DataFrame]]
 # What may arrive only once in a run, whichever file or source sends it.
 _ACROSS_FILES: dict[str, Across] = {
-    "milestones": _registers_across_files("milestones"),
-    "risks": _registers_across_files("risks"),
-    "narrative": partial(
-        reject_across_files,
-        key=["source_id", "service", "fy", "quarter", "heading"],
-        column="heading",
-        describe=lambda files: pl.format(
-            "'{}' for {} {} arrives in more than one file of source {} in this run ({}); it "
-            "must come from one",
-            pl.col("heading"),
-            pl.col("service"),
-            pl.col("period"),
-            pl.col("source_id"),
-            files,
-        ),
-    ),
+    **{kind: _registers_across_files(kind) for kind in REGISTER_KINDS},
     "targets": _targets_across_files,
     "benchmarks": reject_benchmarks_across_files,
 }

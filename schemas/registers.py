@@ -28,6 +28,8 @@ REGISTER_DATES = ("due_date", "revised_date")
 _REQUIRED = {kind: REQUIRED[kind] for kind in REGISTER_KINDS}
 # One entry per ref and quarter of one source (a source's own register; SPEC §4).
 REGISTER_KEY = ("ref", "fy", "quarter")
+# A narrative's entry: one text under each heading, per service and quarter.
+NARRATIVE_KEY = ("service", "fy", "quarter", "heading")
 _CHOICES = {"milestones": ("status", MILESTONE_STATUSES), "risks": ("rating", RISK_RATINGS)}
 
 
@@ -179,7 +181,7 @@ def split_register(
     elif kind == "narrative":
         accepted, repeated = reject_repeats(
             accepted,
-            ["service", "fy", "quarter", "heading"],
+            list(NARRATIVE_KEY),
             pl.format(
                 "a second '{}' for {} {} in this file; send one",
                 pl.col("heading"),
