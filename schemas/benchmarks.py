@@ -10,12 +10,12 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from core.columns import BENCHMARK_KEY
+from core.columns import BENCHMARK_KEY, CANONICAL
 from schemas.duplicates import reject_across_files as across_files
 from schemas.observations import RULES, type_observations
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 
-TEXT_COLUMNS = ("indicator_code", "area_code", "area_name", "period", "value")
+TEXT_COLUMNS = CANONICAL["benchmarks"]
 
 _AREA_RULE = Rule(
     "missing_value",

@@ -13,7 +13,7 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
-from core.columns import OBSERVATION_KEY, REJECTION_COLUMNS
+from core.columns import CANONICAL, OBSERVATION_KEY, REJECTION_COLUMNS
 from core.periods import FREQUENCY_GRANULARITY, parse_period_labels, period_end_expr
 from core.rounding import EPSILON, round_half_away
 from schemas.config import resolve_aliases
@@ -21,15 +21,7 @@ from schemas.numbers import clean_figures, not_a_number_message
 from schemas.rules import Rule, reject_repeats, schema_for, split_by_rules
 from sources.readers import printable
 
-TEXT_COLUMNS = (
-    "indicator_code",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-    "forecast",
-)
+TEXT_COLUMNS = CANONICAL["observations"]
 
 _is_ratio = pl.col("aggregation") == "ratio"
 # A period that ended this many years before the as-of date is taken as a typo (1925-05 for
@@ -73,10 +65,6 @@ def _first_bad_number() -> pl.Expr:
         judged = _is_ratio if column != "value" else pl.lit(True)
         choice = pl.when(judged & ~_number_ok(column)).then(pl.lit(column)).otherwise(choice)
     return choice
-
-
-def _not_a_number_message(text: pl.Expr) -> pl.Expr:
-    return not_a_number_message(text)
 
 
 def _rules() -> tuple[Rule, ...]:
@@ -166,7 +154,7 @@ def _rules() -> tuple[Rule, ...]:
             pl.when(pl.col("value_bad") & pl.col("value_problem").is_not_null())
             .then(pl.col("value_problem"))
             .otherwise(
-                _not_a_number_message(
+                not_a_number_message(
                     pl.coalesce(
                         pl.when(~_number_ok("value")).then(pl.col("value")),
                         pl.when(~_number_ok("numerator")).then(pl.col("numerator")),
@@ -248,7 +236,7 @@ def _forecast_rules() -> tuple[Rule, ...]:
                     pl.col("indicator_code"),
                 )
             )
-            .otherwise(pl.format("forecast {}", _not_a_number_message(pl.col("forecast")))),
+            .otherwise(pl.format("forecast {}", not_a_number_message(pl.col("forecast")))),
             name="forecast_not_a_number",
         ),
         Rule(
