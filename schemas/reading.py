@@ -16,10 +16,21 @@ from core.columns import REGISTER_KINDS
 from core.settings import Council, Source
 
 # Settings of a source that do not change what its files yield: its name and department,
-# what a return template lists, whether files must have arrived, and its URL (a SQL
-# source's rows are hashed themselves, and a URL may hold a password that no digest should
-# be made from).
-_NOT_READING = {"id", "department", "indicators", "services", "url", "expect_files"}
+# what a return template lists, whether files must have arrived, when its return is due and
+# who answers for it, how long and how often it is tried, and its URL (a SQL source's rows
+# are hashed themselves, and a URL may hold a password that no digest should be made from).
+_NOT_READING = {
+    "id",
+    "department",
+    "indicators",
+    "services",
+    "url",
+    "expect_files",
+    "due",
+    "contact",
+    "timeout",
+    "retries",
+}
 # What the checks of an indicator's figures depend on (not its title, polarity or target).
 _INDICATOR_READING = ["code", "unit", "aggregation", "frequency", "decimals", "scale", "aliases"]
 
