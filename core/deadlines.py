@@ -14,7 +14,7 @@ from typing import Literal
 
 import holidays
 
-from core.periods import fy_label, fy_month_end, fy_month_start, parse_reporting_period
+from core.periods import fy_label, fy_month_end, fy_month_start, fy_of, parse_reporting_period
 
 Every = Literal["month", "quarter"]
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -58,7 +58,7 @@ def parse_return_period(text: str, every: Every, year_start_month: int = 4) -> R
         if not found or not 1 <= int(found[2]) <= 12:
             return None
         day = dt.date(int(found[1]), int(found[2]), 1)
-        fy = day.year if day.month >= year_start_month else day.year - 1
+        fy = fy_of(day, year_start_month)
         fm = (day.month - year_start_month) % 12 + 1
         return ReturnPeriod(fy, fm, fm)
     parsed = parse_reporting_period(text)
