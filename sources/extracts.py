@@ -183,14 +183,15 @@ def read_extract(
         )
     file = label if path is not None else raw.file
     try:
-        frame = canonical_frame(raw.frame, source)
+        own = _own_rows(raw.frame, source)
+        frame = canonical_frame(own, source)
     except MissingColumn as error:
         return Extract(source, file, raw.content_hash, None, ("missing_column", str(error)))
     except UnreadableFile as error:
         message = f"cannot read {file}: {error}"
         return Extract(source, file, raw.content_hash, None, ("unreadable_file", message))
-    set_aside = raw.frame.height - _own_rows(raw.frame, source).height if source.rows else 0
-    if source.rows and set_aside and set_aside == raw.frame.height:
+    set_aside = raw.frame.height - own.height
+    if set_aside and own.is_empty():
         wanted = ", ".join(f"{column} '{value}'" for column, value in source.rows.items())
         return Extract(
             source,
@@ -209,9 +210,8 @@ def read_extract(
 
 
 def canonical_frame(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """Keep the source's own rows, rename the department's columns to ours, then unpivot
-    a wide layout."""
-    frame = _own_rows(frame, source)
+    """The source's own rows (:func:`_own_rows`) with the department's columns renamed to
+    ours, then a wide layout unpivoted."""
     theirs = {ours: source.columns.get(ours, ours).strip() for ours in CANONICAL[source.kind]}
     renamed = _tidy_labels(frame.rename(_our_names(frame.columns, theirs)))
     if source.format in ("excel", "sql"):  # cells that may be stored as dates
