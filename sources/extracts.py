@@ -195,7 +195,7 @@ def read_extract(
         wanted = ", ".join(f"{column} '{value}'" for column, value in source.rows.items())
         return Extract(
             source,
-            raw.file,
+            file,
             raw.content_hash,
             None,
             (
