@@ -357,31 +357,19 @@ def store_versions(
 
 
 def replace_register(
-    connection: sa.Connection, model: type[Milestone] | type[Risk], run_id: int, rows: pl.DataFrame
+    connection: sa.Connection,
+    model: type[Milestone] | type[Risk] | type[Narrative],
+    run_id: int,
+    rows: pl.DataFrame,
 ) -> None:
-    """Milestones and risks: a source's latest return for a ref and quarter replaces its
-    earlier one (another source's same ref is another entry)."""
+    """Milestones, risks and narrative: a source's latest return of an entry (a ref, or a
+    service's heading, for a quarter: the table's primary key) replaces its earlier one
+    (another source's same entry is another entry)."""
     if rows.is_empty():
         return
-    _replace_keyed(
-        connection,
-        table_of(model),
-        rows.with_columns(run_id=pl.lit(run_id)),
-        ["source_id", "ref", "fy", "quarter"],
-    )
-
-
-def replace_narrative(connection: sa.Connection, run_id: int, rows: pl.DataFrame) -> None:
-    """Narrative: a source's latest return of a service's heading for a quarter replaces
-    its last."""
-    if rows.is_empty():
-        return
-    _replace_keyed(
-        connection,
-        table_of(Narrative),
-        rows.with_columns(run_id=pl.lit(run_id)),
-        ["source_id", "service", "fy", "quarter", "heading"],
-    )
+    table = table_of(model)
+    key = [column.name for column in table.primary_key.columns]
+    _replace_keyed(connection, table, rows.with_columns(run_id=pl.lit(run_id)), key)
 
 
 def clear_measures(connection: sa.Connection) -> None:
