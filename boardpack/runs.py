@@ -81,10 +81,11 @@ def nightly(
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
         readings = {s.id: reading_digest(council, s) for s in council.settings.sources}
         with engine.connect() as connection:
-            skip = (
-                frozenset() if force or only_source else store.loaded_hashes(connection, readings)
+            skip, reread = (
+                (set(), {})
+                if force or only_source
+                else store.skipped_and_reread(connection, readings)
             )
-            reread = {} if force or only_source else store.reread_counts(connection, readings)
         for line in reread_lines(reread):
             step(line)
         step(f"Reading {len(reading.settings.sources)} sources")

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from core.columns import SOURCE_FAILURE
 from core.spreadsheet import safe_csv
 from warehouse import benchmarks, returns, signoffs, store
-from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection, Run
+from warehouse.bulk import select_frame
+from warehouse.models import BoardSummary, LoadedFile, Measure, Rejection, Run, table_of
 
 MEASURE_EXPORT = (
     "indicator_code",
@@ -89,24 +90,44 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
     unchanged file skipped since keeps its rejections; one read again replaces them), with
     the rejected cell's ``value``, its run and when that run started. The data-quality page
     and ``export rejections`` both show these."""
-    rejections = store.read_table(connection, Rejection, ["id"])
-    processed = pl.concat(
-        [
-            store.read_table(connection, LoadedFile).select("source_id", "file", "run_id"),
-            rejections.select("source_id", "file", "run_id"),
-        ]
+    files, rejections, runs = table_of(LoadedFile), table_of(Rejection), table_of(Run)
+    processed = sa.union_all(
+        sa.select(files.c.source_id, files.c.file, files.c.run_id),
+        sa.select(rejections.c.source_id, rejections.c.file, rejections.c.run_id),
+    ).subquery()
+    latest = (
+        sa.select(
+            processed.c.source_id, processed.c.file, sa.func.max(processed.c.run_id).label("run_id")
+        )
+        .group_by(processed.c.source_id, processed.c.file)
+        .subquery()
     )
-    latest = processed.group_by("source_id", "file").agg(pl.col("run_id").max())
-    started = run_history(connection).select("run_id", rejected_at="started_at")
     # A whole source's failure is superseded by any later run that read the source (its
     # files then have their own names, never the failure's).
-    read_since = processed.group_by("source_id").agg(pl.col("run_id").max().alias("last_read"))
+    read_since = (
+        sa.select(processed.c.source_id, sa.func.max(processed.c.run_id).label("last_read"))
+        .group_by(processed.c.source_id)
+        .subquery()
+    )
+    kept = [rejections.c[name] for name in _STANDING]
+    query = (
+        sa.select(*kept, runs.c.started_at, read_since.c.last_read)
+        .join(
+            latest,
+            (latest.c.source_id == rejections.c.source_id)
+            & (latest.c.file == rejections.c.file)
+            & (latest.c.run_id == rejections.c.run_id),
+        )
+        .join(read_since, read_since.c.source_id == rejections.c.source_id)
+        .join(runs, runs.c.id == rejections.c.run_id)
+        .order_by(rejections.c.id)
+    )
+    types = {**_STANDING, "rejected_at": pl.Datetime("us", "UTC"), "last_read": pl.Int64}
     failure = pl.col("row_number").is_null() & pl.col("message").str.starts_with(SOURCE_FAILURE)
     return (
-        rejections.join(latest, on=["source_id", "file", "run_id"], how="semi")
-        .join(read_since, on="source_id", how="left")
+        select_frame(connection, query, types)
         .filter(~failure | (pl.col("run_id") >= pl.col("last_read")))
-        .join(started, on="run_id", how="left")
+        .with_columns(pl.col("rejected_at").dt.strftime(_SECONDS))
         .sort("source_id", "file", "row_number", nulls_last=False, maintain_order=True)
         .select(
             *REJECTION_EXPORT[:4],
@@ -119,14 +140,27 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
+_STANDING = {
+    "source_id": pl.String,
+    "file": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason_code": pl.String,
+    "message": pl.String,
+    "indicator_code": pl.String,
+    "run_id": pl.Int64,
+}
+_SECONDS = "%Y-%m-%d %H:%M:%S"  # times in UTC to the second
+
+
 def run_history(connection: sa.Connection) -> pl.DataFrame:
     """Every run, oldest first: what it was, how it ended, its counts and its as-of date
     (times in UTC to the second)."""
-    seconds = pl.col("started_at", "finished_at").dt.strftime("%Y-%m-%d %H:%M:%S")
     return (
         store.read_table(connection, Run, ["id"])
         .rename({"id": "run_id"})
-        .with_columns(seconds)
+        .with_columns(pl.col("started_at", "finished_at").dt.strftime(_SECONDS))
         .select(RUN_EXPORT)
     )
 

@@ -16,7 +16,7 @@ from transforms.measures import compute_measures, empty_measures
 from transforms.summary import rag_counts, summary_of_counts
 from warehouse import benchmarks, store
 from warehouse.bulk import Inserts
-from warehouse.models import Measure, Milestone, Risk
+from warehouse.models import Measure, Milestone, Narrative, Risk
 
 MEASURES_BASIS = "measures_basis"
 # Raised when the rules of SPEC §3 change, so that a warehouse's stored measures are
@@ -44,11 +44,8 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
     targets = batch.frame("targets")
     if not targets.is_empty():
         store.load_targets(connection, targets)
-    for kind, model in (("milestones", Milestone), ("risks", Risk)):
-        rows = batch.frame(kind)
-        if not rows.is_empty():
-            store.replace_register(connection, model, run_id, rows)
-    store.replace_narrative(connection, run_id, batch.frame("narrative"))
+    for kind, model in (("milestones", Milestone), ("risks", Risk), ("narrative", Narrative)):
+        store.replace_register(connection, model, run_id, batch.frame(kind))
     store.record_files(
         connection,
         run_id,

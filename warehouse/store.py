@@ -150,14 +150,18 @@ def loaded_hashes(
     return {key for key, same in _loaded(connection, readings).items() if same}
 
 
-def reread_counts(connection: sa.Connection, readings: dict[str, str]) -> dict[str, int]:
-    """Per source, how many of its loaded files are read again because the configuration
-    that decides how they are read has changed since."""
+def skipped_and_reread(
+    connection: sa.Connection, readings: dict[str, str]
+) -> tuple[set[tuple[str, str]], dict[str, int]]:
+    """:func:`loaded_hashes` and, per source, how many of its loaded files are read again
+    because the configuration that decides how they are read has changed since (one query
+    for both)."""
+    loaded = _loaded(connection, readings)
     counts: dict[str, int] = {}
-    for (source_id, _), same in _loaded(connection, readings).items():
+    for (source_id, _), same in loaded.items():
         if not same and source_id in readings:
             counts[source_id] = counts.get(source_id, 0) + 1
-    return counts
+    return {key for key, same in loaded.items() if same}, counts
 
 
 def _loaded(
@@ -353,31 +357,19 @@ def store_versions(
 
 
 def replace_register(
-    connection: sa.Connection, model: type[Milestone] | type[Risk], run_id: int, rows: pl.DataFrame
+    connection: sa.Connection,
+    model: type[Milestone] | type[Risk] | type[Narrative],
+    run_id: int,
+    rows: pl.DataFrame,
 ) -> None:
-    """Milestones and risks: a source's latest return for a ref and quarter replaces its
-    earlier one (another source's same ref is another entry)."""
+    """Milestones, risks and narrative: a source's latest return of an entry (a ref, or a
+    service's heading, for a quarter: the table's primary key) replaces its earlier one
+    (another source's same entry is another entry)."""
     if rows.is_empty():
         return
-    _replace_keyed(
-        connection,
-        table_of(model),
-        rows.with_columns(run_id=pl.lit(run_id)),
-        ["source_id", "ref", "fy", "quarter"],
-    )
-
-
-def replace_narrative(connection: sa.Connection, run_id: int, rows: pl.DataFrame) -> None:
-    """Narrative: a source's latest return of a service's heading for a quarter replaces
-    its last."""
-    if rows.is_empty():
-        return
-    _replace_keyed(
-        connection,
-        table_of(Narrative),
-        rows.with_columns(run_id=pl.lit(run_id)),
-        ["source_id", "service", "fy", "quarter", "heading"],
-    )
+    table = table_of(model)
+    key = [column.name for column in table.primary_key.columns]
+    _replace_keyed(connection, table, rows.with_columns(run_id=pl.lit(run_id)), key)
 
 
 def clear_measures(connection: sa.Connection) -> None:
