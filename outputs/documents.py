@@ -33,8 +33,7 @@ from outputs.board import (
     risk_rows,
     summary_rows,
 )
-from outputs.exceptions import exception_indicators as members_exceptions
-from outputs.exceptions import exception_milestones
+from outputs.exceptions import exception_indicators, exception_milestones
 from outputs.formatting import period_title
 
 # What a column holds decides how it is laid out: codes, figures, statuses and short labels
@@ -383,12 +382,6 @@ def report_document(page: BoardPage) -> Document:
     return _document(page, page.title, sections)
 
 
-def exception_indicators(page: BoardPage) -> pl.DataFrame:
-    """The indicator rows that are exceptions (red, incomplete, or a target and no figures
-    yet): the exceptions page's own selection (outputs.exceptions)."""
-    return members_exceptions(page)
-
-
 def appendix_letter(index: int) -> str:
     """A, B, … Z, then AA, AB, … (a board with more than 26 services)."""
     letters = string.ascii_uppercase
@@ -406,12 +399,13 @@ def pack_document(page: BoardPage, plan: DocumentPlan) -> Document:
     notes."""
     period = period_title(page.fy, page.suffix)
     rows = indicator_rows(page)
-    exceptions = exception_indicators(page)
+    exceptions = exception_indicators(rows)
     services = plan.board_services(page)
     letters = {s: appendix_letter(i) for i, s in enumerate(services)}
     listed = exceptions.with_columns(
         pl.col("service").replace_strict(letters, default="").alias("appendix")
     )
+    overdue = exception_milestones(page)
     sections = [
         _summary_section(page, period),
         Section(
@@ -430,10 +424,10 @@ def pack_document(page: BoardPage, plan: DocumentPlan) -> Document:
             table=_table(
                 f"Milestones overdue or off track, {period}",
                 MILESTONE_COLUMNS,
-                exception_milestones(page),
+                overdue,
                 "service",
             )
-            if not exception_milestones(page).is_empty()
+            if not overdue.is_empty()
             else None,
             empty="No milestone is overdue or off track this period.",
             level=2,

@@ -26,9 +26,10 @@ from outputs.board import (
 EXCEPTION_RATINGS = ("red", "incomplete", "no_data")
 
 
-def exception_indicators(page: BoardPage) -> pl.DataFrame:
-    """The page's indicators rated red, incomplete or without data, as the board shows them."""
-    return indicator_rows(page).filter(pl.col("rag").is_in(EXCEPTION_RATINGS))
+def exception_indicators(rows: pl.DataFrame) -> pl.DataFrame:
+    """Those of a page's indicator rows (:func:`outputs.board.indicator_rows`) rated red,
+    incomplete or without data."""
+    return rows.filter(pl.col("rag").is_in(EXCEPTION_RATINGS))
 
 
 def exception_milestones(page: BoardPage) -> pl.DataFrame:
@@ -56,7 +57,7 @@ def _section(anchor: str, heading: str, table: str) -> str:
 
 def exceptions_document(page: BoardPage) -> str:
     """The exceptions page; a section with nothing in it says so."""
-    indicators = exception_indicators(page)
+    indicators = exception_indicators(indicator_rows(page))
     milestones = exception_milestones(page)
     risks = exception_risks(page)
     indicator_part = (

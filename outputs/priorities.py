@@ -5,7 +5,7 @@ the Word and PDF copies can reuse them."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,37 +63,40 @@ def _serves(priority: str) -> pl.Expr:
     )
 
 
-def priority_indicators(pages: list[BoardPage], priority: str) -> pl.DataFrame:
-    """The indicators serving ``priority`` on ``pages`` (one period's), by board."""
-    parts = []
-    for page in pages:
-        if "priority" not in page.indicators.columns:
-            continue
-        serving = page.indicators.filter(_serves(priority))
-        if serving.is_empty():
-            continue
-        shown = with_owners(indicator_rows(replace(page, indicators=serving)))
-        parts.append(shown.with_columns(board=pl.lit(page.board_name)))
+def board_rows(page: BoardPage) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """A page's indicator rows (None: its indicators name no priorities) and milestone rows
+    as a priority page shows them, each with its board and the priorities it serves:
+    worked out once a page, for every priority."""
+    board = pl.lit(page.board_name)
+    milestones = registers.milestone_rows(page.milestones, page.period_end).with_columns(
+        board=board
+    )
+    if "priority" not in page.indicators.columns:
+        return None, milestones
+    # indicator_rows keeps the board's order (service, then code): their priorities in it.
+    serves = page.indicators.sort("service", "code")["priority"]
+    indicators = with_owners(indicator_rows(page)).with_columns(priority=serves, board=board)
+    return indicators, milestones
+
+
+def priority_indicators(rows: list[pl.DataFrame | None], priority: str) -> pl.DataFrame:
+    """The indicators serving ``priority`` among boards' rows (one period's), by board."""
     columns = [*_INDICATOR_SHOWN, "commentary", "rag"]
-    if not parts:
-        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
-    return pl.concat([p.select(columns) for p in parts])
+    parts = [r.filter(_serves(priority)).select(columns) for r in rows if r is not None]
+    return _concat([p for p in parts if not p.is_empty()], columns)
 
 
-def priority_milestones(pages: list[BoardPage], priority: str) -> pl.DataFrame:
-    """The milestones serving ``priority`` on ``pages``, by board."""
-    parts = []
-    for page in pages:
-        rows = registers.milestone_rows(page.milestones, page.period_end)
-        serving = rows.filter(_serves(priority))
-        if not serving.is_empty():
-            parts.append(
-                serving.select(MILESTONE_SHOWN).with_columns(board=pl.lit(page.board_name))
-            )
+def priority_milestones(rows: list[pl.DataFrame], priority: str) -> pl.DataFrame:
+    """The milestones serving ``priority`` among boards' rows, by board."""
     columns = ["board", *MILESTONE_SHOWN[1:]]
+    parts = [r.filter(_serves(priority)).select(columns) for r in rows]
+    return _concat([p for p in parts if not p.is_empty()], columns)
+
+
+def _concat(parts: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
-    return pl.concat([p.select(columns) for p in parts])
+    return pl.concat(parts)
 
 
 def priority_summary(indicators: pl.DataFrame) -> dict[str, int | None]:
@@ -107,15 +110,18 @@ def priority_summary(indicators: pl.DataFrame) -> dict[str, int | None]:
 def priority_pages(pages: list[BoardPage], priorities: dict[str, str]) -> list[PriorityPage]:
     """A page for each priority and each period the pages cover that has any of its
     measures or milestones."""
+    made: list[PriorityPage] = []
+    if not priorities:  # nor any rows to work out
+        return made
     by_period: dict[tuple[int, str], list[BoardPage]] = {}
     for page in pages:
         by_period.setdefault((page.fy, page.suffix), []).append(page)
-    made = []
     for (fy, suffix), group in sorted(by_period.items()):
         group = sorted(group, key=lambda p: p.board_name)
+        indicator_parts, milestone_parts = zip(*map(board_rows, group), strict=True)
         for priority, name in priorities.items():
-            indicators = priority_indicators(group, priority)
-            milestones = priority_milestones(group, priority)
+            indicators = priority_indicators(list(indicator_parts), priority)
+            milestones = priority_milestones(list(milestone_parts), priority)
             if indicators.is_empty() and milestones.is_empty():
                 continue
             made.append(

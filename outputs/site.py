@@ -551,23 +551,27 @@ PAGES_PER_WORKER = 40
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A page's HTML, its tables' CSVs and, when wanted, its documents: file-name endings
-    (``.pdf``, ``.docx``, ``-pack.pdf``, ``-pack.docx``) to their bytes."""
+    """A page's HTML, its tables' CSVs, its charts and exceptions pages and, when wanted,
+    its documents: file-name endings (``.pdf``, ``.docx``, ``-pack.pdf``, ``-pack.docx``)
+    to their bytes."""
 
     document: str
     csvs: dict[str, str]
     charts: str
+    exceptions: str
     documents: dict[str, bytes] = field(default_factory=dict)
 
 
 def render_files(page: BoardPage, documents: DocumentPlan | None = None) -> RenderedPage:
     document, csvs = render_page(page)
     charts = render_charts(page, page_path(page))
+    # Built here, with the page, so that a big run's workers share it out (great-tables).
+    exceptions = exceptions_document(page)
     if documents is None or not documents.covers(page):
-        return RenderedPage(document, csvs, charts)
+        return RenderedPage(document, csvs, charts, exceptions)
     from outputs.documents import document_files
 
-    return RenderedPage(document, csvs, charts, document_files(page, documents))
+    return RenderedPage(document, csvs, charts, exceptions, document_files(page, documents))
 
 
 def render_chunk(
@@ -657,7 +661,7 @@ def write_site(
             "data_as_at": page.data_as_at,
         }
         exceptions = exceptions_path(page_path(page))
-        write_atomic(out / exceptions, exceptions_document(page))
+        write_atomic(out / exceptions, files.exceptions)
         entry["exceptions"] = exceptions.as_posix()
         if not page.benchmarks.is_empty():
             write_atomic(out / benchmarking_path(page), benchmarking_document(page))
