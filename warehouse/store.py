@@ -150,14 +150,18 @@ def loaded_hashes(
     return {key for key, same in _loaded(connection, readings).items() if same}
 
 
-def reread_counts(connection: sa.Connection, readings: dict[str, str]) -> dict[str, int]:
-    """Per source, how many of its loaded files are read again because the configuration
-    that decides how they are read has changed since."""
+def loaded_and_reread(
+    connection: sa.Connection, readings: dict[str, str]
+) -> tuple[set[tuple[str, str]], dict[str, int]]:
+    """:func:`loaded_hashes`, and per source how many of its loaded files are read again
+    because the configuration that decides how they are read has changed since (one query
+    for both)."""
+    loaded = _loaded(connection, readings)
     counts: dict[str, int] = {}
-    for (source_id, _), same in _loaded(connection, readings).items():
+    for (source_id, _), same in loaded.items():
         if not same and source_id in readings:
             counts[source_id] = counts.get(source_id, 0) + 1
-    return counts
+    return {key for key, same in loaded.items() if same}, counts
 
 
 def _loaded(
