@@ -18,7 +18,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.columns import CANONICAL, REGISTER_KINDS
-from core.errors import UsageError
 from core.periods import fy_label, require_reporting_period
 from core.settings import Council, Source
 from outputs.register_template import RegisterLayout, write_register_template
@@ -154,9 +153,7 @@ def usable(source: Source) -> bool:
 def write_register_templates(
     council: Council, source: Source, period: str, path: Path, connection: sa.Connection | None
 ) -> Path:
-    """Write one register return workbook to ``path``."""
-    if not usable(source):
-        raise UsageError(f"source '{source.id}': a register template needs format: excel")
+    """Write one register return workbook to ``path`` (a source that is :func:`usable`)."""
     rows = register_rows(council, source, period, connection)
     blank = source.kind != "narrative" and rows["ref"].is_null().all()
     write_register_template(path, rows, layout(source, _quarter(period)[2], blank))

@@ -79,13 +79,12 @@ def nightly(
         staging_area(staging) as staged,
     ):
         run_id = store.begin_run(engine, "nightly", council.settings.name, as_of)
-        readings = {s.id: reading_digest(council, s) for s in council.settings.sources}
-        with engine.connect() as connection:
-            skip, reread = (
-                (set(), {})
-                if force or only_source
-                else store.skipped_and_reread(connection, readings)
-            )
+        skip: set[tuple[str, str]] = set()
+        reread: dict[str, int] = {}
+        if not (force or only_source):  # else every file (of the one source) is read
+            readings = {s.id: reading_digest(council, s) for s in council.settings.sources}
+            with engine.connect() as connection:
+                skip, reread = store.loaded_and_reread(connection, readings)
         for line in reread_lines(reread):
             step(line)
         step(f"Reading {len(reading.settings.sources)} sources")

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from boardpack import register_template
 from boardpack.config import load_council
+from core.columns import CANONICAL
 from core.errors import UsageError
 from core.periods import fy_label, fy_month_start, require_reporting_period
 from core.rounding import round_half_away
@@ -175,19 +176,10 @@ def _figures(rows: pl.DataFrame, column: str) -> list[str]:
 
 
 def _layout(source: Source, period: str) -> TemplateLayout:
-    ours = (
-        "indicator_code",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "commentary",
-        "forecast",
-    )
     return TemplateLayout(
         sheet=source.sheet or "Return",
         header_row=source.header_row,
-        headers={column: source.columns.get(column, column) for column in ours},
+        headers={c: source.columns.get(c, c) for c in CANONICAL["observations"]},
         instructions=INSTRUCTIONS.format(
             source=source.id, period=period, department=source.department
         ),
@@ -195,7 +187,7 @@ def _layout(source: Source, period: str) -> TemplateLayout:
 
 
 def _usable(source: Source) -> None:
-    if source.kind != "observations" or source.layout != "long" or source.format != "excel":
+    if not _fits(source):
         raise UsageError(
             f"source '{source.id}': a template is an Excel return of one row per figure (kind: "
             "observations, format: excel, layout: long) or a register's (kind: milestones, "
@@ -225,8 +217,7 @@ def write_templates(
     else:
         sources = [council.source(s) for s in source_ids]
     for source in sources:
-        if not register_template.usable(source):
-            _usable(source)
+        _usable(source)
     written = []
     connection = engine.connect() if engine is not None else None
     try:

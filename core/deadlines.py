@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-import holidays
-
 from core.periods import fy_label, fy_month_end, fy_month_start, fy_of, parse_reporting_period
 
 Every = Literal["month", "quarter"]
@@ -70,6 +68,8 @@ def parse_return_period(text: str, every: Every, year_start_month: int = 4) -> R
 
 @cache
 def _bank_holidays(year: int) -> frozenset[dt.date]:
+    import holidays  # half a second to import: only a run that dates returns needs it
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
-from prefect import flow, get_run_logger, pause_flow_run, task
+from prefect import Flow, flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
@@ -217,14 +217,22 @@ _SHARED = {
     "force": _FORCE,
     "email": _EMAIL,
 }
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _documented(function: F) -> F:
-    """The shared parameters' descriptions into a flow's docstring, before ``@flow`` reads
+def _boardpack_flow(name: str) -> Callable[[Callable[P, R]], Flow[P, R]]:
+    """A boardpack flow: its tasks on the flow's task runner, the deployment's time limit,
+    and the shared parameters' descriptions put into its docstring before ``@flow`` reads
     it into the parameter schema."""
-    function.__doc__ = (function.__doc__ or "").format(**_SHARED)
-    return function
+
+    def decorate(function: Callable[P, R]) -> Flow[P, R]:
+        function.__doc__ = (function.__doc__ or "").format(**_SHARED)
+        return flow(
+            name=name, log_prints=True, task_runner=task_runner(), timeout_seconds=flow_timeout()
+        )(function)
+
+    return decorate
 
 
 def flow_timeout() -> float | None:
@@ -346,17 +354,21 @@ def _failed(ended: RunEndedFailed) -> State[Any]:
     return Failed(message=ended.message, data=ended)
 
 
-def _run(work: Callable[[], RunOutcome]) -> RunOutcome | State[Any]:
-    """A run with boardpack's progress in the run's log; whatever stops it (a wrong
+def _guarded(work: Callable[[], R]) -> R | State[Any]:
+    """``work`` with boardpack's progress in the run's log; whatever stops it (a wrong
     parameter, a busy or unreachable warehouse) ends the run Failed with SPEC §6's one-line
     message, not a traceback."""
     with _boardpack_logs():
         try:
-            outcome = work()
+            return work()
         except Exception as error:
-            _, message = failure(error)
-            return _failed(RunEndedFailed(message, error))
-    return _report(outcome)
+            return _failed(RunEndedFailed(failure(error)[1], error))
+
+
+def _run(work: Callable[[], RunOutcome | State[Any]]) -> RunOutcome | State[Any]:
+    """A guarded run, then its account (:func:`_report`); a state it ends in is final."""
+    done = _guarded(work)
+    return done if isinstance(done, State) else _report(done)
 
 
 def _as_of(given: dt.date | None) -> dt.date:
@@ -392,13 +404,7 @@ for _engine_logger in ("prefect.flow_runs", "prefect.task_runs", "prefect.flows"
     logging.getLogger(_engine_logger).addFilter(_NoEngineDump())
 
 
-@flow(
-    name="boardpack-nightly",
-    log_prints=True,
-    task_runner=task_runner(),
-    timeout_seconds=flow_timeout(),
-)
-@_documented
+@_boardpack_flow("boardpack-nightly")
 def nightly(
     config: str,
     warehouse: Warehouse = None,
@@ -463,13 +469,7 @@ def _send_digest(digest: Digest, block: str | None, council: str) -> None:
     logger.info("digest: %d new item(s) emailed to %s", len(digest.facts), digest.recipients)
 
 
-@flow(
-    name="boardpack-backfill",
-    log_prints=True,
-    task_runner=task_runner(),
-    timeout_seconds=flow_timeout(),
-)
-@_documented
+@_boardpack_flow("boardpack-backfill")
 def backfill(
     config: str,
     start: Period,
@@ -499,13 +499,7 @@ def backfill(
     )
 
 
-@flow(
-    name="boardpack-publish",
-    log_prints=True,
-    task_runner=task_runner(),
-    timeout_seconds=flow_timeout(),
-)
-@_documented
+@_boardpack_flow("boardpack-publish")
 def publish_report(
     config: str,
     board: BoardId,
@@ -537,16 +531,13 @@ def publish_report(
     """
     url = _warehouse_url(warehouse)
     day = _as_of(as_of)
-    if final and not as_published and not without_approval:
-        with _boardpack_logs():
-            try:
-                refused = _wait_for_approval(config, board, period, url, approval_hours)
-            except Exception as error:
-                return _failed(RunEndedFailed(failure(error)[1], error))
-        if refused is not None:
-            return refused
-    return _run(
-        lambda: runs.publish_one(
+
+    def work() -> RunOutcome | State[Any]:
+        if final and not as_published and not without_approval:
+            refused = _wait_for_approval(config, board, period, url, approval_hours)
+            if refused is not None:
+                return refused
+        return runs.publish_one(
             config,
             board,
             period,
@@ -559,7 +550,8 @@ def publish_report(
             _steps(),
             without_approval=without_approval,
         )
-    )
+
+    return _run(work)
 
 
 class Approval(RunInput):
@@ -641,13 +633,7 @@ def _with_secret_warehouse(council: SharedCouncil) -> SharedCouncil:
     return council.model_copy(update={"warehouse": _warehouse_url(found.group(1))})
 
 
-@flow(
-    name="boardpack-councils",
-    log_prints=True,
-    task_runner=task_runner(),
-    timeout_seconds=flow_timeout(),
-)
-@_documented
+@_boardpack_flow("boardpack-councils")
 def councils(
     councils_file: str,
     as_of: dt.date | None = None,
@@ -664,11 +650,11 @@ def councils(
         {force}
         {wait}
     """
-    with _boardpack_logs():
-        try:
-            chosen = [_with_secret_warehouse(c) for c in shared.load_councils(Path(councils_file))]
-        except Exception as error:
-            return _failed(RunEndedFailed(failure(error)[1], error))
+    chosen = _guarded(
+        lambda: [_with_secret_warehouse(c) for c in shared.load_councils(Path(councils_file))]
+    )
+    if isinstance(chosen, State):
+        return chosen
     day = _as_of(as_of)
     futures = [council_nightly.submit(c, day, force, wait_seconds) for c in chosen]
     results = [future.result() for future in futures]

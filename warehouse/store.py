@@ -150,10 +150,10 @@ def loaded_hashes(
     return {key for key, same in _loaded(connection, readings).items() if same}
 
 
-def skipped_and_reread(
+def loaded_and_reread(
     connection: sa.Connection, readings: dict[str, str]
 ) -> tuple[set[tuple[str, str]], dict[str, int]]:
-    """:func:`loaded_hashes` and, per source, how many of its loaded files are read again
+    """:func:`loaded_hashes`, and per source how many of its loaded files are read again
     because the configuration that decides how they are read has changed since (one query
     for both)."""
     loaded = _loaded(connection, readings)
