@@ -371,14 +371,20 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     )
     if "forecast" in rows.columns:
         table = table.cols_label(forecast="Year-end forecast")
+    return _table_html(status_coloured(table, list(rows["rag"])))
+
+
+def status_coloured(table: GT, rags: list[str | None]) -> GT:
+    """``table`` with each row's status cell in its status's colours (``rags``: each row's
+    status; only green, amber and red are coloured)."""
     for rag, (text, fill) in STATUS_COLOURS.items():
-        positions = [i for i, r in enumerate(rows["rag"]) if r == rag]
+        positions = [i for i, r in enumerate(rags) if r == rag]
         if positions:
             table = table.tab_style(
                 style=[style.fill(color=fill), style.text(color=text, weight="bold")],
                 locations=loc.body(columns="status", rows=positions),
             )
-    return _table_html(table)
+    return table
 
 
 def summary_sentence(
@@ -466,15 +472,7 @@ def summary_table(page: BoardPage, frame: pl.DataFrame) -> str:
         .tab_header(title=name)
         .cols_label(status="Status", measures="Measures", share="Share of rated measures")
     )
-    for i, (key, _) in enumerate(_summary_keys(page)):
-        if key not in STATUS_COLOURS:
-            continue
-        text, fill = STATUS_COLOURS[key]
-        table = table.tab_style(
-            style=[style.fill(color=fill), style.text(color=text, weight="bold")],
-            locations=loc.body(columns="status", rows=[i]),
-        )
-    return _table_html(table)
+    return _table_html(status_coloured(table, summary_rags(page)))
 
 
 def _register_table(

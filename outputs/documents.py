@@ -25,12 +25,12 @@ from core.settings import Council
 from outputs.benchmarking import report_rows
 from outputs.board import (
     BoardPage,
-    _summary_keys,
     indicator_rows,
     milestone_rows,
     notes_items,
     page_summary_sentence,
     risk_rows,
+    summary_rags,
     summary_rows,
 )
 from outputs.exceptions import exception_indicators, exception_milestones
@@ -299,8 +299,7 @@ def _summary_section(page: BoardPage, period: str) -> Section:
 
 def _summary_with_rag(page: BoardPage) -> pl.DataFrame:
     """The summary's rows with the status each stands for, to colour it as the page does."""
-    keys = [key for key, _ in _summary_keys(page)]
-    return summary_rows(page).with_columns(pl.Series("rag", keys, pl.String))
+    return summary_rows(page).with_columns(pl.Series("rag", summary_rags(page), pl.String))
 
 
 def _approval_sections(page: BoardPage) -> list[Section]:

@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from great_tables import GT, loc, style
+from great_tables import GT
 
 from core.periods import fy_label
 from outputs import registers
 from outputs.board import (
     MILESTONE_SHOWN,
-    STATUS_COLOURS,
     BoardPage,
     html_document,
     indicator_rows,
+    status_coloured,
     summary_sentence,
     with_owners,
 )
@@ -151,14 +151,7 @@ def priority_path(page: PriorityPage) -> Path:
 def _table(frame: pl.DataFrame, table_id: str, title: str, labels: dict[str, Any]) -> str:
     table = GT(frame, id=table_id, groupname_col="board").tab_header(title=title).cols_label(labels)
     if "rag" in frame.columns:
-        table = table.cols_hide("rag")
-        for rag, (text, fill) in STATUS_COLOURS.items():
-            positions = [i for i, r in enumerate(frame["rag"]) if r == rag]
-            if positions:
-                table = table.tab_style(
-                    style=[style.fill(color=fill), style.text(color=text, weight="bold")],
-                    locations=loc.body(columns="status", rows=positions),
-                )
+        table = status_coloured(table.cols_hide("rag"), list(frame["rag"]))
     return table.as_raw_html(inline_css=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import io
@@ -25,7 +26,6 @@ from outputs import registers
 from outputs.benchmarking import (
     BENCHMARKING_CSS,
     benchmarking_body,
-    empty_benchmarks,
     page_benchmarks,
 )
 from outputs.board import BoardPage, html_document, render_page
@@ -83,69 +83,26 @@ PUBLISHED_COLUMNS = {
     "published_ytd": pl.Float64,
 }
 _FRAMES = ("indicators", "milestones", "risks", "restated", "benchmarks", "missing", "narrative")
-# Frames a snapshot kept before they were added: empty, with their columns.
-_EMPTY_FRAMES: dict[str, Callable[[], pl.DataFrame]] = {
-    "benchmarks": empty_benchmarks,
-    "missing": lambda: pl.DataFrame(schema=registers.MISSING_COLUMNS),
-    "narrative": lambda: pl.DataFrame(schema=registers.NARRATIVE_COLUMNS),
-}
 
 
 def snapshot_of(page: BoardPage) -> str:
     """Everything a page showed, as text: re-rendering it gives the same bytes."""
-    fields = {
-        "council": page.council,
-        "board_id": page.board_id,
-        "board_name": page.board_name,
-        "fy": page.fy,
-        "suffix": page.suffix,
-        "as_at": page.as_at,
-        "tolerance_note": page.tolerance_note,
-        "summary": page.summary,
-        "status_labels": page.status_labels,
-        "two_states": page.two_states,
-        "status_definitions": page.status_definitions,
-        "rating": page.rating,
-        "approval": list(page.approval),
-        "year_start_month": page.year_start_month,
-        "figures_as_of": page.figures_as_of,
-    }
-    frames = {name: getattr(page, name).serialize(format="json") for name in _FRAMES}
+    fields = {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    frames = {name: fields.pop(name).serialize(format="json") for name in _FRAMES}
     return json.dumps({**fields, "frames": frames}, sort_keys=True, default=str)
 
 
 def page_from_snapshot(snapshot: str) -> BoardPage:
+    """The page a snapshot was kept of; a field or frame added since it was kept takes its
+    default (empty frames, boardpack's words, ...)."""
     data = json.loads(snapshot)
-
-    def frame(name: str) -> pl.DataFrame:
-        if name not in data["frames"]:  # kept before the frame was added
-            return _EMPTY_FRAMES[name]()
-        return pl.DataFrame.deserialize(io.StringIO(data["frames"][name]), format="json")
-
-    return BoardPage(
-        council=data["council"],
-        board_id=data["board_id"],
-        board_name=data["board_name"],
-        fy=data["fy"],
-        suffix=data["suffix"],
-        as_at=data["as_at"],
-        tolerance_note=data["tolerance_note"],
-        summary=data["summary"],
-        indicators=frame("indicators"),
-        milestones=frame("milestones"),
-        risks=frame("risks"),
-        restated=frame("restated"),
-        benchmarks=frame("benchmarks"),
-        status_labels=data.get("status_labels", {}),
-        two_states=data.get("two_states", False),
-        status_definitions=data.get("status_definitions", {}),
-        rating=data.get("rating", "tolerance"),
-        approval=tuple(data.get("approval", ())),
-        year_start_month=data.get("year_start_month", 4),
-        figures_as_of=data.get("figures_as_of", ""),
-        missing=frame("missing"),
-        narrative=frame("narrative"),
-    )
+    frames: dict[str, Any] = {
+        name: pl.DataFrame.deserialize(io.StringIO(text), format="json")
+        for name, text in data.pop("frames").items()
+    }
+    if "approval" in data:
+        data["approval"] = tuple(data["approval"])
+    return BoardPage(**data, **frames)
 
 
 def published_figures(snapshots: list[tuple[str, int, str, str]]) -> pl.DataFrame:

@@ -88,16 +88,22 @@ def _runs(ys: list[float | None]) -> list[slice]:
     return runs
 
 
-def sparkline(values: Sequence[Value], label: str) -> str:
-    """A static line plot of ``values`` (a gap for each missing one) named ``label`` for
-    screen readers; "" when there is nothing to plot."""
-    if not values or all(_missing(v) for v in values):
-        return ""
+def _points(values: Sequence[Value]) -> tuple[int, int, list[float], list[float | None]]:
+    """The points' spacing, the line's width, and each point's x and y (None: missing)."""
     count = len(values)
     spacing = _spacing(count)
     width = count * spacing
     xs = [width * (i / (count - 1) if count > 1 else 0) + _SAFE_X for i in range(count)]
     ys = [None if p is None else _SAFE_Y + ((1 - p) * _DATA_HEIGHT) for p in _proportions(values)]
+    return spacing, width, xs, ys
+
+
+def sparkline(values: Sequence[Value], label: str) -> str:
+    """A static line plot of ``values`` (a gap for each missing one) named ``label`` for
+    screen readers; "" when there is nothing to plot."""
+    if not values or all(_missing(v) for v in values):
+        return ""
+    spacing, width, xs, ys = _points(values)
     areas, lines = [], []
     bottom = _BOTTOM - _SAFE_Y + _RADIUS
     for run in _runs(ys):
@@ -141,11 +147,7 @@ def printed_sparkline(values: Sequence[Value], label: str) -> str:
     only the latest point marked. Fewer shapes, too: a PDF draws each one."""
     if not values or all(_missing(v) for v in values):
         return ""
-    count = len(values)
-    spacing = _spacing(count)
-    width = count * spacing
-    xs = [width * (i / (count - 1) if count > 1 else 0) + _SAFE_X for i in range(count)]
-    ys = [None if p is None else _SAFE_Y + ((1 - p) * _DATA_HEIGHT) for p in _proportions(values)]
+    spacing, width, xs, ys = _points(values)
     curves = []
     for run in _runs(ys):
         points = list(zip(xs[run], ys[run], strict=True))
