@@ -14,6 +14,8 @@ import polars as pl
 import pytest
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from tests.prefect_server import PrefectServer
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
@@ -96,6 +98,27 @@ def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "council"
     shutil.copytree(DEMO, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
+    """The demo council loaded at its as-of date, for the tests that only read it."""
+    from tests.test_warehouse import demo_warehouse
+
+    return demo_warehouse(f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's reports as a first nightly publishes them (every period, the latest with
+    their Word and PDF documents): published once a session, for the tests that only read
+    them (a publish of the demo takes half a minute)."""
+    from boardpack.config import load_council
+    from outputs import publish as publishing
+
+    out = tmp_path_factory.mktemp("site") / "out"
+    publishing.publish(demo_engine, load_council(DEMO), out, DEMO_AS_OF)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import yaml
 from docx import Document as open_word
 from docx.oxml.ns import qn
@@ -59,15 +58,9 @@ SERVICES = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(demo_site: Path) -> Path:
     """The demo's reports published as a first nightly publishes them (every period)."""
-    engine: sa.Engine = demo_warehouse(
-        f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}"
-    )
-    out = tmp_path_factory.mktemp("site") / "out"
-    publishing.publish(engine, load_council(DEMO), out, DEMO_AS_OF)
-    engine.dispose()
-    return out
+    return demo_site
 
 
 def documents(site: Path, ending: str) -> list[Path]:

@@ -31,7 +31,8 @@ GBP,Budget variance,Finance,gbp,target,last,quarterly,0,,250000,absolute,false
 HEADER = "indicator_code,period,value,numerator,denominator,commentary\n"
 
 
-def make_council(folder: Path, sources: str) -> Council:
+def write_council_files(folder: Path, sources: str) -> Path:
+    """The tests' council (one board, the indicators above) reading ``sources``."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
     (folder / "council.yaml").write_text(
@@ -40,18 +41,41 @@ def make_council(folder: Path, sources: str) -> Council:
         f"sources:\n{sources}",
         encoding="utf-8",
     )
-    return load_council(folder)
+    return folder
+
+
+def make_council(folder: Path, sources: str) -> Council:
+    return load_council(write_council_files(folder, sources))
 
 
 CSV_SOURCE = (
     "  - {id: fin, department: Finance, kind: observations, format: csv, path: 'in/*.csv'}\n"
 )
+EXCEL_SOURCE = "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
 
 
 @pytest.fixture
 def council(tmp_path: Path) -> Council:
     (tmp_path / "c" / "in").mkdir(parents=True)
     return make_council(tmp_path / "c", CSV_SOURCE)
+
+
+def check_file(
+    council: Council, path: Path, source: int = 0
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """The file read and checked as the council's source (the first unless told)."""
+    return check_extract(
+        council, read_extract(council, council.settings.sources[source], path), AS_OF
+    )
+
+
+def check_bytes(
+    council: Council, data: bytes, name: str = "return.csv"
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """``data`` sent as the file ``in/NAME`` of the first source, and checked."""
+    path = council.folder / "in" / name
+    path.write_bytes(data)
+    return check_file(council, path)
 
 
 def check(
@@ -61,10 +85,7 @@ def check(
     encoding: str = "utf-8",
     header: str = HEADER,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    path = council.folder / "in" / name
-    path.write_bytes((header + body).encode(encoding))
-    source = council.settings.sources[0]
-    return check_extract(council, read_extract(council, source, path), AS_OF)
+    return check_bytes(council, (header + body).encode(encoding), name)
 
 
 def reasons(council: Council, body: str) -> list[tuple[int, str, str]]:

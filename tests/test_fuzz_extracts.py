@@ -14,11 +14,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boardpack.config import load_council
 from core.settings import Council
-from schemas.ingest import check_extract
-from sources.extracts import read_extract
-from tests.test_extracts import AS_OF, CSV_SOURCE, INDICATORS
+from tests.test_extracts import CSV_SOURCE, EXCEL_SOURCE, check_file, make_council
 
 HEADER = ["indicator_code", "period", "value", "numerator", "denominator", "commentary"]
 HEADER_LINE = ",".join(HEADER) + "\n"
@@ -67,18 +64,11 @@ def write_extract(
 _COUNCILS: dict[Path, Council] = {}
 
 
-def _council(folder: Path) -> Council:
+def _council(folder: Path, sources: str = CSV_SOURCE) -> Council:
     """One council folder for every example of a test (examples overwrite its extract)."""
     if folder not in _COUNCILS:
         (folder / "in").mkdir(parents=True)
-        (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
-        (folder / "council.yaml").write_text(
-            "name: Fuzz Council\nboards:\n"
-            "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
-            f"sources:\n{CSV_SOURCE}",
-            encoding="utf-8",
-        )
-        _COUNCILS[folder] = load_council(folder)
+        _COUNCILS[folder] = make_council(folder, sources)
     return _COUNCILS[folder]
 
 
@@ -114,9 +104,7 @@ def test_every_row_read_is_loaded_or_rejected_once_and_accepted_figures_are_fini
         data = text.encode("utf-8")
     path = council.folder / "in" / "return.csv"
     path.write_bytes(data)
-    accepted, rejected, read = check_extract(
-        council, read_extract(council, council.settings.sources[0], path), AS_OF
-    )
+    accepted, rejected, read = check_file(council, path)
     outcomes = accepted["row_number"].to_list() + rejected["row_number"].to_list()
     expected = [n for n, (_, row) in enumerate(rows, start=2) if not is_blank(row)]
     if unclosed:
@@ -157,20 +145,7 @@ stored = st.decimals(min_value=0, max_value=1, places=3).map(float)
 
 
 def _excel_council(folder: Path) -> Council:
-    if folder not in _COUNCILS:
-        source = (
-            "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
-        )
-        (folder / "in").mkdir(parents=True)
-        (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
-        (folder / "council.yaml").write_text(
-            "name: Fuzz Council\nboards:\n"
-            "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
-            f"sources:\n{source}",
-            encoding="utf-8",
-        )
-        _COUNCILS[folder] = load_council(folder)
-    return _COUNCILS[folder]
+    return _council(folder, EXCEL_SOURCE)
 
 
 @_FUZZ_SETTINGS
@@ -200,9 +175,7 @@ def test_excel_values_are_the_numbers_shown_whatever_the_header_spacing_and_form
         shown = float(Decimal(repr(number)) * 100) if hundredfold else number
         expected.append((row + 1, shown))
     book.close()
-    accepted, rejected, read = check_extract(
-        council, read_extract(council, council.settings.sources[0], path), AS_OF
-    )
+    accepted, rejected, read = check_file(council, path)
     assert read == len(cells) == accepted.height + rejected.height
     assert rejected.is_empty()
     assert accepted.select("row_number", "value").rows() == expected
@@ -225,9 +198,7 @@ def test_utf8_with_invalid_bytes_rejects_only_their_rows_and_never_reads_mojibak
     lines.append("CNT,2018-04,1,,,é\n".encode())  # the file is UTF-8: it has a UTF-8 character
     path = council.folder / "in" / "return.csv"
     path.write_bytes(b"".join(lines))
-    accepted, rejected, read = check_extract(
-        council, read_extract(council, council.settings.sources[0], path), AS_OF
-    )
+    accepted, rejected, read = check_file(council, path)
     bad_rows = sorted(i + 2 for i in broken if i < len(texts))
     malformed = rejected.filter(pl.col("reason_code") == "malformed_row")
     assert malformed["row_number"].to_list() == bad_rows
@@ -303,9 +274,7 @@ def test_headers_named_twice_are_unreadable_and_internal_names_never_collide(
         for r, row in enumerate([names, *rows]):
             sheet.write_row(r, 0, row)
         book.close()
-    accepted, rejected, read = check_extract(
-        council, read_extract(council, council.settings.sources[0], path), AS_OF
-    )
+    accepted, rejected, read = check_file(council, path)
     if twice is not None:
         assert (accepted.height, read) == (0, 0)
         assert rejected.select("row_number", "reason_code").rows() == [(None, "unreadable_file")]

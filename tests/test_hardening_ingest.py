@@ -11,20 +11,13 @@ import pytest
 from core.settings import Council
 from schemas.ingest import check_extract
 from sources.extracts import read_extract
-from tests.test_extracts import AS_OF, CSV_SOURCE, HEADER, make_council
+from tests.test_extracts import AS_OF, CSV_SOURCE, HEADER, check_bytes, make_council
 
 
 @pytest.fixture
 def council(tmp_path: Path) -> Council:
     (tmp_path / "c" / "in").mkdir(parents=True)
     return make_council(tmp_path / "c", CSV_SOURCE)
-
-
-def check_bytes(council: Council, data: bytes) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    path = council.folder / "in" / "return.csv"
-    path.write_bytes(data)
-    source = council.settings.sources[0]
-    return check_extract(council, read_extract(council, source, path), AS_OF)
 
 
 def rejected_rows(rejected: pl.DataFrame) -> list[tuple[int | None, str | None, str]]:

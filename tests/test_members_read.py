@@ -11,28 +11,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import sqlalchemy as sa
 
 from boardpack.config import load_council
-from outputs import publish as publishing
 from outputs.formatting import dated_period_title
 from outputs.registers import milestone_rows, overdue, risk_rows, with_previous_scores
 from schemas.registers import register_date, split_register
-from tests.conftest import DEMO, DEMO_AS_OF
+from tests.conftest import DEMO
 from tests.test_reports import csv_rows, text_of
-from tests.test_warehouse import demo_warehouse
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
-    return demo_warehouse(f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'w.sqlite'}")
-
-
-@pytest.fixture(scope="module")
-def site(engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "out"
-    publishing.publish(engine, load_council(DEMO), out, DEMO_AS_OF)
-    return out
+def site(demo_site: Path) -> Path:
+    return demo_site
 
 
 def page_text(site: Path, path: str) -> str:

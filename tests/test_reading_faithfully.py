@@ -11,43 +11,28 @@ import os
 import sqlite3
 from pathlib import Path
 
-import polars as pl
 import pytest
 import xlsxwriter
 
 from core.settings import Council
-from schemas.ingest import check_extract, ingest_source, merge
-from sources.extracts import read_extract
+from schemas.ingest import ingest_source, merge
 from sources.readers import shows_percentage
-from tests.test_extracts import AS_OF, CSV_SOURCE, HEADER, make_council
-
-EXCEL_SOURCE = "  - {id: xl, department: F, kind: observations, format: excel, path: 'in/*.xlsx'}\n"
+from tests.test_extracts import (
+    AS_OF,
+    CSV_SOURCE,
+    EXCEL_SOURCE,
+    HEADER,
+    check_bytes,
+    check_file,
+    make_council,
+)
+from tests.test_hardening_ingest import rejected_rows as outcome
 
 
 def council_with(tmp_path: Path, source: str) -> Council:
     council = make_council(tmp_path / "c", source)
     (council.folder / "in").mkdir(exist_ok=True)
     return council
-
-
-def check_file(
-    council: Council, path: Path, source: int = 0
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    return check_extract(
-        council, read_extract(council, council.settings.sources[source], path), AS_OF
-    )
-
-
-def check_csv(
-    council: Council, data: bytes, name: str = "return.csv"
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    path = council.folder / "in" / name
-    path.write_bytes(data)
-    return check_file(council, path)
-
-
-def outcome(rejected: pl.DataFrame) -> list[tuple[int | None, str | None, str]]:
-    return rejected.select("row_number", "column", "reason_code").rows()
 
 
 def workbook(path: Path, write: object) -> None:
@@ -161,7 +146,7 @@ def test_a_csv_header_naming_a_column_twice_rejects_the_file(
     """Before: polars renamed the second copy and the first was used silently (or the
     source failed after retries, no file named)."""
     council = council_with(tmp_path, CSV_SOURCE)
-    accepted, rejected, read = check_csv(council, (header + "CNT,2019-04,5,6\n").encode())
+    accepted, rejected, read = check_bytes(council, (header + "CNT,2019-04,5,6\n").encode())
     assert (accepted.height, read) == (0, 0)
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert f"the header names the column '{named}' more than once" in rejected["message"][0]
@@ -175,7 +160,7 @@ def test_a_column_and_another_mapped_to_it_reject_the_file(tmp_path: Path) -> No
         " columns: {value: Actual}}\n"
     )
     council = council_with(tmp_path, source)
-    _, rejected, _ = check_csv(council, b"indicator_code,period,value,Actual\nCNT,2019-04,5,6\n")
+    _, rejected, _ = check_bytes(council, b"indicator_code,period,value,Actual\nCNT,2019-04,5,6\n")
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert "the columns 'Actual' and 'value' would both be 'value'" in rejected["message"][0]
 
@@ -194,7 +179,7 @@ def test_every_kind_of_source_rejects_a_column_named_twice(
 ) -> None:
     source = f"  - {{id: s, department: F, kind: {kind}, format: csv, path: 'in/*.csv'}}\n"
     council = council_with(tmp_path, source)
-    _, rejected, _ = check_csv(council, (header + "a,b,c,d,e,f\n").encode())
+    _, rejected, _ = check_bytes(council, (header + "a,b,c,d,e,f\n").encode())
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert f"'{named}' more than once" in rejected["message"][0]
 
@@ -254,7 +239,7 @@ def test_an_extract_with_its_own_row_number_column_loads(tmp_path: Path) -> None
     """Before: `row_number` collided with boardpack's own column; the source failed."""
     council = council_with(tmp_path, CSV_SOURCE)
     text = "row_number,header,indicator_code,period,value\n1,x,CNT,2019-04,5\n2,y,CNT,2019-05,-1\n"
-    accepted, rejected, read = check_csv(council, text.encode())
+    accepted, rejected, read = check_bytes(council, text.encode())
     assert accepted.select("row_number", "period", "value").rows() == [(2, "2019-04", 5.0)]
     assert outcome(rejected) == [(3, "value", "negative_value")]
     assert read == 2
@@ -274,7 +259,7 @@ def test_a_wide_sheet_with_columns_named_like_boardpacks_own_loads(tmp_path: Pat
     )
     council = council_with(tmp_path, source)
     text = "row_number,header,value,indicator_code,Apr-19,May-19\n1,h,v,CNT,5,6\n"
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert rejected.is_empty()
     assert accepted.select("row_number", "period", "value").rows() == [
         (2, "Apr-19", 5.0),
@@ -296,7 +281,7 @@ def test_utf8_with_an_invalid_byte_rejects_only_that_row_and_never_reads_mojibak
         + b"CNT,2019-05,2,,,bad \xff byte\n"
         + "CNT,2019-06,3,,,naïve\n".encode()
     )
-    accepted, rejected, read = check_csv(council, data)
+    accepted, rejected, read = check_bytes(council, data)
     assert accepted["commentary"].to_list() == ["Café £5 – fine", "naïve"]
     assert outcome(rejected) == [(3, None, "malformed_row")]
     message = rejected["message"][0]
@@ -309,7 +294,7 @@ def test_a_declared_utf8_source_rejects_only_the_rows_with_invalid_bytes(tmp_pat
     source = CSV_SOURCE.replace("path: 'in/*.csv'", "path: 'in/*.csv', encoding: utf-8")
     council = council_with(tmp_path, source)
     data = HEADER.encode() + b"CNT,2019-04,1,,,\xe9\nCNT,2019-05,2,,,ok\n"
-    accepted, rejected, _ = check_csv(council, data)
+    accepted, rejected, _ = check_bytes(council, data)
     assert accepted["row_number"].to_list() == [3]
     assert outcome(rejected) == [(2, None, "malformed_row")]
 
@@ -317,7 +302,7 @@ def test_a_declared_utf8_source_rejects_only_the_rows_with_invalid_bytes(tmp_pat
 def test_windows_1252_without_any_utf8_character_still_reads(tmp_path: Path) -> None:
     council = council_with(tmp_path, CSV_SOURCE)
     text = HEADER + "CNT,2019-04,1,,,Café £5 – ‘quoted’\n"
-    accepted, rejected, _ = check_csv(council, text.encode("cp1252"))
+    accepted, rejected, _ = check_bytes(council, text.encode("cp1252"))
     assert rejected.is_empty()
     assert accepted["commentary"].to_list() == ["Café £5 – ‘quoted’"]
 
@@ -325,7 +310,7 @@ def test_windows_1252_without_any_utf8_character_still_reads(tmp_path: Path) -> 
 def test_invalid_bytes_in_the_header_make_the_file_unreadable(tmp_path: Path) -> None:
     council = council_with(tmp_path, CSV_SOURCE)
     data = b"indicator_code,period,valu\xff\xfe\n" + "CNT,2019-04,1 é\n".encode()
-    _, rejected, _ = check_csv(council, data)
+    _, rejected, _ = check_bytes(council, data)
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert "the header row holds bytes that are not text" in rejected["message"][0]
 
@@ -334,7 +319,7 @@ def test_a_nul_character_rejects_its_row(tmp_path: Path) -> None:
     """PostgreSQL refuses NUL in text: one such cell must not lose the nightly."""
     council = council_with(tmp_path, CSV_SOURCE)
     data = HEADER.encode() + b"CNT,2019-04,1,,,a\x00b\nCNT,2019-05,2,,,\n"
-    accepted, rejected, _ = check_csv(council, data)
+    accepted, rejected, _ = check_bytes(council, data)
     assert accepted["row_number"].to_list() == [3]
     assert outcome(rejected) == [(2, None, "malformed_row")]
     assert "NUL character" in rejected["message"][0]
@@ -370,7 +355,7 @@ def test_a_file_that_is_not_text_is_unreadable_in_plain_words(
 ) -> None:
     """Before: rejected `missing_column` with the binary header in the message."""
     council = council_with(tmp_path, CSV_SOURCE)
-    _, rejected, read = check_csv(council, make(tmp_path))  # type: ignore[operator]
+    _, rejected, read = check_bytes(council, make(tmp_path))  # type: ignore[operator]
     assert read == 0
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     message = rejected["message"][0]
@@ -382,7 +367,7 @@ def test_a_file_that_is_not_text_is_unreadable_in_plain_words(
 def test_messages_never_carry_control_characters_from_a_cell(tmp_path: Path) -> None:
     council = council_with(tmp_path, CSV_SOURCE)
     data = HEADER.encode() + b"CNT,2019-04,\x1b[2J5\x07,,,\n"
-    _, rejected, _ = check_csv(council, data)
+    _, rejected, _ = check_bytes(council, data)
     assert outcome(rejected) == [(2, "value", "not_a_number")]
     assert rejected["message"][0].startswith("'?[2J5?' is not a plain number")
 
@@ -425,7 +410,7 @@ def test_a_period_in_year_0_or_before_1900_is_a_bad_period(tmp_path: Path, perio
     """Before: `ValueError: year 0 is out of range`, exit 3, no file named."""
     council = council_with(tmp_path, CSV_SOURCE)
     code = "QTR" if "Q" in period else "CNT"
-    accepted, rejected, _ = check_csv(
+    accepted, rejected, _ = check_bytes(
         council, f"{HEADER}{code},{period},5,,,\nCNT,2019-04,1,,,\n".encode()
     )
     assert accepted["row_number"].to_list() == [3]
@@ -437,7 +422,7 @@ def test_a_period_decades_before_the_as_of_date_is_taken_as_a_typo(tmp_path: Pat
     """Before: `1925-05` loaded, and measures ran from 1925/26 (docs/decisions.md)."""
     council = council_with(tmp_path, CSV_SOURCE)
     text = f"{HEADER}CNT,1925-05,5,,,\nCNT,1970-04,6,,,\nCNT,2019-04,7,,,\n"
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert accepted["period"].to_list() == ["1970-04", "2019-04"]
     assert outcome(rejected) == [(2, "period", "bad_period")]
     assert rejected["message"][0] == (
@@ -450,7 +435,7 @@ def test_a_padded_period_is_read_and_kept_without_its_padding(tmp_path: Path) ->
     """Before: `2019/20      Q1` was accepted and stored padded (PostgreSQL overflowed)."""
     council = council_with(tmp_path, CSV_SOURCE)
     text = f'{HEADER}QTR,"  2019/20      Q1 ",5,,,\nCNT,"\u200b2019-04\u00a0",6,,,\n'
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert rejected.is_empty()
     assert accepted["period"].to_list() == ["2019/20 Q1", "2019-04"]
 
@@ -498,7 +483,7 @@ def test_a_register_date_is_read_as_the_department_means_it(
         "ref,service,description,due_date,status,commentary,period\n"
         f"M1,Finance,Do it,{typed},on_track,,2019/20 Q1\n"
     )
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert rejected.is_empty()
     assert accepted["due_date"].to_list() == [meant]
 
@@ -524,7 +509,7 @@ def test_anything_else_in_a_register_date_is_rejected_with_its_reason(
         f"M1,Finance,Do it,{typed},on_track,,2019/20 Q1\n"
         "M2,Finance,Do it,2026-03-31,on_track,,2019/20 Q1\n"
     )
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert accepted["ref"].to_list() == ["M2"]
     assert outcome(rejected) == [(2, "due_date", "invalid_date")]
     assert rejected["message"][0] == (
@@ -594,7 +579,7 @@ def test_a_wide_rows_commentary_goes_with_its_latest_filled_period(tmp_path: Pat
         "DAY,3,,,\n"
         "LVL,,,,A note with no figure\n"
     )
-    accepted, rejected, read = check_csv(council, text.encode())
+    accepted, rejected, read = check_bytes(council, text.encode())
     assert accepted.select("indicator_code", "period", "commentary").rows() == [
         ("CNT", "Apr-19", None),
         ("CNT", "May-19", "Up after the refit"),
@@ -653,7 +638,7 @@ def test_header_row_on_a_csv_source_skips_the_title_block(tmp_path: Path) -> Non
     text = (
         "Corporate KPIs, Q1\nProduced 3 July\n" + HEADER + "CNT,2019-04,5,,,\nCNT,2019-05,-1,,,\n"
     )
-    accepted, rejected, read = check_csv(council, text.encode())
+    accepted, rejected, read = check_bytes(council, text.encode())
     assert accepted.select("row_number", "value").rows() == [(4, 5.0)]
     assert outcome(rejected) == [(5, "value", "negative_value")]
     assert read == 2
@@ -662,7 +647,7 @@ def test_header_row_on_a_csv_source_skips_the_title_block(tmp_path: Path) -> Non
 def test_a_csv_shorter_than_its_header_row_is_unreadable(tmp_path: Path) -> None:
     source = CSV_SOURCE.replace("path: 'in/*.csv'", "path: 'in/*.csv', header_row: 5")
     council = council_with(tmp_path, source)
-    _, rejected, _ = check_csv(council, HEADER.encode())
+    _, rejected, _ = check_bytes(council, HEADER.encode())
     assert outcome(rejected) == [(None, None, "unreadable_file")]
     assert rejected["message"][0].endswith("the file has no row 5")
 
@@ -676,7 +661,7 @@ def test_utf8_with_a_bom_and_an_invalid_byte_rejects_only_that_row(tmp_path: Pat
     data = (
         b"\xef\xbb\xbf" + HEADER.encode() + b"CNT,2019-04,1,,,\xff\nCNT,2019-05,2,,,caf\xc3\xa9\n"
     )
-    accepted, rejected, _ = check_csv(council, data)
+    accepted, rejected, _ = check_bytes(council, data)
     assert accepted.select("row_number", "commentary").rows() == [(3, "café")]
     assert outcome(rejected) == [(2, None, "malformed_row")]
 
@@ -733,7 +718,7 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path: Path) ->
     """Before: `sep=;` was read as the header, and every column was missing."""
     council = council_with(tmp_path, CSV_SOURCE)
     text = "sep=;\r\n" + HEADER.replace(",", ";") + "CNT;2019-04;5;;;a, b\r\nCNT;2019-05;-1;;;\r\n"
-    accepted, rejected, _ = check_csv(council, text.encode("cp1252"))
+    accepted, rejected, _ = check_bytes(council, text.encode("cp1252"))
     assert accepted.select("row_number", "value", "commentary").rows() == [(2, 5.0, "a, b")]
     assert outcome(rejected) == [(3, "value", "negative_value")]
 
@@ -741,7 +726,7 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path: Path) ->
 def test_a_code_with_an_invisible_character_is_the_code(tmp_path: Path) -> None:
     council = council_with(tmp_path, CSV_SOURCE)
     text = f"{HEADER}\u200bCNT\u00a0,2019-04,5,,,\n"
-    accepted, rejected, _ = check_csv(council, text.encode())
+    accepted, rejected, _ = check_bytes(council, text.encode())
     assert rejected.is_empty()
     assert accepted["indicator_code"].to_list() == ["CNT"]
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from boardpack import runs
 from boardpack.config import load_council
 from schemas.rules import Rule, RuleFailed, schema_for, split_by_rules
-from tests.test_extracts import INDICATORS
+from tests.test_extracts import write_council_files
 
 AS_OF = dt.date(2020, 3, 31)
 SOURCES = """\
@@ -38,16 +38,9 @@ TARGETS = "indicator_code,financial_year,period,target\n"
 
 
 def council_folder(root: Path, sources: str = REGISTER_SOURCES) -> Path:
-    folder = root / "council"
+    folder = write_council_files(root / "council", sources)
     for sub in ("in", "ms", "ms2", "rk", "tg", "tg2"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
-    (folder / "council.yaml").write_text(
-        "name: Test Council\nboards:\n"
-        "  - {id: b, name: Board, services: [Finance], cadence: quarterly}\n"
-        f"sources:\n{sources}",
-        encoding="utf-8",
-    )
+        (folder / sub).mkdir(exist_ok=True)
     (folder / "in" / "fin.csv").write_text(
         "indicator_code,period,value,numerator,denominator,commentary\nCNT,2019-04,5,,,\n",
         encoding="utf-8",
