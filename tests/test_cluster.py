@@ -276,6 +276,7 @@ def test_a_shared_service_runs_every_council_and_one_failure_stops_no_other(
     result = boardpack("run", "--councils", str(path), "--as-of", DEMO_AS_OF.isoformat(), *options)
     assert result.returncode == 3, result.stderr  # the worst of the councils' statuses
     lines = result.stdout.splitlines()
+    assert lines, result.stderr  # (what a run that printed no account said instead)
     assert lines[-1] == "3 councils: 2 completed; could not complete: broken"
     broken = lines[lines.index("[broken]") + 1]
     assert broken == (

@@ -199,6 +199,7 @@ def test_nightly_then_backfill_runs_through_a_process_worker_complete_and_publis
         f"boardpack-{COUNCIL_KEY}-nightly-sources",
         f"boardpack-{COUNCIL_KEY}-nightly-data-quality",
         f"boardpack-{COUNCIL_KEY}-nightly-run-summary",
+        f"boardpack-{COUNCIL_KEY}-nightly-digest",  # the demo's first nightly: all is new
     }
 
     # Which rows were rejected, and why: as the runbook says to look.
