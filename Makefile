@@ -64,9 +64,11 @@ postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq postgresql)
 
-# Every test, with line coverage of the package reported at the end.
+# Every test, with line coverage of the package reported at the end. One pytest worker per
+# core (pytest-xdist), a test file's tests on one worker so its module fixtures are built once;
+# each worker starts its own PostgreSQL, Prefect server and Dask cluster when it needs them.
 test: env-bench browser office postgres
-	$(BIN)/pytest -q --durations=10 --cov --cov-report=term:skip-covered
+	$(BIN)/pytest -q -n logical --dist loadfile --durations=15 --cov --cov-report=term:skip-covered
 
 # The quick loop while editing: no Prefect server, browser or PostgreSQL.
 test-fast: env-bench office
