@@ -506,16 +506,19 @@ def milestone_rows(page: BoardPage) -> pl.DataFrame:
     return registers.milestone_rows(page.milestones, page.period_end).select(MILESTONE_SHOWN)
 
 
+# The milestone table's headings, on a board's page and a priority's.
+MILESTONE_LABELS = {
+    "ref": "Ref",
+    "description": "Milestone",
+    "owner": "Lead officer",
+    "due": "Due",
+    "status": "Progress",
+    "commentary": "Commentary",
+}
+
+
 def milestones_table(page: BoardPage, rows: pl.DataFrame) -> str:
-    labels = {
-        "ref": "Ref",
-        "description": "Milestone",
-        "owner": "Lead officer",
-        "due": "Due",
-        "status": "Progress",
-        "commentary": "Commentary",
-    }
-    return _register_table(page, "milestones", "Objectives and milestones", rows, labels)
+    return _register_table(page, "milestones", "Objectives and milestones", rows, MILESTONE_LABELS)
 
 
 def risk_rows(page: BoardPage) -> pl.DataFrame:

@@ -15,6 +15,7 @@ from great_tables import GT
 from core.periods import fy_label
 from outputs import registers
 from outputs.board import (
+    MILESTONE_LABELS,
     MILESTONE_SHOWN,
     BoardPage,
     html_document,
@@ -181,14 +182,7 @@ def priority_document(page: PriorityPage) -> str:
             page.milestones,
             f"priority-{page.priority_id}-milestones",
             f"Objectives and milestones, {label}",
-            {
-                "ref": "Ref",
-                "description": "Milestone",
-                "owner": "Lead officer",
-                "due": "Due",
-                "status": "Progress",
-                "commentary": "Commentary",
-            },
+            MILESTONE_LABELS,
         )
         if not page.milestones.is_empty()
         else "<p>No milestones serving this priority were reported this period.</p>"

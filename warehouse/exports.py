@@ -8,7 +8,7 @@ from functools import partial
 import polars as pl
 import sqlalchemy as sa
 
-from core.columns import SOURCE_FAILURE
+from core.columns import REJECTION_COLUMNS, SOURCE_FAILURE
 from core.spreadsheet import safe_csv
 from warehouse import benchmarks, returns, signoffs, store
 from warehouse.bulk import select_frame
@@ -140,17 +140,8 @@ def standing_rejections(connection: sa.Connection) -> pl.DataFrame:
     )
 
 
-_STANDING = {
-    "source_id": pl.String,
-    "file": pl.String,
-    "row_number": pl.Int64,
-    "column": pl.String,
-    "value": pl.String,
-    "reason_code": pl.String,
-    "message": pl.String,
-    "indicator_code": pl.String,
-    "run_id": pl.Int64,
-}
+# A standing rejection as stored, with the run that made it.
+_STANDING = {**REJECTION_COLUMNS, "run_id": pl.Int64}
 _SECONDS = "%Y-%m-%d %H:%M:%S"  # times in UTC to the second
 
 

@@ -29,26 +29,12 @@ def deliveries(connection: sa.Connection, source_ids: list[str]) -> pl.DataFrame
     """Every load of figures from these sources: per month, file and run, its row count,
     the run's as-of date and how many rows that file had rejected."""
     observations, runs = table_of(Observation), table_of(Run)
+    load = [observations.c[name] for name in ("source_id", "fy", "fm", "file", "run_id")]
     query = (
-        sa.select(
-            observations.c.source_id,
-            observations.c.fy,
-            observations.c.fm,
-            observations.c.file,
-            observations.c.run_id,
-            runs.c.as_of,
-            sa.func.count(),
-        )
+        sa.select(*load, runs.c.as_of, sa.func.count())
         .join(runs, runs.c.id == observations.c.run_id)
         .where(observations.c.source_id.in_(source_ids))
-        .group_by(
-            observations.c.source_id,
-            observations.c.fy,
-            observations.c.fm,
-            observations.c.file,
-            observations.c.run_id,
-            runs.c.as_of,
-        )
+        .group_by(*load, runs.c.as_of)
     )
     loads = select_frame(connection, query, DELIVERY_COLUMNS)
     # The rejections themselves (stored with the load), not the file's record of them, which
