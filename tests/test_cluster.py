@@ -5,6 +5,7 @@ service's councils run side by side, one failing alone."""
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import shutil
 import subprocess
@@ -269,12 +270,26 @@ def test_a_shared_service_runs_every_council_and_one_failure_stops_no_other(
     corrupt.write_bytes(b"this is not a database" * 100)
     path = councils_file(tmp_path, f"sqlite:///{corrupt}")
     options = ["--cluster", cluster.scheduler_address] if how != "one-process" else []
+    server: PrefectServer | None = None
+    settings: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if how == "prefect-on-cluster":  # the councils flow, its tasks on the cluster
-        server: PrefectServer = request.getfixturevalue("prefect_api")
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        server = request.getfixturevalue("prefect_api")
         monkeypatch.setenv("PREFECT_API_URL", server.api_url)
+        # The command runs in this process, where Prefect read its settings when first
+        # imported (by an earlier test, in a whole run): the server is named to them too.
+        settings = temporary_settings(updates={PREFECT_API_URL: server.api_url})
         options.append("--prefect")
-    result = boardpack("run", "--councils", str(path), "--as-of", DEMO_AS_OF.isoformat(), *options)
+    with settings:
+        result = boardpack(
+            "run", "--councils", str(path), "--as-of", DEMO_AS_OF.isoformat(), *options
+        )  # fmt: skip
     assert result.returncode == 3, result.stderr  # the worst of the councils' statuses
+    if server is not None:  # the run and a task per council are on the server, as the UI shows
+        councils = ["nightly north", "nightly broken", "nightly south"]
+        runs = server.post("task_runs/filter", {"task_runs": {"name": {"any_": councils}}})
+        assert sorted(r["name"] for r in runs) == sorted(councils)
     lines = result.stdout.splitlines()
     assert lines, result.stderr  # (what a run that printed no account said instead)
     assert lines[-1] == "3 councils: 2 completed; could not complete: broken"
