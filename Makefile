@@ -16,15 +16,20 @@ export DO_NOT_TRACK := 1
 # environment people run boardpack in; tests and benchmarks add the reference
 # implementations' libraries (the `bench` group); each target syncs to what it needs.
 UV := python3 -m uv
+# Installed packages are compiled to bytecode once, as pip does (uv does not unless asked):
+# where PYTHONDONTWRITEBYTECODE is set, as on these machines, every process otherwise
+# compiled every module it imported (8 of the 11 s of a nightly with nothing new, each
+# render worker and test subprocess paying it again).
+SYNC := $(UV) sync --frozen --quiet --compile-bytecode
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 env: uv pango
-	@$(UV) sync --frozen --quiet
+	@$(SYNC)
 
 env-bench: uv pango
-	@$(UV) sync --frozen --quiet --group bench
+	@$(SYNC) --group bench
 
 demo: env
 	@mkdir -p var
@@ -83,7 +88,7 @@ lint: env-bench
 # reference implementations beside it.
 bench: env
 	$(BIN)/python -m benchmarks.commands
-	@$(UV) sync --frozen --quiet --group bench
+	@$(SYNC) --group bench
 	$(BIN)/python -m benchmarks.run
 
 clean:
