@@ -302,10 +302,12 @@ def artifact_key(council: str, what: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", f"boardpack {council} {where} {what}".lower()).strip("-")
 
 
-def _artifacts(outcome: RunOutcome) -> None:
-    """The run's account in the UI: rows per file, the rejections, the summary."""
+def _artifacts(outcome: RunOutcome, council: str | None = None) -> None:
+    """The run's account in the UI: rows per file, the rejections, the summary; keyed by
+    ``council`` (a shared service's id for it) or else the council's name."""
+    name = council or outcome.council
     create_table_artifact(
-        key=artifact_key(outcome.council, "sources"),
+        key=artifact_key(name, "sources"),
         table=[
             {
                 "source": f.source_id,
@@ -321,13 +323,11 @@ def _artifacts(outcome: RunOutcome) -> None:
     )
     if outcome.rejections:
         create_table_artifact(
-            key=artifact_key(outcome.council, "data-quality"),
+            key=artifact_key(name, "data-quality"),
             table=outcome.rejections,
             description="Rejected rows and files, with reasons",
         )
-    create_markdown_artifact(
-        key=artifact_key(outcome.council, "run-summary"), markdown=outcome.markdown()
-    )
+    create_markdown_artifact(key=artifact_key(name, "run-summary"), markdown=outcome.markdown())
 
 
 def _report(outcome: RunOutcome) -> RunOutcome | State[Any]:
@@ -661,6 +661,9 @@ def councils(
     logger = get_run_logger()
     for line in shared.lines(results):
         logger.info(line)
+    for result in results:  # each council's account, under its id in councils.yaml
+        if result.outcome is not None:
+            _artifacts(result.outcome, result.id)
     stopped = [r for r in results if r.failed]
     if stopped:
         reasons = "; ".join(

@@ -290,6 +290,11 @@ def test_a_shared_service_runs_every_council_and_one_failure_stops_no_other(
         councils = ["nightly north", "nightly broken", "nightly south"]
         runs = server.post("task_runs/filter", {"task_runs": {"name": {"any_": councils}}})
         assert sorted(r["name"] for r in runs) == sorted(councils)
+        # Each council's account in the UI, keyed by its id: "latest" is that council's.
+        keys = [f"boardpack-{c}-councils-{what}" for c in ("north", "south", "broken")
+                for what in ("sources", "run-summary")]  # fmt: skip
+        kept = server.post("artifacts/filter", {"artifacts": {"key": {"any_": keys}}})
+        assert {a["key"] for a in kept} == {k for k in keys if "broken" not in k}
     lines = result.stdout.splitlines()
     assert lines, result.stderr  # (what a run that printed no account said instead)
     assert lines[-1] == "3 councils: 2 completed; could not complete: broken"
