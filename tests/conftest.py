@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from tests.prefect_server import PrefectServer
+    from tests.test_sql_sources import SilentServer
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
@@ -29,6 +30,25 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo-council"
 RESEARCH = ROOT.parent / "shared" / "research-data"
 DEMO_AS_OF = dt.date(2026, 9, 30)
+
+# The files that take longest (Prefect deployments, clusters, whole demo nightlies) are
+# started first: make test runs a file on one pytest-xdist worker, and one started last
+# would leave the other workers idle until it ends.
+_LONGEST_FIRST = (
+    "test_deployment.py",
+    "test_flows.py",
+    "test_cluster.py",
+    "test_cli.py",
+    "test_faults.py",
+    "test_secrets.py",
+    "test_approval_flow.py",
+    "test_migrations.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(_LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: else as found
 
 
 def indicator(code: str = "X 01", **overrides: object) -> dict[str, object]:
@@ -119,6 +139,16 @@ def demo_site(demo_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("site") / "out"
     publishing.publish(demo_engine, load_council(DEMO), out, DEMO_AS_OF)
     return out
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """A loopback server that accepts every connection and never answers."""
+    from tests.test_sql_sources import SilentServer
+
+    server = SilentServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")
