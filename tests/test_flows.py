@@ -9,11 +9,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
 from tests.prefect_server import PrefectServer
+from tests.test_sql_sources import SilentServer, council_with_sql_source
 from warehouse.exports import export_csv
+from warehouse.lock import exclusive_run
 from warehouse.schema import connect
 
 pytestmark = pytest.mark.prefect
@@ -281,3 +284,30 @@ def test_a_url_given_as_the_warehouse_fails_the_run_without_repeating_it(
     logged = run_log(state.state_details.flow_run_id)
     assert not [text for _, text in logged if "s3cret-password" in text]
     assert "s3cret-password" not in caplog.text  # nor in the worker's own output
+
+
+def test_a_nightly_still_going_at_its_time_limit_ends_timed_out_and_frees_the_warehouse(
+    harness: None, tmp_path: Path, worker_warehouse: str, silent_server: SilentServer
+) -> None:
+    """What each deployment's BOARDPACK_FLOW_TIMEOUT_SECONDS is for: a run still going at
+    its time limit (here a source that waits longer than the limit) ends TimedOut, a Failed
+    state the alert automation hears, and leaves the warehouse free for the next night."""
+    from flows.nightly import nightly
+
+    council = council_with_sql_source(
+        tmp_path / "council",
+        url=f"postgresql+psycopg://kpi@127.0.0.1:{silent_server.port}/returns",
+        timeout={"connect": 8, "statement": 8},  # longer than the run's limit
+        retries={"attempts": 1, "wait": [0]},
+    )
+    limited = nightly.with_options(timeout_seconds=3)
+    state = limited(str(council), None, str(tmp_path / "out"), DEMO_AS_OF, return_state=True)
+    assert state.name == "TimedOut"
+    assert state.is_failed()
+    engine = connect(worker_warehouse)
+    with exclusive_run(engine):  # the lock was let go
+        pass
+    with engine.connect() as connection:
+        statuses = connection.execute(sa.text("SELECT status FROM runs")).scalars().all()
+    assert "running" not in statuses
+    engine.dispose()

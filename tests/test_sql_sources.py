@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +49,7 @@ class SilentServer:
             connection.close()
 
 
-@pytest.fixture
-def silent_server() -> Iterator[SilentServer]:
-    server = SilentServer()
-    yield server
-    server.close()
-
-
-def _council_with(folder: Path, **sql_source: Any) -> Path:
+def council_with_sql_source(folder: Path, **sql_source: Any) -> Path:
     """The starter council (small, quick) with one more source, a SQL one."""
     write_starter(folder)
     settings = yaml.safe_load((folder / "council.yaml").read_text())
@@ -79,7 +71,7 @@ def _council_with(folder: Path, **sql_source: Any) -> Path:
 def test_a_sql_source_that_never_answers_fails_alone_and_the_run_finishes(
     tmp_path: Path, silent_server: SilentServer
 ) -> None:
-    council = _council_with(
+    council = council_with_sql_source(
         tmp_path / "council",
         url=f"postgresql+psycopg://kpi@127.0.0.1:{silent_server.port}/returns",
         timeout={"connect": 1, "statement": 5},
@@ -125,7 +117,7 @@ def test_the_statement_timeout_stops_a_slow_postgresql_query(postgres_url: str) 
 
 
 def test_a_missing_sqlite_source_is_file_not_found_and_never_created(tmp_path: Path) -> None:
-    council = _council_with(
+    council = council_with_sql_source(
         tmp_path / "council", url="sqlite:///missing.db", retries={"attempts": 1}
     )
     outcome = nightly(council, f"sqlite:///{tmp_path / 'warehouse.sqlite'}", tmp_path / "out")
@@ -145,10 +137,10 @@ def test_a_sqlite_source_is_only_read(tmp_path: Path) -> None:
 
 
 def test_timeouts_and_tries_are_checked_when_the_configuration_loads(tmp_path: Path) -> None:
-    council = _council_with(tmp_path / "a", url="sqlite:///x.db", retries={"attempts": 0})
+    council = council_with_sql_source(tmp_path / "a", url="sqlite:///x.db", retries={"attempts": 0})
     with pytest.raises(ConfigError, match="attempts"):
         load_council(council)
-    council = _council_with(tmp_path / "b", url="sqlite:///x.db", timeout={"connect": -1})
+    council = council_with_sql_source(tmp_path / "b", url="sqlite:///x.db", timeout={"connect": -1})
     with pytest.raises(ConfigError, match="connect"):
         load_council(council)
     settings = yaml.safe_load((council / "council.yaml").read_text())
