@@ -44,6 +44,7 @@ DEPLOYMENTS = {
     "publish": "boardpack-publish/publish",
     "councils": "boardpack-councils/councils",
 }
+ALERT_COPY = ROOT / "var" / "alerts" / "failed-nightly.txt"  # the last failed-nightly alert
 COUNCIL_KEY = "brookfield-borough-council"  # the demo council's name, as artifact keys write it
 LONDON = ZoneInfo("Europe/London")
 RUN_SECONDS = 300  # a demo nightly takes ~15 s through the worker on an idle machine
@@ -471,6 +472,9 @@ def test_a_nightly_with_a_broken_source_ends_failed_saying_why_and_the_alert_car
         return next((m for m in receiver.received if run_name in m.get("text", "")), None)
 
     text = poll("the webhook to receive the alert", posted, seconds=120)["text"]
+    # Kept for a person to read, as the screenshots are (var/ is not committed).
+    ALERT_COPY.parent.mkdir(parents=True, exist_ok=True)
+    ALERT_COPY.write_text(text, encoding="utf-8")
     assert f"{run_name} Failed" in text
     assert "community-db: " in text
     assert "file is not a database" in text
