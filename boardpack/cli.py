@@ -184,13 +184,23 @@ def _run(
     for line in outcome.lines():
         typer.echo(line)
     if outcome.digest is not None and not _through_prefect(prefect):
-        typer.echo(_emailed(outcome.digest))  # a flow run sends its own, with its block
+        typer.echo(_emailed(outcome.digest, args.get("warehouse")))  # a flow sends its own
     raise typer.Exit(outcome.exit_code)
 
 
-def _emailed(digest: Any) -> str:
+def _check_mail_settings(prefect: bool | None) -> None:
+    """A mistake in $BOARDPACK_SMTP_* refused before the run, not found when its digest is
+    sent: by then the digest's items are remembered as told and would be lost. (A flow run
+    sends with its email block or its worker's settings.)"""
+    if not _through_prefect(prefect):
+        from boardpack.mail import credentials_from_environment
+
+        credentials_from_environment()
+
+
+def _emailed(digest: Any, warehouse: str | None) -> str:
     """Send the nightly's digest by email when $BOARDPACK_SMTP_HOST is set; say what
-    happened."""
+    happened. One that could not be sent is told again by the next nightly."""
     import smtplib
 
     from boardpack.mail import credentials_from_environment, send_digest
@@ -203,9 +213,14 @@ def _emailed(digest: Any) -> str:
         if not send_digest(digest, *server):
             return f"Digest: {count} new item(s); no recipients in council.yaml, not emailed"
     except (OSError, smtplib.SMTPException) as error:  # the run itself is done: say so
+        from boardpack.digest import not_sent
         from boardpack.steps import one_line
 
-        return f"Digest: {count} new item(s); NOT emailed: {one_line(error)}"
+        not_sent(warehouse, digest)
+        return (
+            f"Digest: {count} new item(s); NOT emailed: {one_line(error)}; "
+            "the next nightly's digest tells them"
+        )
     return f"Digest: {count} new item(s) emailed to {', '.join(digest.recipients)}"
 
 
@@ -332,6 +347,7 @@ def run(
             raise typer.Exit(0)
         if _through_prefect(prefect):
             raise UsageError("--source runs without Prefect: add --no-prefect")
+    _check_mail_settings(prefect)
     _run(
         runs.nightly,
         "nightly",

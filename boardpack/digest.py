@@ -26,6 +26,7 @@ from transforms.returns import LATE
 from transforms.summary import board_measures
 from warehouse import store
 from warehouse.models import Measure, Milestone, Observation, table_of
+from warehouse.schema import connect, warehouse_url
 from warehouse.signoffs import APPROVED, board_figures, changed_figures, latest_decisions
 
 DIGEST_STATE = "digest_facts"  # the facts told at the previous nightly (JSON list of keys)
@@ -263,3 +264,18 @@ def nightly_digest(
         store.set_state(connection, DIGEST_STATE, json.dumps(sorted({f.key for f in facts})))
     new = [f for f in facts if f.key not in before]
     return Digest(council.settings.name, as_of, new) if new else None
+
+
+def not_sent(warehouse: str | None, digest: Digest) -> None:
+    """``digest`` could not be sent: its facts are forgotten as told in the warehouse (its
+    URL, else the default one), so that the next nightly's digest tells them, with whatever
+    else is new by then, rather than lose them."""
+    unsent = {f.key for f in digest.facts}
+    engine = connect(warehouse_url(warehouse), create=False)
+    try:
+        with engine.begin() as connection:
+            told = store.get_state(connection, DIGEST_STATE)
+            kept = set(json.loads(told)) - unsent if told else set()
+            store.set_state(connection, DIGEST_STATE, json.dumps(sorted(kept)))
+    finally:
+        engine.dispose()

@@ -33,7 +33,7 @@ from boardpack import mail, runs, steps
 from boardpack.cluster import in_order
 from boardpack.config import load_council
 from boardpack.councils import CouncilRun
-from boardpack.digest import Digest
+from boardpack.digest import Digest, not_sent
 from boardpack.failures import RunEndedFailed, failure
 from boardpack.outcome import RunOutcome
 from boardpack.signoff import approval_state, record_decision
@@ -431,16 +431,17 @@ def nightly(
 
     def work() -> RunOutcome:
         outcome = runs.nightly(config, url, out, day, force, wait_seconds, _steps())
-        if outcome.digest is not None:
-            _send_digest(outcome.digest, email, outcome.council)
+        if outcome.digest is not None and not _send_digest(outcome.digest, email, outcome.council):
+            not_sent(url, outcome.digest)  # told by the next nightly instead
         return outcome
 
     return _run(work)
 
 
-def _send_digest(digest: Digest, block: str | None, council: str) -> None:
+def _send_digest(digest: Digest, block: str | None, council: str) -> bool:
     """The digest as a markdown artifact, and by email through prefect-email: with the
-    EmailServerCredentials block named, else the SMTP server in the worker's environment."""
+    EmailServerCredentials block named, else the SMTP server in the worker's environment.
+    False: it was to be emailed and could not be."""
     create_markdown_artifact(key=artifact_key(council, "digest"), markdown=digest.markdown())
     logger = get_run_logger()
     if block:
@@ -454,19 +455,26 @@ def _send_digest(digest: Digest, block: str | None, council: str) -> None:
         server = mail.credentials_from_environment()
     if server is None or not digest.recipients:
         logger.info("digest: %d new item(s), not emailed", len(digest.facts))
-        return
+        return True
     from prefect_email import email_send_message
 
     credentials, sender = server
-    state = email_send_message(
-        email_server_credentials=credentials,
-        **mail.message_arguments(digest, sender),
-        return_state=True,
+    # prefect-email's task is async: submitted (a task run the UI shows), not called, from
+    # this sync flow, where calling it gave a coroutine and the run failed.
+    sent = email_send_message.submit(
+        email_server_credentials=credentials, **mail.message_arguments(digest, sender)
     )
+    sent.wait()
+    state = sent.state
     if not state.is_completed():  # the run's work is done: a mail server down does not undo it
-        logger.warning("digest: %d new item(s) NOT emailed: %s", len(digest.facts), state.message)
-        return
+        logger.warning(
+            "digest: %d new item(s) NOT emailed (the next nightly's digest tells them): %s",
+            len(digest.facts),
+            state.message,
+        )
+        return False
     logger.info("digest: %d new item(s) emailed to %s", len(digest.facts), digest.recipients)
+    return True
 
 
 @_boardpack_flow("boardpack-backfill")

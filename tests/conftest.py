@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from tests.prefect_server import PrefectServer
+    from tests.test_digest import Inbox
     from tests.test_sql_sources import SilentServer
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="boardpack-prefect-")
@@ -139,6 +140,28 @@ def demo_site(demo_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("site") / "out"
     publishing.publish(demo_engine, load_council(DEMO), out, DEMO_AS_OF)
     return out
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """An SMTP server on 127.0.0.1 at a free port (aiosmtpd), and boardpack told to use it."""
+    from aiosmtpd.controller import Controller
+
+    from tests.prefect_server import free_port
+    from tests.test_digest import Inbox
+
+    mailbox = Inbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("BOARDPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("BOARDPACK_SMTP_PORT", str(port))
+    monkeypatch.setenv("BOARDPACK_SMTP_SECURITY", "INSECURE")
+    monkeypatch.setenv("BOARDPACK_DIGEST_FROM", "performance@riverside.example")
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

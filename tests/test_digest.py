@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
+import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.prefect_server import free_port
 from tests.test_returns import nightly, send, write_council
@@ -30,23 +29,6 @@ class Inbox:
         assert isinstance(message, EmailMessage)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """An SMTP server on 127.0.0.1 at a free port, and boardpack told to use it."""
-    mailbox = Inbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("BOARDPACK_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("BOARDPACK_SMTP_PORT", str(port))
-    monkeypatch.setenv("BOARDPACK_SMTP_SECURITY", "INSECURE")
-    monkeypatch.setenv("BOARDPACK_DIGEST_FROM", "performance@riverside.example")
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
 
 
 def plain_text(message: EmailMessage) -> str:
@@ -111,16 +93,54 @@ def test_each_nightly_emails_only_what_is_new_and_nothing_when_nothing_changed(
     assert "<h2>Late and outstanding returns</h2>" in str(html.get_content())
 
 
-def test_a_mail_server_that_is_down_leaves_the_run_done_and_says_the_digest_was_not_sent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_mail_server_that_is_down_leaves_the_run_done_and_the_next_nightly_tells_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Inbox
 ) -> None:
-    monkeypatch.setenv("BOARDPACK_SMTP_HOST", "127.0.0.1")
+    working = os.environ["BOARDPACK_SMTP_PORT"]
     monkeypatch.setenv("BOARDPACK_SMTP_PORT", str(free_port()))  # nothing listens there
-    monkeypatch.setenv("BOARDPACK_SMTP_SECURITY", "INSECURE")
     folder = write_council(tmp_path / "council")
     send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
     homes = [("HS 01", "2025/26 Q1", 10), ("HS 01", "2025/26 Q2", 10), ("HS 01", "2025/26 Q3", 11)]
     send(folder, "housing", "q3.csv", homes)  # every source has sent: nothing else fails
-    out = nightly(folder, f"sqlite:///{tmp_path / 'w.sqlite'}", "2026-01-15")  # exit 0
+    warehouse = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    out = nightly(folder, warehouse, "2026-01-15")  # exit 0
     assert "Digest: 1 new item(s); NOT emailed: " in out
+    assert "the next nightly's digest tells them" in out
     assert (folder / "out" / "2025-26" / "Q3" / "place.html").exists()
+    # The server is back the next night: the item that was not sent is, once.
+    monkeypatch.setenv("BOARDPACK_SMTP_PORT", working)
+    out = nightly(folder, warehouse, "2026-01-16")
+    assert "Digest: 1 new item(s) emailed to place.panel@riverside.example" in out
+    [(_, message)] = inbox.received
+    assert "WS 01 Household waste recycled is Off target at 2025/26 Q3" in plain_text(message)
+    assert "Digest" not in nightly(folder, warehouse, "2026-01-17")
+    assert len(inbox.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "BOARDPACK_SMTP_SECURITY",
+            "none",
+            "$BOARDPACK_SMTP_SECURITY: use STARTTLS, SSL or INSECURE",
+        ),
+        ("BOARDPACK_SMTP_PORT", "25a", "$BOARDPACK_SMTP_PORT: '25a' is not a port number"),
+    ],
+)
+def test_a_mistake_in_the_mail_settings_is_refused_before_the_run_and_loses_no_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    """Found only when the digest was sent, the run's items were remembered as told, and
+    the next nightly, with the setting mended, had nothing new to send."""
+    from tests.test_cli import boardpack
+
+    monkeypatch.setenv("BOARDPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv(variable, value)
+    folder = write_council(tmp_path / "council")
+    send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
+    warehouse = tmp_path / "w.sqlite"
+    args = ["run", "--config", str(folder), "--warehouse", f"sqlite:///{warehouse}"]
+    refused = boardpack(*args, "--as-of", "2026-01-15")
+    assert (refused.returncode, refused.stderr.strip()) == (2, f"boardpack: {said}")
+    assert not warehouse.exists()  # nothing was run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import sqlalchemy as sa
 import yaml
 
 from tests.conftest import DEMO, DEMO_AS_OF, ROOT
-from tests.prefect_server import PrefectServer
+from tests.prefect_server import PrefectServer, free_port
+from tests.test_digest import Inbox, plain_text
+from tests.test_returns import send, write_council
 from tests.test_sql_sources import SilentServer, council_with_sql_source
 from warehouse.exports import export_csv
 from warehouse.lock import exclusive_run
@@ -311,3 +314,32 @@ def test_a_nightly_still_going_at_its_time_limit_ends_timed_out_and_frees_the_wa
         statuses = connection.execute(sa.text("SELECT status FROM runs")).scalars().all()
     assert "running" not in statuses
     engine.dispose()
+
+
+def test_the_nightly_flow_emails_its_digest_and_one_not_sent_is_told_the_next_night(
+    harness: None,
+    tmp_path: Path,
+    worker_warehouse: str,
+    inbox: Inbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under Prefect the digest goes by prefect-email's task, with the worker's SMTP settings
+    when no email block is named; a mail server that is down loses no item."""
+    from flows.nightly import nightly
+
+    working = os.environ["BOARDPACK_SMTP_PORT"]
+    monkeypatch.setenv("BOARDPACK_SMTP_PORT", str(free_port()))  # nothing listens there
+    folder = write_council(tmp_path / "council")
+    send(folder, "waste", "q3.csv", [("WS 01", "2025/26 Q3", 40)])
+    homes = [("HS 01", "2025/26 Q1", 10), ("HS 01", "2025/26 Q2", 10), ("HS 01", "2025/26 Q3", 11)]
+    send(folder, "housing", "q3.csv", homes)
+    out = str(folder / "out")
+    first = nightly(str(folder), None, out, dt.date(2026, 1, 15), return_state=True)
+    assert first.is_completed()  # the run's work is done; only the email failed
+    assert inbox.received == []
+    monkeypatch.setenv("BOARDPACK_SMTP_PORT", working)
+    second = nightly(str(folder), None, out, dt.date(2026, 1, 16), return_state=True)
+    assert second.is_completed()
+    [(recipients, message)] = inbox.received
+    assert recipients == ["place.panel@riverside.example"]
+    assert "WS 01 Household waste recycled is Off target at 2025/26 Q3" in plain_text(message)

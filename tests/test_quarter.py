@@ -10,13 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from tests.test_cli import boardpack
-from tests.test_digest import Inbox, inbox, plain_text  # noqa: F401 - the SMTP fixture
+from tests.test_digest import Inbox, plain_text
 
 
 def test_a_quarter_chase_approve_publish_alert(
     demo_copy: Path,
     tmp_path: Path,
-    inbox: Inbox,  # noqa: F811
+    inbox: Inbox,
 ) -> None:
     warehouse = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     out = tmp_path / "out"
