@@ -13,8 +13,10 @@ export DO_NOT_TRACK := 1
 .PHONY: uv env env-bench demo test test-fast lint bench browser office pango postgres clean
 
 # uv comes from PyPI the first time; the lock file pins everything else. `env` is the
-# environment people run boardpack in; tests and benchmarks add the reference
-# implementations' libraries (the `bench` group); each target syncs to what it needs.
+# environment people run boardpack in, without the test tools (pandera imports hypothesis
+# when it is there, a quarter of a second on every `boardpack validate`); tests and
+# benchmarks add the `dev` tools and the reference implementations' libraries (the `bench`
+# group); each target syncs to what it needs.
 UV := python3 -m uv
 # Installed packages are compiled to bytecode once, as pip does (uv does not unless asked):
 # where PYTHONDONTWRITEBYTECODE is set, as on these machines, every process otherwise
@@ -26,7 +28,7 @@ uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 env: uv pango
-	@$(SYNC)
+	@$(SYNC) --no-dev
 
 env-bench: uv pango
 	@$(SYNC) --group bench
