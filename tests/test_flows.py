@@ -323,8 +323,11 @@ def test_the_nightly_flow_emails_its_digest_and_one_not_sent_is_told_the_next_ni
     inbox: Inbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Under Prefect the digest goes by prefect-email's task, with the worker's SMTP settings
-    when no email block is named; a mail server that is down loses no item."""
+    """Under Prefect the digest goes by prefect-email's task, with the EmailServerCredentials
+    block the run names (else the worker's SMTP settings); a mail server that is down loses
+    no item."""
+    from prefect_email import EmailServerCredentials
+
     from flows.nightly import nightly
 
     working = os.environ["BOARDPACK_SMTP_PORT"]
@@ -337,8 +340,14 @@ def test_the_nightly_flow_emails_its_digest_and_one_not_sent_is_told_the_next_ni
     first = nightly(str(folder), None, out, dt.date(2026, 1, 15), return_state=True)
     assert first.is_completed()  # the run's work is done; only the email failed
     assert inbox.received == []
-    monkeypatch.setenv("BOARDPACK_SMTP_PORT", working)
-    second = nightly(str(folder), None, out, dt.date(2026, 1, 16), return_state=True)
+    # The next night names a block for the working server (the environment's is still down).
+    block = EmailServerCredentials(
+        smtp_server="127.0.0.1", smtp_port=int(working), smtp_type="INSECURE"
+    )
+    block.save("digest-mail", overwrite=True)
+    second = nightly(
+        str(folder), None, out, dt.date(2026, 1, 16), email="digest-mail", return_state=True
+    )
     assert second.is_completed()
     [(recipients, message)] = inbox.received
     assert recipients == ["place.panel@riverside.example"]
