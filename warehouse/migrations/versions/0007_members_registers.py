@@ -35,17 +35,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column("indicator_code", sa.Text(), nullable=True))
     op.create_table(
         "narrative",
-        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("service", sa.String(length=200), nullable=False),
         sa.Column("fy", sa.Integer(), nullable=False),
         sa.Column("quarter", sa.SmallInteger(), nullable=False),
-        sa.Column("heading", sa.Text(), nullable=False),
+        sa.Column("heading", sa.String(length=200), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("source_id", sa.Text(), nullable=False),
+        sa.Column("source_id", sa.String(length=64), nullable=False),
         sa.Column("file", sa.Text(), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"]),
-        sa.PrimaryKeyConstraint("source_id", "service", "fy", "quarter", "heading"),
+        sa.PrimaryKeyConstraint("service", "fy", "quarter", "heading"),
     )
 
 

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "returns_register",
-        sa.Column("source_id", sa.Text(), nullable=False),
+        sa.Column("source_id", sa.String(length=64), nullable=False),
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("fy", sa.Integer(), nullable=False),
         sa.Column("first_fm", sa.SmallInteger(), nullable=False),
@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_table(
         "signoffs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("board_id", sa.Text(), nullable=False),
+        sa.Column("board_id", sa.String(length=64), nullable=False),
         sa.Column("fy", sa.Integer(), nullable=False),
         sa.Column("period_suffix", sa.String(length=2), nullable=False),
         sa.Column("decision", sa.String(length=32), nullable=False),
