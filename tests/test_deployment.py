@@ -318,12 +318,7 @@ def test_a_failed_nightly_run_posts_to_the_webhook(
     flow_run_id = server.create_run(deployed["nightly"]["id"], config=str(missing))
     state = server.final_state(flow_run_id, RUN_SECONDS)
     assert state["type"] == "FAILED", state
-    run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
-
-    def posted() -> dict[str, Any] | None:
-        return next((m for m in receiver.received if run_name in m.get("text", "")), None)
-
-    message = poll("the webhook to receive the alert", posted, seconds=120)
+    run_name, message = alert_for(server, receiver, flow_run_id)
     assert message["path"] == "/hook"
     # The run's state and why, as the server recorded it, then the link to the run.
     assert f"{run_name} Failed" in message["text"]
@@ -404,6 +399,25 @@ def flow_run_log(server: PrefectServer, flow_run_id: str) -> str:
             return "\n".join(lines)
 
 
+def alert_for(
+    server: PrefectServer,
+    receiver: WebhookReceiver,
+    flow_run_id: str,
+    saying: str = "",
+    seconds: float = 120,
+) -> tuple[str, dict[str, Any]]:
+    """The run's name and the alert (``saying`` that) the webhook received about it."""
+    run_name = str(server.get(f"flow_runs/{flow_run_id}")["name"])
+
+    def posted() -> dict[str, Any] | None:
+        return next(
+            (m for m in receiver.received if run_name in m.get("text", "") and saying in m["text"]),
+            None,
+        )
+
+    return run_name, poll("the webhook to receive the alert", posted, seconds=seconds, every=2)
+
+
 def save_secret(server: PrefectServer, name: str, value: str) -> None:
     """A Secret block, as the README says to make one."""
     code = f"from prefect.blocks.system import Secret; Secret(value={value!r}).save({name!r})"
@@ -466,12 +480,8 @@ def test_a_nightly_with_a_broken_source_ends_failed_saying_why_and_the_alert_car
     assert f"As of {due.date().isoformat()}." in summary["data"]
 
     # The alert carries the reason and the counts.
-    run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
-
-    def posted() -> dict[str, Any] | None:
-        return next((m for m in receiver.received if run_name in m.get("text", "")), None)
-
-    text = poll("the webhook to receive the alert", posted, seconds=120)["text"]
+    run_name, posted = alert_for(server, receiver, flow_run_id)
+    text = posted["text"]
     # Kept for a person to read, as the screenshots are (var/ is not committed).
     ALERT_COPY.parent.mkdir(parents=True, exist_ok=True)
     ALERT_COPY.write_text(text, encoding="utf-8")
@@ -615,19 +625,10 @@ def test_a_nightly_still_running_after_its_window_raises_the_overdue_alert(
                 },
             )
             flow_run_id = str(created["id"])
-            run_name = server.get(f"flow_runs/{flow_run_id}")["name"]
-
-            def overdue() -> dict[str, Any] | None:
-                return next(
-                    (
-                        m
-                        for m in receiver.received
-                        if run_name in m.get("text", "") and "has not finished" in m["text"]
-                    ),
-                    None,
-                )
-
-            text = poll("the overdue alert", overdue, seconds=240, every=2)["text"]
+            _, overdue = alert_for(
+                server, receiver, flow_run_id, saying="has not finished", seconds=240
+            )
+            text = overdue["text"]
             assert "docs/runbook.md" in text
             assert server.get(f"flow_runs/{flow_run_id}")["state"]["type"] == "RUNNING"
             # Stuck: the runbook says to cancel it (then run it again).
