@@ -193,9 +193,9 @@ def _check_mail_settings(prefect: bool | None) -> None:
     sent: by then the digest's items are remembered as told and would be lost. (A flow run
     sends with its email block or its worker's settings.)"""
     if not _through_prefect(prefect):
-        from boardpack.mail import credentials_from_environment
+        from boardpack.mail import smtp_from_environment
 
-        credentials_from_environment()
+        smtp_from_environment()
 
 
 def _emailed(digest: Any, warehouse: str | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boardpack.digest import Digest
@@ -25,13 +26,23 @@ if TYPE_CHECKING:
 DEFAULT_SENDER = "boardpack@localhost"
 
 
-def credentials_from_environment() -> tuple[EmailServerCredentials, str] | None:
-    """The SMTP server set in $BOARDPACK_SMTP_* (None when no host is set) and the sender."""
+@dataclass(frozen=True)
+class SmtpServer:
+    """The SMTP server $BOARDPACK_SMTP_* name, checked."""
+
+    host: str
+    port: int | None
+    security: str  # STARTTLS, SSL or INSECURE
+    username: str | None
+    password: str
+
+
+def smtp_from_environment() -> SmtpServer | None:
+    """The SMTP server set in $BOARDPACK_SMTP_* (None when no host is set); a mistake in
+    the settings is refused in one line. Cheap: prefect-email is not imported."""
     host = os.environ.get(SMTP_HOST_VARIABLE, "").strip()
     if not host:
         return None
-    from prefect_email import EmailServerCredentials
-
     port = os.environ.get(SMTP_PORT_VARIABLE, "").strip()
     if port and not port.isdigit():
         raise UsageError(f"${SMTP_PORT_VARIABLE}: '{port}' is not a port number")
@@ -39,14 +50,26 @@ def credentials_from_environment() -> tuple[EmailServerCredentials, str] | None:
     if security not in ("STARTTLS", "SSL", "INSECURE"):
         raise UsageError(f"${SMTP_SECURITY_VARIABLE}: use STARTTLS, SSL or INSECURE")
     username = os.environ.get(SMTP_USERNAME_VARIABLE) or None
+    password = os.environ.get(SMTP_PASSWORD_VARIABLE, "")
+    return SmtpServer(host, int(port) if port else None, security, username, password)
+
+
+def credentials_from_environment() -> tuple[EmailServerCredentials, str] | None:
+    """prefect-email's credentials for the SMTP server in $BOARDPACK_SMTP_* (None when no
+    host is set) and the sender."""
+    server = smtp_from_environment()
+    if server is None:
+        return None
+    from prefect_email import EmailServerCredentials
+
     credentials = EmailServerCredentials(
-        smtp_server=host,
-        smtp_type=security,
-        smtp_port=int(port) if port else None,
-        username=username,
-        password=os.environ.get(SMTP_PASSWORD_VARIABLE, ""),
+        smtp_server=server.host,
+        smtp_type=server.security,
+        smtp_port=server.port,
+        username=server.username,
+        password=server.password,
     )
-    return credentials, sender_address(username)
+    return credentials, sender_address(server.username)
 
 
 def sender_address(username: str | None = None) -> str:
