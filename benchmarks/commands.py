@@ -105,9 +105,9 @@ def main() -> None:
 
 def _source_count() -> int:
     """How many sources the demo's council.yaml lists (the check reads each)."""
-    import yaml
+    from boardpack.config import load_council
 
-    return len(yaml.safe_load((DEMO / "council.yaml").read_text(encoding="utf-8"))["sources"])
+    return len(load_council(DEMO).settings.sources)
 
 
 if __name__ == "__main__":
