@@ -77,7 +77,7 @@ def _poll(engine: sa.Engine, try_once: Callable[[], bool], wait_seconds: float) 
                 f"({now - started:.0f} s of up to {wait_seconds:.0f} s)"
             )
             next_report = now + PROGRESS_SECONDS
-        time.sleep(min(1.0, max(wait_seconds / 20, 0.05), PROGRESS_SECONDS))
+        time.sleep(min(1.0, max(wait_seconds / 20, 0.05)))
 
 
 @contextmanager
