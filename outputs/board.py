@@ -654,9 +654,9 @@ def notes(page: BoardPage) -> str:
     return f'<dl class="notes">{items}</dl>'
 
 
-def render_page(page: BoardPage) -> tuple[str, dict[str, str]]:
-    """The HTML page and a CSV of each of its tables ("" is the indicator table)."""
-    rows = indicator_rows(page)
+def render_page(page: BoardPage, rows: pl.DataFrame) -> tuple[str, dict[str, str]]:
+    """The HTML page and a CSV of each of its tables ("" is the indicator table); ``rows``
+    are the page's :func:`indicator_rows`."""
     tables = {
         "summary": summary_rows(page),
         "milestones": milestone_rows(page),

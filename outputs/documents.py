@@ -25,7 +25,6 @@ from core.settings import Council
 from outputs.benchmarking import report_rows
 from outputs.board import (
     BoardPage,
-    indicator_rows,
     milestone_rows,
     notes_items,
     page_summary_sentence,
@@ -359,10 +358,10 @@ def _document(page: BoardPage, title: str, sections: list[Section]) -> Document:
     )
 
 
-def report_document(page: BoardPage) -> Document:
-    """Every section the HTML page has, in its order, the indicators grouped by service."""
+def report_document(page: BoardPage, rows: pl.DataFrame) -> Document:
+    """Every section the HTML page has, in its order, the indicators (``rows``: the page's
+    :func:`indicator_rows`) grouped by service."""
     period = period_title(page.fy, page.suffix)
-    rows = indicator_rows(page)
     sections = [
         _summary_section(page, period),
         *_approval_sections(page),
@@ -392,12 +391,11 @@ def appendix_heading(index: int, service: str) -> str:
     return f"Appendix {appendix_letter(index)} – {service}"
 
 
-def pack_document(page: BoardPage, plan: DocumentPlan) -> Document:
+def pack_document(page: BoardPage, plan: DocumentPlan, rows: pl.DataFrame) -> Document:
     """The committee pack: the summary and the exceptions, then an appendix per service in
     the board's order (its indicators, benchmarking, milestones and high risks), then the
-    notes."""
+    notes. ``rows``: the page's :func:`indicator_rows`."""
     period = period_title(page.fy, page.suffix)
-    rows = indicator_rows(page)
     exceptions = exception_indicators(rows)
     services = plan.board_services(page)
     letters = {s: appendix_letter(i) for i, s in enumerate(services)}
@@ -499,15 +497,15 @@ def _exceptions_table(period: str, listed: pl.DataFrame) -> Table:
     return _table(f"Exceptions, {period}", columns, listed)
 
 
-def document_files(page: BoardPage, plan: DocumentPlan) -> dict[str, bytes]:
+def document_files(page: BoardPage, plan: DocumentPlan, rows: pl.DataFrame) -> dict[str, bytes]:
     """The page's Word and PDF copies and, in appendix form, its committee pack, keyed by
-    the ending of their file names beside the page."""
+    the ending of their file names beside the page (``rows``: its indicator rows)."""
     from outputs.pdf import pdf_bytes
     from outputs.word import docx_bytes
 
-    documents = {"": report_document(page)}
+    documents = {"": report_document(page, rows)}
     if plan.appendix_by_service:
-        documents["-pack"] = pack_document(page, plan)
+        documents["-pack"] = pack_document(page, plan, rows)
     files = {}
     for suffix, document in documents.items():
         files[f"{suffix}.docx"] = docx_bytes(document)

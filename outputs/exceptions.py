@@ -15,7 +15,6 @@ from outputs.board import (
     MILESTONE_SHOWN,
     BoardPage,
     html_document,
-    indicator_rows,
     indicator_table,
     milestones_table,
     risk_rows,
@@ -55,9 +54,10 @@ def _section(anchor: str, heading: str, table: str) -> str:
     )
 
 
-def exceptions_document(page: BoardPage) -> str:
-    """The exceptions page; a section with nothing in it says so."""
-    indicators = exception_indicators(indicator_rows(page))
+def exceptions_document(page: BoardPage, rows: pl.DataFrame) -> str:
+    """The exceptions page (``rows``: the page's :func:`outputs.board.indicator_rows`); a
+    section with nothing in it says so."""
+    indicators = exception_indicators(rows)
     milestones = exception_milestones(page)
     risks = exception_risks(page)
     indicator_part = (

@@ -28,7 +28,7 @@ from outputs.benchmarking import (
     benchmarking_body,
     page_benchmarks,
 )
-from outputs.board import BoardPage, html_document, render_page
+from outputs.board import BoardPage, html_document, indicator_rows, render_page
 from outputs.charts import chart_path, render_charts
 from outputs.documents import DocumentPlan, write_documents
 from outputs.exceptions import exceptions_document, exceptions_path
@@ -520,15 +520,17 @@ class RenderedPage:
 
 
 def render_files(page: BoardPage, documents: DocumentPlan | None = None) -> RenderedPage:
-    document, csvs = render_page(page)
+    rows = indicator_rows(page)  # worked out once for the page, its exceptions and copies
+    document, csvs = render_page(page, rows)
     charts = render_charts(page, page_path(page))
     # Built here, with the page, so that a big run's workers share it out (great-tables).
-    exceptions = exceptions_document(page)
+    exceptions = exceptions_document(page, rows)
     if documents is None or not documents.covers(page):
         return RenderedPage(document, csvs, charts, exceptions)
     from outputs.documents import document_files
 
-    return RenderedPage(document, csvs, charts, exceptions, document_files(page, documents))
+    files = document_files(page, documents, rows)
+    return RenderedPage(document, csvs, charts, exceptions, files)
 
 
 def render_chunk(

@@ -48,6 +48,7 @@ def approval_in_word(warehouse: str, board: str) -> list[str]:
     """The approval paragraphs of the Word copy of the board's latest report."""
     from docx import Document
 
+    from outputs.board import indicator_rows
     from outputs.documents import report_document
     from outputs.site import page_from_snapshot
     from outputs.word import docx_bytes
@@ -57,7 +58,7 @@ def approval_in_word(warehouse: str, board: str) -> list[str]:
     with connect(warehouse, create=False).connect() as connection:
         latest = store.latest_snapshots(connection).filter(pl.col("board_id") == board)
     page = page_from_snapshot(latest["snapshot"][-1])
-    word = Document(io.BytesIO(docx_bytes(report_document(page))))
+    word = Document(io.BytesIO(docx_bytes(report_document(page, indicator_rows(page)))))
     return [p.text for p in word.paragraphs if "pprov" in p.text]
 
 
