@@ -42,8 +42,7 @@ from core.errors import UsageError
 from core.periods import require_reporting_period
 from core.settings import Council, SharedCouncil, Source
 from outputs import publish as publishing
-from outputs.board import BoardPage
-from outputs.site import ChunkRenderer, RenderedPage
+from outputs.site import ChunkRenderer, Job, Rendered
 from schemas.ingest import Batch, ingest_source
 from warehouse.load import load_and_compute
 from warehouse.schema import opened, warehouse_url
@@ -112,7 +111,7 @@ class SourceFailed(Exception):
 
 
 @task(name="render pages", cache_policy=NO_CACHE)
-def render_pages(render: ChunkRenderer, pages: list[BoardPage]) -> list[RenderedPage]:
+def render_pages(render: ChunkRenderer, pages: list[Job]) -> list[Rendered]:
     return render(pages)
 
 
@@ -120,8 +119,8 @@ RENDERS_AHEAD = 8  # chunks of pages in flight: the workers stay busy, memory st
 
 
 def _rendered_by_tasks(
-    render: ChunkRenderer, chunks: Iterable[list[BoardPage]]
-) -> Iterator[list[RenderedPage]]:
+    render: ChunkRenderer, chunks: Iterable[list[Job]]
+) -> Iterator[list[Rendered]]:
     """Pages rendered by tasks on the flow's task runner (a Dask cluster's workers)."""
     return in_order(partial(render_pages.submit, render), chunks, RENDERS_AHEAD)
 

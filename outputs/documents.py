@@ -31,9 +31,19 @@ from outputs.board import (
     risk_rows,
     summary_rags,
     summary_rows,
+    summary_sentence,
 )
-from outputs.exceptions import exception_indicators, exception_milestones
+from outputs.exceptions import (
+    EXCEPTION_SECTIONS,
+    EXCEPTIONS_INTRO,
+    exception_indicators,
+    exception_milestones,
+    exception_risks,
+    exceptions_counts,
+    exceptions_title,
+)
 from outputs.formatting import period_title
+from outputs.priorities import NO_PRIORITY_INDICATORS, NO_PRIORITY_MILESTONES, PriorityPage
 
 # What a column holds decides how it is laid out: codes, figures, statuses and short labels
 # (direction, progress) are never broken across lines; text wraps; a sparkline is drawn
@@ -108,7 +118,7 @@ class DocumentPlan:
     services: tuple[tuple[str, tuple[str, ...]], ...] = ()  # each board's, in its order
     periods: frozenset[tuple[int, str]] | None = None
 
-    def covers(self, page: BoardPage) -> bool:
+    def covers(self, page: BoardPage | PriorityPage) -> bool:
         return self.periods is None or (page.fy, page.suffix) in self.periods
 
     def board_services(self, page: BoardPage) -> list[str]:
@@ -132,7 +142,7 @@ def document_plan(
     )
 
 
-def as_at_date(page: BoardPage) -> dt.datetime:
+def as_at_date(page: BoardPage | PriorityPage) -> dt.datetime:
     """The figures' as-at date ("30 September 2026 (figures …)") as midnight UTC."""
     day = dt.datetime.strptime(page.as_at.split(" (")[0], "%d %B %Y")
     return day.replace(tzinfo=dt.UTC)
@@ -346,16 +356,81 @@ def _notes_section(page: BoardPage) -> Section:
     return Section("Notes", "notes", notes=tuple(notes_items(page)))
 
 
-def _document(page: BoardPage, title: str, sections: list[Section]) -> Document:
+def _document(
+    page: BoardPage | PriorityPage, title: str, sections: list[Section], name: str = ""
+) -> Document:
+    """``sections`` as a document of ``page``'s period, headed on every page with the
+    council, ``name`` (the board's, unless given) and the period."""
     period = period_title(page.fy, page.suffix)
+    if isinstance(page, BoardPage):
+        name, key = name or page.board_name, page.board_id
+    else:
+        key = f"priority-{page.priority_id}"
     return Document(
         title=title,
         council=page.council,
-        running_header=f"{page.council} · {page.board_name} · {period}",
+        running_header=f"{page.council} · {name} · {period}",
         sections=tuple(sections),
         created=as_at_date(page),
-        identifier=f"{page.board_id}-{page.fy}-{page.suffix}-{len(sections)}",
+        identifier=f"{key}-{page.fy}-{page.suffix}-{title}-{len(sections)}",
     )
+
+
+def _data_as_at_section(data_as_at: str) -> Section:
+    return Section("Notes", "notes", notes=(("Data as at", data_as_at),))
+
+
+def exceptions_copy(page: BoardPage, rows: pl.DataFrame) -> Document:
+    """The exceptions page as a document: what members are asked to look at, each section
+    saying so when it has nothing (``rows``: the page's :func:`indicator_rows`)."""
+    period = period_title(page.fy, page.suffix)
+    frames = {
+        "indicators": (exception_indicators(rows), INDICATOR_COLUMNS),
+        "milestones": (exception_milestones(page), MILESTONE_COLUMNS),
+        "risks": (exception_risks(page), RISK_COLUMNS),
+    }
+    counts = exceptions_counts(*(frame.height for frame, _ in frames.values()))
+    sections = [Section("Summary", "summary", (EXCEPTIONS_INTRO, counts))]
+    for part, (frame, columns) in frames.items():
+        anchor, heading, empty = EXCEPTION_SECTIONS[part]
+        table = (
+            None if frame.is_empty() else _table(f"{heading}, {period}", columns, frame, "service")
+        )
+        sections.append(Section(heading, anchor, table=table, empty=empty))
+    sections.append(_data_as_at_section(page.data_as_at))
+    return _document(page, exceptions_title(page), sections)
+
+
+def priority_copy(page: PriorityPage) -> Document:
+    """A priority's page as a document: its summary, then its measures and milestones from
+    every board, grouped by board."""
+    period = period_title(page.fy, page.suffix)
+    indicators = page.indicators
+    sections = [
+        Section("Summary", "summary", (summary_sentence(page.summary),)),
+        Section(
+            "Performance indicators",
+            "indicators",
+            table=None
+            if indicators.is_empty()
+            else _table(
+                f"Performance indicators, {period}", INDICATOR_COLUMNS, indicators, "board"
+            ),
+            empty=NO_PRIORITY_INDICATORS,
+        ),
+        Section(
+            "Objectives and milestones",
+            "milestones",
+            table=None
+            if page.milestones.is_empty()
+            else _table(
+                f"Objectives and milestones, {period}", MILESTONE_COLUMNS, page.milestones, "board"
+            ),
+            empty=NO_PRIORITY_MILESTONES,
+        ),
+        _data_as_at_section(page.data_as_at),
+    ]
+    return _document(page, page.title, sections, page.name)
 
 
 def report_document(page: BoardPage, rows: pl.DataFrame) -> Document:
@@ -498,14 +573,25 @@ def _exceptions_table(period: str, listed: pl.DataFrame) -> Table:
 
 
 def document_files(page: BoardPage, plan: DocumentPlan, rows: pl.DataFrame) -> dict[str, bytes]:
-    """The page's Word and PDF copies and, in appendix form, its committee pack, keyed by
-    the ending of their file names beside the page (``rows``: its indicator rows)."""
+    """The page's Word and PDF copies, its exceptions page's and, in appendix form, its
+    committee pack, keyed by the ending of their file names beside the page (``rows``: its
+    indicator rows)."""
+    documents = {"": report_document(page, rows), "-exceptions": exceptions_copy(page, rows)}
+    if plan.appendix_by_service:
+        documents["-pack"] = pack_document(page, plan, rows)
+    return _printed(documents)
+
+
+def priority_files(page: PriorityPage) -> dict[str, bytes]:
+    """A priority page's Word and PDF copies, keyed as :func:`document_files`'s."""
+    return _printed({"": priority_copy(page)})
+
+
+def _printed(documents: dict[str, Document]) -> dict[str, bytes]:
+    """Each document as Word and PDF, keyed by its ending and the format's."""
     from outputs.pdf import pdf_bytes
     from outputs.word import docx_bytes
 
-    documents = {"": report_document(page, rows)}
-    if plan.appendix_by_service:
-        documents["-pack"] = pack_document(page, plan, rows)
     files = {}
     for suffix, document in documents.items():
         files[f"{suffix}.docx"] = docx_bytes(document)
@@ -517,6 +603,8 @@ def document_files(page: BoardPage, plan: DocumentPlan, rows: pl.DataFrame) -> d
 DOCUMENT_FILES = {
     ".pdf": "pdf",
     ".docx": "docx",
+    "-exceptions.pdf": "exceptions_pdf",
+    "-exceptions.docx": "exceptions_docx",
     "-pack.pdf": "pack_pdf",
     "-pack.docx": "pack_docx",
 }

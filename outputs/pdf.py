@@ -47,7 +47,7 @@ tr {{ break-inside: avoid; }}
 tr.group th {{ background: #f4f4f4; }}
 tbody.lead {{ break-inside: avoid; }}
 td.right, th.right {{ text-align: right; }}
-td.code, td.label, span.whole {{ white-space: nowrap; }}
+td.code, span.whole {{ white-space: nowrap; }}
 td.status {{ font-weight: bold; }}
 td.sparkline {{ text-align: center; vertical-align: middle; }}
 td.sparkline svg {{ width: 20mm; height: 6mm; }}
@@ -79,7 +79,8 @@ def _cell(table: Table, row: dict[str, Any], index: int) -> str:
         drawn = "" if value is None else printed_sparkline(value, row.get("trend_alt") or "")
         return f'<td class="{" ".join(classes)}">{drawn}</td>'
     text = str(value)
-    if column.kind in ("status", "figure"):  # whole; a detail ("5 of 6 months") may wrap
+    # Whole; a detail ("Incomplete: 5 of 6 months", "⚠ Overdue (off track)") may wrap.
+    if column.kind in ("status", "figure", "label"):
         whole = unbroken_part(text)
         shown = f'<span class="whole">{html.escape(whole)}</span>{html.escape(text[len(whole) :])}'
         return f'<td class="{" ".join(classes)}">{shown}</td>'

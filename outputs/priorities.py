@@ -28,6 +28,9 @@ from outputs.formatting import dated_period_title, period_title
 from transforms.summary import largest_remainder_percentages
 
 _INDICATOR_SHOWN = ("board", "code", "title", "target", "actual", "status", "direction")
+# What the page (and its Word and PDF copies) say of a section with nothing in it.
+NO_PRIORITY_INDICATORS = "No measures serving this priority are reported this period."
+NO_PRIORITY_MILESTONES = "No milestones serving this priority were reported this period."
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class PriorityPage:
     year_start_month: int
     indicators: pl.DataFrame  # board, code, ..., commentary, rag
     milestones: pl.DataFrame  # board, ref, ..., commentary
+    as_at: str = ""  # the run's words for the figures' date, as its boards' pages have it
+    data_as_at: str = ""  # the period's own data-as-at, as its boards' pages give it
 
     @property
     def title(self) -> str:
@@ -135,6 +140,8 @@ def priority_pages(pages: list[BoardPage], priorities: dict[str, str]) -> list[P
                     year_start_month=group[0].year_start_month,
                     indicators=indicators,
                     milestones=milestones,
+                    as_at=group[0].as_at,
+                    data_as_at=group[0].data_as_at,
                 )
             )
     return made
@@ -175,7 +182,7 @@ def priority_document(page: PriorityPage) -> str:
             },
         )
         if not page.indicators.is_empty()
-        else "<p>No measures serving this priority are reported this period.</p>"
+        else f"<p>{NO_PRIORITY_INDICATORS}</p>"
     )
     milestones = (
         _table(
@@ -185,7 +192,7 @@ def priority_document(page: PriorityPage) -> str:
             MILESTONE_LABELS,
         )
         if not page.milestones.is_empty()
-        else "<p>No milestones serving this priority were reported this period.</p>"
+        else f"<p>{NO_PRIORITY_MILESTONES}</p>"
     )
     body = "\n".join(
         [
@@ -196,6 +203,7 @@ def priority_document(page: PriorityPage) -> str:
             f"indicators</h2>{indicators}</section>",
             '<section aria-labelledby="milestones"><h2 id="milestones">Objectives and '
             f"milestones</h2>{milestones}</section>",
+            f"<p>Data as at {html.escape(page.data_as_at)}.</p>",
             '<p class="nav"><a href="../../index.html">All board reports</a></p>',
         ]
     )

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import html
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -33,7 +34,13 @@ from outputs.charts import chart_path, render_charts
 from outputs.documents import DocumentPlan, write_documents
 from outputs.exceptions import exceptions_document, exceptions_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
-from outputs.priorities import priority_document, priority_entry, priority_pages, priority_path
+from outputs.priorities import (
+    PriorityPage,
+    priority_document,
+    priority_entry,
+    priority_pages,
+    priority_path,
+)
 from outputs.status import counts_in_words
 from transforms.summary import board_measures
 
@@ -509,8 +516,8 @@ PAGES_PER_WORKER = 40
 @dataclass(frozen=True)
 class RenderedPage:
     """A page's HTML, its tables' CSVs, its charts and exceptions pages and, when wanted,
-    its documents: file-name endings (``.pdf``, ``.docx``, ``-pack.pdf``, ``-pack.docx``)
-    to their bytes."""
+    its documents: file-name endings (``.pdf``, ``.docx``, ``-exceptions.pdf``, …) to their
+    bytes."""
 
     document: str
     csvs: dict[str, str]
@@ -519,7 +526,22 @@ class RenderedPage:
     documents: dict[str, bytes] = field(default_factory=dict)
 
 
-def render_files(page: BoardPage, documents: DocumentPlan | None = None) -> RenderedPage:
+@dataclass(frozen=True)
+class RenderedPriority:
+    """A priority page's HTML and, when wanted, its Word and PDF copies."""
+
+    document: str
+    documents: dict[str, bytes] = field(default_factory=dict)
+
+
+# What the render pool is given (a board's page or a priority's), and what it gives back.
+Job = BoardPage | PriorityPage
+Rendered = RenderedPage | RenderedPriority
+
+
+def render_files(page: Job, documents: DocumentPlan | None = None) -> Rendered:
+    if isinstance(page, PriorityPage):
+        return _render_priority(page, documents)
     rows = indicator_rows(page)  # worked out once for the page, its exceptions and copies
     document, csvs = render_page(page, rows)
     charts = render_charts(page, page_path(page))
@@ -533,23 +555,30 @@ def render_files(page: BoardPage, documents: DocumentPlan | None = None) -> Rend
     return RenderedPage(document, csvs, charts, exceptions, files)
 
 
-def render_chunk(
-    pages: list[BoardPage], documents: DocumentPlan | None = None
-) -> list[RenderedPage]:
+def _render_priority(page: PriorityPage, documents: DocumentPlan | None) -> RenderedPriority:
+    document = priority_document(page)
+    if documents is None or not documents.covers(page):
+        return RenderedPriority(document)
+    from outputs.documents import priority_files
+
+    return RenderedPriority(document, priority_files(page))
+
+
+def render_chunk(pages: list[Job], documents: DocumentPlan | None = None) -> list[Rendered]:
     """A few pages rendered together: what a cluster's worker is sent at a time."""
     return [render_files(page, documents) for page in pages]
 
 
-ChunkRenderer = Callable[[list[BoardPage]], list[RenderedPage]]
+ChunkRenderer = Callable[[list[Job]], list[Rendered]]
 # Maps a renderer over chunks of pages somewhere else (a Dask cluster's workers), yielding
 # each chunk's pages in order.
-Mapper = Callable[[ChunkRenderer, Iterable[list[BoardPage]]], Iterable[list[RenderedPage]]]
+Mapper = Callable[[ChunkRenderer, Iterable[list[Job]]], Iterable[list[Rendered]]]
 PAGES_PER_CHUNK = 20
 
 
 def rendered(
-    pages: list[BoardPage], documents: DocumentPlan | None = None, mapper: Mapper | None = None
-) -> Iterator[RenderedPage]:
+    pages: list[Job], documents: DocumentPlan | None = None, mapper: Mapper | None = None
+) -> Iterator[Rendered]:
     """Each page rendered, in order: by ``mapper`` when given; otherwise, great-tables
     building tables in pure Python, a big run spreads its pages over a process per core
     ("spawn": forking a process that has started polars' threads can deadlock)."""
@@ -596,8 +625,12 @@ def write_site(
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
     written = []
-    pairs = zip(pages, rendered(pages, documents, mapper), strict=True)
+    # Priority pages gather every board's rows; they are rendered with the boards' pages.
+    themes = priority_pages(pages, priorities or {})
+    results = rendered([*pages, *themes], documents, mapper)
+    pairs = zip(pages, itertools.islice(results, len(pages)), strict=True)
     for page, files in counted(pairs, len(pages), "Writing reports"):
+        assert isinstance(files, RenderedPage)  # the pool gives each page's own back
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, files.document)
@@ -628,13 +661,13 @@ def write_site(
         entry |= write_documents(out, page_path(page), files.documents)
         written.append(entry)
     entries = _merged(out, kept, written)
-    themes = _merged_priorities(out, _write_priorities(pages, out, priorities or {}))
+    listed = _merged_priorities(out, _write_priorities(zip(themes, results, strict=True), out))
     manifest: dict[str, Any] = {"council": council, "reports": entries}
-    if themes:
-        manifest["priorities"] = themes
+    if listed:
+        manifest["priorities"] = listed
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     returns = RETURNS_LINK if (out / RETURNS_LINK[0]).is_file() else None
-    write_atomic(out / "index.html", index_html(entries, council, returns, themes))
+    write_atomic(out / "index.html", index_html(entries, council, returns, listed))
     return written
 
 
@@ -643,15 +676,16 @@ RETURNS_LINK = ("returns.html", "Returns register: what each department owes, an
 
 
 def _write_priorities(
-    pages: list[BoardPage], out: Path, priorities: dict[str, str]
+    pairs: Iterable[tuple[PriorityPage, Rendered]], out: Path
 ) -> list[dict[str, Any]]:
-    """Each priority's page for each period of ``pages``; their manifest records."""
+    """Each priority page, with its documents; their manifest records."""
     written = []
-    for page in priority_pages(pages, priorities):
-        path = out / priority_path(page)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, priority_document(page))
-        written.append(priority_entry(page))
+    for page, files in pairs:
+        assert isinstance(files, RenderedPriority)
+        path = priority_path(page)
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / path, files.document)
+        written.append(priority_entry(page) | write_documents(out, path, files.documents))
     return written
 
 

@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 import yaml
 from docx import Document as open_word
@@ -36,6 +37,7 @@ from outputs.documents import (
 from outputs.site import already_published
 from outputs.sparklines import printed_sparkline, sparkline
 from tests.conftest import DEMO, DEMO_AS_OF
+from tests.test_reports import text_of
 from tests.test_warehouse import demo_warehouse
 
 LATEST = {
@@ -116,12 +118,30 @@ def assert_a4_landscape(path: Path, pages: range) -> None:
         assert size == pytest.approx(A4_LANDSCAPE, abs=1), f"{path.name}: {size}"
 
 
+# Each priority's pages in the demo's latest periods (its Q2 boards' and its H1 boards').
+PRIORITY_PAGES = [f"2026-27/{p}/priority-{i}" for p in ("Q2", "H1") for i in ("people", "place")]
+
+
 def test_documents_are_made_for_the_latest_periods_only_by_default(site: Path) -> None:
     for board, folder in LATEST.items():
-        for ending in (".pdf", ".docx", "-pack.pdf", "-pack.docx"):
+        for ending in (".pdf", ".docx", "-exceptions.pdf", "-exceptions.docx"):
             assert (site / folder / f"{board}{ending}").is_file()
+        for ending in ("-pack.pdf", "-pack.docx"):
+            assert (site / folder / f"{board}{ending}").is_file()
+    for page in PRIORITY_PAGES:
+        assert (site / f"{page}.pdf").is_file()
+        assert (site / f"{page}.docx").is_file()
     assert not list((site / "2025-26").rglob("*.pdf"))
     assert not list((site / "2026-27" / "Q1").rglob("*.docx"))
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    latest = {e["path"]: e for e in manifest["reports"]}["2026-27/H1/cabinet.html"]
+    assert latest["exceptions_pdf"]["path"] == "2026-27/H1/cabinet-exceptions.pdf"
+    assert latest["exceptions_docx"]["path"] == "2026-27/H1/cabinet-exceptions.docx"
+    place = {e["path"]: e for e in manifest["priorities"]}["2026-27/H1/priority-place.html"]
+    assert (place["pdf"]["path"], place["docx"]["path"]) == (
+        "2026-27/H1/priority-place.pdf",
+        "2026-27/H1/priority-place.docx",
+    )
 
 
 def test_word_copies_print_on_a4_landscape_with_every_figure_whole(
@@ -141,6 +161,28 @@ def test_word_copies_print_on_a4_landscape_with_every_figure_whole(
         assert_a4_landscape(word_printed[site / LATEST[board] / f"{board}-pack.docx"], range(2, 14))
 
 
+def assert_printable_pdf(path: Path) -> list[str]:
+    """A4 landscape, numbered pages with the running header, PDF/UA's language, tags and
+    title, no link out of the document; the pages' text."""
+    assert_a4_landscape(path, range(1, 14))
+    pages = pdf_text(path)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Brookfield Borough Council · " in page
+    reader = PdfReader(path)
+    root: Any = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert reader.metadata is not None
+    assert reader.metadata.title
+    for sheet in reader.pages:
+        for annotation in sheet.get("/Annots") or []:
+            action = annotation.get_object().get("/A", {})
+            assert "/URI" not in action, f"{path.name} links to {action.get('/URI')}"
+    return pages
+
+
 def test_pdf_copies_keep_money_and_codes_whole_number_their_pages_and_link_nowhere(
     site: Path,
 ) -> None:
@@ -149,46 +191,36 @@ def test_pdf_copies_keep_money_and_codes_whole_number_their_pages_and_link_nowhe
             site / LATEST[board] / f"{board}.pdf",
             site / LATEST[board] / f"{board}-pack.pdf",
         ):
-            assert_a4_landscape(path, range(1, 14))
-            pages = pdf_text(path)
-            text = " ".join(pages)
+            text = " ".join(assert_printable_pdf(path))
             for figure in shown_figures(site, board):
                 assert figure in text, f"{path.name}: {figure} is not whole"
-            for number, page in enumerate(pages, start=1):
-                assert f"Page {number} of {len(pages)}" in page
-                assert "Brookfield Borough Council · " in page
-            reader = PdfReader(path)
-            root: Any = reader.trailer["/Root"]
-            assert root["/Lang"] == "en-GB"
-            assert "/StructTreeRoot" in root
-            assert root["/MarkInfo"]["/Marked"]
-            assert reader.metadata is not None
-            assert reader.metadata.title
-            for sheet in reader.pages:
-                for annotation in sheet.get("/Annots") or []:
-                    action = annotation.get_object().get("/A", {})
-                    assert "/URI" not in action, f"{path.name} links to {action.get('/URI')}"
     money = [f for f in shown_figures(site, "cabinet") if "£" in f]
     assert "£1,140,000" in money  # the figure the issue saw broken
+
+
+def assert_british_a4_word(word: Any) -> None:
+    """Word's A4 landscape with 2 cm margins, en-GB, page numbers and the running header,
+    no images, header rows repeated and rows that never split."""
+    section: Any = word.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
+    assert round(section.left_margin.mm) == round(section.right_margin.mm) == 20
+    languages = {e.get(qn("w:val")) for e in word.styles.element.iter(qn("w:lang"))}
+    assert languages == {"en-GB"}
+    footer = section.footer._element.xml
+    assert "PAGE" in footer
+    assert "NUMPAGES" in footer
+    assert "Brookfield Borough Council" in section.header.paragraphs[0].text
+    assert not word.inline_shapes  # no images for screen readers to stumble on
+    for table in word.tables:
+        assert table.rows[0]._tr.get_or_add_trPr().find(qn("w:tblHeader")) is not None
+        for row in table.rows:
+            assert row._tr.get_or_add_trPr().find(qn("w:cantSplit")) is not None
 
 
 def test_word_copies_are_british_a4_with_page_numbers_and_rows_kept_whole(site: Path) -> None:
     for path in documents(site, ".docx") + documents(site, "-pack.docx"):
         word = open_word(str(path))
-        section: Any = word.sections[0]
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
-        assert round(section.left_margin.mm) == round(section.right_margin.mm) == 20
-        languages = {e.get(qn("w:val")) for e in word.styles.element.iter(qn("w:lang"))}
-        assert languages == {"en-GB"}
-        footer = section.footer._element.xml
-        assert "PAGE" in footer
-        assert "NUMPAGES" in footer
-        assert "Brookfield Borough Council" in section.header.paragraphs[0].text
-        assert not word.inline_shapes  # no images for screen readers to stumble on
-        for table in word.tables:
-            assert table.rows[0]._tr.get_or_add_trPr().find(qn("w:tblHeader")) is not None
-            for row in table.rows:
-                assert row._tr.get_or_add_trPr().find(qn("w:cantSplit")) is not None
+        assert_british_a4_word(word)
         (indicators, *_) = [t for t in word.tables if t.rows[0].cells[2].text.startswith("Same")]
         labels = [c.text for c in indicators.rows[0].cells]
         widths = dict(zip(labels, (c.width for c in indicators.columns), strict=True))
@@ -246,6 +278,66 @@ def test_the_committee_pack_starts_with_the_summary_and_exceptions_then_an_appen
     assert "Appendix C – Communities and Partnerships" in pdf
 
 
+def first_column(table: Any) -> list[str]:
+    """A Word table's first cells, header and service rows left out."""
+    cells = [row.cells for row in table.rows[1:]]
+    return [c[0].text for c in cells if c[0].text != c[-1].text]  # a service row spans them
+
+
+def test_exceptions_copies_list_what_the_exceptions_page_lists(site: Path) -> None:
+    for board, folder in LATEST.items():
+        page = text_of((site / folder / f"{board}-exceptions.html").read_text(encoding="utf-8"))
+        word = open_word(str(site / folder / f"{board}-exceptions.docx"))
+        assert_british_a4_word(word)
+        shown = headings(site / folder / f"{board}-exceptions.docx")
+        assert shown[1:] == [
+            "Summary",
+            "Measures needing attention",
+            "Milestones overdue or off track",
+            "High risks",
+            "Notes",
+        ]
+        pdf = " ".join(assert_printable_pdf(site / folder / f"{board}-exceptions.pdf"))
+        for table in word.tables:
+            for code in first_column(table):
+                assert code in page, f"{board}-exceptions.docx: {code} is not on the page"
+                assert code in pdf, f"{board}-exceptions.pdf: {code} is missing"
+        for sentence in re.findall(r"This period: [^.]+\.|No [a-z ]+ this period\.", page):
+            assert sentence in " ".join(p.text for p in word.paragraphs), sentence
+            assert sentence in pdf, sentence
+    cabinet = open_word(str(site / LATEST["cabinet"] / "cabinet-exceptions.docx"))
+    assert first_column(cabinet.tables[1]) == ["WR M01 ★"]  # overdue, due 1 April 2026
+    assert first_column(cabinet.tables[2])[0] == "WR R01"  # the highest risk first
+
+
+def test_priority_copies_gather_what_the_priority_page_gathers(site: Path) -> None:
+    for name in PRIORITY_PAGES:
+        page = text_of((site / f"{name}.html").read_text(encoding="utf-8"))
+        word = open_word(str(site / f"{name}.docx"))
+        assert_british_a4_word(word)
+        assert headings(site / f"{name}.docx")[1:] == [
+            "Summary",
+            "Performance indicators",
+            "Objectives and milestones",
+            "Notes",
+        ]
+        pdf = " ".join(assert_printable_pdf(site / f"{name}.pdf"))
+        summary = re.search(r"\d+ \(\d+%\) of our measures[^.]+\.", page)
+        assert summary is not None
+        assert summary.group(0) in pdf
+        codes = [code for table in word.tables for code in first_column(table)]
+        assert codes
+        for code in codes:
+            assert code in page, f"{name}.docx: {code} is not on the page"
+            assert code in pdf, f"{name}.pdf: {code} is missing"
+    boards = {
+        p.text
+        for t in open_word(str(site / "2026-27/H1/priority-place.docx")).tables
+        for p in t.rows[1].cells[0].paragraphs
+    }
+    assert boards & {"Cabinet", "Community Services Committee"}
+
+
 def test_a_printed_sparkline_is_neutral_and_keeps_its_words() -> None:
     values = [1.0, 2.0, None, 3.0]
     printed = printed_sparkline(values, "Quarterly values, oldest first: 1, 2, no data, 3")
@@ -280,6 +372,20 @@ def test_column_widths_follow_the_content() -> None:
         ["title", "commentary"],
         ["commentary", "title"],
     )
+
+
+def test_a_progress_label_with_its_detail_fits_its_column_in_the_pdf() -> None:
+    from outputs.documents import MILESTONE_COLUMNS, _table
+    from outputs.pdf import table_html
+
+    overdue = "⚠ Overdue (off track)"
+    row = {"ref": "WR M01 ★", "description": "Introduce weekly food waste collections"}
+    row |= {"owner": "Head of Waste", "due": "1 April 2026", "status": overdue, "commentary": "x"}
+    table = _table("Milestones", MILESTONE_COLUMNS, pl.DataFrame([row]))
+    printed = table_html(table)
+    # Only "⚠ Overdue" is kept on one line, and the column is as wide as that; "(off track)"
+    # wraps below it rather than running into the commentary.
+    assert '<td class="label"><span class="whole">⚠ Overdue</span> (off track)</td>' in printed
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,9 @@ name: Fixture Borough Council
 year_start_month: 4
 documents: true
 tolerance: {type: relative, value: 0.05}
+priorities:
+  - id: independence
+    name: Independent lives
 boards:
   - id: people-ppb
     name: People Policy and Performance Board
@@ -56,13 +59,16 @@ sources:
     path: extracts/risks.csv
 """
 
-INDICATORS_CSV = """\
-code,title,service,unit,polarity,aggregation,frequency,decimals,scale,tolerance,tolerance_type,key
-AC 01,Care reviews completed on time,Adult Care,percent,higher,ratio,monthly,1,,,,true
-AC 02,Average days to start a care package,Adult Care,days,lower,mean,monthly,1,,,,false
-HS 01,Households in temporary accommodation,Housing,count,target,last,quarterly,0,,5,absolute,true
-HS 02,Spend on bed and breakfast placements,Housing,gbp,none,sum,quarterly,0,,,,false
-"""
+INDICATORS_CSV = (
+    "code,title,service,unit,polarity,aggregation,frequency,decimals,scale,tolerance,"
+    "tolerance_type,key,priority\n"
+    "AC 01,Care reviews completed on time,Adult Care,percent,higher,ratio,monthly,1,,,,true,"
+    "independence\n"
+    "AC 02,Average days to start a care package,Adult Care,days,lower,mean,monthly,1,,,,false,\n"
+    "HS 01,Households in temporary accommodation,Housing,count,target,last,quarterly,0,,5,"
+    "absolute,true,independence\n"
+    "HS 02,Spend on bed and breakfast placements,Housing,gbp,none,sum,quarterly,0,,,,false,\n"
+)
 
 TARGETS_CSV = """\
 code,financial_year,period,target
@@ -93,7 +99,7 @@ HS 01,2020/21 Q3,50,,,
 """
 
 MILESTONES = [
-    ["ref", "service", "description", "due_date", "status", "commentary", "period"],
+    ["ref", "service", "description", "due_date", "status", "commentary", "period", "priority"],
     [
         "PD M01",
         "Adult Care",
@@ -102,6 +108,7 @@ MILESTONES = [
         "at_risk",
         "Contractor delay of six weeks",
         "2020/21 Q2",
+        "independence",
     ],
 ]
 
@@ -201,6 +208,11 @@ def test_chart_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
 def test_exceptions_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
     exceptions = BOARD_PAGE.with_name("people-ppb-exceptions.html")
     assert (site / exceptions).read_text(encoding="utf-8") == html_snapshot
+
+
+def test_priority_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
+    priority = BOARD_PAGE.with_name("priority-independence.html")
+    assert (site / priority).read_text(encoding="utf-8") == html_snapshot
 
 
 def test_index_page(site: Path, html_snapshot: SnapshotAssertion) -> None:
