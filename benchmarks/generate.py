@@ -21,8 +21,18 @@ def _choose(index: pl.Expr, options: list[str]) -> pl.Expr:
     return (index % len(options)).replace_strict(dict(enumerate(options)), return_dtype=pl.String)
 
 
-def generate_council(folder: Path, observations: int, seed: int = 7) -> dict[str, int]:
-    """Write a council with about ``observations`` monthly figures; return its dimensions."""
+# The last month's figures, held back by ``generate_council(..., hold_back=True)``: each
+# source's arrives as a new file, as a department sends a month (``send_held_back``).
+HELD_BACK = "held-back"
+LAST_MONTH = "2026-03"
+
+
+def generate_council(
+    folder: Path, observations: int, seed: int = 7, hold_back: bool = False
+) -> dict[str, int]:
+    """Write a council with about ``observations`` monthly figures; return its dimensions.
+    ``hold_back``: each source's figures for the last month are written to a file of their
+    own under ``held-back/``, for :func:`send_held_back` to send after a first run."""
     indicators = max(observations // MONTHS, 1)
     boards = max(indicators // INDICATORS_PER_BOARD, 1)
     (folder / "extracts").mkdir(parents=True, exist_ok=True)
@@ -82,11 +92,17 @@ def generate_council(folder: Path, observations: int, seed: int = 7) -> dict[str
         pl.lit("").alias("commentary"),
         ((n // MONTHS) % SOURCES).alias("_source"),
     )
+    (folder / HELD_BACK).mkdir(exist_ok=True)
     for (source,), part in frame.partition_by("_source", as_dict=True).items():
+        last = pl.col("period") == LAST_MONTH
+        if hold_back:
+            held = folder / HELD_BACK / f"source_{source:02d}-{LAST_MONTH}.csv"
+            part.filter(last).drop("_source").write_csv(held)
+            part = part.filter(~last)
         part.drop("_source").write_csv(folder / "extracts" / f"source_{source:02d}.csv")
     sources = "".join(
         f"  - {{id: s{s:02d}, department: Dept {s}, kind: observations, format: csv,"
-        f" path: extracts/source_{s:02d}.csv}}\n"
+        f" path: 'extracts/source_{s:02d}*.csv'}}\n"
         for s in range(min(SOURCES, indicators))
     )
     board_rows = "".join(
@@ -98,3 +114,12 @@ def generate_council(folder: Path, observations: int, seed: int = 7) -> dict[str
         f"name: Benchmark Council\nboards:\n{board_rows}sources:\n{sources}", encoding="utf-8"
     )
     return {"observations": frame.height, "indicators": indicators, "boards": boards}
+
+
+def send_held_back(folder: Path) -> int:
+    """Put the held-back month's files among the extracts; the rows sent."""
+    rows = 0
+    for held in sorted((folder / HELD_BACK).glob("*.csv")):
+        rows += pl.read_csv(held, infer_schema=False).height
+        held.rename(folder / "extracts" / held.name)
+    return rows

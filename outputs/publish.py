@@ -28,9 +28,11 @@ from outputs.site import (
     page_from_snapshot,
     page_key,
     pending_pages,
+    periods_drawing_on,
     published_figures,
     snapshot_of,
     write_site,
+    years_drawing_on,
     years_drawn_on,
 )
 from transforms.coverage import latest_quarter
@@ -43,16 +45,22 @@ from warehouse.signoffs import latest_decisions
 def periods_to_publish(
     council: Council, as_of: dt.date, result: LoadResult
 ) -> set[tuple[int, str]] | None:
-    """The latest period of each cadence, and every period of the years whose figures (or
-    whose following year's comparisons) changed; None means all of them."""
+    """The latest period of each cadence, and every period whose pages draw on figures that
+    changed (their own, the same period next year, the eight-quarter trends after them): by
+    quarter when the load knows which changed, else every period of those years and the
+    years after them. None means all of them."""
     if result.changed_years is None:
         return None
     latest = latest_quarter(as_of, council.settings.year_start_month)
     wanted: set[tuple[int, str]] = set()
     if latest is not None:
         wanted |= latest_periods(*latest)
+    if result.changed_quarters is not None:
+        for fy, quarter in result.changed_quarters:
+            wanted |= periods_drawing_on(fy, quarter)
+        return wanted
     for fy in result.changed_years:
-        wanted |= {(year, s) for year in (fy, fy + 1) for s in PERIODS_BY_SUFFIX}
+        wanted |= {(year, s) for year in years_drawing_on(fy) for s in PERIODS_BY_SUFFIX}
     return wanted
 
 

@@ -282,6 +282,30 @@ def _trends(
     )
 
 
+def years_drawing_on(fy: int) -> range:
+    """The financial years whose pages read year ``fy``'s figures: its own, the next (the
+    same period last year) and those its figures reach in the eight-quarter trends."""
+    return range(fy, fy + TREND_QUARTERS // 4 + 1)
+
+
+def periods_drawing_on(fy: int, quarter: int) -> set[tuple[int, str]]:
+    """The periods whose pages read the figures of quarter ``quarter`` of year ``fy``.
+
+    Those figures are in that quarter's measures and in every year-to-date figure of the
+    rest of the year (and so in the next year's "same period last year"); a page shows its
+    own period's measures and, in its trends and charts, the eight quarters to its end. So:
+    every period ending from that quarter to seven quarters after the year's end. A period
+    ending before it does not include it."""
+    first = fy * 4 + quarter - 1
+    last = fy * 4 + 3 + TREND_QUARTERS - 1
+    return {
+        (year, suffix)
+        for year in years_drawing_on(fy)
+        for suffix, period in PERIODS_BY_SUFFIX.items()
+        if first <= year * 4 + period.k - 1 <= last
+    }
+
+
 def years_drawn_on(periods: set[tuple[int, str]]) -> set[int]:
     """The financial years the pages of ``periods`` read: their own (figures, commentary,
     restatements this year) and those their eight-quarter trends reach back into."""

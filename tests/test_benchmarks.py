@@ -17,6 +17,7 @@ from benchmarks.run import (
     DUCKDB_END_TO_END,
     FIRST_RUN,
     FIRST_RUN_ON_CLUSTER,
+    NEW_MONTH,
     NIGHTLY,
     ON_CLUSTER,
     Goal,
@@ -89,6 +90,12 @@ def test_benchmark_smoke_run_times_every_stage(tmp_path: Path) -> None:
     # A first run publishes every period's reports, not only the latest quarter's and half's.
     assert times[FIRST_RUN] > 0
     assert result["first_run_reports"] > result["published"] > 0
+    # The last month arrives, a file from each source: its 20 figures are loaded, only the
+    # measures they change are computed again (the stored measures still agree with an
+    # in-memory compute of every figure, below), and the latest reports are published.
+    assert times[NEW_MONTH] > 0
+    assert result["new_month_rows"] == 20
+    assert result["new_month_reports"] > 0
     # The no-change nightly publishes nothing: its reports are already there.
     assert result["republished"] == 0
     assert result["rejected"] == {}

@@ -284,15 +284,30 @@ def every_quarter_and_half(fy: int) -> set[tuple[int, str]]:
     return {(fy, suffix) for suffix in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")}
 
 
-def test_changed_years_are_republished_with_the_year_after_them() -> None:
-    # A restated 2024/25 changes 2025/26's comparisons with the previous year too.
+def test_changed_years_are_republished_with_the_years_that_draw_on_them() -> None:
+    # A restated 2024/25 changes 2025/26's comparisons with the previous year too, and the
+    # eight-quarter trends of 2025/26 and 2026/27.
     changed = LoadResult(measures=10, recomputed=True, changed_years={2022, 2024})
     assert periods_to_publish(council_starting_in(4), dt.date(2026, 9, 30), changed) == (
         every_quarter_and_half(2022)
         | every_quarter_and_half(2023)
         | every_quarter_and_half(2024)
         | every_quarter_and_half(2025)
-        | {(2026, "Q2"), (2026, "H1")}
+        | every_quarter_and_half(2026)  # 2024's figures are in its eight-quarter trends
+    )
+
+
+def test_a_new_month_republishes_only_the_periods_that_draw_on_its_quarter() -> None:
+    # September 2024 (2024/25 Q2) arrives: Q1 2024/25 and earlier do not include it; the
+    # rest of 2024/25 has it to date, 2025/26 as last year's, and 2026/27 to Q3 in its
+    # trends (whose year-to-date points for 2024/25 Q2 to Q4 changed).
+    changed = LoadResult(
+        measures=10, recomputed=True, changed_years={2024}, changed_quarters=frozenset({(2024, 2)})
+    )
+    assert periods_to_publish(council_starting_in(4), dt.date(2026, 9, 30), changed) == (
+        {(2024, s) for s in ("Q2", "H1", "Q3", "Q4", "H2")}
+        | every_quarter_and_half(2025)
+        | {(2026, "Q1"), (2026, "Q2"), (2026, "H1"), (2026, "Q3")}
     )
 
 

@@ -26,10 +26,13 @@ RULES_VERSION = 2
 FIGURES_AS_OF = "figures_as_of"
 
 
-def store_batch(connection: sa.Connection, run_id: int, council: Council, batch: Batch) -> set[int]:
+def store_batch(
+    connection: sa.Connection, run_id: int, council: Council, batch: Batch
+) -> pl.DataFrame:
     """Load one run's accepted rows, rejections and file records.
 
-    Returns the financial years that gained new or restated figures.
+    Returns the indicators and months that gained new or restated figures
+    (:data:`warehouse.store.CHANGED_SCHEMA`).
     """
     store.replace_catalogue(
         connection,
@@ -38,7 +41,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
         council.boards,
         council.targets,
     )
-    changed_years = store.load_observations(connection, run_id, batch.accepted_observations())
+    changed = store.load_observations(connection, run_id, batch.accepted_observations())
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     benchmarks.load_values(connection, run_id, batch.frame("benchmarks"))
     targets = batch.frame("targets")
@@ -63,7 +66,7 @@ def store_batch(connection: sa.Connection, run_id: int, council: Council, batch:
             if f.content_hash and not f.skipped
         ],
     )
-    return changed_years
+    return changed
 
 
 # Indicators computed together: about half a million monthly figures at a time.
@@ -117,6 +120,60 @@ def recompute(
     return stored
 
 
+def recompute_changed(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    targets: pl.DataFrame,
+    changed: pl.DataFrame,
+) -> int:
+    """Only the measures that the figures ``changed`` (indicator, financial year, month)
+    can change, stored in place of the old: those indicators' measures in those years and the
+    next (whose previous-year comparisons and direction of travel they feed), and those
+    years' board summaries. Every other measure stands as it was; the rows are those
+    :func:`recompute` would store (a measure of a year depends only on its indicator's
+    figures of that year and the one before, its targets and the periods to ``as_of``).
+
+    Only for a warehouse whose measures were computed on the same basis (configuration,
+    targets, latest quarter) and the same first year. Returns the measures stored.
+    """
+    first_fy = store.first_observed_year(connection)
+    store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
+    if first_fy is None or changed.is_empty():
+        return 0
+    years = sorted({int(fy) + step for fy in changed["fy"].unique() for step in (0, 1)})
+    start = max(first_fy, years[0] - 1)  # the year before the first, for its comparisons
+    read = list(range(start, years[-1] + 1))
+    codes = changed["indicator_code"].unique().implode()
+    indicators = council.indicators.filter(pl.col("code").is_in(codes)).sort("code")
+    stored = 0
+    with Inserts(connection) as inserts:
+        for part in indicators.iter_slices(INDICATORS_PER_SLICE):
+            part_codes = part["code"].to_list()
+            store.delete_measures(connection, part_codes, years)
+            observations = store.current_observations(
+                connection, _MEASURE_INPUTS, part_codes, read
+            ).rename({"indicator_code": "code"})
+            measures = compute_measures(
+                part,
+                observations,
+                targets.filter(pl.col("code").is_in(part_codes)),
+                as_of,
+                council.settings.year_start_month,
+                start,
+                council.settings.rating,
+            ).filter(pl.col("fy").is_in(years))
+            store.insert_measures(inserts, measures)
+            stored += measures.height
+    counted = store.measures_of_years(connection, years, _COUNTED)
+    summaries = summary_of_counts(rag_counts(counted, council.indicators, council.boards))
+    store.replace_summaries(connection, years, summaries)
+    return stored
+
+
+_COUNTED = ["indicator_code", "fy", "period_suffix", "rag"]  # what a board summary counts
+
+
 def _digest(frame: pl.DataFrame) -> str:
     """A fingerprint of derived figures the reports show besides the measures."""
     return hashlib.sha256(frame.write_csv().encode()).hexdigest()[:16]
@@ -126,9 +183,13 @@ def _digest(frame: pl.DataFrame) -> str:
 class LoadResult:
     """What a load changed: the measures stored, and which years need republishing."""
 
-    measures: int
+    measures: int  # in the warehouse after the load
     recomputed: bool
     changed_years: set[int] | None  # None: everything (the configuration or periods changed)
+    incremental: bool = False  # only the changed figures' measures were computed again
+    # The financial quarters (fy, 1..4) whose figures changed, when known: the pages to
+    # republish are those that draw on them (outputs.publish.periods_to_publish).
+    changed_quarters: frozenset[tuple[int, int]] | None = None
 
 
 def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> str:
@@ -150,21 +211,40 @@ def load_and_compute(
     """Load a run and recompute its measures in one transaction: all of it lands, or none.
 
     When no figure changed and nothing else the measures depend on did, the stored
-    measures stand and are not recomputed.
+    measures stand and are not recomputed. When only figures changed (the basis and the
+    first year as before), only the measures they can change are computed again
+    (:func:`recompute_changed`); otherwise every measure is.
     """
     with engine.begin() as connection:
-        changed_years = store_batch(connection, run_id, council, batch)
+        first_fy = store.first_observed_year(connection)
+        changed = store_batch(connection, run_id, council, batch)
         targets = store.current_targets(connection)
         positions = benchmarks.refresh_results(connection, council)
         basis = measures_basis(council, targets, as_of) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
         store.remember_source_months(connection)
+        changed_years = set(changed["fy"].unique().to_list())
         if not changed_years and not basis_changed:
-            count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
-            return LoadResult(int(count or 0), False, set())
+            return LoadResult(_measure_count(connection), False, set())
+        same_first = first_fy is not None and store.first_observed_year(connection) == first_fy
+        if not basis_changed and same_first:
+            recompute_changed(connection, council, as_of, targets, changed)
+            quarters = changed.select("fy", quarter=(pl.col("fm") - 1) // 3 + 1).unique()
+            return LoadResult(
+                _measure_count(connection),
+                True,
+                changed_years,
+                incremental=True,
+                changed_quarters=frozenset(quarters.iter_rows()),
+            )
         count = recompute(connection, council, as_of, targets)
         store.set_state(connection, MEASURES_BASIS, basis)
     return LoadResult(count, True, None if basis_changed else changed_years)
+
+
+def _measure_count(connection: sa.Connection) -> int:
+    count = connection.execute(sa.select(sa.func.count()).select_from(Measure)).scalar()
+    return int(count or 0)
 
 
 def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFrame:

@@ -11,6 +11,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.columns import OBSERVATION_KEY
+from transforms.measures import MEASURE_COLUMNS
 from warehouse.bulk import Inserts, insert_frame, select_frame
 from warehouse.models import (
     Board,
@@ -279,16 +280,21 @@ def first_observed_year(connection: sa.Connection) -> int | None:
     return None if year is None else int(year)
 
 
+# Which figures a load changed: one row per indicator, financial year and month.
+CHANGED_SCHEMA = pl.Schema({"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32})
+
+
 def load_observations(
     connection: sa.Connection, run_id: int, files: Iterable[pl.DataFrame]
-) -> set[int]:
+) -> pl.DataFrame:
     """Store accepted figures, one file's frame at a time; a changed figure supersedes the
     current one, which is kept. No key may appear in two of the frames.
 
-    Returns the financial years that gained new versions (unchanged figures are not stored).
+    Returns the indicators and months that gained new versions (:data:`CHANGED_SCHEMA`;
+    unchanged figures are not stored).
     """
     current: pl.DataFrame | None = None
-    changed_years: set[int] = set()
+    changed = [pl.DataFrame(schema=CHANGED_SCHEMA)]
     # The new versions are inserted together after the last file: keys are not shared
     # between files, so no file's restatements touch another's new rows.
     with Inserts(connection) as inserts:
@@ -297,10 +303,11 @@ def load_observations(
                 continue
             if current is None:  # read once, and only when something arrived
                 current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
-            changed_years |= _load_file(connection, run_id, accepted, current, inserts)
-    if changed_years:
+            changed.append(_load_file(connection, run_id, accepted, current, inserts))
+    keys = pl.concat(changed).unique().sort(list(CHANGED_SCHEMA))
+    if not keys.is_empty():
         forget_state(connection, SOURCE_MONTHS)
-    return changed_years
+    return keys
 
 
 def _load_file(
@@ -309,12 +316,12 @@ def _load_file(
     accepted: pl.DataFrame,
     current: pl.DataFrame,
     inserts: Inserts,
-) -> set[int]:
+) -> pl.DataFrame:
     table = table_of(Observation)
     stored = store_versions(
         connection, run_id, table, accepted, current, OBSERVATION_FIELDS, _VERSIONED, inserts
     )
-    return set(stored["fy"].unique().to_list())
+    return stored.select(list(CHANGED_SCHEMA)).cast(CHANGED_SCHEMA).unique()
 
 
 def store_versions(
@@ -382,8 +389,34 @@ def insert_measures(inserts: Inserts, measures: pl.DataFrame) -> None:
     inserts.add(table_of(Measure), measures)
 
 
+def delete_measures(connection: sa.Connection, codes: Sequence[str], years: Sequence[int]) -> None:
+    """The measures of indicators ``codes`` in financial ``years`` (to be computed again)."""
+    table = table_of(Measure)
+    connection.execute(
+        sa.delete(table).where(table.c.indicator_code.in_(codes), table.c.fy.in_(years))
+    )
+
+
+def measures_of_years(
+    connection: sa.Connection, years: Sequence[int], columns: Sequence[str]
+) -> pl.DataFrame:
+    """``columns`` of every measure of financial ``years``."""
+    table = table_of(Measure)
+    query = sa.select(*(table.c[c] for c in columns)).where(table.c.fy.in_(years))
+    return select_frame(connection, query, {c: MEASURE_COLUMNS[c] for c in columns})
+
+
 def insert_summaries(connection: sa.Connection, summaries: pl.DataFrame) -> None:
     _insert(connection, table_of(BoardSummary), summaries)
+
+
+def replace_summaries(
+    connection: sa.Connection, years: Sequence[int], summaries: pl.DataFrame
+) -> None:
+    """The board summaries of financial ``years``, replaced by ``summaries``."""
+    table = table_of(BoardSummary)
+    connection.execute(sa.delete(table).where(table.c.fy.in_(years)))
+    insert_summaries(connection, summaries)
 
 
 def read_table(
