@@ -14,6 +14,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -285,3 +286,41 @@ def test_a_new_month_recomputes_only_its_year(tmp_path: Path) -> None:
         second = runs.nightly(council.folder, url, tmp_path / "out", AS_OF)
     assert second.exit_code == 0, second
     assert calls == [[2025, 2026]]  # April 2025's year, and the next one's comparisons
+
+
+def test_quarters_ending_extend_the_measures_as_a_fresh_run_computes_them(tmp_path: Path) -> None:
+    """Nightly runs across quarter ends, with and without new figures: each new quarter's
+    periods are added to the stored measures (no full recompute after the first run), and
+    the warehouse and the latest reports end as one fresh run leaves them."""
+    from warehouse import load
+
+    council = Council(tmp_path / "council")
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    out = tmp_path / "out"
+    runs.nightly(council.folder, url, out, dt.date(2025, 5, 10))  # 2024/25 Q4 the latest
+    full_recomputes: list[dt.date] = []
+    original = load.recompute
+
+    def watched(connection: Any, council: Any, as_of: dt.date, targets: Any = None) -> int:
+        full_recomputes.append(as_of)
+        return original(connection, council, as_of, targets)
+
+    steps = [(3, dt.date(2025, 7, 15)), (3, dt.date(2025, 10, 20)), (0, dt.date(2026, 1, 5))]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "recompute", watched)
+        for new_months, as_of in steps:
+            for _ in range(new_months):
+                council.new_month(0)
+            council.write()
+            outcome = runs.nightly(council.folder, url, out, as_of)
+            assert outcome.exit_code == 0, outcome
+    assert full_recomputes == []
+    last = steps[-1][1]
+    fresh_out = tmp_path / "fresh-out"
+    runs.nightly(council.folder, f"sqlite:///{tmp_path / 'fresh.sqlite'}", fresh_out, last)
+    assert exports(url) == exports(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    # The latest quarter's and half's reports, as the fresh run wrote them.
+    latest = [p for p in site_files(fresh_out) if p.startswith(("2025-26/Q3/", "2025-26/H1/"))]
+    assert any(p.endswith("people-ppb.html") for p in latest)
+    ours, fresh = site_files(out), site_files(fresh_out)
+    assert [p for p in latest if ours.get(p) != fresh[p]] == []

@@ -24,6 +24,8 @@ MEASURES_BASIS = "measures_basis"
 RULES_VERSION = 2
 # The as-of date of the run that last computed the measures: the reports' "data as at".
 FIGURES_AS_OF = "figures_as_of"
+# The latest quarter the stored measures run to ("2026 2": 2026/27 Q2).
+MEASURES_QUARTER = "measures_quarter"
 
 
 def store_batch(
@@ -92,6 +94,7 @@ def recompute(
     benchmarks.refresh_results(connection, council)
     store.clear_measures(connection)
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
+    _remember_quarter(connection, latest_quarter(as_of, council.settings.year_start_month))
     if first_fy is None:
         return 0
     counts = []  # each slice's RAG counts by board and period, for the summaries
@@ -192,8 +195,40 @@ class LoadResult:
     changed_quarters: frozenset[tuple[int, int]] | None = None
 
 
-def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> str:
-    """A fingerprint of everything the measures depend on besides the observations."""
+def _remember_quarter(connection: sa.Connection, quarter: tuple[int, int] | None) -> None:
+    if quarter is None:
+        store.forget_state(connection, MEASURES_QUARTER)
+    else:
+        store.set_state(connection, MEASURES_QUARTER, f"{quarter[0]} {quarter[1]}")
+
+
+def _stored_quarter(connection: sa.Connection) -> tuple[int, int] | None:
+    stored = store.get_state(connection, MEASURES_QUARTER)
+    if stored is None:
+        return None
+    fy, quarter = stored.split()
+    return int(fy), int(quarter)
+
+
+def quarters_ended_since(
+    stored: tuple[int, int] | None, latest: tuple[int, int] | None
+) -> list[tuple[int, int]] | None:
+    """The quarters that have ended since the stored measures' latest quarter, up to
+    ``latest`` (none when it is the same); None when the measures cannot simply be extended
+    to it (nothing stored, or an earlier as-of date: a grid to shrink, not grow)."""
+    if stored == latest:
+        return []
+    if stored is None or latest is None:
+        return None
+    first, last = stored[0] * 4 + stored[1], latest[0] * 4 + latest[1]
+    if last < first:
+        return None
+    return [(slot // 4, slot % 4 + 1) for slot in range(first, last)]
+
+
+def measures_basis(council: Council, targets: pl.DataFrame) -> str:
+    """A fingerprint of everything the measures depend on besides the observations and the
+    as-of date's latest quarter (:data:`MEASURES_QUARTER`)."""
     ysm = council.settings.year_start_month
     digest = hashlib.sha256()
     digest.update(council.indicators.write_csv().encode())
@@ -201,7 +236,7 @@ def measures_basis(council: Council, targets: pl.DataFrame, as_of: dt.date) -> s
     digest.update(council.boards.sort("board_id", "service").write_csv().encode())
     # The rating and the rules' version: stored measures rated otherwise are recomputed.
     rules = (council.settings.rating, RULES_VERSION)
-    digest.update(repr((ysm, latest_quarter(as_of, ysm), rules)).encode())
+    digest.update(repr((ysm, rules)).encode())
     return digest.hexdigest()
 
 
@@ -210,36 +245,60 @@ def load_and_compute(
 ) -> LoadResult:
     """Load a run and recompute its measures in one transaction: all of it lands, or none.
 
-    When no figure changed and nothing else the measures depend on did, the stored
-    measures stand and are not recomputed. When only figures changed (the basis and the
-    first year as before), only the measures they can change are computed again
-    (:func:`recompute_changed`); otherwise every measure is.
+    When no figure changed, no quarter has ended since and nothing else the measures depend
+    on changed, the stored measures stand. When only figures changed or quarters ended (the
+    basis and the first year as before), only the measures they can change are computed
+    again (:func:`recompute_changed`); otherwise every measure is.
     """
     with engine.begin() as connection:
         first_fy = store.first_observed_year(connection)
         changed = store_batch(connection, run_id, council, batch)
         targets = store.current_targets(connection)
         positions = benchmarks.refresh_results(connection, council)
-        basis = measures_basis(council, targets, as_of) + _digest(positions)
+        basis = measures_basis(council, targets) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
         store.remember_source_months(connection)
-        changed_years = set(changed["fy"].unique().to_list())
-        if not changed_years and not basis_changed:
+        latest = latest_quarter(as_of, council.settings.year_start_month)
+        ended = quarters_ended_since(_stored_quarter(connection), latest)
+        if changed.is_empty() and not basis_changed and ended == []:
             return LoadResult(_measure_count(connection), False, set())
         same_first = first_fy is not None and store.first_observed_year(connection) == first_fy
-        if not basis_changed and same_first:
-            recompute_changed(connection, council, as_of, targets, changed)
-            quarters = changed.select("fy", quarter=(pl.col("fm") - 1) // 3 + 1).unique()
-            return LoadResult(
-                _measure_count(connection),
-                True,
-                changed_years,
-                incremental=True,
-                changed_quarters=frozenset(quarters.iter_rows()),
-            )
+        if not basis_changed and same_first and ended is not None:
+            return _extended(connection, council, as_of, targets, changed, ended)
         count = recompute(connection, council, as_of, targets)
         store.set_state(connection, MEASURES_BASIS, basis)
+    changed_years = set(changed["fy"].unique().to_list())
     return LoadResult(count, True, None if basis_changed else changed_years)
+
+
+def _extended(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    targets: pl.DataFrame,
+    changed: pl.DataFrame,
+    ended: list[tuple[int, int]],
+) -> LoadResult:
+    """The measures the changed figures and the quarters ``ended`` since the last compute
+    can change, computed again: a quarter that has ended adds its periods to every
+    indicator of its year."""
+    if ended:
+        every = council.indicators.select(pl.col("code").alias("indicator_code"))
+        quarters = pl.DataFrame(ended, schema={"fy": pl.Int32, "quarter": pl.Int32}, orient="row")
+        grown = every.join(quarters, how="cross").select(
+            "indicator_code", "fy", fm=pl.col("quarter") * 3
+        )
+        changed = pl.concat([changed, grown.cast(store.CHANGED_SCHEMA)]).unique()
+        _remember_quarter(connection, ended[-1])
+    recompute_changed(connection, council, as_of, targets, changed)
+    quarters = changed.select("fy", quarter=(pl.col("fm") - 1) // 3 + 1).unique()
+    return LoadResult(
+        _measure_count(connection),
+        True,
+        set(changed["fy"].unique().to_list()),
+        incremental=True,
+        changed_quarters=frozenset(quarters.iter_rows()),
+    )
 
 
 def _measure_count(connection: sa.Connection) -> int:

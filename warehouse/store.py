@@ -346,13 +346,7 @@ def store_versions(
     changed = joined.filter(~(pl.col("existed").fill_null(False) & unchanged))
     restated = changed.filter(pl.col("existed"))
     if not restated.is_empty():
-        matches = [table.c[k] == sa.bindparam(f"k_{k}") for k in key]
-        connection.execute(
-            sa.update(table)
-            .where(sa.and_(*matches, table.c.is_current))
-            .values(is_current=False, superseded_by_run=run_id),
-            restated.select([pl.col(k).alias(f"k_{k}") for k in key]).to_dicts(),
-        )
+        supersede(connection, run_id, table, restated.select(key))
     new_rows = changed.select(list(fields)).with_columns(
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
@@ -361,6 +355,42 @@ def store_versions(
     else:
         inserts.add(table, new_rows)
     return new_rows
+
+
+def supersede(connection: sa.Connection, run_id: int, table: sa.Table, keys: pl.DataFrame) -> None:
+    """Mark the current versions of the rows ``keys`` names as superseded by ``run_id``: the
+    keys copied in bulk to a temporary table, then one statement (not one per restated
+    figure) that looks each key up in the table's index."""
+    staged = sa.Table(
+        f"boardpack_superseded_{table.name}",
+        sa.MetaData(),
+        *(sa.Column(k, table.c[k].type, primary_key=True) for k in keys.columns),
+        prefixes=["TEMPORARY"],
+    )
+    staged.create(connection)
+    try:
+        insert_frame(connection, staged, keys)
+        connection.execute(_superseding(connection, table, staged), {"superseding_run": run_id})
+    finally:
+        staged.drop(connection)
+
+
+def _superseding(connection: sa.Connection, table: sa.Table, staged: sa.Table) -> sa.Executable:
+    key = [column.name for column in staged.columns]
+    matches = [table.c[k] == staged.c[k] for k in key]
+    values = {"is_current": False, "superseded_by_run": sa.bindparam("superseding_run")}
+    if connection.dialect.name != "sqlite":
+        connection.exec_driver_sql(f"ANALYZE {staged.name}")  # the planner's row count
+        return sa.update(table).where(table.c.is_current, *matches).values(values)
+    # SQLite, without statistics, would scan the whole table's index and probe the keys;
+    # CROSS JOIN makes it walk the keys and probe the index (a few rows, not millions).
+    name = connection.dialect.identifier_preparer.format_table(table)
+    on = " AND ".join(f"o.{k} = k.{k}" for k in key)
+    return sa.text(
+        f"UPDATE {name} SET is_current = 0, superseded_by_run = :superseding_run WHERE id IN "
+        f"(SELECT o.id FROM {staged.name} AS k CROSS JOIN {name} AS o ON {on} "
+        "WHERE o.is_current)"
+    )
 
 
 def replace_register(
