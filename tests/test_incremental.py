@@ -324,3 +324,15 @@ def test_quarters_ending_extend_the_measures_as_a_fresh_run_computes_them(tmp_pa
     assert any(p.endswith("people-ppb.html") for p in latest)
     ours, fresh = site_files(out), site_files(fresh_out)
     assert [p for p in latest if ours.get(p) != fresh[p]] == []
+
+
+def test_the_quarters_ended_since_the_stored_measures() -> None:
+    from warehouse.load import quarters_ended_since
+
+    assert quarters_ended_since((2025, 3), (2025, 3)) == []
+    # Across a year end: 2025/26 Q4, then 2026/27 Q1.
+    assert quarters_ended_since((2025, 3), (2026, 1)) == [(2025, 4), (2026, 1)]
+    # An earlier as-of date shrinks the periods, and no stored quarter is not known:
+    # both compute every measure again.
+    assert quarters_ended_since((2025, 3), (2025, 2)) is None
+    assert quarters_ended_since(None, (2025, 2)) is None

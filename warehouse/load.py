@@ -138,7 +138,8 @@ def recompute_changed(
     figures of that year and the one before, its targets and the periods to ``as_of``).
 
     Only for a warehouse whose measures were computed on the same basis (configuration,
-    targets, latest quarter) and the same first year. Returns the measures stored.
+    targets, benchmarks) and first year, to the same latest quarter (see :func:`_extended`
+    for quarters ended since). Returns the measures stored.
     """
     first_fy = store.first_observed_year(connection)
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
@@ -189,7 +190,6 @@ class LoadResult:
     measures: int  # in the warehouse after the load
     recomputed: bool
     changed_years: set[int] | None  # None: everything (the configuration or periods changed)
-    incremental: bool = False  # only the changed figures' measures were computed again
     # The financial quarters (fy, 1..4) whose figures changed, when known: the pages to
     # republish are those that draw on them (outputs.publish.periods_to_publish).
     changed_quarters: frozenset[tuple[int, int]] | None = None
@@ -267,8 +267,9 @@ def load_and_compute(
             return _extended(connection, council, as_of, targets, changed, ended)
         count = recompute(connection, council, as_of, targets)
         store.set_state(connection, MEASURES_BASIS, basis)
-    changed_years = set(changed["fy"].unique().to_list())
-    return LoadResult(count, True, None if basis_changed else changed_years)
+    # A new basis, or an as-of date before the stored measures' (periods gone): everything.
+    everything = basis_changed or ended is None
+    return LoadResult(count, True, None if everything else set(changed["fy"].unique()))
 
 
 def _extended(
@@ -296,7 +297,6 @@ def _extended(
         _measure_count(connection),
         True,
         set(changed["fy"].unique().to_list()),
-        incremental=True,
         changed_quarters=frozenset(quarters.iter_rows()),
     )
 
