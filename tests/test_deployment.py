@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -399,6 +400,19 @@ def flow_run_log(server: PrefectServer, flow_run_id: str) -> str:
             return "\n".join(lines)
 
 
+def flow_run_log_once(
+    server: PrefectServer, flow_run_id: str, line: str, seconds: float = 60
+) -> str:
+    """The flow run's log once ``line`` is in it (or ``seconds`` have passed): a run's last
+    lines reach the server a moment after its final state, its logs being sent in batches."""
+    deadline = time.monotonic() + seconds
+    while True:
+        log = flow_run_log(server, flow_run_id)
+        if line in log or time.monotonic() > deadline:
+            return log
+        time.sleep(0.5)
+
+
 def alert_for(
     server: PrefectServer,
     receiver: WebhookReceiver,
@@ -462,9 +476,9 @@ def test_a_nightly_with_a_broken_source_ends_failed_saying_why_and_the_alert_car
 
     # A clean log: the reason in a line, no engine dump of the run's result; the same
     # through the CLI, as the runbook reads it.
-    log = flow_run_log(server, flow_run_id)
-    assert "source(s) failed: community-db" in server.prefect("flow-run", "logs", flow_run_id)
+    log = flow_run_log_once(server, flow_run_id, "source(s) failed: community-db")
     assert "source(s) failed: community-db" in log
+    assert "source(s) failed: community-db" in server.prefect("flow-run", "logs", flow_run_id)
     for noise in ("Traceback", "TypeError", "Engine execution exited"):
         assert noise not in log, log
 
@@ -521,8 +535,9 @@ def test_a_bad_range_or_board_fails_at_once_saying_so(
     state = server.final_state(unknown_board, RUN_SECONDS)
     assert state["type"] == "FAILED", f"{state}\n{worker.output()}"
     assert "no board 'nope'" in state["message"]
-    for flow_run_id in (reversed_run, unknown_board):
-        log = flow_run_log(server, flow_run_id)
+    for flow_run_id, said in ((reversed_run, "is reversed"), (unknown_board, "no board 'nope'")):
+        log = flow_run_log_once(server, flow_run_id, said)
+        assert said in log
         assert "Recomputing" not in log  # stopped before the work began
         assert "Traceback" not in log, log
 
