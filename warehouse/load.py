@@ -26,6 +26,9 @@ RULES_VERSION = 2
 FIGURES_AS_OF = "figures_as_of"
 # The latest quarter the stored measures run to ("2026 2": 2026/27 Q2).
 MEASURES_QUARTER = "measures_quarter"
+# The first financial year the stored measures start at (the first with a figure then):
+# kept, so that a run need not scan every figure for it.
+MEASURES_FIRST_FY = "measures_first_fy"
 
 
 def store_batch(
@@ -96,7 +99,9 @@ def recompute(
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
     _remember_quarter(connection, latest_quarter(as_of, council.settings.year_start_month))
     if first_fy is None:
+        store.forget_state(connection, MEASURES_FIRST_FY)
         return 0
+    store.set_state(connection, MEASURES_FIRST_FY, str(first_fy))
     counts = []  # each slice's RAG counts by board and period, for the summaries
     stored = 0
     with Inserts(connection) as inserts:
@@ -141,7 +146,7 @@ def recompute_changed(
     targets, benchmarks) and first year, to the same latest quarter (see :func:`_extended`
     for quarters ended since). Returns the measures stored.
     """
-    first_fy = store.first_observed_year(connection)
+    first_fy = _stored_first_year(connection)
     store.set_state(connection, FIGURES_AS_OF, as_of.isoformat())
     if first_fy is None or changed.is_empty():
         return 0
@@ -202,6 +207,11 @@ def _remember_quarter(connection: sa.Connection, quarter: tuple[int, int] | None
         store.set_state(connection, MEASURES_QUARTER, f"{quarter[0]} {quarter[1]}")
 
 
+def _stored_first_year(connection: sa.Connection) -> int | None:
+    stored = store.get_state(connection, MEASURES_FIRST_FY)
+    return None if stored is None else int(stored)
+
+
 def _stored_quarter(connection: sa.Connection) -> tuple[int, int] | None:
     stored = store.get_state(connection, MEASURES_QUARTER)
     if stored is None:
@@ -251,7 +261,6 @@ def load_and_compute(
     again (:func:`recompute_changed`); otherwise every measure is.
     """
     with engine.begin() as connection:
-        first_fy = store.first_observed_year(connection)
         changed = store_batch(connection, run_id, council, batch)
         targets = store.current_targets(connection)
         positions = benchmarks.refresh_results(connection, council)
@@ -262,7 +271,10 @@ def load_and_compute(
         ended = quarters_ended_since(_stored_quarter(connection), latest)
         if changed.is_empty() and not basis_changed and ended == []:
             return LoadResult(_measure_count(connection), False, set())
-        same_first = first_fy is not None and store.first_observed_year(connection) == first_fy
+        # Figures are never removed: the first year moves only to a changed figure's earlier one.
+        first_fy = _stored_first_year(connection)
+        earliest = min(changed["fy"].to_list(), default=first_fy)
+        same_first = first_fy is not None and earliest is not None and earliest >= first_fy
         if not basis_changed and same_first and ended is not None:
             return _extended(connection, council, as_of, targets, changed, ended)
         count = recompute(connection, council, as_of, targets)
