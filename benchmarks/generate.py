@@ -92,10 +92,11 @@ def generate_council(
         pl.lit("").alias("commentary"),
         ((n // MONTHS) % SOURCES).alias("_source"),
     )
-    (folder / HELD_BACK).mkdir(exist_ok=True)
+    if hold_back:
+        (folder / HELD_BACK).mkdir(exist_ok=True)
     for (source,), part in frame.partition_by("_source", as_dict=True).items():
-        last = pl.col("period") == LAST_MONTH
         if hold_back:
+            last = pl.col("period") == LAST_MONTH
             held = folder / HELD_BACK / f"source_{source:02d}-{LAST_MONTH}.csv"
             part.filter(last).drop("_source").write_csv(held)
             part = part.filter(~last)

@@ -375,7 +375,7 @@ def table(results: list[dict[str, Any]]) -> str:
         + _cells(
             results,
             lambda r: (
-                f"{r['published']:,} / {r.get('new_month_reports', 0):,} / "
+                f"{r['published']:,} / {r['new_month_reports']:,} / "
                 f"{r['republished']:,} / "
                 + (f"{r['first_run_reports']:,}" if r.get("first_run_reports") is not None else "—")
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -104,24 +105,11 @@ def recompute(
     store.set_state(connection, MEASURES_FIRST_FY, str(first_fy))
     counts = []  # each slice's RAG counts by board and period, for the summaries
     stored = 0
-    with Inserts(connection) as inserts:
-        for indicators in council.indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
-            codes = indicators["code"]
-            observations = store.current_observations(
-                connection, _MEASURE_INPUTS, codes.to_list()
-            ).rename({"indicator_code": "code"})
-            measures = compute_measures(
-                indicators,
-                observations,
-                targets.filter(pl.col("code").is_in(codes.implode())),
-                as_of,
-                council.settings.year_start_month,
-                first_fy,
-                council.settings.rating,
-            )
-            store.insert_measures(inserts, measures)
-            counts.append(rag_counts(measures, council.indicators, council.boards))
-            stored += measures.height
+    for measures in _stored_slices(
+        connection, council, as_of, targets, council.indicators, first_fy
+    ):
+        counts.append(rag_counts(measures, council.indicators, council.boards))
+        stored += measures.height
     if not counts:
         counts.append(rag_counts(empty_measures(), council.indicators, council.boards))
     store.insert_summaries(connection, summary_of_counts(pl.concat(counts)))
@@ -151,36 +139,56 @@ def recompute_changed(
     if first_fy is None or changed.is_empty():
         return 0
     years = sorted({int(fy) + step for fy in changed["fy"].unique() for step in (0, 1)})
-    start = max(first_fy, years[0] - 1)  # the year before the first, for its comparisons
-    read = list(range(start, years[-1] + 1))
     codes = changed["indicator_code"].unique().implode()
-    indicators = council.indicators.filter(pl.col("code").is_in(codes)).sort("code")
-    stored = 0
-    with Inserts(connection) as inserts:
-        for part in indicators.iter_slices(INDICATORS_PER_SLICE):
-            part_codes = part["code"].to_list()
-            store.delete_measures(connection, part_codes, years)
-            observations = store.current_observations(
-                connection, _MEASURE_INPUTS, part_codes, read
-            ).rename({"indicator_code": "code"})
-            measures = compute_measures(
-                part,
-                observations,
-                targets.filter(pl.col("code").is_in(part_codes)),
-                as_of,
-                council.settings.year_start_month,
-                start,
-                council.settings.rating,
-            ).filter(pl.col("fy").is_in(years))
-            store.insert_measures(inserts, measures)
-            stored += measures.height
-    counted = store.measures_of_years(connection, years, _COUNTED)
+    indicators = council.indicators.filter(pl.col("code").is_in(codes))
+    parts = _stored_slices(connection, council, as_of, targets, indicators, first_fy, years)
+    stored = sum(measures.height for measures in parts)
+    counted = store.read_table(connection, Measure, years=years, columns=_COUNTED)
     summaries = summary_of_counts(rag_counts(counted, council.indicators, council.boards))
     store.replace_summaries(connection, years, summaries)
     return stored
 
 
 _COUNTED = ["indicator_code", "fy", "period_suffix", "rag"]  # what a board summary counts
+
+
+def _stored_slices(
+    connection: sa.Connection,
+    council: Council,
+    as_of: dt.date,
+    targets: pl.DataFrame,
+    indicators: pl.DataFrame,
+    first_fy: int,
+    years: list[int] | None = None,
+) -> Iterator[pl.DataFrame]:
+    """The measures of ``indicators``, a slice of indicators at a time (a measure depends
+    only on its own indicator's figures, so memory follows the slice, not the warehouse),
+    each slice stored as it is computed: every year from ``first_fy``, or only ``years``
+    (sorted) in place of those stored, computed from the figures of the year before the first
+    of them on (a measure reads its own year's figures and the previous year's)."""
+    start = first_fy if years is None else max(first_fy, years[0] - 1)
+    read = None if years is None else range(start, years[-1] + 1)
+    with Inserts(connection) as inserts:
+        for part in indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
+            codes = part["code"].to_list()
+            if years is not None:
+                store.delete_measures(connection, codes, years)
+            observations = store.current_observations(
+                connection, _MEASURE_INPUTS, codes, read
+            ).rename({"indicator_code": "code"})
+            measures = compute_measures(
+                part,
+                observations,
+                targets.filter(pl.col("code").is_in(codes)),
+                as_of,
+                council.settings.year_start_month,
+                start,
+                council.settings.rating,
+            )
+            if years is not None:
+                measures = measures.filter(pl.col("fy").is_in(years))
+            store.insert_measures(inserts, measures)
+            yield measures
 
 
 def _digest(frame: pl.DataFrame) -> str:
@@ -281,7 +289,7 @@ def load_and_compute(
         store.set_state(connection, MEASURES_BASIS, basis)
     # A new basis, or an as-of date before the stored measures' (periods gone): everything.
     everything = basis_changed or ended is None
-    return LoadResult(count, True, None if everything else set(changed["fy"].unique()))
+    return LoadResult(count, True, None if everything else _years(changed))
 
 
 def _extended(
@@ -308,9 +316,14 @@ def _extended(
     return LoadResult(
         _measure_count(connection),
         True,
-        set(changed["fy"].unique().to_list()),
+        _years(changed),
         changed_quarters=frozenset(quarters.iter_rows()),
     )
+
+
+def _years(changed: pl.DataFrame) -> set[int]:
+    """The financial years of the figures ``changed``."""
+    return set(changed["fy"].unique().to_list())
 
 
 def _measure_count(connection: sa.Connection) -> int:

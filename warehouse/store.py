@@ -11,7 +11,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.columns import OBSERVATION_KEY
-from transforms.measures import MEASURE_COLUMNS
 from warehouse.bulk import Inserts, insert_frame, select_frame
 from warehouse.models import (
     Board,
@@ -293,7 +292,6 @@ def load_observations(
     Returns the indicators and months that gained new versions (:data:`CHANGED_SCHEMA`;
     unchanged figures are not stored).
     """
-    current: pl.DataFrame | None = None
     changed = [pl.DataFrame(schema=CHANGED_SCHEMA)]
     # The new versions are inserted together after the last file: keys are not shared
     # between files, so no file's restatements touch another's new rows.
@@ -301,13 +299,29 @@ def load_observations(
         for accepted in files:
             if accepted.is_empty():
                 continue
-            if current is None:  # read once, and only when something arrived
-                current = current_observations(connection, [*OBSERVATION_KEY, *_VERSIONED])
+            current = _current_of(connection, accepted)
             changed.append(_load_file(connection, run_id, accepted, current, inserts))
     keys = pl.concat(changed).unique().sort(list(CHANGED_SCHEMA))
     if not keys.is_empty():
         forget_state(connection, SOURCE_MONTHS)
     return keys
+
+
+# Indicators named in one query (well under SQLite's limit on bound values).
+CODES_PER_QUERY = 4_000
+
+
+def _current_of(connection: sa.Connection, accepted: pl.DataFrame) -> pl.DataFrame:
+    """The current versions of the figures ``accepted`` may restate: its indicators' in its
+    financial years, found through the index (a month's file reads a month's neighbours,
+    not every figure the warehouse holds)."""
+    codes = accepted["indicator_code"].unique().sort().to_list()
+    years = accepted["fy"].unique().to_list()
+    columns = [*OBSERVATION_KEY, *_VERSIONED]
+    return pl.concat(
+        current_observations(connection, columns, codes[i : i + CODES_PER_QUERY], years)
+        for i in range(0, len(codes), CODES_PER_QUERY)
+    )
 
 
 def _load_file(
@@ -370,6 +384,8 @@ def supersede(connection: sa.Connection, run_id: int, table: sa.Table, keys: pl.
     staged.create(connection)
     try:
         insert_frame(connection, staged, keys)
+        if connection.dialect.name != "sqlite":
+            connection.exec_driver_sql(f"ANALYZE {staged.name}")  # the planner's row count
         connection.execute(_superseding(connection, table, staged), {"superseding_run": run_id})
     finally:
         staged.drop(connection)
@@ -380,7 +396,6 @@ def _superseding(connection: sa.Connection, table: sa.Table, staged: sa.Table) -
     matches = [table.c[k] == staged.c[k] for k in key]
     values = {"is_current": False, "superseded_by_run": sa.bindparam("superseding_run")}
     if connection.dialect.name != "sqlite":
-        connection.exec_driver_sql(f"ANALYZE {staged.name}")  # the planner's row count
         return sa.update(table).where(table.c.is_current, *matches).values(values)
     # SQLite, without statistics, would scan the whole table's index and probe the keys;
     # CROSS JOIN makes it walk the keys and probe the index (a few rows, not millions).
@@ -427,15 +442,6 @@ def delete_measures(connection: sa.Connection, codes: Sequence[str], years: Sequ
     )
 
 
-def measures_of_years(
-    connection: sa.Connection, years: Sequence[int], columns: Sequence[str]
-) -> pl.DataFrame:
-    """``columns`` of every measure of financial ``years``."""
-    table = table_of(Measure)
-    query = sa.select(*(table.c[c] for c in columns)).where(table.c.fy.in_(years))
-    return select_frame(connection, query, {c: MEASURE_COLUMNS[c] for c in columns})
-
-
 def insert_summaries(connection: sa.Connection, summaries: pl.DataFrame) -> None:
     _insert(connection, table_of(BoardSummary), summaries)
 
@@ -454,9 +460,10 @@ def read_table(
     model: type[Any],
     order_by: Iterable[str] = (),
     years: Iterable[int] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> pl.DataFrame:
     """A table as a frame, typed from the model's columns (only the rows of financial
-    ``years``, when given, for tables with an ``fy`` column)."""
+    ``years``, when given, for tables with an ``fy`` column; only ``columns``, when given)."""
     table: sa.Table = table_of(model)
     types = {
         sa.Integer: pl.Int64,
@@ -474,10 +481,11 @@ def read_table(
                 return polars_type
         return pl.String
 
-    query = sa.select(table).order_by(*(table.c[c] for c in order_by))
+    shown = list(table.columns) if columns is None else [table.c[c] for c in columns]
+    query = sa.select(*shown).order_by(*(table.c[c] for c in order_by))
     if years is not None:
         query = query.where(table.c.fy.in_(sorted(years)))
-    return select_frame(connection, query, {c.name: dtype(c) for c in table.columns})
+    return select_frame(connection, query, {c.name: dtype(c) for c in shown})
 
 
 def get_state(connection: sa.Connection, key: str) -> str | None:
