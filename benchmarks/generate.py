@@ -28,13 +28,20 @@ LAST_MONTH = "2026-03"
 
 
 def generate_council(
-    folder: Path, observations: int, seed: int = 7, hold_back: bool = False
+    folder: Path,
+    observations: int,
+    seed: int = 7,
+    hold_back: bool = False,
+    per_board: int = INDICATORS_PER_BOARD,
+    documents: bool = False,
 ) -> dict[str, int]:
     """Write a council with about ``observations`` monthly figures; return its dimensions.
     ``hold_back``: each source's figures for the last month are written to a file of their
-    own under ``held-back/``, for :func:`send_held_back` to send after a first run."""
+    own under ``held-back/``, for :func:`send_held_back` to send after a first run.
+    ``per_board``: indicators on each board (a service each); ``documents``: the council
+    asks for Word and PDF copies of its latest reports."""
     indicators = max(observations // MONTHS, 1)
-    boards = max(indicators // INDICATORS_PER_BOARD, 1)
+    boards = max(indicators // per_board, 1)
     (folder / "extracts").mkdir(parents=True, exist_ok=True)
     i = pl.col("i")
     code = pl.format("B{}", i.cast(pl.String).str.zfill(7))
@@ -44,7 +51,7 @@ def generate_council(
     catalogue.select(
         code.alias("code"),
         pl.format("Benchmark indicator {}", i).alias("title"),
-        pl.format("Service {}", i // INDICATORS_PER_BOARD).alias("service"),
+        pl.format("Service {}", i // per_board).alias("service"),
         pl.when(pl.col("aggregation") == "ratio")
         .then(pl.lit("percent"))
         .otherwise(_choose(i, ["count", "days", "gbp"]))
@@ -111,8 +118,10 @@ def generate_council(
         f" cadence: {'quarterly' if b % 2 else 'half-yearly'}, services: ['Service {b}']}}\n"
         for b in range(boards)
     )
+    settings = "documents: true\n" if documents else ""
     (folder / "council.yaml").write_text(
-        f"name: Benchmark Council\nboards:\n{board_rows}sources:\n{sources}", encoding="utf-8"
+        f"name: Benchmark Council\n{settings}boards:\n{board_rows}sources:\n{sources}",
+        encoding="utf-8",
     )
     return {"observations": frame.height, "indicators": indicators, "boards": boards}
 

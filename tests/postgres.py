@@ -37,8 +37,9 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start a server; yield a SQLAlchemy URL to its empty database; stop and remove it."""
+def postgres_server(durable: bool = False) -> Iterator[str]:
+    """Start a server; yield a SQLAlchemy URL to its empty database; stop and remove it.
+    The suite's server does not sync to disk; ``durable`` (the bench's) syncs as a real one."""
     root = Path(tempfile.mkdtemp(prefix="boardpack-pg-"))
     data = root / "data"
     if os.geteuid() == 0:
@@ -62,7 +63,9 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root}"
+    if not durable:
+        options += " -c fsync=off"
     subprocess.run(
         _as_server_user(
             [

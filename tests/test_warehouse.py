@@ -281,9 +281,12 @@ def _database_gone(*args: object, **kwargs: object) -> None:
     raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
 
 
-def test_each_sources_months_are_remembered_until_a_figure_changes(warehouse_url: str) -> None:
+def test_each_sources_months_are_remembered_and_counted_again_where_figures_change(
+    warehouse_url: str,
+) -> None:
     """A nightly with nothing new reads the sources' months from the state table instead of
-    scanning every figure; a load that changes figures forgets them in its transaction."""
+    scanning every figure; a load that changes figures counts their months again in its
+    transaction (only those: a new month does not scan every figure)."""
     engine = demo_warehouse(warehouse_url)
     council = load_council(DEMO)
     months = ["source_id", "fy", "fm"]
@@ -311,9 +314,17 @@ def test_each_sources_months_are_remembered_until_a_figure_changes(warehouse_url
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
     with engine.begin() as connection:
         store.load_observations(connection, run_id, [q2])
-    assert not remembered()
+    assert remembered()
+    assert listed().equals(counted())
     late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
     assert late["current"].to_list() == [True]
+    # The same figure restated by another source: ELS's Q2 is no longer its own.
+    moved = q2.with_columns(source_id=pl.lit("another-source"), value=pl.col("value") + 1)
+    with engine.begin() as connection:
+        store.load_observations(connection, run_id, [moved])
+    assert listed().equals(counted())
+    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
+    assert late["current"].to_list() == [False]
     load.load_and_compute(engine, run_id, council, ingest.Batch(), DEMO_AS_OF)
     assert remembered()
     assert listed().equals(counted())

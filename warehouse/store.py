@@ -245,7 +245,7 @@ def current_observations(
 
 
 # The months each source has current figures for (a few thousand rows however many
-# millions of figures): kept in the state table, forgotten whenever a figure changes.
+# millions of figures): kept in the state table, its changed months counted again.
 SOURCE_MONTHS = "source_months"
 _SOURCE_MONTHS_SCHEMA = pl.Schema({"source_id": pl.String, "fy": pl.Int32, "fm": pl.Int32})
 
@@ -266,9 +266,26 @@ def remember_source_months(connection: sa.Connection) -> None:
         set_state(connection, SOURCE_MONTHS, json.dumps(_count_source_months(connection).rows()))
 
 
-def _count_source_months(connection: sa.Connection) -> pl.DataFrame:
-    months = current_observations(connection, list(_SOURCE_MONTHS_SCHEMA), distinct=True)
-    return months.cast(_SOURCE_MONTHS_SCHEMA)
+def _count_source_months(
+    connection: sa.Connection, years: Iterable[int] | None = None
+) -> pl.DataFrame:
+    columns = list(_SOURCE_MONTHS_SCHEMA)
+    months = current_observations(connection, columns, years=years, distinct=True)
+    return months.cast(_SOURCE_MONTHS_SCHEMA).sort(columns)
+
+
+def _recount_source_months(connection: sa.Connection, months: pl.DataFrame) -> None:
+    """After figures of ``months`` (``fy, fm``) changed, count those months again and keep
+    the rest as remembered: whether a source has a month depends only on that month's
+    current figures (a new month's file counts its own year, not every figure)."""
+    remembered = get_state(connection, SOURCE_MONTHS)
+    if remembered is None:
+        return  # counted whole after the load (remember_source_months)
+    keep = source_months(connection).join(months, on=["fy", "fm"], how="anti")
+    years = months["fy"].unique().to_list()
+    recounted = _count_source_months(connection, years).join(months, on=["fy", "fm"], how="semi")
+    both = pl.concat([keep, recounted]).sort(list(_SOURCE_MONTHS_SCHEMA))
+    set_state(connection, SOURCE_MONTHS, json.dumps(both.rows()))
 
 
 def first_observed_year(connection: sa.Connection) -> int | None:
@@ -303,7 +320,7 @@ def load_observations(
             changed.append(_load_file(connection, run_id, accepted, current, inserts))
     keys = pl.concat(changed).unique().sort(list(CHANGED_SCHEMA))
     if not keys.is_empty():
-        forget_state(connection, SOURCE_MONTHS)
+        _recount_source_months(connection, keys.select("fy", "fm").unique())
     return keys
 
 
