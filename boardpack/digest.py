@@ -18,14 +18,14 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.periods import fy_month_end, latest_periods, period_label
-from core.settings import Council
+from core.settings import Board, Council
 from outputs.approval import day_text, who
 from outputs.formatting import format_figure, status_words
 from transforms.coverage import latest_quarter
 from transforms.returns import LATE
 from transforms.summary import board_measures
 from warehouse import store
-from warehouse.models import Measure, Milestone, Observation, table_of
+from warehouse.models import Measure, Milestone
 from warehouse.schema import connect, warehouse_url
 from warehouse.signoffs import APPROVED, board_figures, changed_figures, latest_decisions
 
@@ -103,7 +103,13 @@ def _rag_facts(connection: sa.Connection, council: Council, as_of: dt.date) -> l
     if latest is None:
         return []
     wanted = latest_periods(*latest)
-    measures = store.read_table(connection, Measure, years={fy for fy, _ in wanted})
+    # Only the watched statuses of the latest periods: a few rows, not a year's measures.
+    measures = store.read_table(
+        connection,
+        Measure,
+        years={fy for fy, _ in wanted},
+        among={"rag": WATCHED_RAGS, "period_suffix": {suffix for _, suffix in wanted}},
+    )
     rows = (
         board_measures(measures.lazy(), council.indicators, council.boards)
         .filter(pl.col("rag").is_in(WATCHED_RAGS))
@@ -167,19 +173,24 @@ def _source_boards(
     connection: sa.Connection, council: Council, source_ids: list[str]
 ) -> dict[str, set[str]]:
     """The recipients of the boards each source's figures go to (by the services of the
-    indicators it has sent): a late return holds up their reports."""
-    observations = table_of(Observation)
-    sent = connection.execute(
-        sa.select(observations.c.source_id, observations.c.indicator_code)
-        .where(observations.c.source_id.in_(source_ids))
-        .distinct()
-    ).all()
-    services = dict(zip(council.indicators["code"], council.indicators["service"], strict=True))
+    indicators it has current figures for): a late return holds up their reports."""
+    sent = store.source_indicators(connection).filter(pl.col("source_id").is_in(source_ids))
+    services = (
+        sent.join(
+            council.indicators.select(indicator_code="code", service="service"),
+            on="indicator_code",
+        )
+        .select("source_id", "service")
+        .unique()
+    )
+    boards_of: dict[str, list[Board]] = {}
+    for board in council.settings.boards:
+        for service in board.services:
+            boards_of.setdefault(service, []).append(board)
     told: dict[str, set[str]] = {}
-    for source_id, code in sent:
-        for board in council.settings.boards:
-            if services.get(code) in board.services:
-                told.setdefault(source_id, set()).update(board.recipients)
+    for source_id, service in services.iter_rows():
+        for board in boards_of.get(service, []):
+            told.setdefault(source_id, set()).update(board.recipients)
     return told
 
 

@@ -281,50 +281,110 @@ def _database_gone(*args: object, **kwargs: object) -> None:
     raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
 
 
-def test_each_sources_months_are_remembered_and_counted_again_where_figures_change(
+def test_what_each_source_sent_is_remembered_and_counted_again_where_figures_change(
     warehouse_url: str,
 ) -> None:
-    """A nightly with nothing new reads the sources' months from the state table instead of
-    scanning every figure; a load that changes figures counts their months again in its
-    transaction (only those: a new month does not scan every figure)."""
+    """A nightly with nothing new reads each source's months and indicators (the returns
+    page's coverage) from the state table instead of scanning every figure; a load that
+    changes figures brings them up to date in its transaction (a new month reads its own
+    year's months and no indicators; a restatement counts its indicators again)."""
     engine = demo_warehouse(warehouse_url)
     council = load_council(DEMO)
-    months = ["source_id", "fy", "fm"]
+    kept = {
+        store.SOURCE_MONTHS: (store.source_months, ["source_id", "fy", "fm"]),
+        store.SOURCE_INDICATORS: (store.source_indicators, ["source_id", "indicator_code"]),
+    }
 
-    def counted() -> pl.DataFrame:
+    def remembered_as_counted() -> bool:
+        """Every remembered list there, and equal to a count of the current figures."""
         with engine.connect() as connection:
-            found = store.current_observations(connection, months, distinct=True)
-        return found.cast({"fy": pl.Int32, "fm": pl.Int32}).sort(months)
+            for key, (listed, columns) in kept.items():
+                found = store.current_observations(connection, columns, distinct=True)
+                counted = found.cast(listed(connection).schema).sort(columns)
+                if store.get_state(connection, key) is None:
+                    return False
+                if not listed(connection).sort(columns).equals(counted):
+                    return False
+        return True
 
-    def remembered() -> bool:
-        with engine.connect() as connection:
-            return store.get_state(connection, store.SOURCE_MONTHS) is not None
+    def els_current() -> list[bool]:
+        late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
+        return list(late["current"])
 
-    def listed() -> pl.DataFrame:
-        with engine.connect() as connection:
-            return store.source_months(connection).sort(months)
-
-    assert remembered()
-    assert listed().equals(counted())
-    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
-    assert late["current"].to_list() == [False]  # ELS has not sent 2026/27 Q2
+    assert remembered_as_counted()
+    assert els_current() == [False]  # ELS has not sent 2026/27 Q2
     with engine.connect() as connection:
         sent = store.current_observations(connection).filter(pl.col("source_id") == "els-quarterly")
     q2 = sent.head(1).with_columns(fy=pl.lit(2026), fm=pl.lit(6), period=pl.lit("2026/27 Q2"))
     run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
     with engine.begin() as connection:
         store.load_observations(connection, run_id, [q2])
-    assert remembered()
-    assert listed().equals(counted())
-    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
-    assert late["current"].to_list() == [True]
+    assert remembered_as_counted()
+    assert els_current() == [True]
     # The same figure restated by another source: ELS's Q2 is no longer its own.
     moved = q2.with_columns(source_id=pl.lit("another-source"), value=pl.col("value") + 1)
     with engine.begin() as connection:
         store.load_observations(connection, run_id, [moved])
-    assert listed().equals(counted())
-    late = load.coverage(engine, council, DEMO_AS_OF).filter(pl.col("id") == "els-quarterly")
-    assert late["current"].to_list() == [False]
+    assert remembered_as_counted()
+    assert els_current() == [False]
+    # A source's first figure of an indicator (a new month, nothing restated) is added.
+    third = q2.with_columns(source_id=pl.lit("third-source"), fm=pl.lit(7))
+    with engine.begin() as connection:
+        store.load_observations(connection, run_id, [third])
+    with engine.connect() as connection:
+        pairs = store.source_indicators(connection)
+    assert pairs.filter(pl.col("source_id") == "third-source").height == 1
+    assert remembered_as_counted()
+    # An indicator restated wholly by another source leaves its first source.
+    with engine.connect() as connection:
+        everything = store.current_observations(connection)
+    code = third["indicator_code"][0]
+    taken = everything.filter(pl.col("indicator_code") == code).with_columns(
+        source_id=pl.lit("fourth-source"), value=pl.col("value") + 1
+    )
+    with engine.begin() as connection:
+        store.load_observations(connection, run_id, [taken])
+    with engine.connect() as connection:
+        pairs = store.source_indicators(connection)
+    assert pairs.filter(pl.col("indicator_code") == code)["source_id"].to_list() == [
+        "fourth-source"
+    ]
+    assert remembered_as_counted()
     load.load_and_compute(engine, run_id, council, ingest.Batch(), DEMO_AS_OF)
-    assert remembered()
-    assert listed().equals(counted())
+    assert remembered_as_counted()
+
+
+def test_the_catalogue_is_stored_again_only_when_the_configuration_changes(
+    warehouse_url: str,
+) -> None:
+    """A nightly with the same configuration leaves the indicators, boards and targets of
+    council.yaml, indicators.csv and targets.csv as stored (nothing deleted and written
+    again); a changed title is stored by the next load."""
+    engine = demo_warehouse(warehouse_url)
+    council = load_council(DEMO)
+    statements: list[str] = []
+
+    def seen(connection: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        load.load_and_compute(engine, run_id, council, ingest.Batch(), DEMO_AS_OF)
+        assert not [s for s in statements if s.startswith("DELETE FROM indicators")]
+        code = council.indicators["code"][0]
+        retitled = council.indicators.with_columns(
+            title=pl.when(pl.col("code") == code)
+            .then(pl.lit("A title changed in indicators.csv"))
+            .otherwise(pl.col("title"))
+        )
+        changed = dataclasses.replace(council, indicators=retitled)
+        load.load_and_compute(engine, run_id, changed, ingest.Batch(), DEMO_AS_OF)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert [s for s in statements if s.startswith("DELETE FROM indicators")]
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT title FROM indicators WHERE code = :code"), {"code": code}
+        ).scalar()
+    assert stored == "A title changed in indicators.csv"

@@ -274,7 +274,7 @@ def load_and_compute(
         positions = benchmarks.refresh_results(connection, council)
         basis = measures_basis(council, targets) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
-        store.remember_source_months(connection)
+        store.remember_what_sources_sent(connection)
         latest = latest_quarter(as_of, council.settings.year_start_month)
         ended = quarters_ended_since(_stored_quarter(connection), latest)
         if changed.is_empty() and not basis_changed and ended == []:
@@ -343,9 +343,7 @@ def coverage(engine: sa.Engine, council: Council, as_of: dt.date) -> pl.DataFram
     )
     with engine.connect() as connection:
         months = store.source_months(connection)
-        sent = store.current_observations(
-            connection, ["source_id", "indicator_code"], distinct=True
-        )
+        sent = store.source_indicators(connection)
     frequencies = finest_frequencies(sent, council.indicators)
     ysm = council.settings.year_start_month
     return source_coverage(months, sources, as_of, ysm, frequencies)

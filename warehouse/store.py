@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -113,7 +114,11 @@ def replace_catalogue(
     board_services: pl.DataFrame,
     targets: pl.DataFrame,
 ) -> None:
-    """The configuration is the truth: indicators, boards and config targets are replaced."""
+    """The configuration is the truth: indicators, boards and config targets are replaced
+    (when they differ from what the last load stored: a nightly rewrites nothing)."""
+    catalogue = _catalogue_digest(indicators, boards, board_services, targets)
+    if get_state(connection, CATALOGUE) == catalogue:
+        return
     for table in (BoardService, Board, Indicator):
         connection.execute(sa.delete(table_of(table)))
     connection.execute(sa.delete(table_of(Target)).where(table_of(Target).c.source_id == ""))
@@ -121,6 +126,27 @@ def replace_catalogue(
     _insert(connection, table_of(Board), boards)
     _insert(connection, table_of(BoardService), board_services)
     _insert(connection, table_of(Target), targets.with_columns(source_id=pl.lit("")))
+    set_state(connection, CATALOGUE, catalogue)
+
+
+# A fingerprint of the configuration the catalogue tables last stored.
+CATALOGUE = "catalogue"
+
+
+def _catalogue_digest(
+    indicators: pl.DataFrame,
+    boards: list[dict[str, Any]],
+    board_services: pl.DataFrame,
+    targets: pl.DataFrame,
+) -> str:
+    """The configuration's fingerprint, with the tables' columns (a migration that adds one
+    stores the catalogue again)."""
+    digest = hashlib.sha256()
+    for frame in (indicators, pl.DataFrame(boards), board_services, targets):
+        digest.update(frame.write_csv().encode())
+    for model in (Indicator, Board, BoardService, Target):
+        digest.update(repr([c.name for c in table_of(model).columns]).encode())
+    return digest.hexdigest()
 
 
 def load_targets(connection: sa.Connection, targets: pl.DataFrame) -> None:
@@ -244,48 +270,99 @@ def current_observations(
     return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
 
 
-# The months each source has current figures for (a few thousand rows however many
-# millions of figures): kept in the state table, its changed months counted again.
+# What each source has sent, as the returns page's coverage needs it, kept in the state
+# table (thousands of rows however many millions of figures) and brought up to date by each
+# load that changes figures: the months each source has current figures for, and the
+# indicators (whose finest frequency sets the months a source owes).
 SOURCE_MONTHS = "source_months"
 _SOURCE_MONTHS_SCHEMA = pl.Schema({"source_id": pl.String, "fy": pl.Int32, "fm": pl.Int32})
+SOURCE_INDICATORS = "source_indicators"
+_SOURCE_INDICATORS_SCHEMA = pl.Schema({"source_id": pl.String, "indicator_code": pl.String})
 
 
 def source_months(connection: sa.Connection) -> pl.DataFrame:
     """Each source's months with a current figure (``source_id, fy, fm``): as remembered
     by the last load, or counted afresh when nothing is remembered."""
-    remembered = get_state(connection, SOURCE_MONTHS)
+    return _remembered(connection, SOURCE_MONTHS, _SOURCE_MONTHS_SCHEMA)
+
+
+def source_indicators(connection: sa.Connection) -> pl.DataFrame:
+    """Each source's indicators with a current figure (``source_id, indicator_code``): as
+    remembered by the last load, or counted afresh when nothing is remembered."""
+    return _remembered(connection, SOURCE_INDICATORS, _SOURCE_INDICATORS_SCHEMA)
+
+
+def _remembered(connection: sa.Connection, key: str, schema: pl.Schema) -> pl.DataFrame:
+    remembered = get_state(connection, key)
     if remembered is not None:
-        return pl.DataFrame(json.loads(remembered), schema=_SOURCE_MONTHS_SCHEMA, orient="row")
-    return _count_source_months(connection)
+        return pl.DataFrame(json.loads(remembered), schema=schema, orient="row")
+    return _counted(connection, schema)
 
 
-def remember_source_months(connection: sa.Connection) -> None:
-    """Count each source's months once after a load changed figures (in its transaction),
-    so that nightly runs with nothing new do not scan every figure."""
-    if get_state(connection, SOURCE_MONTHS) is None:
-        set_state(connection, SOURCE_MONTHS, json.dumps(_count_source_months(connection).rows()))
+def _remember(connection: sa.Connection, key: str, frame: pl.DataFrame) -> None:
+    set_state(connection, key, json.dumps(frame.sort(frame.columns).rows()))
 
 
-def _count_source_months(
-    connection: sa.Connection, years: Iterable[int] | None = None
+def remember_what_sources_sent(connection: sa.Connection) -> None:
+    """Count each source's months and indicators once after a load (in its transaction)
+    when nothing is remembered, so that nightly runs with nothing new scan no figures."""
+    for key, schema in (
+        (SOURCE_MONTHS, _SOURCE_MONTHS_SCHEMA),
+        (SOURCE_INDICATORS, _SOURCE_INDICATORS_SCHEMA),
+    ):
+        if get_state(connection, key) is None:
+            _remember(connection, key, _counted(connection, schema))
+
+
+def _counted(
+    connection: sa.Connection,
+    schema: pl.Schema,
+    codes: Sequence[str] | None = None,
+    years: Iterable[int] | None = None,
 ) -> pl.DataFrame:
-    columns = list(_SOURCE_MONTHS_SCHEMA)
-    months = current_observations(connection, columns, years=years, distinct=True)
-    return months.cast(_SOURCE_MONTHS_SCHEMA).sort(columns)
+    """Each distinct combination of ``schema``'s columns among the current figures (of
+    ``codes`` and ``years`` only, when given), counted by the database."""
+    columns = list(schema)
+    if codes is None:
+        found = current_observations(connection, columns, years=years, distinct=True)
+    else:
+        found = pl.concat(
+            [
+                current_observations(connection, columns, chunk, years, distinct=True)
+                for chunk in _chunks(codes)
+            ]
+            or [pl.DataFrame(schema=schema)],
+            how="vertical_relaxed",
+        )
+    return found.cast(schema).unique()
 
 
 def _recount_source_months(connection: sa.Connection, months: pl.DataFrame) -> None:
     """After figures of ``months`` (``fy, fm``) changed, count those months again and keep
     the rest as remembered: whether a source has a month depends only on that month's
     current figures (a new month's file counts its own year, not every figure)."""
-    remembered = get_state(connection, SOURCE_MONTHS)
-    if remembered is None:
-        return  # counted whole after the load (remember_source_months)
+    if get_state(connection, SOURCE_MONTHS) is None:
+        return  # counted whole after the load (remember_what_sources_sent)
     keep = source_months(connection).join(months, on=["fy", "fm"], how="anti")
     years = months["fy"].unique().to_list()
-    recounted = _count_source_months(connection, years).join(months, on=["fy", "fm"], how="semi")
-    both = pl.concat([keep, recounted]).sort(list(_SOURCE_MONTHS_SCHEMA))
-    set_state(connection, SOURCE_MONTHS, json.dumps(both.rows()))
+    counted = _counted(connection, _SOURCE_MONTHS_SCHEMA, years=years)
+    recounted = counted.join(months, on=["fy", "fm"], how="semi")
+    _remember(connection, SOURCE_MONTHS, pl.concat([keep, recounted]))
+
+
+def _recount_source_indicators(
+    connection: sa.Connection, sent: pl.DataFrame, restated: list[str]
+) -> None:
+    """After a load stored the figures ``sent`` (``source_id, indicator_code``), add their
+    pairs, and count again those of the indicators ``restated``: only a restatement (by
+    another source) can take an indicator from a source, so a new month's files read none."""
+    if get_state(connection, SOURCE_INDICATORS) is None:
+        return  # counted whole after the load (remember_what_sources_sent)
+    again = pl.DataFrame({"indicator_code": restated}, schema={"indicator_code": pl.String})
+    keep = source_indicators(connection).join(again, on="indicator_code", how="anti")
+    recounted = _counted(connection, _SOURCE_INDICATORS_SCHEMA, codes=restated)
+    both = pl.concat([keep, sent.select(list(_SOURCE_INDICATORS_SCHEMA)), recounted])
+    _remember(connection, SOURCE_INDICATORS, both.unique())
 
 
 def first_observed_year(connection: sa.Connection) -> int | None:
@@ -298,6 +375,8 @@ def first_observed_year(connection: sa.Connection) -> int | None:
 
 # Which figures a load changed: one row per indicator, financial year and month.
 CHANGED_SCHEMA = pl.Schema({"indicator_code": pl.String, "fy": pl.Int32, "fm": pl.Int32})
+# The figures a file stored: which months changed, and who sent them.
+_STORED_SCHEMA = pl.Schema([*CHANGED_SCHEMA.items(), ("source_id", pl.String)])
 
 
 def load_observations(
@@ -309,7 +388,8 @@ def load_observations(
     Returns the indicators and months that gained new versions (:data:`CHANGED_SCHEMA`;
     unchanged figures are not stored).
     """
-    changed = [pl.DataFrame(schema=CHANGED_SCHEMA)]
+    stored = [pl.DataFrame(schema=_STORED_SCHEMA)]
+    restated: set[str] = set()
     # The new versions are inserted together after the last file: keys are not shared
     # between files, so no file's restatements touch another's new rows.
     with Inserts(connection) as inserts:
@@ -317,10 +397,15 @@ def load_observations(
             if accepted.is_empty():
                 continue
             current = _current_of(connection, accepted)
-            changed.append(_load_file(connection, run_id, accepted, current, inserts))
-    keys = pl.concat(changed).unique().sort(list(CHANGED_SCHEMA))
+            rows = _load_file(connection, run_id, accepted, current, inserts)
+            stored.append(rows)
+            restatements = rows.join(current, on=list(OBSERVATION_KEY), how="semi")
+            restated.update(restatements["indicator_code"])
+    new_versions = pl.concat(stored)
+    keys = new_versions.select(list(CHANGED_SCHEMA)).unique().sort(list(CHANGED_SCHEMA))
     if not keys.is_empty():
         _recount_source_months(connection, keys.select("fy", "fm").unique())
+        _recount_source_indicators(connection, new_versions.unique(), sorted(restated))
     return keys
 
 
@@ -335,10 +420,12 @@ def _current_of(connection: sa.Connection, accepted: pl.DataFrame) -> pl.DataFra
     codes = accepted["indicator_code"].unique().sort().to_list()
     years = accepted["fy"].unique().to_list()
     columns = [*OBSERVATION_KEY, *_VERSIONED]
-    return pl.concat(
-        current_observations(connection, columns, codes[i : i + CODES_PER_QUERY], years)
-        for i in range(0, len(codes), CODES_PER_QUERY)
-    )
+    return pl.concat(current_observations(connection, columns, c, years) for c in _chunks(codes))
+
+
+def _chunks(codes: Sequence[str]) -> Iterator[Sequence[str]]:
+    """``codes`` a query's worth at a time."""
+    return (codes[i : i + CODES_PER_QUERY] for i in range(0, len(codes), CODES_PER_QUERY))
 
 
 def _load_file(
@@ -352,7 +439,7 @@ def _load_file(
     stored = store_versions(
         connection, run_id, table, accepted, current, OBSERVATION_FIELDS, _VERSIONED, inserts
     )
-    return stored.select(list(CHANGED_SCHEMA)).cast(CHANGED_SCHEMA).unique()
+    return stored.select(list(_STORED_SCHEMA)).cast(_STORED_SCHEMA).unique()
 
 
 def store_versions(
@@ -478,9 +565,11 @@ def read_table(
     order_by: Iterable[str] = (),
     years: Iterable[int] | None = None,
     columns: Iterable[str] | None = None,
+    among: Mapping[str, Iterable[Any]] | None = None,
 ) -> pl.DataFrame:
     """A table as a frame, typed from the model's columns (only the rows of financial
-    ``years``, when given, for tables with an ``fy`` column; only ``columns``, when given)."""
+    ``years``, when given, for tables with an ``fy`` column; only ``columns``, when given;
+    only the rows whose columns named in ``among`` hold one of its values)."""
     table: sa.Table = table_of(model)
     types = {
         sa.Integer: pl.Int64,
@@ -502,6 +591,8 @@ def read_table(
     query = sa.select(*shown).order_by(*(table.c[c] for c in order_by))
     if years is not None:
         query = query.where(table.c.fy.in_(sorted(years)))
+    for name, values in (among or {}).items():
+        query = query.where(table.c[name].in_(list(values)))
     return select_frame(connection, query, {c.name: dtype(c) for c in shown})
 
 
