@@ -388,7 +388,8 @@ def load_observations(
     Returns the indicators and months that gained new versions (:data:`CHANGED_SCHEMA`;
     unchanged figures are not stored).
     """
-    stored = [pl.DataFrame(schema=_STORED_SCHEMA)]
+    changed = [pl.DataFrame(schema=CHANGED_SCHEMA)]
+    sent = [pl.DataFrame(schema=_SOURCE_INDICATORS_SCHEMA)]
     restated: set[str] = set()
     # The new versions are inserted together after the last file: keys are not shared
     # between files, so no file's restatements touch another's new rows.
@@ -397,15 +398,18 @@ def load_observations(
             if accepted.is_empty():
                 continue
             current = _current_of(connection, accepted)
-            rows = _load_file(connection, run_id, accepted, current, inserts)
-            stored.append(rows)
-            restatements = rows.join(current, on=list(OBSERVATION_KEY), how="semi")
+            stored = _load_file(connection, run_id, accepted, current, inserts)
+            changed.append(stored.select(list(CHANGED_SCHEMA)).unique())
+            sent.append(stored.select(list(_SOURCE_INDICATORS_SCHEMA)).unique())
+            restatements = stored.join(current, on=list(OBSERVATION_KEY), how="semi")
             restated.update(restatements["indicator_code"])
-    new_versions = pl.concat(stored)
-    keys = new_versions.select(list(CHANGED_SCHEMA)).unique().sort(list(CHANGED_SCHEMA))
+            del stored, current  # a file's rows at a time, not every file's at once
+    # Unique already (no key is in two files): a unique or a sort of a first load's ten
+    # million keys would double the load's memory.
+    keys = pl.concat(changed)
     if not keys.is_empty():
         _recount_source_months(connection, keys.select("fy", "fm").unique())
-        _recount_source_indicators(connection, new_versions.unique(), sorted(restated))
+        _recount_source_indicators(connection, pl.concat(sent).unique(), sorted(restated))
     return keys
 
 
@@ -439,7 +443,7 @@ def _load_file(
     stored = store_versions(
         connection, run_id, table, accepted, current, OBSERVATION_FIELDS, _VERSIONED, inserts
     )
-    return stored.select(list(_STORED_SCHEMA)).cast(_STORED_SCHEMA).unique()
+    return stored.select(list(_STORED_SCHEMA)).cast(_STORED_SCHEMA)
 
 
 def store_versions(
