@@ -30,7 +30,7 @@ from outputs.formatting import (
     rounded,
     status_words,
 )
-from outputs.sparklines import sparkline
+from outputs.sparklines import PATTERN_DEFINITION, sparkline
 from outputs.status import (
     coverage,
     figure_text,
@@ -371,7 +371,7 @@ def indicator_table(page: BoardPage, rows: pl.DataFrame) -> str:
     )
     if "forecast" in rows.columns:
         table = table.cols_label(forecast="Year-end forecast")
-    return _table_html(status_coloured(table, list(rows["rag"])))
+    return PATTERN_DEFINITION + _table_html(status_coloured(table, list(rows["rag"])))
 
 
 def status_coloured(table: GT, rags: list[str | None]) -> GT:

@@ -3,8 +3,9 @@
 great-tables' ``fmt_nanoplot`` works out a worded summary of every plot's values, formatting
 three numbers through a one-column table of its own each time, even when the plot is given
 its own ``alt`` text (as ours is): that was over half of each report's rendering. This draws
-the same static line plot, byte for byte (tests/test_sparklines.py compares the two), with
-gaps for missing values, the page's own words as its accessible name, and nothing else.
+the same static line plot, byte for byte but for the hatched fill's definition, given once a
+page (tests/test_sparklines.py compares the two), with gaps for missing values, the page's
+own words as its accessible name, and nothing else.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ _DEFS = (
     '<path class="pattern-line" d="M 0,8 l 8,-8 M -1,1 l 4,-4 M 6,10 l 4,-4" '
     f'stroke="{_AREA_COLOUR}" stroke-width="1.5" stroke-linecap="round" '
     'shape-rendering="geometricPrecision"></path></pattern></defs>'
+)
+
+# The hatched fill is defined once on each page that has sparklines (before its indicator
+# table) rather than in every sparkline: great-tables makes ids inside a cell's SVG unique
+# with a few regular expressions per cell, a fifth of a page's rendering, and every row
+# repeated the same pattern.
+PATTERN_DEFINITION = (
+    '<svg aria-hidden="true" focusable="false" width="0" height="0" '
+    f'style="position: absolute;">{_DEFS}</svg>'
 )
 
 Value = float | None
@@ -100,7 +110,8 @@ def _points(values: Sequence[Value]) -> tuple[int, int, list[float], list[float 
 
 def sparkline(values: Sequence[Value], label: str) -> str:
     """A static line plot of ``values`` (a gap for each missing one) named ``label`` for
-    screen readers; "" when there is nothing to plot."""
+    screen readers; "" when there is nothing to plot. Its hatched area is filled with the
+    page's :data:`PATTERN_DEFINITION`."""
     if not values or all(_missing(v) for v in values):
         return ""
     spacing, width, xs, ys = _points(values)
@@ -134,7 +145,7 @@ def sparkline(values: Sequence[Value], label: str) -> str:
         f'viewBox="0 0 {_SAFE_X + width + _SAFE_X} {_BOTTOM}" '
         'style="height: 2em; margin-left: auto; margin-right: auto; font-size: inherit; '
         'overflow: visible; vertical-align: middle; position:relative;">'
-        f"{_DEFS}{_STYLE}{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
+        f"{_STYLE}{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
     )
 
 

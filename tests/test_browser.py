@@ -238,3 +238,30 @@ def test_every_page_fits_a_phone_screen(browser: object, site: Path, page_path: 
     width = page.evaluate("document.documentElement.scrollWidth")
     page.close()
     assert width <= PHONE["width"]
+
+
+def test_sparklines_look_as_great_tables_drew_them(browser: object, tmp_path: Path) -> None:
+    """Each sparkline with the page's one hatched fill looks, pixel for pixel, as great-tables'
+    nanoplot with a fill of its own in every plot."""
+    from outputs.sparklines import PATTERN_DEFINITION
+    from tests.test_sparklines import _great_tables, _ours
+
+    trends: list[list[float | None] | None] = [
+        [12.0, 47.0, 30.0, None, 8.5, 9.0, 10.0, 11.0],
+        [5.0, 5.0, 5.0],
+        [88.3, 88.8, 90.9, 90.8, 92.5, 93.1],
+    ]
+    alts = ["first", "second", "third"]
+    tables = {
+        "great-tables": _great_tables(trends, alts),
+        "ours": PATTERN_DEFINITION + _ours(trends, alts),
+    }
+    page = browser.new_page(device_scale_factor=2)  # type: ignore[attr-defined]
+    shots = {}
+    for name, table in tables.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(f"<!DOCTYPE html><html><body>{table}</body></html>", encoding="utf-8")
+        page.goto(path.as_uri())
+        shots[name] = page.locator("table").screenshot()
+    page.close()
+    assert shots["ours"] == shots["great-tables"]

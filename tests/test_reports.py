@@ -237,3 +237,20 @@ def test_index_shows_each_boards_latest_summary_in_words(site: Path) -> None:
         f"{counts[2]} off target, {counts[3]} data only, {counts[4]} no data, "
         f"{counts[5]} incomplete." in index
     )
+
+
+def test_each_page_defines_every_svg_fill_it_uses_once(site: Path) -> None:
+    """The sparklines' hatched fill is defined once a page, not in every row: each page's
+    ids are unique and every ``url(#…)`` fill names one of them."""
+    pages = sorted(site.rglob("*.html"))
+    with_sparklines = 0
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), page
+        used = set(re.findall(r"url\(#([^)]+)\)", html))
+        assert used <= set(ids), (page, used - set(ids))
+        if 'class="area-closed"' in html:
+            with_sparklines += 1
+            assert html.count("<pattern ") == 1, page
+    assert with_sparklines > 10
