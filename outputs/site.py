@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -620,8 +621,29 @@ def rendered(
         yield from map(render, pages)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with one_polars_thread_each(), ProcessPoolExecutor(workers, mp_context=context) as pool:
         yield from pool.map(render, pages, chunksize=4)
+
+
+POLARS_THREADS_VARIABLE = "POLARS_MAX_THREADS"
+
+
+@contextmanager
+def one_polars_thread_each() -> Iterator[None]:
+    """Processes started meanwhile (the render pool's) give polars one thread each: the pool
+    is a process per core already, and a page's queries are of a few dozen rows, where
+    handing each to a pool of threads costs more than the query (on busy cores a page took
+    40% longer). Polars sizes its threads once, at import, from the environment it is started
+    with; this process's own are as they were."""
+    before = os.environ.get(POLARS_THREADS_VARIABLE)
+    os.environ[POLARS_THREADS_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[POLARS_THREADS_VARIABLE]
+        else:
+            os.environ[POLARS_THREADS_VARIABLE] = before
 
 
 def _sha256(data: str | bytes) -> str:

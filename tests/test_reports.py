@@ -254,3 +254,27 @@ def test_each_page_defines_every_svg_fill_it_uses_once(site: Path) -> None:
             with_sparklines += 1
             assert html.count("<pattern ") == 1, page
     assert with_sparklines > 10
+
+
+def _polars_threads() -> int:
+    return pl.thread_pool_size()
+
+
+def test_render_workers_give_polars_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render pool's processes run polars on one thread each (the pool is the
+    parallelism); the run's own process and environment are left as they were."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from outputs.site import POLARS_THREADS_VARIABLE, one_polars_thread_each
+
+    monkeypatch.setenv(POLARS_THREADS_VARIABLE, "2")
+    spawn = multiprocessing.get_context("spawn")
+    with one_polars_thread_each(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        assert pool.submit(_polars_threads).result() == 1
+    assert os.environ[POLARS_THREADS_VARIABLE] == "2"
+    monkeypatch.delenv(POLARS_THREADS_VARIABLE)
+    with one_polars_thread_each():
+        pass
+    assert POLARS_THREADS_VARIABLE not in os.environ
