@@ -239,7 +239,7 @@ def _keep_snapshots(
     written: list[dict[str, Any]],
     final: bool,
 ) -> None:
-    snapshots = [
+    snapshots = (  # made as they are stored, not all at once
         {
             "board_id": p.board_id,
             "fy": p.fy,
@@ -249,7 +249,7 @@ def _keep_snapshots(
             "snapshot": snapshot_of(p),
         }
         for p, w in zip(pages, written, strict=True)
-    ]
+    )
     with engine.begin() as connection:
         store.record_snapshots(connection, run_id, snapshots, final)
 

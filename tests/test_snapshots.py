@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 
 from boardpack.config import load_council
 from core.errors import UsageError
 from outputs import publish as publishing
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO, DEMO_AS_OF
 from tests.test_warehouse import demo_warehouse, nightly
 from warehouse import store
 
@@ -64,3 +67,57 @@ def test_as_published_needs_a_final_report(warehouse_url: str, tmp_path: Path) -
         publishing.republish_as_published(
             engine, load_council(DEMO), tmp_path, "cabinet", 2026, "H1"
         )
+
+
+def test_snapshots_of_hundreds_of_reports_are_kept_a_hundred_at_a_time(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national council's nightly keeps the snapshots of its changed reports a hundred at
+    a time (each made as it is stored): every changed one is kept, and an unchanged one is
+    not kept again."""
+    engine = demo_warehouse(warehouse_url)
+    council = load_council(DEMO)
+    run_id = store.begin_run(engine, "nightly", council.settings.name, DEMO_AS_OF)
+    made: list[int] = []
+
+    def snapshots(count: int, content: str) -> Iterator[dict[str, Any]]:
+        for i in range(count):
+            made.append(i)
+            yield {
+                "board_id": f"board-{i:03d}",
+                "fy": 2026,
+                "period_suffix": "Q2",
+                "path": f"2026-27/Q2/board-{i:03d}.html",
+                "content_hash": f"{content}-{i}",
+                "snapshot": "{}",
+            }
+
+    def kept() -> dict[str, str]:
+        with engine.connect() as connection:
+            latest = store.latest_snapshots(connection, with_text=False)
+        rows = latest.filter(pl.col("board_id").str.starts_with("board-")).iter_rows(named=True)
+        return {r["board_id"]: r["content_hash"] for r in rows}
+
+    inserted: list[tuple[int, int]] = []  # each insert's rows, and the snapshots made by then
+    insert = store._insert
+
+    def counted(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+        inserted.append((len(rows), len(made)))
+        insert(connection, table, rows)
+
+    monkeypatch.setattr(store, "_insert", counted)
+    with engine.begin() as connection:
+        store.record_snapshots(connection, run_id, snapshots(250, "first"), final=False)
+    assert len(kept()) == 250
+    assert inserted == [(100, 100), (100, 200), (50, 250)]
+    inserted.clear()
+    made.clear()
+    changed = (
+        s if s["board_id"] < "board-200" else s | {"content_hash": "new"}
+        for s in snapshots(250, "first")
+    )
+    with engine.begin() as connection:
+        store.record_snapshots(connection, run_id, changed, final=False)
+    assert inserted == [(50, 250)]  # only the changed reports are kept again
+    assert kept()["board-249"] == "new"
+    assert kept()["board-000"] == "first-0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -636,18 +637,25 @@ def latest_snapshots(
     return frame.sort("id").unique(["board_id", "fy", "period_suffix"], keep="last").sort("id")
 
 
+# Report snapshots inserted at a time: a national council's 2,083 reports' snapshots held
+# at once, with their frame, were a new month's peak memory (a few hundred MB of JSON).
+SNAPSHOTS_PER_INSERT = 100
+
+
 def record_snapshots(
-    connection: sa.Connection, run_id: int, snapshots: list[dict[str, Any]], final: bool
+    connection: sa.Connection, run_id: int, snapshots: Iterable[dict[str, Any]], final: bool
 ) -> None:
-    """Keep each rendered report whose content changed, and every one marked final."""
+    """Keep each rendered report whose content changed, and every one marked final
+    (``snapshots`` are taken a hundred at a time, so may be made as they are asked for)."""
     latest = latest_snapshots(connection, with_text=False)
     known = {
         (r["board_id"], r["fy"], r["period_suffix"]): r["content_hash"]
         for r in latest.iter_rows(named=True)
     }
-    fresh = [
+    fresh = (
         {**s, "run_id": run_id, "final": final}
         for s in snapshots
         if final or known.get((s["board_id"], s["fy"], s["period_suffix"])) != s["content_hash"]
-    ]
-    _insert(connection, table_of(PublishedReport), fresh)
+    )
+    while chunk := list(itertools.islice(fresh, SNAPSHOTS_PER_INSERT)):
+        _insert(connection, table_of(PublishedReport), chunk)
