@@ -18,7 +18,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.periods import fy_month_end, latest_periods, period_label
-from core.settings import Board, Council
+from core.settings import Council
 from outputs.approval import day_text, who
 from outputs.formatting import format_figure, status_words
 from transforms.coverage import latest_quarter
@@ -110,11 +110,7 @@ def _rag_facts(connection: sa.Connection, council: Council, as_of: dt.date) -> l
         years={fy for fy, _ in wanted},
         among={"rag": WATCHED_RAGS, "period_suffix": {suffix for _, suffix in wanted}},
     )
-    rows = (
-        board_measures(measures.lazy(), council.indicators, council.boards)
-        .filter(pl.col("rag").is_in(WATCHED_RAGS))
-        .collect()
-    )
+    rows = board_measures(measures.lazy(), council.indicators, council.boards).collect()
     titles = dict(zip(council.indicators["code"], council.indicators["title"], strict=True))
     words = status_words(council.settings.status_labels.model_dump(exclude_none=True))
     boards = {b.id: b for b in council.settings.boards}
@@ -175,22 +171,18 @@ def _source_boards(
     """The recipients of the boards each source's figures go to (by the services of the
     indicators it has current figures for): a late return holds up their reports."""
     sent = store.source_indicators(connection).filter(pl.col("source_id").is_in(source_ids))
-    services = (
+    pairs = (
         sent.join(
-            council.indicators.select(indicator_code="code", service="service"),
-            on="indicator_code",
+            council.indicators.select(indicator_code="code", service="service"), on="indicator_code"
         )
-        .select("source_id", "service")
+        .join(council.boards, on="service")
+        .select("source_id", "board_id")
         .unique()
     )
-    boards_of: dict[str, list[Board]] = {}
-    for board in council.settings.boards:
-        for service in board.services:
-            boards_of.setdefault(service, []).append(board)
+    boards = {b.id: b for b in council.settings.boards}
     told: dict[str, set[str]] = {}
-    for source_id, service in services.iter_rows():
-        for board in boards_of.get(service, []):
-            told.setdefault(source_id, set()).update(board.recipients)
+    for source_id, board_id in pairs.iter_rows():
+        told.setdefault(source_id, set()).update(boards[board_id].recipients)
     return told
 
 

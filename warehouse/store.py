@@ -322,20 +322,13 @@ def _counted(
     years: Iterable[int] | None = None,
 ) -> pl.DataFrame:
     """Each distinct combination of ``schema``'s columns among the current figures (of
-    ``codes`` and ``years`` only, when given), counted by the database."""
+    ``codes`` and ``years`` only, when given), counted by the database; ``codes`` are read a
+    query's worth at a time, so only with ``indicator_code`` among the columns (no
+    combination is then in two queries' answers)."""
     columns = list(schema)
-    if codes is None:
-        found = current_observations(connection, columns, years=years, distinct=True)
-    else:
-        found = pl.concat(
-            [
-                current_observations(connection, columns, chunk, years, distinct=True)
-                for chunk in _chunks(codes)
-            ]
-            or [pl.DataFrame(schema=schema)],
-            how="vertical_relaxed",
-        )
-    return found.cast(schema).unique()
+    parts = [None] if codes is None else _chunks(codes)  # chunks of distinct indicators
+    found = (current_observations(connection, columns, p, years, distinct=True) for p in parts)
+    return pl.concat([pl.DataFrame(schema=schema), *(f.cast(schema) for f in found)])
 
 
 def _recount_source_months(connection: sa.Connection, months: pl.DataFrame) -> None:
@@ -404,7 +397,6 @@ def load_observations(
             sent.append(stored.select(list(_SOURCE_INDICATORS_SCHEMA)).unique())
             restatements = stored.join(current, on=list(OBSERVATION_KEY), how="semi")
             restated.update(restatements["indicator_code"])
-            del stored, current  # a file's rows at a time, not every file's at once
     # Unique already (no key is in two files): a unique or a sort of a first load's ten
     # million keys would double the load's memory.
     keys = pl.concat(changed)
@@ -594,10 +586,9 @@ def read_table(
 
     shown = list(table.columns) if columns is None else [table.c[c] for c in columns]
     query = sa.select(*shown).order_by(*(table.c[c] for c in order_by))
-    if years is not None:
-        query = query.where(table.c.fy.in_(sorted(years)))
-    for name, values in (among or {}).items():
-        query = query.where(table.c[name].in_(list(values)))
+    wanted = dict(among or {}) | ({} if years is None else {"fy": years})
+    for name, values in wanted.items():
+        query = query.where(table.c[name].in_(sorted(values)))
     return select_frame(connection, query, {c.name: dtype(c) for c in shown})
 
 
