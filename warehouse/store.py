@@ -402,7 +402,7 @@ def load_observations(
     keys = pl.concat(changed)
     if not keys.is_empty():
         _recount_source_months(connection, keys.select("fy", "fm").unique())
-        _recount_source_indicators(connection, pl.concat(sent).unique(), sorted(restated))
+        _recount_source_indicators(connection, pl.concat(sent), sorted(restated))
     return keys
 
 
