@@ -4,7 +4,8 @@ great-tables' ``fmt_nanoplot`` works out a worded summary of every plot's values
 three numbers through a one-column table of its own each time, even when the plot is given
 its own ``alt`` text (as ours is): that was over half of each report's rendering. This draws
 the same static line plot, byte for byte but for the hatched fill's definition, given once a
-page (tests/test_sparklines.py compares the two), with gaps for missing values, the page's
+page, and the style rules for text a static plot has none of (tests/test_sparklines.py
+compares the two), with gaps for missing values, the page's
 own words as its accessible name, and nothing else.
 """
 
@@ -22,20 +23,10 @@ _SAFE_X, _SAFE_Y, _DATA_HEIGHT = 50, 15, 100
 _BOTTOM = _SAFE_Y + _DATA_HEIGHT + _SAFE_Y
 _RADIUS = 10
 _LINE_COLOUR, _POINT_COLOUR, _AREA_COLOUR = "#4682B4", "#FF0000", "#FF0000"
-_TEXT_SHOWN = "stroke: white; fill: #212427;"
-# The style rules of a static nanoplot (no hover guides), scoped by a class named after them.
-_RULES = (
-    "text { font-family: ui-monospace, 'Cascadia Code', 'Source Code Pro', Menlo, Consolas, "
-    "'DejaVu Sans Mono', monospace; stroke-width: 0.15em; paint-order: stroke; "
-    "stroke-linejoin: round; cursor: default; }",
-    f".vert-line text {{ {_TEXT_SHOWN} }}",
-    f".horizontal-line text {{ {_TEXT_SHOWN} }}",
-    f".ref-line text {{ {_TEXT_SHOWN} }}",
-    ".y-axis-line rect { fill: #EDEDED; fill-opacity: 60%; }",
-    ".y-axis-line text { stroke: white; stroke-width: 0.20em; fill: #1A1C1F; }",
-)
-_CLASS = f"gt-nanoplot-{zlib.crc32(''.join(_RULES).encode()):08x}"
-_STYLE = "<style> " + " ".join(f".{_CLASS} {rule}" for rule in _RULES) + " </style>"
+# great-tables names each plot by the crc of its style rules; those rules style a plot's
+# text and hover guides, which a static plot has none of, so each plot's copy of them (a
+# quarter of a large board's page) is left out and only the name kept.
+_CLASS = "gt-nanoplot-0c42926c"
 _PATTERN = f"area_pattern_{zlib.crc32(_AREA_COLOUR.encode()):08x}"
 _DEFS = (
     f'<defs><pattern id="{_PATTERN}" width="8" height="8" patternUnits="userSpaceOnUse">'
@@ -145,7 +136,7 @@ def sparkline(values: Sequence[Value], label: str) -> str:
         f'viewBox="0 0 {_SAFE_X + width + _SAFE_X} {_BOTTOM}" '
         'style="height: 2em; margin-left: auto; margin-right: auto; font-size: inherit; '
         'overflow: visible; vertical-align: middle; position:relative;">'
-        f"{_STYLE}{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
+        f"{' '.join(areas)}{chr(10).join(lines)}{dots}</svg></div>"
     )
 
 

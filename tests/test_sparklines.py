@@ -3,7 +3,8 @@
 outputs.sparklines draws them itself (great-tables' nanoplots formatted an unused summary
 of every plot through tables of their own); a reader must not see the difference, so each
 case is drawn both ways in the same table and the HTML compared byte for byte, but for the
-hatched fill's definition: great-tables repeats it in every plot, a page defines it once.
+hatched fill's definition (great-tables repeats it in every plot, a page defines it once) and
+each plot's style rules, which style text and guides a static plot has none of.
 """
 
 from __future__ import annotations
@@ -41,16 +42,23 @@ def _great_tables(trends: list[Trend], alts: list[str]) -> str:
     return table.as_raw_html(inline_css=False)
 
 
+# What each plot's style rules apply to: text, and the guides of interactive plots.
+STYLED = re.compile(r"<text|vert-line|horizontal-line|ref-line|y-axis-line")
+
+
 def _pattern_given_once(table: str) -> str:
     """great-tables' table with each plot's own copy of the hatched fill's definition taken
     out and its fill pointed at the page's one, having checked that each copy is the page's
-    (but for the prefix great-tables gives its id in each cell)."""
+    (but for the prefix great-tables gives its id in each cell), and each plot's style rules
+    taken out, having checked that nothing in the plots is what they style."""
 
     def taken(match: re.Match[str]) -> str:
         assert re.sub(r'id="t-trend-\d+-', 'id="', match.group(0)) in PATTERN_DEFINITION
         return ""
 
-    stripped = re.sub(r"<defs>.*?</defs>", taken, table, flags=re.S)
+    unstyled = re.sub(r"<style> \.gt-nanoplot-.*?</style>", "", table, flags=re.S)
+    assert STYLED.search(unstyled) is None
+    stripped = re.sub(r"<defs>.*?</defs>", taken, unstyled, flags=re.S)
     return re.sub(r"url\(#t-trend-\d+-", "url(#", stripped)
 
 
