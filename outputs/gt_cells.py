@@ -1,5 +1,6 @@
-"""great-tables' escaping of unformatted cells, a column at a time on polars tables.
+"""great-tables' per-cell work done a column or a row at a time.
 
+Escaping.
 Before rendering, great-tables escapes every cell no formatter produced (its
 ``_migrate_unformatted_to_output``), writing each into its polars body with
 ``frame[row, column] = value``: a new Series and a scatter per cell, about a third of the
@@ -9,6 +10,12 @@ escaped by great-tables' ``_process_text``; missing values left to great-tables)
 each text column of the body once. Columns of other types, and tables that are not polars,
 go through great-tables' own function unchanged. ``tests/test_gt_cells.py`` holds it to the
 original cell for cell; the golden pages hold the reports to their reviewed bytes.
+
+Styles. great-tables builds each body cell's ``style`` from the table's cell styles, scanning
+them all for every cell; a report colours each row's status cell, so a board of 400
+indicators scanned 400 styles for each of its 4,000 cells (an eighth of its page's time).
+:func:`row_with_its_styles` gives each row's builder only its own row's styles, found once a
+table, which are the ones the scan would keep.
 """
 
 from __future__ import annotations
@@ -16,12 +23,57 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
+from great_tables._gt_data import Body, FormatInfo, FormatterSkipElement, StyleInfo
 from great_tables._text import _process_text
 from great_tables._utils import _migrate_unformatted_to_output
 
 ORIGINAL = _migrate_unformatted_to_output
+ORIGINAL_ROW = render_html._create_row_component_h
+ORIGINAL_FORMATS = Body.render_formats
+
+
+def formats_by_column(
+    self: Body, data_tbl: Any, formats: list[FormatInfo], context: str
+) -> set[tuple[str, int]]:
+    """What great-tables' ``Body.render_formats`` does, each formatted column written once.
+    Formatters run in the same order on the same values (a later one's result for a cell
+    replaces an earlier one's); a result that is not text or missing, which a polars text
+    body would have to convert, is left to great-tables' own function."""
+    if not isinstance(data_tbl, pl.DataFrame) or not isinstance(self.body, pl.DataFrame):
+        return ORIGINAL_FORMATS(self, data_tbl, formats, context)
+    formatted: set[tuple[str, int]] = set()
+    results: dict[str, dict[int, str | None]] = defaultdict(dict)
+    values: dict[str, list[Any]] = {}
+    for info in formats:
+        function = getattr(info.func, context, info.func.default)
+        if function is None:  # as great-tables: every formatter has a default
+            raise RuntimeError("a great-tables formatter without a default function")
+        for column, row in info.cells.resolve():
+            if column not in values:
+                values[column] = data_tbl[column].to_list()
+            result = function(values[column][row])
+            if isinstance(result, FormatterSkipElement):
+                continue
+            if result is not None and not isinstance(result, str):
+                return ORIGINAL_FORMATS(self, data_tbl, formats, context)
+            formatted.add((column, row))
+            results[column][row] = result
+    self.body = _written(self.body, results)
+    return formatted
+
+
+def _written(body: pl.DataFrame, results: dict[str, dict[int, str | None]]) -> pl.DataFrame:
+    """``body`` with each column's ``results`` (by row) in place of its cells."""
+    columns = []
+    for column, by_row in results.items():
+        cells = body[column].to_list()
+        for row, result in by_row.items():
+            cells[row] = result
+        columns.append(pl.Series(column, cells, dtype=body.schema[column]))
+    return body.with_columns(columns) if columns else body
 
 
 def migrate_unformatted(
@@ -49,7 +101,35 @@ def migrate_unformatted(
     return ORIGINAL(data, data_tbl, done, context)
 
 
+# The last table's styles and the same grouped by row: a table's rows are built one after
+# another from the same list (a tuple, read whole, so a thread sees one table's pair).
+_last_grouped: tuple[list[StyleInfo], dict[int | None, list[StyleInfo]]] | None = None
+
+
+def _styles_by_row(styles: list[StyleInfo]) -> dict[int | None, list[StyleInfo]]:
+    global _last_grouped
+    last = _last_grouped
+    if last is not None and last[0] is styles:
+        return last[1]
+    grouped: dict[int | None, list[StyleInfo]] = defaultdict(list)
+    for info in styles:  # in order, so that a cell's styles apply as great-tables applies them
+        grouped[info.rownum].append(info)
+    _last_grouped = (styles, grouped)
+    return grouped
+
+
+def row_with_its_styles(
+    *, styles_cells: list[StyleInfo], row_index: int | None = None, **rest: Any
+) -> str:
+    """great-tables' row, given the cell styles of its own row only (its builder keeps just
+    those: ``rownum == row_index``)."""
+    own = _styles_by_row(styles_cells).get(row_index, [])
+    return str(ORIGINAL_ROW(styles_cells=own, row_index=row_index, **rest))
+
+
 def install() -> None:
-    """Have great-tables render with :func:`migrate_unformatted` (it calls the function by
-    the name it imported into ``great_tables.gt``)."""
+    """Have great-tables render with :func:`formats_by_column`, :func:`migrate_unformatted`
+    and :func:`row_with_its_styles` (it calls each by the name its module knows it by)."""
+    Body.render_formats = formats_by_column  # type: ignore[method-assign]
     great_tables.gt._migrate_unformatted_to_output = migrate_unformatted  # type: ignore[attr-defined]
+    render_html._create_row_component_h = row_with_its_styles  # type: ignore[assignment]  # called with keywords only

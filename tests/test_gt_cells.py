@@ -1,16 +1,18 @@
-"""Reports escape unformatted cells a column at a time (outputs.gt_cells) exactly as
-great-tables' own cell-by-cell escaping does: same HTML, byte for byte, for any text."""
+"""Reports format, escape and style cells a column or a row at a time (outputs.gt_cells)
+exactly as great-tables' own cell-by-cell work does: same HTML, byte for byte, for any text."""
 
 from __future__ import annotations
 
+import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
 import pytest
-from great_tables import GT, html, md
+from great_tables import GT, html, loc, md, style
+from great_tables._gt_data import Body
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outputs import board, gt_cells  # noqa: F401  (importing board installs the column path)
+from outputs import board, gt_cells  # noqa: F401  (importing board installs the paths)
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -39,22 +41,32 @@ def table(texts: list[str | None], numbers: list[float | None]) -> GT:
         GT(frame, id="t", groupname_col="service")
         .cols_hide(["hidden"])
         .fmt(lambda v: f"<em>{v}</em>", columns="formatted", rows=[0])
+        .fmt(lambda v: f"<b>{v}</b>", columns="formatted", rows=[0, 1])  # the later one wins
+        .fmt(lambda v: None if v is None else f"{v}!", columns="count")
         .fmt_number(columns="value", decimals=1)
         .sub_missing(columns="title", missing_text="—")
         .tab_source_note(md("**note**"))
         .tab_header(html("<span>Title</span>"))
+        .tab_style(style.fill(color="red"), loc.body(columns="title", rows=[0, len(texts) - 1]))
+        .tab_style(style.text(weight="bold"), loc.body(columns=["title", "value"], rows=[0]))
     )
 
 
 def rendered(gt: GT, column_path: bool, monkeypatch: pytest.MonkeyPatch) -> str:
-    chosen = gt_cells.migrate_unformatted if column_path else gt_cells.ORIGINAL
+    """``gt``'s HTML through outputs.gt_cells (``column_path``) or great-tables' own cell by
+    cell functions."""
     with monkeypatch.context() as patch:
-        patch.setattr(great_tables.gt, "_migrate_unformatted_to_output", chosen)
+        if not column_path:
+            patch.setattr(great_tables.gt, "_migrate_unformatted_to_output", gt_cells.ORIGINAL)
+            patch.setattr(render_html, "_create_row_component_h", gt_cells.ORIGINAL_ROW)
+            patch.setattr(Body, "render_formats", gt_cells.ORIGINAL_FORMATS)
         return gt.as_raw_html()
 
 
-def test_reports_render_through_the_column_path() -> None:
+def test_reports_render_through_the_column_and_row_paths() -> None:
     assert great_tables.gt._migrate_unformatted_to_output is gt_cells.migrate_unformatted  # type: ignore[attr-defined]
+    assert render_html._create_row_component_h is gt_cells.row_with_its_styles
+    assert Body.render_formats is gt_cells.formats_by_column
 
 
 def test_hostile_text_nulls_and_numbers_render_byte_for_byte_as_great_tables_does(
@@ -65,7 +77,8 @@ def test_hostile_text_nulls_and_numbers_render_byte_for_byte_as_great_tables_doe
     ours = rendered(gt, True, monkeypatch)
     assert ours == rendered(gt, False, monkeypatch)
     assert ">&lt;script&gt;alert(1)&lt;/script&gt;</td>" in ours  # the title, escaped
-    assert "<em><script>" in ours  # what a formatter returns is trusted, as great-tables says
+    assert "<b><script>" in ours  # what a formatter returns is trusted, as great-tables says
+    assert '<td style="background-color: red; font-weight: bold;"' in ours  # both, in order
 
 
 @settings(max_examples=40, deadline=None)
