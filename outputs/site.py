@@ -8,11 +8,8 @@ import html
 import io
 import itertools
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -35,6 +32,7 @@ from outputs.charts import chart_path, render_charts
 from outputs.documents import DocumentPlan, write_documents
 from outputs.exceptions import exceptions_document, exceptions_path
 from outputs.formatting import STATUS, format_figure, labelled, period_title, rounded
+from outputs.pool import in_processes
 from outputs.priorities import (
     PriorityPage,
     priority_document,
@@ -605,45 +603,16 @@ def rendered(
     pages: list[Job], documents: DocumentPlan | None = None, mapper: Mapper | None = None
 ) -> Iterator[Rendered]:
     """Each page rendered, in order: by ``mapper`` when given; otherwise, great-tables
-    building tables in pure Python, a big run spreads its pages over a process per core
-    ("spawn": forking a process that has started polars' threads can deadlock)."""
+    building tables in pure Python, a big run spreads its pages over a process per core."""
     if mapper is not None:
         chunks = (pages[i : i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK))
         for chunk in mapper(partial(render_chunk, documents=documents), chunks):
             yield from chunk
         return
-    render = partial(render_files, documents=documents)
     # A page with its documents costs about as much as eight without.
     with_documents = sum(documents.covers(p) for p in pages) if documents else 0
     workers = min(os.cpu_count() or 1, (len(pages) + 7 * with_documents) // PAGES_PER_WORKER)
-    # A daemonic process (a Dask worker running a whole council's nightly) has no children.
-    if workers < 2 or multiprocessing.current_process().daemon:
-        yield from map(render, pages)
-        return
-    context = multiprocessing.get_context("spawn")
-    with one_polars_thread_each(), ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(render, pages, chunksize=4)
-
-
-POLARS_THREADS_VARIABLE = "POLARS_MAX_THREADS"
-
-
-@contextmanager
-def one_polars_thread_each() -> Iterator[None]:
-    """Processes started meanwhile (the render pool's) give polars one thread each: the pool
-    is a process per core already, and a page's queries are of a few dozen rows, where
-    handing each to a pool of threads costs more than the query (on busy cores a page took
-    40% longer). Polars sizes its threads once, at import, from the environment it is started
-    with; this process's own are as they were."""
-    before = os.environ.get(POLARS_THREADS_VARIABLE)
-    os.environ[POLARS_THREADS_VARIABLE] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[POLARS_THREADS_VARIABLE]
-        else:
-            os.environ[POLARS_THREADS_VARIABLE] = before
+    yield from in_processes(partial(render_files, documents=documents), pages, workers)
 
 
 def _sha256(data: str | bytes) -> str:

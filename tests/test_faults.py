@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -91,18 +92,32 @@ def loading(out: Path, url: str) -> bool:
     return bool(running)
 
 
-def kill_when(args: list[str], moment: Callable[[Path, str], bool], out: Path, url: str) -> None:
-    """Start a run and SIGKILL it at ``moment``."""
+def kill_when(
+    args: list[str], moment: Callable[[Path, str], bool], out: Path, url: str
+) -> list[psutil.Process]:
+    """Start a run and SIGKILL it at ``moment``; the processes it had started then."""
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 60
         while not moment(out, url):
             assert process.poll() is None, "the run finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        started = psutil.Process(process.pid).children(recursive=True)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
+    return started
+
+
+def still_running(processes: list[psutil.Process]) -> list[str]:
+    """Those of ``processes`` still running half a minute on (a killed run's workers end as
+    soon as they see it has ended)."""
+    _, alive = psutil.wait_procs(processes, timeout=30)
+    for process in alive:
+        process.kill()  # not left behind by this test either
+    return [" ".join(p.cmdline()[:3]) for p in alive if p.is_running()]
 
 
 @pytest.mark.parametrize("moment", [loading, publishing])
@@ -114,11 +129,14 @@ def test_a_killed_first_run_is_finished_by_the_next(
 ) -> None:
     out = tmp_path / "out"
     args = run_args(warehouse_url, out)
-    kill_when(args, moment, out, warehouse_url)
+    started = kill_when(args, moment, out, warehouse_url)
     if moment is loading:
         assert pages(out) == 0  # killed before publishing
     else:
         assert not (out / "manifest.json").exists()  # killed part-way through publishing
+        # Its render workers, given pages by a run that is gone, end rather than wait on.
+        assert started or (os.cpu_count() or 1) < 2  # one core: pages rendered in the run
+    assert still_running(started) == []
     again = subprocess.run(args, capture_output=True, text=True)
     assert again.returncode in (0, 1), again.stderr
     assert "Traceback" not in again.stderr

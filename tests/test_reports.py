@@ -267,7 +267,7 @@ def test_render_workers_give_polars_one_thread_each(monkeypatch: pytest.MonkeyPa
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from outputs.site import POLARS_THREADS_VARIABLE, one_polars_thread_each
+    from outputs.pool import POLARS_THREADS_VARIABLE, one_polars_thread_each
 
     monkeypatch.setenv(POLARS_THREADS_VARIABLE, "2")
     spawn = multiprocessing.get_context("spawn")
