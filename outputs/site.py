@@ -648,7 +648,8 @@ def write_site(
         assert isinstance(files, RenderedPage)  # the pool gives each page's own back
         path = out / page_path(page)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, files.document)
+        document = files.document.encode("utf-8")  # once, for the file and its hash
+        write_atomic(path, document)
         write_atomic(out / chart_path(page_path(page)), files.charts)
         tables = {name: table_csv_path(page, name) for name in files.csvs}
         for name, text in files.csvs.items():
@@ -661,7 +662,7 @@ def write_site(
             "path": page_path(page).as_posix(),
             "csv": tables[""].as_posix(),
             "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-            "sha256": _sha256(files.document),
+            "sha256": _sha256(document),
             "charts": chart_path(page_path(page)).as_posix(),
             "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,
