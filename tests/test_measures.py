@@ -349,6 +349,18 @@ def test_every_indicator_has_every_period_from_the_earliest_fy_with_data() -> No
     assert rows[("X 02", "2018/19 Q1")]["months_present"] == 0
 
 
+def test_periods_come_in_reading_order_each_valued_over_its_own_quarters() -> None:
+    # One figure a quarter, a power of ten each: every period's sum shows which it added.
+    obs = observations([("X 01", 2019, fm, 10.0 ** (fm // 3)) for fm in (1, 4, 7, 10)])
+    frame = compute_measures(pl.DataFrame([indicator()]), obs, targets([]), YEAR_END)
+    assert frame["period"].to_list() == [
+        f"2019/20{suffix}" for suffix in (" Q1", " Q2", " H1", " Q3", " Q4", " H2", "")
+    ]
+    assert frame["period_value"].to_list() == [1, 10, 11, 100, 1000, 1100, 1111]
+    assert frame["ytd_value"].to_list() == [1, 11, 11, 111, 1111, 1111, 1111]
+    assert frame["months_expected"].to_list() == [3, 6, 6, 9, 12, 12, 12]
+
+
 def test_indicators_computed_a_slice_at_a_time_match_all_at_once() -> None:
     # X 02 has figures only in the later year, and X 03 none: given the earliest year of
     # all the figures, each one's slice gives the rows the whole computation gives.

@@ -4,6 +4,9 @@ Observations are first reduced to one partial aggregate per indicator, FY and qu
 (count, sum, numerator, denominator, latest value). Every window and year-to-date set
 of SPEC §1 is a run of whole quarters, so each period's aggregates are sums of those
 partials: no loop per indicator, and memory proportional to indicators × quarters.
+A period's year to date, targets, forecast and rating are those of the quarter it ends
+in, so they are worked out once per indicator, FY and quarter, then spread over the
+(up to three) periods that end in that quarter.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import datetime as dt
 
 import polars as pl
 
-from core.periods import period_label_expr, reporting_periods_frame
+from core.periods import REPORTING_PERIODS, period_label_expr, reporting_periods_frame
 from core.rounding import round_half_away
-from transforms.rating import forecast_rag, incomplete_sum, rated_measure
+from transforms.rating import incomplete_sum, rated_measure
 
 INDICATOR_COLUMNS = {
     "code": pl.String,
@@ -51,6 +54,17 @@ RATINGS = ("tolerance", "forecast")
 _PARTS = ("n", "s", "num", "den")
 _FIGURES = ("value", "numerator", "denominator")  # summed into s, num and den
 _QUARTERS = (1, 2, 3, 4)
+_PERIOD_TYPES = ("quarter", "half", "year")
+# What the rounding, the rating and the spreading over periods read of the indicator.
+_RATED_ATTRIBUTES = [
+    "unit",
+    "polarity",
+    "aggregation",
+    "frequency",
+    "decimals",
+    "tolerance",
+    "tolerance_type",
+]
 
 
 def empty_measures() -> pl.DataFrame:
@@ -89,27 +103,30 @@ def compute_measures(
         return empty_measures()
     ids = indicators.select("code", "cid")
 
-    skeleton = (
-        indicators.drop("code")
-        .lazy()
-        .join(periods.lazy(), how="cross")
-        .filter((pl.col("frequency") != "annual") | pl.col("annual_indicators"))
-    )
     if "forecast" not in observations.columns:  # forecasts are optional (SPEC §3)
         observations = observations.with_columns(forecast=pl.lit(None, dtype=pl.Float64))
     partials = _quarter_partials(observations.join(ids, on="code").drop("code"), first_fy)
     wide_targets = _targets_wide(targets).join(ids, on="code").drop("code")
-    measured = (
-        skeleton.join(partials.lazy(), on=["cid", "fy"], how="left")
+    # One row per indicator and FY, with its quarters' partials and its targets, and the
+    # year to date at each quarter, this year's and last year's: made once for the four
+    # quarters. Joined in a lazy query: an eager join can keep a column of one value
+    # throughout (the month counts of a slice that sent every month) as a constant, and
+    # polars divides by a constant as a multiplication by its reciprocal, a last digit
+    # that would change with the slice.
+    years = (
+        indicators.drop("code")
+        .lazy()
+        .join(periods.lazy().select(pl.col("fy").unique(maintain_order=True)), how="cross")
+        .join(partials.lazy(), on=["cid", "fy"], how="left")
         .join(wide_targets.lazy(), on=["cid", "fy"], how="left")
-        .with_columns(_period_aggregates())
-        .with_columns(
-            _ytd_target().alias("ytd_target"),
-            _year_target().alias("year_target"),
-            _by_k({k: _latest(_QUARTERS[:k], "fc") for k in _QUARTERS}).alias("forecast_value"),
-        )
+        .pipe(_with_years_to_date)
+        .collect()
+        .lazy()
     )
-    measured = _with_previous_year(measured).with_columns(
+    # Every figure, rounding and rating is worked out once per indicator, FY and quarter k
+    # (a quarter at a time), and only then spread over the periods that end in quarter k:
+    # the year to date, its targets, forecast and ratings are those of k (SPEC §3).
+    measured = pl.concat([years.select(_figures_to_quarter(k)) for k in _QUARTERS]).with_columns(
         round_half_away(pl.col("ytd_value"), pl.col("decimals")).alias("_actual"),
         round_half_away(pl.col("ytd_target"), pl.col("decimals")).alias("_target"),
         round_half_away(pl.col("previous_ytd_value"), pl.col("decimals")).alias("_previous"),
@@ -118,14 +135,11 @@ def compute_measures(
         incomplete_sum(pl.col("months_present")).alias("_incomplete"),
         incomplete_sum(pl.col("previous_months_present")).alias("_previous_incomplete"),
     )
-    rag, direction = rated_measure()
-    if rating == "forecast":
-        rag = forecast_rag(rag)
+    # cid is the indicator's row in code order: its code is read by position.
+    code = pl.lit(ids["code"]).gather(pl.col("cid")).alias("indicator_code")
     return (
-        measured.with_columns(rag=rag, direction=direction, end_quarter=pl.col("k"))
-        # Natural reading order: Q1, Q2, H1, Q3, Q4, H2, year.
-        .sort(["cid", "fy", "end_fm", "start_fm"], descending=[False, False, False, True])
-        .join(ids.lazy().rename({"code": "indicator_code"}), on="cid", maintain_order="left")
+        _over_periods(rated_measure(measured, rating), periods)
+        .with_columns(code)
         .select([pl.col(name).cast(dtype) for name, dtype in MEASURE_COLUMNS.items()])
         .collect()
     )
@@ -133,16 +147,10 @@ def compute_measures(
 
 def _labelled_periods(first_fy: int, as_of: dt.date, year_start_month: int) -> pl.DataFrame:
     """The reporting periods with their labels, worked out once (Categorical, so cheap to copy)."""
-    return (
-        reporting_periods_frame(first_fy, as_of, year_start_month)
-        .with_row_index("kind_order")
-        .with_columns(
-            kind=(pl.col("period_type") + pl.col("period_suffix")).cast(pl.Categorical),
-            period=period_label_expr(pl.col("fy"), pl.col("period_suffix")).cast(pl.Categorical),
-            financial_year=period_label_expr(pl.col("fy"), pl.lit("")).cast(pl.Categorical),
-            period_type=pl.col("period_type").cast(pl.Categorical),
-        )
-        .drop("kind_order")
+    return reporting_periods_frame(first_fy, as_of, year_start_month).with_columns(
+        period=period_label_expr(pl.col("fy"), pl.col("period_suffix")).cast(pl.Categorical),
+        financial_year=period_label_expr(pl.col("fy"), pl.lit("")).cast(pl.Categorical),
+        period_type=pl.col("period_type").cast(pl.Categorical),
     )
 
 
@@ -217,41 +225,103 @@ def _aggregate(quarters: tuple[int, ...]) -> pl.Expr:
     return pl.when(n > 0).then(aggregated)
 
 
-def _by_period(choices: dict[tuple[str, int], pl.Expr]) -> pl.Expr:
-    expr = pl.lit(None, dtype=pl.Float64)
-    for (period_type, number), choice in choices.items():
-        expr = (
-            pl.when((pl.col("period_type") == period_type) & (pl.col("period_number") == number))
-            .then(choice)
-            .otherwise(expr)
-        )
-    return expr
+def _windows_ending_in(k: int) -> dict[str, tuple[int, ...]]:
+    """The quarters of each reporting period that ends in quarter ``k``, by period type."""
+    return {
+        period.period_type: tuple(range(period.start_fm // 3 + 1, k + 1))
+        for period in REPORTING_PERIODS
+        if period.k == k
+    }
 
 
-def _by_k(choices: dict[int, pl.Expr]) -> pl.Expr:
-    expr = pl.lit(None, dtype=pl.Float64)
-    for k, choice in choices.items():
-        expr = pl.when(pl.col("k") == k).then(choice).otherwise(expr)
-    return expr
-
-
-def _period_aggregates() -> list[pl.Expr]:
-    windows: dict[tuple[str, int], tuple[int, ...]] = {("quarter", q): (q,) for q in _QUARTERS}
-    windows |= {("half", 1): (1, 2), ("half", 2): (3, 4), ("year", 0): _QUARTERS}
-    ytd = {k: _QUARTERS[:k] for k in _QUARTERS}
-    slots = {"monthly": 3 * pl.col("k"), "quarterly": pl.col("k"), "annual": pl.lit(1)}
+def _months_expected(k: int) -> pl.Expr:
+    """The slots (months, quarters or the year) a year to date at quarter ``k`` should have,
+    by the indicator's frequency."""
+    slots = {"monthly": 3 * k, "quarterly": k, "annual": 1}
     expected = pl.lit(None, dtype=pl.Int32)
     for frequency, count in slots.items():
         expected = pl.when(pl.col("frequency") == frequency).then(count).otherwise(expected)
+    return expected.cast(pl.Int32)
+
+
+def _with_years_to_date(years: pl.LazyFrame) -> pl.LazyFrame:
+    """Each indicator-year with its year to date and months present at every quarter k
+    (``ytd_k``, ``present_k``), and last year's (``previous_ytd_k``,
+    ``previous_present_k``; null in the first year computed)."""
+    to_date = years.with_columns(
+        *(_aggregate(_QUARTERS[:k]).alias(f"ytd_{k}") for k in _QUARTERS),
+        *(
+            _span("n", _QUARTERS[:k]).fill_null(0).cast(pl.Int32).alias(f"present_{k}")
+            for k in _QUARTERS
+        ),
+    )
+    last_year = to_date.select(
+        "cid",
+        (pl.col("fy") + 1).alias("fy"),
+        *(pl.col(f"ytd_{k}").alias(f"previous_ytd_{k}") for k in _QUARTERS),
+        *(pl.col(f"present_{k}").alias(f"previous_present_{k}") for k in _QUARTERS),
+    )
+    return to_date.join(last_year, on=["cid", "fy"], how="left")
+
+
+def _figures_to_quarter(k: int) -> list[pl.Expr]:
+    """Each indicator-year's figures of SPEC §3 at quarter ``k``: the value of every period
+    that ends in it (``quarter_value``, ``half_value``, ``year_value``), the year to date
+    (this year's and last year's), its targets and the forecast, with what the rating
+    needs of the indicator.
+
+    Each is its own expression evaluated only where it is wanted (a ``when`` chain over
+    the periods would evaluate every branch on every row); the sums are the same columns
+    added in the same order whatever the period, so a figure has the same bits wherever it
+    is read from.
+    """
+    windows = _windows_ending_in(k)
     return [
-        _by_period({key: _aggregate(qs) for key, qs in windows.items()}).alias("period_value"),
-        _by_k({k: _aggregate(qs) for k, qs in ytd.items()}).alias("ytd_value"),
-        expected.cast(pl.Int32).alias("months_expected"),
-        _by_k({k: _span("n", qs) for k, qs in ytd.items()})
-        .fill_null(0)
-        .cast(pl.Int32)
-        .alias("months_present"),
+        pl.col("cid", "fy"),
+        pl.lit(k, dtype=pl.Int8).alias("k"),
+        pl.col(_RATED_ATTRIBUTES),
+        *(
+            (_aggregate(windows[name]) if name in windows else pl.lit(None, pl.Float64)).alias(
+                f"{name}_value"
+            )
+            for name in _PERIOD_TYPES
+        ),
+        pl.col(f"ytd_{k}").alias("ytd_value"),
+        pl.col(f"previous_ytd_{k}").alias("previous_ytd_value"),
+        _months_expected(k).alias("months_expected"),
+        pl.col(f"present_{k}").alias("months_present"),
+        pl.col(f"previous_present_{k}").alias("previous_months_present"),
+        _ytd_target_at(k).alias("ytd_target"),
+        _year_target().alias("year_target"),
+        _latest(_QUARTERS[:k], "fc").alias("forecast_value"),
     ]
+
+
+def _over_periods(by_quarter: pl.LazyFrame, periods: pl.DataFrame) -> pl.LazyFrame:
+    """One row per indicator and reporting period, in natural reading order (Q1, Q2, H1,
+    Q3, Q4, H2, year), from the figures of the quarter each period ends in."""
+    # Sorted by indicator, FY and quarter, then each quarter's periods in reading order
+    # (the shorter first): the join keeps that order, so the longer frame needs no sort.
+    reading_order = periods.sort(["fy", "end_fm", "start_fm"], descending=[False, False, True])
+    period_value = pl.col("year_value")
+    for period_type in ("half", "quarter"):
+        period_value = (
+            pl.when(pl.col("period_type") == period_type)
+            .then(pl.col(f"{period_type}_value"))
+            .otherwise(period_value)
+        )
+    return (
+        by_quarter.sort(_quarter_order())
+        .join(reading_order.lazy(), on=["fy", "k"], maintain_order="left_right")
+        .filter((pl.col("frequency") != "annual") | pl.col("annual_indicators"))
+        .with_columns(period_value=period_value, end_quarter=pl.col("k"))
+    )
+
+
+def _quarter_order() -> pl.Expr:
+    """Indicator, FY (four digits) and quarter as one integer in that order: polars sorts
+    one integer column much faster than three."""
+    return (pl.col("cid").cast(pl.Int64) * 10_000 + pl.col("fy")) * 10 + pl.col("k")
 
 
 def _targets_wide(targets: pl.DataFrame) -> pl.DataFrame:
@@ -279,21 +349,6 @@ def _ytd_target_at(k: int) -> pl.Expr:
     return pl.when(pl.col("aggregation") == "sum").then(profiled_sum).otherwise(level)
 
 
-def _ytd_target() -> pl.Expr:
-    return _by_k({k: _ytd_target_at(k) for k in _QUARTERS})
-
-
 def _year_target() -> pl.Expr:
     """The year's target: the ytd_target at k = 4 (SPEC §3), for the forecast rating."""
     return _ytd_target_at(4)
-
-
-def _with_previous_year(measured: pl.LazyFrame) -> pl.LazyFrame:
-    previous = measured.select(
-        "cid",
-        "kind",
-        (pl.col("fy") + 1).alias("fy"),
-        pl.col("ytd_value").alias("previous_ytd_value"),
-        pl.col("months_present").alias("previous_months_present"),
-    )
-    return measured.join(previous, on=["cid", "fy", "kind"], how="left")

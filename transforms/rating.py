@@ -54,12 +54,14 @@ def rag_expr(
     )
 
 
-def _movement(current: pl.Expr, previous: pl.Expr) -> pl.Expr:
+def _movement(current: pl.Expr, previous: pl.Expr, up: str = "up", down: str = "down") -> pl.Expr:
+    """``up``, ``down`` or ``unchanged``: how ``current`` moved from ``previous``, with the
+    two moves named as the caller reads them."""
     return (
         pl.when(current > previous + EPSILON)
-        .then(pl.lit("up"))
+        .then(pl.lit(up))
         .when(current < previous - EPSILON)
-        .then(pl.lit("down"))
+        .then(pl.lit(down))
         .otherwise(pl.lit("unchanged"))
     )
 
@@ -68,26 +70,22 @@ def direction_expr(
     current: pl.Expr, previous: pl.Expr, polarity: pl.Expr, target: pl.Expr
 ) -> pl.Expr:
     """Direction of travel of rounded YTD values against the same period last year."""
-    movement = _movement(current, previous)
-    # For "target" polarity, moving closer to this year's target is an improvement.
-    closeness = _movement((previous - target).abs(), (current - target).abs())
-    judged = {
-        "higher": movement,
-        "lower": movement.replace({"up": "down", "down": "up"}),
-        "target": closeness,
-    }
-    as_improvement = pl.lit(None, dtype=pl.String)
-    for polarity_name, moved in judged.items():
-        as_improvement = (
-            pl.when(polarity == polarity_name)
-            .then(moved.replace({"up": "improved", "down": "worsened"}))
-            .otherwise(as_improvement)
-        )
+    # Each polarity names the moves itself (for "lower", down is an improvement; for
+    # "target", moving closer to this year's target is).
+    closeness = ((previous - target).abs(), (current - target).abs())
+    as_improvement = (
+        pl.when(polarity == "higher")
+        .then(_movement(current, previous, "improved", "worsened"))
+        .when(polarity == "lower")
+        .then(_movement(current, previous, "worsened", "improved"))
+        .when(polarity == "target")
+        .then(_movement(*closeness, "improved", "worsened"))
+    )
     return (
         pl.when(current.is_null() | previous.is_null())
         .then(pl.lit("not_comparable"))
         .when((polarity == "none") | ((polarity == "target") & target.is_null()))
-        .then(movement)
+        .then(_movement(current, previous))
         .otherwise(as_improvement)
     )
 
@@ -117,33 +115,44 @@ def _finite(value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_finite()).then(value)
 
 
-def rated_measure() -> tuple[pl.Expr, pl.Expr]:
-    """(rag, direction) by the tolerance rule (SPEC §3), from the rounded ``_actual``,
-    ``_target`` and ``_previous`` and the ``_incomplete`` flags of this year and last."""
-    actual, target, previous = (_finite(pl.col(c)) for c in ("_actual", "_target", "_previous"))
-    tolerance_rag = yesno_rag(
-        rag_expr(
-            actual,
-            target,
-            pl.col("polarity"),
-            pl.col("tolerance"),
-            pl.col("tolerance_type"),
-        ),
-        pl.col("unit"),
-        actual,
-        target,
+def rated_measure(measured: pl.LazyFrame, rating: str = "tolerance") -> pl.LazyFrame:
+    """``measured`` with its ``rag`` and ``direction``, by the tolerance rule (SPEC §3) or,
+    for ``rating="forecast"``, the forecast rule, from the rounded ``_actual``, ``_target``
+    and ``_previous`` (and ``_forecast`` and ``_year_target``) and the ``_incomplete``
+    flags of this year and last.
+
+    Each status read again by the next rule is a column of its own, worked out once:
+    polars evaluates an expression again wherever it is repeated inside another.
+    """
+    figures = ("_actual", "_target", "_previous")
+    actual, target, previous = (pl.col(f"_finite{c}") for c in figures)
+    tolerance_rag = pl.col("_tolerance_rag")
+    rated = (
+        measured.with_columns(_finite(pl.col(c)).alias(f"_finite{c}") for c in figures)
+        .with_columns(
+            _tolerance_rag=rag_expr(
+                actual,
+                target,
+                pl.col("polarity"),
+                pl.col("tolerance"),
+                pl.col("tolerance_type"),
+            )
+        )
+        .with_columns(_tolerance_rag=yesno_rag(tolerance_rag, pl.col("unit"), actual, target))
+        .with_columns(
+            rag=pl.when(
+                tolerance_rag.is_in(["no_target", "no_data"]).not_() & pl.col("_incomplete")
+            )
+            .then(pl.lit("incomplete"))
+            .otherwise(tolerance_rag),
+            direction=pl.when(pl.col("_incomplete") | pl.col("_previous_incomplete"))
+            .then(pl.lit("not_comparable"))
+            .otherwise(direction_expr(actual, previous, pl.col("polarity"), target)),
+        )
     )
-    rag = (
-        pl.when(tolerance_rag.is_in(["no_target", "no_data"]).not_() & pl.col("_incomplete"))
-        .then(pl.lit("incomplete"))
-        .otherwise(tolerance_rag)
-    )
-    direction = (
-        pl.when(pl.col("_incomplete") | pl.col("_previous_incomplete"))
-        .then(pl.lit("not_comparable"))
-        .otherwise(direction_expr(actual, previous, pl.col("polarity"), target))
-    )
-    return rag, direction
+    if rating == "forecast":
+        rated = rated.with_columns(rag=forecast_rag(pl.col("rag")))
+    return rated
 
 
 def forecast_meets(forecast: pl.Expr, year_target: pl.Expr) -> pl.Expr:
