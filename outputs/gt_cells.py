@@ -1,7 +1,6 @@
 """great-tables' per-cell work done a column or a row at a time.
 
-Escaping.
-Before rendering, great-tables escapes every cell no formatter produced (its
+Escaping. Before rendering, great-tables escapes every cell no formatter produced (its
 ``_migrate_unformatted_to_output``), writing each into its polars body with
 ``frame[row, column] = value``: a new Series and a scatter per cell, about a third of the
 time of each board report (its own source marks the per-cell writes as slow with polars).
@@ -10,6 +9,10 @@ escaped by great-tables' ``_process_text``; missing values left to great-tables)
 each text column of the body once. Columns of other types, and tables that are not polars,
 go through great-tables' own function unchanged. ``tests/test_gt_cells.py`` holds it to the
 original cell for cell; the golden pages hold the reports to their reviewed bytes.
+
+Formats. great-tables writes each cell a formatter gives (our sparklines) into its polars
+body the same way, a cell at a time; :func:`formats_by_column` runs the formatters in the
+same order on the same values and writes each column once.
 
 Styles. great-tables builds each body cell's ``style`` from the table's cell styles, scanning
 them all for every cell; a report colours each row's status cell, so a board of 400
