@@ -24,6 +24,7 @@ table, which are the ones the scan would keep.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import great_tables._utils_render_html as render_html
@@ -68,7 +69,7 @@ def formats_by_column(
     return formatted
 
 
-def _written(body: pl.DataFrame, results: dict[str, dict[int, str | None]]) -> pl.DataFrame:
+def _written(body: pl.DataFrame, results: Mapping[str, Mapping[int, str | None]]) -> pl.DataFrame:
     """``body`` with each column's ``results`` (by row) in place of its cells."""
     columns = []
     for column, by_row in results.items():
@@ -90,14 +91,15 @@ def migrate_unformatted(
     formatted: dict[str, set[int]] = defaultdict(set)
     for column, row in formatted_cells:
         formatted[column].add(row)
-    escaped = {}
-    for column in texts:
-        cells = body[column].to_list()
-        for row, value in enumerate(data_tbl[column].to_list()):
-            if value is not None and row not in formatted[column]:
-                cells[row] = _process_text(value, context=context)
-        escaped[column] = pl.Series(column, cells, dtype=body.schema[column])
-    data._body.body = body.with_columns(**escaped) if escaped else body
+    escaped = {
+        column: {
+            row: _process_text(value, context=context)
+            for row, value in enumerate(data_tbl[column].to_list())
+            if value is not None and row not in formatted[column]
+        }
+        for column in texts
+    }
+    data._body.body = _written(body, escaped)
     # The other columns' cells, as great-tables does them.
     rows = range(data_tbl.height)
     done = formatted_cells | {(column, row) for column in texts for row in rows}

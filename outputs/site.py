@@ -615,10 +615,6 @@ def rendered(
     yield from in_processes(partial(render_files, documents=documents), pages, workers)
 
 
-def _sha256(data: str | bytes) -> str:
-    return hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest()
-
-
 def write_site(
     pages: list[BoardPage],
     out: Path,
@@ -662,7 +658,7 @@ def write_site(
             "path": page_path(page).as_posix(),
             "csv": tables[""].as_posix(),
             "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-            "sha256": _sha256(document),
+            "sha256": hashlib.sha256(document).hexdigest(),
             "charts": chart_path(page_path(page)).as_posix(),
             "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
             "as_at": as_at,

@@ -5,8 +5,8 @@ three numbers through a one-column table of its own each time, even when the plo
 its own ``alt`` text (as ours is): that was over half of each report's rendering. This draws
 the same static line plot, byte for byte but for the hatched fill's definition, given once a
 page, and the style rules for text a static plot has none of (tests/test_sparklines.py
-compares the two), with gaps for missing values, the page's
-own words as its accessible name, and nothing else.
+compares the two), with gaps for missing values, the page's own words as its accessible
+name, and nothing else.
 """
 
 from __future__ import annotations

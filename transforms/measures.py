@@ -55,16 +55,9 @@ _PARTS = ("n", "s", "num", "den")
 _FIGURES = ("value", "numerator", "denominator")  # summed into s, num and den
 _QUARTERS = (1, 2, 3, 4)
 _PERIOD_TYPES = ("quarter", "half", "year")
-# What the rounding, the rating and the spreading over periods read of the indicator.
-_RATED_ATTRIBUTES = [
-    "unit",
-    "polarity",
-    "aggregation",
-    "frequency",
-    "decimals",
-    "tolerance",
-    "tolerance_type",
-]
+# What the rounding, the rating and the spreading over periods read of the indicator: all
+# but its code (attached at the end) and its scale (used in the quarters' partial sums).
+_RATED_ATTRIBUTES = [name for name in INDICATOR_COLUMNS if name not in ("code", "scale")]
 
 
 def empty_measures() -> pl.DataFrame:
@@ -120,7 +113,7 @@ def compute_measures(
         .join(partials.lazy(), on=["cid", "fy"], how="left")
         .join(wide_targets.lazy(), on=["cid", "fy"], how="left")
         .pipe(_with_years_to_date)
-        .collect()
+        .collect()  # once: each of the four quarters' selects below reads it
         .lazy()
     )
     # Every figure, rounding and rating is worked out once per indicator, FY and quarter k
