@@ -19,18 +19,34 @@ them all for every cell; a report colours each row's status cell, so a board of 
 indicators scanned 400 styles for each of its 4,000 cells (an eighth of its page's time).
 :func:`row_with_its_styles` gives each row's builder only its own row's styles, found once a
 table, which are the ones the scan would keep.
+
+Rows. great-tables' row builder is general (stubs, summary rows, footnotes, merged cells) and
+works that generality out again for every cell: asking each column whether it is a stub some
+eighty times a row, finding each cell through a polars lookup, scanning the footnotes. It was
+a third of a large board's page. A report's rows are plain data rows (no stub, summary rows
+or footnotes): :func:`plain_row` builds those from the table's columns taken once, with the
+same attributes in the same order; any other row goes to great-tables' builder.
 """
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
-from great_tables._gt_data import Body, FormatInfo, FormatterSkipElement, StyleInfo
+from great_tables._gt_data import (
+    Body,
+    ColInfo,
+    ColInfoTypeEnum,
+    FormatInfo,
+    FormatterSkipElement,
+    StyleInfo,
+)
 from great_tables._text import _process_text
 from great_tables._utils import _migrate_unformatted_to_output
 
@@ -127,9 +143,116 @@ def row_with_its_styles(
     *, styles_cells: list[StyleInfo], row_index: int | None = None, **rest: Any
 ) -> str:
     """great-tables' row, given the cell styles of its own row only (its builder keeps just
-    those: ``rownum == row_index``)."""
+    those: ``rownum == row_index``); a plain data row built by :func:`plain_row`."""
     own = _styles_by_row(styles_cells).get(row_index, [])
+    if row_index is not None and _is_plain(rest):
+        return plain_row(own, row_index, **rest)
     return str(ORIGINAL_ROW(styles_cells=own, row_index=row_index, **rest))
+
+
+# The arguments great-tables gives a data row, and the values that make it plain: no stub,
+# summary or group-label cell, no row class, CSS class or merged stub cells.
+_PLAIN_ARGUMENTS = {
+    "leading_cell": None,
+    "summary_row": None,
+    "css_class": None,
+    "summary_group_id": None,
+    "row_class": None,
+    "stub_col_rowspans": None,
+    "stub_col_rows": None,
+}
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """A table's visible columns as its rows need them: name, alignment, cells as text, and
+    each column's ``headers`` attribute under each row group (filled as groups come)."""
+
+    names: list[str]
+    alignments: list[str]
+    cells: list[list[str]]
+    headers: dict[tuple[str | None, ...], list[str]] = field(default_factory=dict)
+
+    def headers_under(self, header_ids: Any) -> list[str]:
+        """Each column's ``headers`` attribute for a row headed by ``header_ids``' group and
+        stub cells (a plain row has no stub cells: its group's)."""
+        row_headers = [header_ids.group, *header_ids.stub.values()]
+        key = tuple(row_headers)
+        if key not in self.headers:
+            ids = [header_ids.cell_headers(name, row_headers) for name in self.names]
+            self.headers[key] = [f' headers="{html.escape(i)}"' if i else "" for i in ids]
+        return self.headers[key]
+
+
+# The last table's columns (a tuple read whole, as ``_last_grouped``).
+_last_columns: tuple[list[ColInfo], pl.DataFrame, _Columns] | None = None
+
+
+def _is_plain(arguments: dict[str, Any]) -> bool:
+    """A row :func:`plain_row` builds as great-tables would: a polars table's data row with
+    no footnotes, none of the special cells, and only plain columns."""
+    if any(arguments.get(name) is not value for name, value in _PLAIN_ARGUMENTS.items()):
+        return False
+    data, table = arguments.get("data"), arguments.get("tbl_data")
+    if data is None or data._footnotes or not isinstance(table, pl.DataFrame):
+        return False
+    if arguments.get("header_ids") is None:
+        return False
+    return all(
+        not column.is_stub and column.type != ColInfoTypeEnum.summary_placeholder
+        for column in arguments["column_vars"]
+    )
+
+
+def _columns(column_vars: list[ColInfo], table: pl.DataFrame) -> _Columns:
+    global _last_columns
+    last = _last_columns
+    if last is not None and last[0] is column_vars and last[1] is table:
+        return last[2]
+    names = [column.var for column in column_vars]
+    # str() of each cell's value, as great-tables' builder takes it (its lists as lists).
+    columns = _Columns(
+        names,
+        [f"gt_row gt_{column.defaulted_align}" for column in column_vars],
+        [[str(value) for value in table[name].to_list()] for name in names],
+    )
+    _last_columns = (column_vars, table, columns)
+    return columns
+
+
+def plain_row(
+    own_styles: list[StyleInfo],
+    row_index: int,
+    *,
+    column_vars: list[ColInfo],
+    tbl_data: pl.DataFrame,
+    header_ids: Any,
+    apply_body_striping: bool,
+    **_: Any,
+) -> str:
+    """great-tables' HTML for a plain data row (see :func:`_is_plain`): each cell a ``td``
+    with its styles, its headers' ids and great-tables' classes."""
+    columns = _columns(column_vars, tbl_data)
+    striped = " gt_striped" if apply_body_striping else ""
+    cells = []
+    for name, alignment, values, headers in zip(
+        columns.names,
+        columns.alignments,
+        columns.cells,
+        columns.headers_under(header_ids),
+        strict=True,
+    ):
+        text = values[row_index]
+        styles = (
+            render_html._flatten_styles([i for i in own_styles if i.colname == name], wrap=True)
+            if own_styles
+            else ""
+        )
+        if "<svg" in text and " id=" in text:  # ids made the cell's own, as great-tables does
+            prefix = f"{header_ids.registry.prefix}{name}-{row_index}"
+            text = render_html._make_svg_ids_unique(text, prefix=prefix)
+        cells.append(f'    <td{styles}{headers} class="{alignment}{striped}">{text}</td>')
+    return "  <tr>\n" + "\n".join(cells) + "\n  </tr>"
 
 
 def install() -> None:

@@ -3,6 +3,8 @@ exactly as great-tables' own cell-by-cell work does: same HTML, byte for byte, f
 
 from __future__ import annotations
 
+from typing import Any
+
 import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
@@ -99,3 +101,49 @@ def test_any_text_renders_as_great_tables_renders_it(
     gt = table(texts, numbers)
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert rendered(gt, True, monkeypatch) == rendered(gt, False, monkeypatch)
+
+
+SVG = '<svg><defs><pattern id="p"></pattern></defs><rect fill="url(#p)"/></svg>'
+
+
+def variants() -> dict[str, GT]:
+    """Tables whose rows take each branch of great-tables' row builder that a report's could."""
+    base = table(ATTACKS, [1.0, None, 2.5, -1.0, 0.0, 3.0, 4.0])
+    lists = pl.DataFrame({"service": ["A", "B"], "points": [[1.5, None], []], "n": [1, 2]})
+    return {
+        "striped": base.opt_row_striping(),
+        "svg ids made the cell's own": base.fmt(lambda v: SVG, columns="formatted", rows=[2, 3]),
+        "list cells": GT(lists, id="l", groupname_col="service"),
+        "no groups": GT(lists.drop("service"), id="n"),
+        "a stub": GT(lists, id="s", rowname_col="n", groupname_col="service"),
+        "footnotes": base.tab_footnote("a note", loc.body(columns="title", rows=[1])),
+        "groups as a column": base.tab_options(row_group_as_column=True),
+        "summary rows": base.grand_summary_rows(fns={"Most": pl.col("value").max()}),
+    }
+
+
+@pytest.mark.parametrize("name", list(variants()))
+def test_every_kind_of_row_renders_as_great_tables_renders_it(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gt = variants()[name]
+    assert rendered(gt, True, monkeypatch) == rendered(gt, False, monkeypatch)
+
+
+def test_a_reports_rows_are_built_without_great_tables_row_builder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path is the one a report takes (its rows are plain), not only a fallback."""
+    calls: list[int] = []
+    builder = gt_cells.ORIGINAL_ROW
+
+    def counted(**arguments: Any) -> str:
+        calls.append(1)
+        return str(builder(**arguments))
+
+    monkeypatch.setattr(gt_cells, "ORIGINAL_ROW", counted)
+    html_text = table(ATTACKS, [1.0] * len(ATTACKS)).opt_row_striping().as_raw_html()
+    assert html_text.count("<tr>") >= len(ATTACKS)
+    assert calls == []
+    variants()["a stub"].as_raw_html()
+    assert calls  # and a row it cannot build goes to great-tables' builder
