@@ -9,6 +9,7 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -328,10 +329,17 @@ def _placed(markup: Any) -> Any:
     return markup
 
 
+# A page's exceptions draw again the rows the page has just drawn (the same process renders
+# both): the last few pages' sparklines are kept.
+@functools.lru_cache(maxsize=4096)
+def _sparkline_of(trend: tuple[float | None, ...], alt: str) -> str:
+    return sparkline(trend, alt)
+
+
 def _with_sparklines(rows: pl.DataFrame) -> pl.DataFrame:
     """``trend`` drawn as each row's sparkline, named by its words (``trend_alt``)."""
     drawn = [
-        None if trend is None else sparkline(trend, alt)
+        None if trend is None else _sparkline_of(tuple(trend), alt)
         for trend, alt in zip(rows["trend"].to_list(), rows["trend_alt"], strict=True)
     ]
     return rows.with_columns(pl.Series("trend", drawn, pl.String))

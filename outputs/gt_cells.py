@@ -145,8 +145,12 @@ def row_with_its_styles(
     """great-tables' row, given the cell styles of its own row only (its builder keeps just
     those: ``rownum == row_index``); a plain data row built by :func:`plain_row`."""
     own = _styles_by_row(styles_cells).get(row_index, [])
-    if row_index is not None and _is_plain(rest):
-        return plain_row(own, row_index, **rest)
+    if row_index is not None and _is_plain_data_row(rest):
+        columns = _columns(rest["column_vars"], rest["tbl_data"])
+        if columns.plain:
+            return plain_row(
+                columns, own, row_index, rest["header_ids"], rest["apply_body_striping"]
+            )
     return str(ORIGINAL_ROW(styles_cells=own, row_index=row_index, **rest))
 
 
@@ -166,8 +170,10 @@ _PLAIN_ARGUMENTS = {
 @dataclass(frozen=True)
 class _Columns:
     """A table's visible columns as its rows need them: name, alignment, cells as text, and
-    each column's ``headers`` attribute under each row group (filled as groups come)."""
+    each column's ``headers`` attribute under each row group (filled as groups come); plain
+    when none is a stub or great-tables' placeholder for one."""
 
+    plain: bool
     names: list[str]
     alignments: list[str]
     cells: list[list[str]]
@@ -188,20 +194,15 @@ class _Columns:
 _last_columns: tuple[list[ColInfo], pl.DataFrame, _Columns] | None = None
 
 
-def _is_plain(arguments: dict[str, Any]) -> bool:
-    """A row :func:`plain_row` builds as great-tables would: a polars table's data row with
-    no footnotes, none of the special cells, and only plain columns."""
+def _is_plain_data_row(arguments: dict[str, Any]) -> bool:
+    """A polars table's data row with no footnotes and none of the special cells: one
+    :func:`plain_row` builds as great-tables would if its columns are plain too."""
     if any(arguments.get(name) is not value for name, value in _PLAIN_ARGUMENTS.items()):
         return False
     data, table = arguments.get("data"), arguments.get("tbl_data")
     if data is None or data._footnotes or not isinstance(table, pl.DataFrame):
         return False
-    if arguments.get("header_ids") is None:
-        return False
-    return all(
-        not column.is_stub and column.type != ColInfoTypeEnum.summary_placeholder
-        for column in arguments["column_vars"]
-    )
+    return arguments.get("header_ids") is not None
 
 
 def _columns(column_vars: list[ColInfo], table: pl.DataFrame) -> _Columns:
@@ -209,11 +210,16 @@ def _columns(column_vars: list[ColInfo], table: pl.DataFrame) -> _Columns:
     last = _last_columns
     if last is not None and last[0] is column_vars and last[1] is table:
         return last[2]
-    names = [column.var for column in column_vars]
+    plain = all(
+        not column.is_stub and column.type != ColInfoTypeEnum.summary_placeholder
+        for column in column_vars
+    )
+    names = [column.var for column in column_vars] if plain else []
     # str() of each cell's value, as great-tables' builder takes it (its lists as lists).
     columns = _Columns(
+        plain,
         names,
-        [f"gt_row gt_{column.defaulted_align}" for column in column_vars],
+        [f"gt_row gt_{column.defaulted_align}" for column in column_vars if plain],
         [[str(value) for value in table[name].to_list()] for name in names],
     )
     _last_columns = (column_vars, table, columns)
@@ -221,19 +227,19 @@ def _columns(column_vars: list[ColInfo], table: pl.DataFrame) -> _Columns:
 
 
 def plain_row(
+    columns: _Columns,
     own_styles: list[StyleInfo],
     row_index: int,
-    *,
-    column_vars: list[ColInfo],
-    tbl_data: pl.DataFrame,
     header_ids: Any,
-    apply_body_striping: bool,
-    **_: Any,
+    striped: bool,
 ) -> str:
-    """great-tables' HTML for a plain data row (see :func:`_is_plain`): each cell a ``td``
-    with its styles, its headers' ids and great-tables' classes."""
-    columns = _columns(column_vars, tbl_data)
-    striped = " gt_striped" if apply_body_striping else ""
+    """great-tables' HTML for a plain data row of plain ``columns`` (see
+    :func:`_is_plain_data_row`): each cell a ``td`` with its styles (``own_styles``: its
+    row's), its headers' ids and great-tables' classes."""
+    stripe = " gt_striped" if striped else ""
+    by_column: dict[str | None, list[StyleInfo]] = defaultdict(list)
+    for info in own_styles:  # in order, as great-tables applies them
+        by_column[info.colname].append(info)
     cells = []
     for name, alignment, values, headers in zip(
         columns.names,
@@ -244,14 +250,12 @@ def plain_row(
     ):
         text = values[row_index]
         styles = (
-            render_html._flatten_styles([i for i in own_styles if i.colname == name], wrap=True)
-            if own_styles
-            else ""
+            render_html._flatten_styles(by_column[name], wrap=True) if name in by_column else ""
         )
         if "<svg" in text and " id=" in text:  # ids made the cell's own, as great-tables does
             prefix = f"{header_ids.registry.prefix}{name}-{row_index}"
             text = render_html._make_svg_ids_unique(text, prefix=prefix)
-        cells.append(f'    <td{styles}{headers} class="{alignment}{striped}">{text}</td>')
+        cells.append(f'    <td{styles}{headers} class="{alignment}{stripe}">{text}</td>')
     return "  <tr>\n" + "\n".join(cells) + "\n  </tr>"
 
 
