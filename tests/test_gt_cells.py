@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import great_tables._scss as scss
 import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
@@ -62,6 +63,7 @@ def rendered(gt: GT, column_path: bool, monkeypatch: pytest.MonkeyPatch) -> str:
             patch.setattr(great_tables.gt, "_migrate_unformatted_to_output", gt_cells.ORIGINAL)
             patch.setattr(render_html, "_create_row_component_h", gt_cells.ORIGINAL_ROW)
             patch.setattr(Body, "render_formats", gt_cells.ORIGINAL_FORMATS)
+            patch.setattr(scss, "compile_scss", gt_cells.ORIGINAL_CSS)
         return gt.as_raw_html()
 
 
@@ -69,6 +71,7 @@ def test_reports_render_through_the_column_and_row_paths() -> None:
     assert great_tables.gt._migrate_unformatted_to_output is gt_cells.migrate_unformatted  # type: ignore[attr-defined]
     assert render_html._create_row_component_h is gt_cells.row_with_its_styles
     assert Body.render_formats is gt_cells.formats_by_column
+    assert scss.compile_scss is gt_cells.css_once_per_options
 
 
 def test_hostile_text_nulls_and_numbers_render_byte_for_byte_as_great_tables_does(
@@ -147,3 +150,27 @@ def test_a_reports_rows_are_built_without_great_tables_row_builder(
     assert calls == []
     variants()["a stub"].as_raw_html()
     assert calls  # and a row it cannot build goes to great-tables' builder
+
+
+@pytest.mark.parametrize(
+    "table_id",
+    ["people-ppb-indicators", "a.b$c", r"back\\slash", r"\\g<0>", "boardpack-table-id-5f3a9c"],
+)
+def test_each_tables_stylesheet_is_great_tables_own(
+    table_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables styled alike share a compiled sheet, each with its own id; tables styled
+    otherwise get their own; any id, however odd, gives great-tables' sheet."""
+    lists = pl.DataFrame({"service": ["A", "B"], "n": [1, 2]})
+    alike = [GT(lists, id=table_id), GT(lists, id=f"{table_id}-2")]
+    styled = [
+        GT(lists, id=table_id).tab_options(table_font_size="20px"),
+        GT(lists, id=table_id).opt_table_font(font="Verdana"),
+        GT(lists, id=table_id).tab_options(table_additional_css=["p {color: red}"]),
+    ]
+    for gt in [*alike, *styled, *alike]:  # shared sheets used again after others
+        assert rendered(gt, True, monkeypatch) == rendered(gt, False, monkeypatch)
+    first, second = (rendered(gt, True, monkeypatch) for gt in alike)
+    if "\\" not in table_id:  # great-tables reads a backslash in an id as an escape
+        assert f"#{table_id}-2 .gt_table" in second
+        assert f"#{table_id} .gt_table" in first
