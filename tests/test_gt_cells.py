@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import great_tables._gt_data as gt_data
 import great_tables._scss as scss
 import great_tables._utils_render_html as render_html
 import great_tables.gt
@@ -64,6 +65,7 @@ def rendered(gt: GT, column_path: bool, monkeypatch: pytest.MonkeyPatch) -> str:
             patch.setattr(render_html, "_create_row_component_h", gt_cells.ORIGINAL_ROW)
             patch.setattr(Body, "render_formats", gt_cells.ORIGINAL_FORMATS)
             patch.setattr(scss, "compile_scss", gt_cells.ORIGINAL_CSS)
+            patch.setattr(gt_data, "create_empty_frame", gt_cells.ORIGINAL_EMPTY)
         return gt.as_raw_html()
 
 
@@ -72,6 +74,7 @@ def test_reports_render_through_the_column_and_row_paths() -> None:
     assert render_html._create_row_component_h is gt_cells.row_with_its_styles
     assert Body.render_formats is gt_cells.formats_by_column
     assert scss.compile_scss is gt_cells.css_once_per_options
+    assert gt_data.create_empty_frame is gt_cells.empty_body
 
 
 def test_hostile_text_nulls_and_numbers_render_byte_for_byte_as_great_tables_does(
