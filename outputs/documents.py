@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from core.files import write_atomic
+from core.files import Writer, write_atomic
 from core.settings import Council
 from outputs.benchmarking import report_rows
 from outputs.board import (
@@ -610,7 +610,9 @@ DOCUMENT_FILES = {
 }
 
 
-def write_documents(out: Path, page: Path, files: dict[str, bytes]) -> dict[str, Any]:
+def write_documents(
+    out: Path, page: Path, files: dict[str, bytes], write: Writer = write_atomic
+) -> dict[str, Any]:
     """Write a page's documents beside it (``page``: its path under ``out``) and return
     their manifest entries. A document this publish did not make is removed: a Word or PDF
     copy left from before would show other figures than the page beside it."""
@@ -621,6 +623,6 @@ def write_documents(out: Path, page: Path, files: dict[str, bytes]) -> dict[str,
         if data is None:
             (out / path).unlink(missing_ok=True)
             continue
-        write_atomic(out / path, data)
+        write(out / path, data)
         entries[key] = {"path": path.as_posix(), "sha256": hashlib.sha256(data).hexdigest()}
     return entries

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from core.errors import UsageError
-from core.files import remove_stale_temporaries, write_atomic
+from core.files import BackgroundWriter, Writer, remove_stale_temporaries, write_atomic
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
 from outputs import registers
@@ -635,45 +635,15 @@ def write_site(
     out.mkdir(parents=True, exist_ok=True)
     kept = manifest_entries(out)  # before anything is written: a foreign manifest stops here
     remove_stale_temporaries(out)
-    written = []
     # Priority pages gather every board's rows; they are rendered with the boards' pages.
     themes = priority_pages(pages, priorities or {})
     results = rendered([*pages, *themes], documents, mapper)
     pairs = zip(pages, itertools.islice(results, len(pages)), strict=True)
-    for page, files in counted(pairs, len(pages), "Writing reports"):
-        assert isinstance(files, RenderedPage)  # the pool gives each page's own back
-        path = out / page_path(page)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document = files.document.encode("utf-8")  # once, for the file and its hash
-        write_atomic(path, document)
-        write_atomic(out / chart_path(page_path(page)), files.charts)
-        tables = {name: table_csv_path(page, name) for name in files.csvs}
-        for name, text in files.csvs.items():
-            write_atomic(out / tables[name], text)
-        entry = {
-            "board_id": page.board_id,
-            "board": page.board_name,
-            "period": f"{fy_label(page.fy)} {page.suffix}",
-            "title": period_title(page.fy, page.suffix),
-            "path": page_path(page).as_posix(),
-            "csv": tables[""].as_posix(),
-            "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-            "sha256": hashlib.sha256(document).hexdigest(),
-            "charts": chart_path(page_path(page)).as_posix(),
-            "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
-            "as_at": as_at,
-            "data_as_at": page.data_as_at,
-        }
-        exceptions = exceptions_path(page_path(page))
-        write_atomic(out / exceptions, files.exceptions)
-        entry["exceptions"] = exceptions.as_posix()
-        if not page.benchmarks.is_empty():
-            write_atomic(out / benchmarking_path(page), benchmarking_document(page))
-            entry["benchmarking"] = benchmarking_path(page).as_posix()
-        entry |= write_documents(out, page_path(page), files.documents)
-        written.append(entry)
+    with BackgroundWriter() as writer:  # every file written before the manifest
+        written = _write_pages(pairs, len(pages), out, as_at, writer.write)
+        themed = _write_priorities(zip(themes, results, strict=True), out, writer.write)
     entries = _merged(out, kept, written)
-    listed = _merged_priorities(out, _write_priorities(zip(themes, results, strict=True), out))
+    listed = _merged_priorities(out, themed)
     manifest: dict[str, Any] = {"council": council, "reports": entries}
     if listed:
         manifest["priorities"] = listed
@@ -683,12 +653,60 @@ def write_site(
     return written
 
 
+def _write_pages(
+    pairs: Iterable[tuple[BoardPage, Rendered]], count: int, out: Path, as_at: str, write: Writer
+) -> list[dict[str, Any]]:
+    """Each board's page with its charts, exceptions, CSVs and documents; their manifest
+    records."""
+    written = []
+    for page, files in counted(pairs, count, "Writing reports"):
+        assert isinstance(files, RenderedPage)  # the pool gives each page's own back
+        written.append(_write_page(page, files, out, as_at, write))
+    return written
+
+
+def _write_page(
+    page: BoardPage, files: RenderedPage, out: Path, as_at: str, write: Writer
+) -> dict[str, Any]:
+    """A board's page and the files beside it; its manifest record."""
+    path = out / page_path(page)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = files.document.encode("utf-8")  # once, for the file and its hash
+    write(path, document)
+    write(out / chart_path(page_path(page)), files.charts)
+    tables = {name: table_csv_path(page, name) for name in files.csvs}
+    for name, text in files.csvs.items():
+        write(out / tables[name], text)
+    entry = {
+        "board_id": page.board_id,
+        "board": page.board_name,
+        "period": f"{fy_label(page.fy)} {page.suffix}",
+        "title": period_title(page.fy, page.suffix),
+        "path": page_path(page).as_posix(),
+        "csv": tables[""].as_posix(),
+        "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
+        "sha256": hashlib.sha256(document).hexdigest(),
+        "charts": chart_path(page_path(page)).as_posix(),
+        "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
+        "as_at": as_at,
+        "data_as_at": page.data_as_at,
+    }
+    exceptions = exceptions_path(page_path(page))
+    write(out / exceptions, files.exceptions)
+    entry["exceptions"] = exceptions.as_posix()
+    if not page.benchmarks.is_empty():
+        write(out / benchmarking_path(page), benchmarking_document(page))
+        entry["benchmarking"] = benchmarking_path(page).as_posix()
+    entry |= write_documents(out, page_path(page), files.documents, write)
+    return entry
+
+
 # The returns register's page (outputs/returns.py), when the council sets due dates.
 RETURNS_LINK = ("returns.html", "Returns register: what each department owes, and when")
 
 
 def _write_priorities(
-    pairs: Iterable[tuple[PriorityPage, Rendered]], out: Path
+    pairs: Iterable[tuple[PriorityPage, Rendered]], out: Path, write: Writer
 ) -> list[dict[str, Any]]:
     """Each priority page, with its documents; their manifest records."""
     written = []
@@ -696,8 +714,8 @@ def _write_priorities(
         assert isinstance(files, RenderedPriority)
         path = priority_path(page)
         (out / path).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / path, files.document)
-        written.append(priority_entry(page) | write_documents(out, path, files.documents))
+        write(out / path, files.document)
+        written.append(priority_entry(page) | write_documents(out, path, files.documents, write))
     return written
 
 

@@ -304,3 +304,36 @@ def test_a_foreign_manifest_is_refused_in_one_line_and_left_alone(
     assert f"{out / 'manifest.json'}: not a boardpack manifest" in err
     assert (out / "manifest.json").read_text(encoding="utf-8") == content
     assert [p.name for p in out.iterdir()] == ["manifest.json"]
+
+
+def test_files_written_on_threads_are_all_whole_when_the_writer_is_left(tmp_path: Path) -> None:
+    """Publishing writes its files on threads (core.files.BackgroundWriter): once it is
+    left, every file is there, whole, the last version given for each, no temporary left."""
+    texts = {tmp_path / f"page-{i}.html": f"<p>{i}</p>" * (i * 50) for i in range(200)}
+    with core.files.BackgroundWriter(threads=4, in_flight=8) as writer:
+        for path, text in texts.items():
+            writer.write(path, "an older version")
+            writer.write(path, text)
+    assert {path: path.read_text() for path in texts} == texts
+    assert not list(tmp_path.glob(f".*{core.files.TEMP_SUFFIX}"))
+
+
+def test_a_full_disk_under_the_threaded_writer_is_raised_naming_the_file(
+    tmp_path: Path, disk_full_at: Callable[[str], None]
+) -> None:
+    """A write that fails on a thread fails the writer, with the file's name: the old
+    version stays whole, files not yet started are not written, no temporary is left."""
+    (tmp_path / "b.html").write_text("old b")
+    disk_full_at("b.html")
+    names = ("a.html", "b.html", *(f"later-{i}.html" for i in range(50)))
+    with (  # noqa: PT012
+        pytest.raises(OSError, match="No space left on device") as failed,
+        core.files.BackgroundWriter(threads=1, in_flight=1) as writer,
+    ):
+        for name in names:
+            writer.write(tmp_path / name, f"new {name}")
+    assert failed.value.filename == str(tmp_path / "b.html")
+    assert (tmp_path / "a.html").read_text() == "new a.html"
+    assert (tmp_path / "b.html").read_text() == "old b"
+    assert not (tmp_path / "later-49.html").exists()  # nothing goes on after a failure
+    assert not list(tmp_path.glob(f".*{core.files.TEMP_SUFFIX}"))
