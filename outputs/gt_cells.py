@@ -41,6 +41,7 @@ an id of its own and writes each table's id in its place.
 from __future__ import annotations
 
 import html
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -284,6 +285,7 @@ def empty_body(table: Any) -> Any:
 
 # Stands for a table's id in a sheet compiled once; tables' ids are names, never this.
 _SOME_ID = "boardpack-table-id-5f3a9c"
+_PLAIN_ID = re.compile(r"[\w-]+")
 _sheets: dict[tuple[str, bool, bool], str] = {}
 
 
@@ -291,9 +293,11 @@ def css_once_per_options(
     data: Any, id: str | None, compress: bool = True, all_important: bool = False
 ) -> str:
     """great-tables' ``compile_scss``: the sheet of ``data``'s options compiled once, with
-    ``id`` written where the compiled sheet has :data:`_SOME_ID`. An id that great-tables'
-    substitutions would read as more than text (a backslash), or a table whose options
-    already hold the stand-in, is compiled as great-tables does."""
+    ``id`` written where the compiled sheet has :data:`_SOME_ID`. great-tables writes the id
+    in by substitutions that later ones run over (``thead``, ``;``) and that read a backslash
+    as an escape, so only an id of letters, digits, ``-`` and ``_`` without ``thead`` is
+    written in; any other, or a table whose options already hold the stand-in, is compiled
+    as great-tables does."""
     options = repr(  # all but the table's id, which is not read: ``id`` is
         [
             getattr(data._options, option.name).value
@@ -302,7 +306,7 @@ def css_once_per_options(
         ]
         + [data._google_font_imports.to_css()]
     )
-    if id is None or "\\" in id or _SOME_ID in options:
+    if id is None or not _PLAIN_ID.fullmatch(id) or "thead" in id or _SOME_ID in options:
         return str(ORIGINAL_CSS(data, id, compress, all_important))
     key = (options, compress, all_important)
     sheet = _sheets.get(key)
