@@ -204,19 +204,20 @@ def tolerance_note(
     return note
 
 
-def _by_board_quarter(
-    register: pl.DataFrame, board_services: pl.DataFrame
+def _by_board(
+    frame: pl.DataFrame, board_services: pl.DataFrame, within: tuple[str, ...] = ("fy", "quarter")
 ) -> dict[tuple[Any, ...], pl.DataFrame]:
-    """A register's rows (milestones, risks) for each board, year and quarter, in the
-    register's order: split once, rather than the whole register filtered for every page."""
+    """A frame's rows (milestones, risks, indicators) for each board's services, and
+    ``within`` each board for each year and quarter, in the frame's order: split once,
+    rather than the whole frame filtered for every page."""
     joined = (
-        register.with_row_index("_order")
+        frame.with_row_index("_order")
         .join(board_services.select("board_id", "service").unique(), on="service")
         .sort("_order")
     )
     return {
-        key: rows.select(register.columns)
-        for key, rows in joined.partition_by(["board_id", "fy", "quarter"], as_dict=True).items()
+        key: rows.select(frame.columns)
+        for key, rows in joined.partition_by(["board_id", *within], as_dict=True).items()
     }
 
 
@@ -394,12 +395,12 @@ def board_pages(
         for r in inputs.summaries.iter_rows(named=True)
     }
     own = own_tolerances(inputs.indicators, inputs.default_tolerance)
-    milestones = _by_board_quarter(inputs.milestones, inputs.board_services)
-    risks = _by_board_quarter(
+    milestones = _by_board(inputs.milestones, inputs.board_services)
+    risks = _by_board(
         registers.with_previous_scores(inputs.risks).filter(pl.col("rating") == "high"),
         inputs.board_services,
     )
-    narrative = _by_board_quarter(
+    narrative = _by_board(
         inputs.narrative if not inputs.narrative.is_empty() else _NO_NARRATIVE,
         inputs.board_services,
     )
@@ -410,6 +411,7 @@ def board_pages(
         ).items()
     }
     restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
+    indicators_by_board = _by_board(inputs.indicators, inputs.board_services, within=())
     no_milestones, no_risks, no_restated = (
         f.clear() for f in (inputs.milestones, inputs.risks, restated)
     )
@@ -451,7 +453,11 @@ def board_pages(
                 year_start_month=inputs.year_start_month,
                 figures_as_of=inputs.figures_as_of,
                 missing=registers.missing_indicators(
-                    inputs.indicators, rows["code"], services[board_id], fy, suffix
+                    indicators_by_board.get((board_id,), inputs.indicators.clear()),
+                    rows["code"],
+                    services[board_id],
+                    fy,
+                    suffix,
                 ),
                 narrative=registers.narrative_rows(
                     narrative.get(in_scope, _NO_NARRATIVE), services[board_id]
