@@ -91,8 +91,9 @@ def site_inputs(
     only the years they draw on, so a nightly run does not read every year's measures)."""
     tolerance = council.settings.tolerance
     years = None if periods is None else years_drawn_on(periods)
+    # Only the figures with commentary: the reports show nothing else of a month's figure.
     observations = store.current_observations(
-        connection, ["indicator_code", "fy", "fm", "commentary"], years=years
+        connection, ["indicator_code", "fy", "fm", "commentary"], years=years, commented=True
     )
     return SiteInputs(
         council=council.settings.name,

@@ -66,7 +66,7 @@ class SiteInputs:
     indicators: pl.DataFrame
     measures: pl.DataFrame
     summaries: pl.DataFrame
-    observations: pl.DataFrame  # current: indicator_code, fy, fm, commentary
+    observations: pl.DataFrame  # current, with commentary: indicator_code, fy, fm, commentary
     milestones: pl.DataFrame
     risks: pl.DataFrame
     published: pl.DataFrame  # final reports' figures: board_id, fy, period_suffix, code, ytd_value

@@ -255,10 +255,12 @@ def current_observations(
     codes: Sequence[str] | None = None,
     years: Iterable[int] | None = None,
     distinct: bool = False,
+    commented: bool = False,
 ) -> pl.DataFrame:
     """The current version of every figure (only ``columns``, and only the indicators
     ``codes`` and financial ``years`` when given, to keep big reads small; ``distinct``:
-    each combination of ``columns`` once, counted by the database)."""
+    each combination of ``columns`` once, counted by the database; ``commented``: only
+    the figures that came with commentary)."""
     table = table_of(Observation)
     wanted = list(columns)
     query = sa.select(*(table.c[name] for name in wanted)).where(table.c.is_current)
@@ -268,6 +270,8 @@ def current_observations(
         query = query.where(table.c.indicator_code.in_(codes))
     if years is not None:
         query = query.where(table.c.fy.in_(sorted(years)))
+    if commented:
+        query = query.where(table.c.commentary.is_not(None))
     return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
 
 
