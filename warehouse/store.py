@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -417,7 +418,29 @@ def _current_of(connection: sa.Connection, accepted: pl.DataFrame) -> pl.DataFra
     codes = accepted["indicator_code"].unique().sort().to_list()
     years = accepted["fy"].unique().to_list()
     columns = [*OBSERVATION_KEY, *_VERSIONED]
-    return pl.concat(current_observations(connection, columns, c, years) for c in _chunks(codes))
+    with _through_the_index(connection):
+        parts = [current_observations(connection, columns, c, years) for c in _chunks(codes)]
+    return pl.concat(parts)
+
+
+@contextmanager
+def _through_the_index(connection: sa.Connection) -> Iterator[None]:
+    """Statements inside look rows up through an index rather than read the whole table, on
+    PostgreSQL as SQLite does. A load's planner cannot tell that a file's few thousand
+    indicators have few figures (in a first load, none): the table grows inside the
+    transaction, with no statistics, and an IN list of that size looks like a large share of
+    it, so it read every figure loaded so far once per file (3.2 s of a 46 s load at 3*10^6,
+    growing with the square of the figures). The setting is the transaction's: put back
+    after, unless the statements failed (the transaction is then over, and the setting with
+    it)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    planner = "SELECT set_config('enable_seqscan', %s, true)"
+    before = connection.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar_one()
+    connection.exec_driver_sql(planner, ("off",))
+    yield
+    connection.exec_driver_sql(planner, (before,))
 
 
 def _chunks(codes: Sequence[str]) -> Iterator[Sequence[str]]:
