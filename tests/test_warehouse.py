@@ -112,6 +112,57 @@ def test_demo_measures_are_identical_in_sqlite_and_postgresql(
         assert export_csv(sqlite, table) == export_csv(postgres, table), table
 
 
+def _planner_scans(connection: sa.Connection) -> str | None:
+    """PostgreSQL's enable_seqscan as the connection's transaction has it (None on SQLite)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    return str(connection.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar())
+
+
+def test_a_load_reads_a_files_current_figures_through_the_index_and_puts_the_planner_back(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the current versions of a file's figures are read with sequential scans
+    off (its planner cannot tell that a first load's files have few figures yet), and only
+    they: the rest of the load's transaction plans as before."""
+    engine = connect(warehouse_url)
+    run_id = store.begin_run(engine, "nightly", "test", DEMO_AS_OF)
+    figures = pl.DataFrame(
+        {field: [None] for field in store.OBSERVATION_FIELDS},
+        schema={field: pl.String for field in store.OBSERVATION_FIELDS},
+    ).with_columns(
+        indicator_code=pl.lit("CS01"),
+        fy=pl.lit(2025, pl.Int32),
+        fm=pl.lit(1, pl.Int32),
+        period=pl.lit("2025-04"),
+        value=pl.lit(3.5),
+        numerator=pl.lit(None, pl.Float64),
+        denominator=pl.lit(None, pl.Float64),
+        forecast=pl.lit(None, pl.Float64),
+        source_id=pl.lit("kpis"),
+        file=pl.lit("kpis.csv"),
+        content_hash=pl.lit("0" * 64),
+        row_number=pl.lit(2, pl.Int64),
+    )
+    during = []
+    reading = store.current_observations
+
+    def spied(connection: sa.Connection, *args: object, **kwargs: object) -> pl.DataFrame:
+        during.append(_planner_scans(connection))
+        return reading(connection, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "current_observations", spied)
+    with engine.begin() as connection:
+        before = _planner_scans(connection)
+        store.load_observations(connection, run_id, [figures])
+        after = _planner_scans(connection)
+    engine.dispose()
+    if before is None:  # SQLite walks the index as it is
+        assert (set(during), after) == ({None}, None)
+    else:
+        assert (before, set(during), after) == ("on", {"off"}, "on")
+
+
 def test_a_restated_figure_supersedes_the_old_one_which_is_kept(
     warehouse_url: str, demo_copy: Path
 ) -> None:
