@@ -119,6 +119,19 @@ def _planner_scans(connection: sa.Connection) -> str | None:
     return str(connection.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar())
 
 
+def _planner_at_each_read(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """enable_seqscan at each read of current figures from now on (None on SQLite)."""
+    during = []
+    reading = store.current_observations
+
+    def spied(connection: sa.Connection, *args: object, **kwargs: object) -> pl.DataFrame:
+        during.append(_planner_scans(connection))
+        return reading(connection, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "current_observations", spied)
+    return during
+
+
 def test_a_load_reads_a_files_current_figures_through_the_index_and_puts_the_planner_back(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,14 +157,7 @@ def test_a_load_reads_a_files_current_figures_through_the_index_and_puts_the_pla
         content_hash=pl.lit("0" * 64),
         row_number=pl.lit(2, pl.Int64),
     )
-    during = []
-    reading = store.current_observations
-
-    def spied(connection: sa.Connection, *args: object, **kwargs: object) -> pl.DataFrame:
-        during.append(_planner_scans(connection))
-        return reading(connection, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "current_observations", spied)
+    during = _planner_at_each_read(monkeypatch)
     with engine.begin() as connection:
         before = _planner_scans(connection)
         store.load_observations(connection, run_id, [figures])
@@ -221,6 +227,23 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
         count = load.recompute(connection, load_council(DEMO), DEMO_AS_OF)
     assert count == 2350
     assert {name: export_csv(engine, name) for name in whole} == whole
+
+
+def test_each_slice_of_figures_is_read_through_the_index_and_the_planner_put_back(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice of indicators is a small share of a large warehouse's figures: on PostgreSQL
+    it is read through the index, not by reading every figure once per slice."""
+    engine = demo_warehouse(warehouse_url)
+    monkeypatch.setattr(load, "INDICATORS_PER_SLICE", 20)  # the demo's 67: four slices
+    during = _planner_at_each_read(monkeypatch)
+    with engine.begin() as connection:
+        before = _planner_scans(connection)
+        load.recompute(connection, load_council(DEMO), DEMO_AS_OF)
+        after = _planner_scans(connection)
+    engine.dispose()
+    expected = None if before is None else "off"
+    assert (during, after) == ([expected] * 4, before)
 
 
 def test_a_run_that_fails_half_way_leaves_the_previous_state(
