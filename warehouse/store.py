@@ -432,8 +432,9 @@ def through_the_index(connection: sa.Connection) -> Iterator[None]:
     So it read every figure loaded so far once for each file's current versions (in a first
     load, none: 12 s of a 10^7 load), and every figure once for each slice of indicators the
     measures are computed from (21 slices at 10^7, each 5% of the figures). The setting is
-    the transaction's: put back after, unless the statements failed (the transaction is then
-    over, and the setting with it)."""
+    the transaction's, put back after the block; not after an error, which the callers let
+    end the transaction (a failed statement has aborted it: it could not be put back), and
+    the setting with it."""
     if connection.dialect.name != "postgresql":
         yield
         return
