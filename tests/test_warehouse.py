@@ -112,6 +112,63 @@ def test_demo_measures_are_identical_in_sqlite_and_postgresql(
         assert export_csv(sqlite, table) == export_csv(postgres, table), table
 
 
+def _planner_scans(connection: sa.Connection) -> str | None:
+    """PostgreSQL's enable_seqscan as the connection's transaction has it (None on SQLite)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    return str(connection.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar())
+
+
+def _planner_at_each_read(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """enable_seqscan at each read of current figures from now on (None on SQLite)."""
+    during = []
+    reading = store.current_observations
+
+    def spied(connection: sa.Connection, *args: object, **kwargs: object) -> pl.DataFrame:
+        during.append(_planner_scans(connection))
+        return reading(connection, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "current_observations", spied)
+    return during
+
+
+def test_a_load_reads_a_files_current_figures_through_the_index_and_puts_the_planner_back(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the current versions of a file's figures are read with sequential scans
+    off (its planner cannot tell that a first load's files have few figures yet), and only
+    they: the rest of the load's transaction plans as before."""
+    engine = connect(warehouse_url)
+    run_id = store.begin_run(engine, "nightly", "test", DEMO_AS_OF)
+    figures = pl.DataFrame(
+        {field: [None] for field in store.OBSERVATION_FIELDS},
+        schema={field: pl.String for field in store.OBSERVATION_FIELDS},
+    ).with_columns(
+        indicator_code=pl.lit("CS01"),
+        fy=pl.lit(2025, pl.Int32),
+        fm=pl.lit(1, pl.Int32),
+        period=pl.lit("2025-04"),
+        value=pl.lit(3.5),
+        numerator=pl.lit(None, pl.Float64),
+        denominator=pl.lit(None, pl.Float64),
+        forecast=pl.lit(None, pl.Float64),
+        source_id=pl.lit("kpis"),
+        file=pl.lit("kpis.csv"),
+        content_hash=pl.lit("0" * 64),
+        row_number=pl.lit(2, pl.Int64),
+    )
+    during = _planner_at_each_read(monkeypatch)
+    with engine.begin() as connection:
+        before = _planner_scans(connection)
+        store.load_observations(connection, run_id, [figures])
+        after = _planner_scans(connection)
+    engine.dispose()
+    if before is None:  # SQLite walks the index as it is
+        assert (set(during), after) == ({None}, None)
+    else:
+        assert (before, set(during), after) == ("on", {"off"}, "on")
+
+
 def test_a_restated_figure_supersedes_the_old_one_which_is_kept(
     warehouse_url: str, demo_copy: Path
 ) -> None:
@@ -170,6 +227,23 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
         count = load.recompute(connection, load_council(DEMO), DEMO_AS_OF)
     assert count == 2350
     assert {name: export_csv(engine, name) for name in whole} == whole
+
+
+def test_each_slice_of_figures_is_read_through_the_index_and_the_planner_put_back(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice of indicators is a small share of a large warehouse's figures: on PostgreSQL
+    it is read through the index, not by reading every figure once per slice."""
+    engine = demo_warehouse(warehouse_url)
+    monkeypatch.setattr(load, "INDICATORS_PER_SLICE", 20)  # the demo's 67: four slices
+    during = _planner_at_each_read(monkeypatch)
+    with engine.begin() as connection:
+        before = _planner_scans(connection)
+        load.recompute(connection, load_council(DEMO), DEMO_AS_OF)
+        after = _planner_scans(connection)
+    engine.dispose()
+    expected = None if before is None else "off"
+    assert (during, after) == ([expected] * 4, before)
 
 
 def test_a_run_that_fails_half_way_leaves_the_previous_state(

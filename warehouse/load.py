@@ -173,9 +173,9 @@ def _stored_slices(
             codes = part["code"].to_list()
             if years is not None:
                 store.delete_measures(connection, codes, years)
-            observations = store.current_observations(
-                connection, _MEASURE_INPUTS, codes, read
-            ).rename({"indicator_code": "code"})
+            with store.through_the_index(connection):  # a slice, not the whole table
+                observations = store.current_observations(connection, _MEASURE_INPUTS, codes, read)
+            observations = observations.rename({"indicator_code": "code"})
             measures = compute_measures(
                 part,
                 observations,
