@@ -331,8 +331,11 @@ def _counted(
     query's worth at a time, so only with ``indicator_code`` among the columns (no
     combination is then in two queries' answers)."""
     columns = list(schema)
-    parts = [None] if codes is None else _chunks(codes)  # chunks of distinct indicators
-    found = (current_observations(connection, columns, p, years, distinct=True) for p in parts)
+    found = (
+        [current_observations(connection, columns, None, years, distinct=True)]
+        if codes is None
+        else _current_in_chunks(connection, columns, codes, years, distinct=True)
+    )
     return pl.concat([pl.DataFrame(schema=schema), *(f.cast(schema) for f in found)])
 
 
@@ -422,9 +425,23 @@ def _current_of(connection: sa.Connection, accepted: pl.DataFrame) -> pl.DataFra
     codes = accepted["indicator_code"].unique().sort().to_list()
     years = accepted["fy"].unique().to_list()
     columns = [*OBSERVATION_KEY, *_VERSIONED]
+    return pl.concat(_current_in_chunks(connection, columns, codes, years))
+
+
+def _current_in_chunks(
+    connection: sa.Connection,
+    columns: list[str],
+    codes: Sequence[str],
+    years: Iterable[int] | None,
+    distinct: bool = False,
+) -> list[pl.DataFrame]:
+    """:func:`current_observations` of ``codes``, a query's worth of indicators at a time,
+    each query through the index (see :func:`through_the_index`)."""
     with through_the_index(connection):
-        parts = [current_observations(connection, columns, c, years) for c in _chunks(codes)]
-    return pl.concat(parts)
+        return [
+            current_observations(connection, columns, chunk, years, distinct=distinct)
+            for chunk in _chunks(codes)
+        ]
 
 
 @contextmanager
@@ -435,7 +452,8 @@ def through_the_index(connection: sa.Connection) -> Iterator[None]:
     with no statistics, and an IN list of thousands of codes looks like a large share of it.
     So it read every figure loaded so far once for each file's current versions (in a first
     load, none: 12 s of a 10^7 load), and every figure once for each slice of indicators the
-    measures are computed from (21 slices at 10^7, each 5% of the figures). The setting is
+    measures are computed from (21 slices at 10^7, each 5% of the figures); the restated
+    indicators' sources are counted again the same way. The setting is
     the transaction's, put back after the block; not after an error, which the callers let
     end the transaction (a failed statement has aborted it: it could not be put back), and
     the setting with it."""
