@@ -172,14 +172,14 @@ def risk_rows(risks: pl.DataFrame) -> pl.DataFrame:
 
 
 def missing_indicators(
-    indicators: pl.DataFrame, shown: pl.Series, services: list[str], fy: int, suffix: str
+    indicators: pl.DataFrame, shown: pl.Series, fy: int, suffix: str
 ) -> pl.DataFrame:
-    """The indicators of a board's ``services`` with no row at this period (not among the
-    ``shown`` codes), each with the reason members are given."""
+    """The board's ``indicators`` with no row at this period (not among the ``shown``
+    codes), each with the reason members are given."""
     owner = indicators["owner"] if "owner" in indicators.columns else None
     frame = indicators.with_columns(
         owner=owner if owner is not None else pl.lit(None, dtype=pl.String)
-    ).filter(pl.col("service").is_in(services) & ~pl.col("code").is_in(shown.implode()))
+    ).filter(~pl.col("code").is_in(shown.implode()))
     year_end = PERIODS_BY_SUFFIX[suffix].end_fm == 12
     reason = (
         pl.when((pl.col("frequency") == "annual") & pl.lit(not year_end))

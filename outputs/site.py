@@ -411,9 +411,10 @@ def board_pages(
         ).items()
     }
     restated_by_year = restated.partition_by(["board_id", "fy"], as_dict=True)
+    # Each board's own indicators (those of its services), split once for all its pages.
     indicators_by_board = _by_board(inputs.indicators, inputs.board_services, within=())
-    no_milestones, no_risks, no_restated = (
-        f.clear() for f in (inputs.milestones, inputs.risks, restated)
+    no_milestones, no_risks, no_restated, no_indicators = (
+        f.clear() for f in (inputs.milestones, inputs.risks, restated, inputs.indicators)
     )
     pages = []
     for key in with_data.sort(page_key).iter_rows(named=True):
@@ -453,11 +454,7 @@ def board_pages(
                 year_start_month=inputs.year_start_month,
                 figures_as_of=inputs.figures_as_of,
                 missing=registers.missing_indicators(
-                    indicators_by_board.get((board_id,), inputs.indicators.clear()),
-                    rows["code"],
-                    services[board_id],
-                    fy,
-                    suffix,
+                    indicators_by_board.get((board_id,), no_indicators), rows["code"], fy, suffix
                 ),
                 narrative=registers.narrative_rows(
                     narrative.get(in_scope, _NO_NARRATIVE), services[board_id]
