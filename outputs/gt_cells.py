@@ -170,17 +170,17 @@ def row_with_its_styles(
     return str(ORIGINAL_ROW(styles_cells=own, row_index=row_index, **rest))
 
 
-# The arguments great-tables gives a data row, and the values that make it plain: no stub,
-# summary or group-label cell, no row class, CSS class or merged stub cells.
-_PLAIN_ARGUMENTS = {
-    "leading_cell": None,
-    "summary_row": None,
-    "css_class": None,
-    "summary_group_id": None,
-    "row_class": None,
-    "stub_col_rowspans": None,
-    "stub_col_rows": None,
-}
+# The arguments great-tables gives a row that a plain data row leaves out: a stub, summary
+# or group-label cell, a row class, a CSS class, merged stub cells.
+_SPECIAL_ARGUMENTS = (
+    "leading_cell",
+    "summary_row",
+    "css_class",
+    "summary_group_id",
+    "row_class",
+    "stub_col_rowspans",
+    "stub_col_rows",
+)
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ _last_columns: tuple[list[ColInfo], pl.DataFrame, _Columns] | None = None
 def _is_plain_data_row(arguments: dict[str, Any]) -> bool:
     """A polars table's data row with no footnotes and none of the special cells: one
     :func:`plain_row` builds as great-tables would if its columns are plain too."""
-    if any(arguments.get(name) is not value for name, value in _PLAIN_ARGUMENTS.items()):
+    if any(arguments.get(name) is not None for name in _SPECIAL_ARGUMENTS):
         return False
     data, table = arguments.get("data"), arguments.get("tbl_data")
     if data is None or data._footnotes or not isinstance(table, pl.DataFrame):
@@ -226,18 +226,20 @@ def _columns(column_vars: list[ColInfo], table: pl.DataFrame) -> _Columns:
     last = _last_columns
     if last is not None and last[0] is column_vars and last[1] is table:
         return last[2]
-    plain = all(
+    if all(
         not column.is_stub and column.type != ColInfoTypeEnum.summary_placeholder
         for column in column_vars
-    )
-    names = [column.var for column in column_vars] if plain else []
-    # str() of each cell's value, as great-tables' builder takes it (its lists as lists).
-    columns = _Columns(
-        plain,
-        names,
-        [f"gt_row gt_{column.defaulted_align}" for column in column_vars if plain],
-        [[str(value) for value in table[name].to_list()] for name in names],
-    )
+    ):
+        names = [column.var for column in column_vars]
+        # str() of each cell's value, as great-tables' builder takes it (its lists as lists).
+        columns = _Columns(
+            True,
+            names,
+            [f"gt_row gt_{column.defaulted_align}" for column in column_vars],
+            [[str(value) for value in table[name].to_list()] for name in names],
+        )
+    else:
+        columns = _Columns(False, [], [], [])
     _last_columns = (column_vars, table, columns)
     return columns
 
