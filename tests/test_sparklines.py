@@ -3,8 +3,10 @@
 outputs.sparklines draws them itself (great-tables' nanoplots formatted an unused summary
 of every plot through tables of their own); a reader must not see the difference, so each
 case is drawn both ways in the same table and the HTML compared byte for byte, but for the
-hatched fill's definition (great-tables repeats it in every plot, a page defines it once) and
-each plot's style rules, which style text and guides a static plot has none of.
+hatched fill's definition (great-tables repeats it in every plot, a page defines it once),
+each plot's style rules, which style text and guides a static plot has none of, and the
+figures coordinates are written to (great-tables' 17 rounded to one decimal: a fortieth of a
+pixel at the size a plot is drawn).
 """
 
 from __future__ import annotations
@@ -59,7 +61,17 @@ def _pattern_given_once(table: str) -> str:
     unstyled = re.sub(r"<style> \.gt-nanoplot-.*?</style>", "", table, flags=re.S)
     assert STYLED.search(unstyled) is None
     stripped = re.sub(r"<defs>.*?</defs>", taken, unstyled, flags=re.S)
-    return re.sub(r"url\(#t-trend-\d+-", "url(#", stripped)
+    return _to_one_decimal(re.sub(r"url\(#t-trend-\d+-", "url(#", stripped))
+
+
+def _to_one_decimal(table: str) -> str:
+    """Each coordinate of great-tables' plots (its paths' and points' numbers, written to 17
+    figures) written to one decimal, as outputs.sparklines writes them."""
+
+    def rounded(attribute: re.Match[str]) -> str:
+        return re.sub(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", lambda n: f"{float(n[0]):.1f}", attribute[0])
+
+    return re.sub(r'\b(?:d|cx|cy)="[^"]*"', rounded, table)
 
 
 def _ours(trends: list[Trend], alts: list[str]) -> str:
