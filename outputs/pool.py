@@ -3,6 +3,7 @@ tables, WeasyPrint laying out pages), each process ending with the run that star
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -31,9 +32,28 @@ def in_processes(
     context = multiprocessing.get_context("spawn")
     with (
         one_polars_thread_each(),
-        ProcessPoolExecutor(workers, mp_context=context, initializer=end_with_the_run) as pool,
+        ProcessPoolExecutor(
+            workers, mp_context=context, initializer=start_worker, initargs=(function,)
+        ) as pool,
     ):
         yield from pool.map(function, items, chunksize=4)
+
+
+# A worker's collections of cyclic garbage: the first generation's at this many new objects
+# (Python's default, 700, ran one every few table cells), the older ones' as Python does.
+COLLECT_AFTER = 20_000
+
+
+def start_worker(function: Callable[..., object]) -> None:
+    """Run first in each worker, given the work it is for (unpickling it imported its
+    modules): the worker ends with the run (:func:`end_with_the_run`), and the collector
+    leaves those modules' objects alone. A page makes a few hundred thousand short-lived
+    objects; each collection of the oldest generation walked every object the libraries
+    made at import as well, and collections took a tenth of a page's rendering."""
+    del function  # only needed unpickled, for its imports
+    end_with_the_run()
+    gc.freeze()
+    gc.set_threshold(COLLECT_AFTER, *gc.get_threshold()[1:])
 
 
 @contextmanager

@@ -278,3 +278,23 @@ def test_render_workers_give_polars_one_thread_each(monkeypatch: pytest.MonkeyPa
     with one_polars_thread_each():
         pass
     assert POLARS_THREADS_VARIABLE not in os.environ
+
+
+def _collector(_: int) -> tuple[int, int]:
+    import gc
+
+    return gc.get_threshold()[0], gc.get_freeze_count()
+
+
+def test_render_workers_collect_less_often_and_leave_imported_objects_alone() -> None:
+    """A render worker's collector runs less often than Python's default and skips what
+    its modules made at import (collections were a tenth of a page's rendering); this
+    process's collector is left as it was."""
+    import gc
+
+    from outputs.pool import COLLECT_AFTER, in_processes
+
+    before = gc.get_threshold()
+    settings = list(in_processes(_collector, range(4), workers=2))
+    assert all(threshold == COLLECT_AFTER and frozen > 10_000 for threshold, frozen in settings)
+    assert gc.get_threshold() == before
