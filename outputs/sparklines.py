@@ -105,6 +105,11 @@ def _points(values: Sequence[Value]) -> tuple[int, int, list[float], list[float 
     return spacing, width, xs, ys
 
 
+def _run_points(xs: list[float], ys: list[float | None], run: slice) -> list[tuple[float, float]]:
+    """A run's points (a run has every figure)."""
+    return [(x, y) for x, y in zip(xs[run], ys[run], strict=True) if y is not None]
+
+
 def _curve(points: list[tuple[float, float]], spacing: int) -> list[str]:
     """A run of points as a smooth path's commands, each coordinate to one decimal."""
     return [f"M {points[0][0]:.1f},{points[0][1]:.1f}"] + [
@@ -123,7 +128,7 @@ def sparkline(values: Sequence[Value], label: str) -> str:
     areas, lines = [], []
     bottom = f"{_BOTTOM - _SAFE_Y + _RADIUS:.1f}"
     for run in _runs(ys):
-        points = list(zip(xs[run], ys[run], strict=True))
+        points = _run_points(xs, ys, run)
         outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         first, last = points[0][0], points[-1][0]
         areas.append(
@@ -131,9 +136,9 @@ def sparkline(values: Sequence[Value], label: str) -> str:
             f'stroke="transparent" stroke-width="2" fill="url(#{_PATTERN})" '
             'fill-opacity="0.7"></path>'
         )
+        curve = " ".join(_curve(points, spacing))
         lines.append(
-            f'<path d="{" ".join(_curve(points, spacing))}" stroke="{_LINE_COLOUR}" stroke-width="8" '
-            'fill="none"></path>'
+            f'<path d="{curve}" stroke="{_LINE_COLOUR}" stroke-width="8" fill="none"></path>'
         )
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{_RADIUS}" stroke="#FFFFFF" stroke-width="4" '
@@ -162,7 +167,7 @@ def printed_sparkline(values: Sequence[Value], label: str) -> str:
     spacing, width, xs, ys = _points(values)
     curves = []
     for run in _runs(ys):
-        curves += _curve(list(zip(xs[run], ys[run], strict=True)), spacing)
+        curves += _curve(_run_points(xs, ys, run), spacing)
     last = max(i for i, y in enumerate(ys) if y is not None)
     return (
         f'<svg role="img" aria-label="{html.escape(label)}" '
