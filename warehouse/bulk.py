@@ -3,8 +3,10 @@
 PostgreSQL: ``COPY … FROM STDIN`` / ``COPY (…) TO STDOUT`` in CSV through psycopg, inside
 the caller's transaction. SQLite: big inserts are gathered in a scratch database over ADBC
 and moved in with one ``INSERT … SELECT`` (:class:`Inserts`); small ones use the driver's
-``executemany`` with plain tuples; reads take the driver's tuples without SQLAlchemy's row
-objects. No ORM objects and no per-row statements on the hot path.
+``executemany`` with plain tuples; reads of a file whose connection has written nothing yet
+in its transaction go over ADBC, as Arrow columns (:func:`_read_over_arrow`), and otherwise
+take the driver's tuples without SQLAlchemy's row objects. No ORM objects and no per-row
+statements on the hot path.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import itertools
 import os
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -28,6 +31,12 @@ SCRATCH_PREFIX = "boardpack_scratch_"
 _scratch_numbers = itertools.count()
 # The scratch databases attached to a pooled connection, kept in its pool entry's info.
 ATTACHED = "boardpack_attached_scratch"
+# A SQLite connection's count of changed rows when its transaction began, in its pool
+# entry's info: while the count is the same, the transaction has written nothing.
+CHANGES_AT_BEGIN = "boardpack_changes_at_begin"
+# ADBC's SQLite driver types each column by the values of a result's first batch, and fails
+# on a later batch whose values differ (a column of nulls then a number): one batch.
+_ONE_BATCH = {"adbc.sqlite.query.batch_rows": str(2**30)}
 
 
 def _is_postgres(connection: sa.Connection) -> bool:
@@ -207,8 +216,12 @@ def select_frame(
             .with_columns(_booleans(schema))
             .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         )
+    dated = any(dtype in (pl.Date, pl.Datetime) for dtype in schema.values())
+    committed = None if dated else _committed_file(connection)
+    if committed is not None:
+        return _read_over_arrow(connection, committed, query, schema)
     result = connection.execute(query)
-    if any(dtype in (pl.Date, pl.Datetime) for dtype in schema.values()):
+    if dated:
         # Dates come back from SQLite as text: SQLAlchemy's rows convert them.
         chunks = []
         while rows := result.fetchmany(CHUNK):
@@ -223,6 +236,57 @@ def select_frame(
     result.close()
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
     return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def note_transaction_begun(connection: sa.Connection) -> None:
+    """Called as a SQLite transaction begins: its connection's count of changed rows, so
+    that :func:`_committed_file` can tell whether the transaction has written since."""
+    driver = connection.connection.driver_connection
+    connection.connection.info[CHANGES_AT_BEGIN] = driver.total_changes  # type: ignore[union-attr]
+
+
+def _committed_file(connection: sa.Connection) -> Path | None:
+    """The SQLite file a read on ``connection`` may make on a connection of its own: when it
+    is a file, and ``connection``'s transaction has written nothing (so the file holds all
+    it would see). None otherwise: PostgreSQL, a database in memory, or writes not yet
+    committed, which only ``connection`` sees."""
+    if connection.dialect.name != "sqlite":
+        return None
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if connection.in_transaction():
+        driver = connection.connection.driver_connection
+        begun = connection.connection.info.get(CHANGES_AT_BEGIN)
+        if begun is None or begun != driver.total_changes:  # type: ignore[union-attr]
+            return None
+    path = Path(database)
+    return path if path.is_file() else None
+
+
+def _read_over_arrow(
+    connection: sa.Connection, path: Path, query: sa.Select[Any], schema: dict[str, Any]
+) -> pl.DataFrame:
+    """``query``'s rows read from the SQLite file ``path`` by ADBC's driver, which hands
+    them back as Arrow columns: three times as fast as Python's driver's tuples (the
+    583,310 measures of a council of 10^6 figures: 0.7 s against 2.0 s). The columns are
+    typed by their values, then cast to ``schema``; a value of another type fails the cast,
+    as it fails building a frame from tuples."""
+    import adbc_driver_sqlite.dbapi
+
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with adbc_driver_sqlite.dbapi.connect(uri) as reader, reader.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.adbc_statement.set_options(**_ONE_BATCH)
+        cursor.execute(sql)
+        table = cursor.fetch_arrow_table().rename_columns(list(schema))
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    raw = {name: (pl.Int64 if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+    return frame.select(
+        [pl.col(name).cast(raw[name]).cast(dtype) for name, dtype in schema.items()]
+    )
 
 
 def _csv_types(schema: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from core.database_urls import database_url, masked_url, without_password
 from core.environment import WAREHOUSE_VARIABLE
 from core.errors import RunFailed, UsageError
-from warehouse.bulk import detach_scratch
+from warehouse.bulk import detach_scratch, note_transaction_begun
 from warehouse.lock import exclusive_run
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -342,6 +342,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+    note_transaction_begun(connection)
 
 
 def _sqlite_checkin(dbapi_connection: object, record: sa.pool.ConnectionPoolEntry) -> None:
