@@ -36,7 +36,7 @@ from outputs.site import (
     years_drawn_on,
 )
 from transforms.coverage import latest_quarter
-from warehouse import benchmarks, store
+from warehouse import benchmarks, bulk, store
 from warehouse.load import FIGURES_AS_OF, LoadResult
 from warehouse.models import BoardSummary, Measure, Milestone, Narrative, Risk
 from warehouse.signoffs import latest_decisions
@@ -158,7 +158,7 @@ def publish(
     """
     require_boards(council, boards)
     with engine.connect() as connection:
-        inputs = site_inputs(connection, council, as_of, periods)
+        inputs = site_inputs(bulk.in_columns(connection), council, as_of, periods)
         decisions = latest_decisions(connection)
     pages = with_approvals(board_pages(inputs, periods, boards), decisions)
     keys = {page_key(p) for p in pages}
