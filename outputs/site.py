@@ -541,14 +541,20 @@ PAGES_PER_WORKER = 40
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A page's HTML, its tables' CSVs, its charts and exceptions pages and, when wanted,
-    its documents: file-name endings (``.pdf``, ``.docx``, ``-exceptions.pdf``, …) to their
-    bytes."""
+    """A page's HTML (and its hash, for the manifest), its tables' CSVs, its charts and
+    exceptions pages and, when wanted, its documents: file-name endings (``.pdf``,
+    ``.docx``, ``-exceptions.pdf``, …) to their bytes.
 
-    document: str
+    The pages come as the UTF-8 that is written, encoded (and the report hashed) where they
+    are rendered: text crossing the render pool's pipe is encoded and decoded again, then
+    was encoded once more to be written and hashed, all in the run's own process, which a
+    large board's 3 MB of pages kept busy."""
+
+    document: bytes
+    sha256: str
     csvs: dict[str, str]
-    charts: str
-    exceptions: str
+    charts: bytes
+    exceptions: bytes
     documents: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -570,15 +576,21 @@ def render_files(page: Job, documents: DocumentPlan | None = None) -> Rendered:
         return _render_priority(page, documents)
     rows = indicator_rows(page)  # worked out once for the page, its exceptions and copies
     document, csvs = render_page(page, rows)
-    charts = render_charts(page, page_path(page))
-    # Built here, with the page, so that a big run's workers share it out (great-tables).
-    exceptions = exceptions_document(page, rows)
-    if documents is None or not documents.covers(page):
-        return RenderedPage(document, csvs, charts, exceptions)
-    from outputs.documents import document_files
+    encoded = document.encode("utf-8")
+    files = {}
+    if documents is not None and documents.covers(page):
+        from outputs.documents import document_files
 
-    files = document_files(page, documents, rows)
-    return RenderedPage(document, csvs, charts, exceptions, files)
+        files = document_files(page, documents, rows)
+    return RenderedPage(
+        document=encoded,
+        sha256=hashlib.sha256(encoded).hexdigest(),
+        csvs=csvs,
+        charts=render_charts(page, page_path(page)).encode("utf-8"),
+        # Built here, with the page, so that a big run's workers share it out (great-tables).
+        exceptions=exceptions_document(page, rows).encode("utf-8"),
+        documents=files,
+    )
 
 
 def _render_priority(page: PriorityPage, documents: DocumentPlan | None) -> RenderedPriority:
@@ -674,8 +686,7 @@ def _write_page(
     """A board's page and the files beside it; its manifest record."""
     path = out / page_path(page)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = files.document.encode("utf-8")  # once, for the file and its hash
-    write(path, document)
+    write(path, files.document)
     write(out / chart_path(page_path(page)), files.charts)
     tables = {name: table_csv_path(page, name) for name in files.csvs}
     for name, text in files.csvs.items():
@@ -688,7 +699,7 @@ def _write_page(
         "path": page_path(page).as_posix(),
         "csv": tables[""].as_posix(),
         "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
-        "sha256": hashlib.sha256(document).hexdigest(),
+        "sha256": files.sha256,
         "charts": chart_path(page_path(page)).as_posix(),
         "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
         "as_at": as_at,
