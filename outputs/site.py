@@ -577,7 +577,7 @@ def render_files(page: Job, documents: DocumentPlan | None = None) -> Rendered:
     rows = indicator_rows(page)  # worked out once for the page, its exceptions and copies
     document, csvs = render_page(page, rows)
     encoded = document.encode("utf-8")
-    files = {}
+    files: dict[str, bytes] = {}
     if documents is not None and documents.covers(page):
         from outputs.documents import document_files
 

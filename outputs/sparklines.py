@@ -11,7 +11,7 @@ page's own words as its accessible name, and nothing else.
 great-tables writes each coordinate to 17 figures (``107.14285714285714``): a third of a
 sparkline's bytes, and a sparkline is most of an indicator's row. A plot is drawn about
 32 pixels high from 130 units, so a tenth of a unit is a fortieth of a pixel: one decimal
-draws the same picture, and a large board's page is a quarter smaller to build, send, hash
+draws the same picture, and a large board's page is a fifth smaller to build, send, hash
 and write.
 """
 
