@@ -199,7 +199,7 @@ def select_frame(
 ) -> pl.DataFrame:
     """The rows of ``query`` as a frame with ``schema`` (names in the query's order)."""
     if _is_postgres(connection):
-        sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        sql = _sql_text(connection, query)
         buffer = io.BytesIO()
         driver = connection.connection.driver_connection
         statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
@@ -208,16 +208,13 @@ def select_frame(
                 buffer.write(block)
         if buffer.tell() == 0:
             return pl.DataFrame(schema=schema)
-        return (
-            pl.read_csv(
-                buffer.getvalue(),
-                has_header=False,
-                new_columns=list(schema),
-                schema_overrides=_csv_types(schema),
-            )
-            .with_columns(_booleans(schema))
-            .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+        read = pl.read_csv(
+            buffer.getvalue(),
+            has_header=False,
+            new_columns=list(schema),
+            schema_overrides=_booleans_read_as(pl.String, schema),  # COPY writes t and f
         )
+        return _cast_to(read.with_columns(_booleans(schema)), schema)
     dated = any(dtype in (pl.Date, pl.Datetime) for dtype in schema.values())
     committed = None if dated else _committed_file(connection)
     columns = None if committed is None else _read_over_arrow(connection, committed, query, schema)
@@ -232,13 +229,12 @@ def select_frame(
         return pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
     # Otherwise the driver's own tuples, without a row object and a copy of each row
     # (booleans come back as 0 and 1).
-    raw = {name: (pl.Int64 if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+    raw = _booleans_read_as(pl.Int64, schema)
     frames = []
     while rows := result.cursor.fetchmany(CHUNK):
         frames.append(pl.DataFrame(rows, schema=raw, orient="row"))
     result.close()
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    return _cast_to(pl.concat(frames) if frames else pl.DataFrame(schema=raw), schema)
 
 
 def in_columns(connection: sa.Connection) -> sa.Connection:
@@ -292,7 +288,7 @@ def _read_over_arrow(
     import adbc_driver_sqlite.dbapi
 
     try:
-        sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        sql = _sql_text(connection, query)
     except sa.exc.CompileError:
         return None
     if "\x00" in sql:
@@ -305,15 +301,24 @@ def _read_over_arrow(
         table = cursor.fetch_arrow_table().rename_columns(list(schema))
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    raw = {name: (pl.Int64 if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
-    return frame.select(
-        [pl.col(name).cast(raw[name]).cast(dtype) for name, dtype in schema.items()]
-    )
+    return _cast_to(frame, schema)  # booleans come as 0 and 1, a column of nulls as integers
 
 
-def _csv_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """CSV from COPY writes booleans as t/f: read them as text, convert after."""
-    return {name: (pl.String if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+def _sql_text(connection: sa.Connection, query: sa.Select[Any]) -> str:
+    """``query`` as SQL text with its values written in (for a reader that takes no
+    parameters: COPY, ADBC)."""
+    return str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _booleans_read_as(stand_in: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its booleans read as ``stand_in`` first (a driver's 0 and 1, COPY's
+    t and f), to be converted after."""
+    return {name: (stand_in if dtype == pl.Boolean else dtype) for name, dtype in schema.items()}
+
+
+def _cast_to(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    """``frame``'s columns (named as ``schema``'s) cast to ``schema``'s types, in its order."""
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _booleans(schema: dict[str, Any]) -> list[pl.Expr]:
