@@ -684,10 +684,10 @@ def _write_page(
     page: BoardPage, files: RenderedPage, out: Path, as_at: str, write: Writer
 ) -> dict[str, Any]:
     """A board's page and the files beside it; its manifest record."""
-    path = out / page_path(page)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write(path, files.document)
-    write(out / chart_path(page_path(page)), files.charts)
+    report = page_path(page)  # the others' paths are made from it
+    (out / report).parent.mkdir(parents=True, exist_ok=True)
+    write(out / report, files.document)
+    write(out / chart_path(report), files.charts)
     tables = {name: table_csv_path(page, name) for name in files.csvs}
     for name, text in files.csvs.items():
         write(out / tables[name], text)
@@ -696,22 +696,22 @@ def _write_page(
         "board": page.board_name,
         "period": f"{fy_label(page.fy)} {page.suffix}",
         "title": period_title(page.fy, page.suffix),
-        "path": page_path(page).as_posix(),
+        "path": report.as_posix(),
         "csv": tables[""].as_posix(),
         "tables": {name or "indicators": p.as_posix() for name, p in tables.items()},
         "sha256": files.sha256,
-        "charts": chart_path(page_path(page)).as_posix(),
+        "charts": chart_path(report).as_posix(),
         "summary": {key: page.summary.get(key) or 0 for key in SUMMARY_KEYS},
         "as_at": as_at,
         "data_as_at": page.data_as_at,
     }
-    exceptions = exceptions_path(page_path(page))
+    exceptions = exceptions_path(report)
     write(out / exceptions, files.exceptions)
     entry["exceptions"] = exceptions.as_posix()
     if not page.benchmarks.is_empty():
         write(out / benchmarking_path(page), benchmarking_document(page))
         entry["benchmarking"] = benchmarking_path(page).as_posix()
-    entry |= write_documents(out, page_path(page), files.documents, write)
+    entry |= write_documents(out, report, files.documents, write)
     return entry
 
 
