@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -22,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -206,30 +208,22 @@ def measure(size: int, workdir: Path) -> dict[str, Any]:
     if size <= FIRST_RUN_MAX_SIZE:
         # What `boardpack run` does the first time: every period of every board published.
         fresh = f"sqlite:///{workdir / 'first-run.sqlite'}"
-        start = _clock()
-        first_run = runs.nightly(workdir / "council", fresh, workdir / "first-run", AS_OF)
-        times[FIRST_RUN] = _clock() - start
-        peaks[FIRST_RUN] = memory.take()
-        first_run_reports = len(first_run.reports)
-        large_boards = first_run_on_large_boards(workdir, times)
-        peaks[LARGE_BOARDS_FIRST_RUN] = memory.take()
-        documents = nightly_with_documents(workdir, times)
-        peaks[WITH_DOCUMENTS] = memory.take()
+        first_run = _fresh_nightly(workdir / "council", fresh, workdir / "first-run")
+        times[FIRST_RUN], peaks[FIRST_RUN] = first_run.seconds, first_run.peak_mb
+        first_run_reports = len(first_run.outcome.reports)
+        large_boards = first_run_on_large_boards(workdir, times, peaks)
+        documents = nightly_with_documents(workdir, times, peaks)
     # The same nightly into PostgreSQL, before the new month: the same reports.
-    agreement["PostgreSQL"] = on_postgresql(workdir, times, out)
-    peaks[ON_POSTGRESQL] = memory.take()
+    agreement["PostgreSQL"] = on_postgresql(workdir, times, peaks, out)
 
     # The last month arrives: a new file from each source, as departments send them.
     new_rows = send_held_back(workdir / "council")
-    start = _clock()
-    monthly = runs.nightly(workdir / "council", url, out, AS_OF)
-    times[NEW_MONTH] = _clock() - start
-    peaks[NEW_MONTH] = memory.take()
-
-    start = _clock()
-    again = runs.nightly(workdir / "council", url, out, AS_OF)
-    times[NO_CHANGE] = _clock() - start
-    peaks[NO_CHANGE] = memory.take()
+    new_month = _fresh_nightly(workdir / "council", url, out)
+    times[NEW_MONTH], peaks[NEW_MONTH] = new_month.seconds, new_month.peak_mb
+    monthly = new_month.outcome
+    no_change = _fresh_nightly(workdir / "council", url, out)
+    times[NO_CHANGE], peaks[NO_CHANGE] = no_change.seconds, no_change.peak_mb
+    again = no_change.outcome
     peak_mb = max(nightly_peak_mb, peaks[NEW_MONTH], peaks[NO_CHANGE])
 
     council = load_council(workdir / "council")
@@ -337,45 +331,65 @@ def on_cluster(size: int, workdir: Path, times: dict[str, float], out: Path) -> 
     return differ
 
 
-def on_postgresql(workdir: Path, times: dict[str, float], out: Path) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class FreshNightly:
+    """A nightly run in a process of its own: its time, the process's peak memory and
+    what the run reported."""
+
+    seconds: float
+    peak_mb: float
+    outcome: Any  # boardpack.outcome.RunOutcome
+
+
+def _fresh_nightly(council: Path, url: str, out: Path, latest_only: bool = False) -> FreshNightly:
+    """``runs.nightly`` in a new process, as each scheduled run is one: its time and memory
+    are its own, not those of this process's earlier runs (a heap grown by a first run of
+    every period, or by the cluster's client). ``latest_only``: publishing the latest
+    periods, as the timed nightly does (:data:`LATEST_PERIODS`)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as process:
+        return process.submit(_timed_nightly, council, url, out, latest_only).result()
+
+
+def _timed_nightly(council: Path, url: str, out: Path, latest_only: bool) -> FreshNightly:
+    from boardpack import runs, steps
+
+    chosen = _nightly_steps() if latest_only else steps.DIRECT
+    start = _clock()
+    outcome = runs.nightly(council, url, out, AS_OF, steps=chosen)
+    seconds = _clock() - start
+    return FreshNightly(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, outcome)
+
+
+def on_postgresql(
+    workdir: Path, times: dict[str, float], peaks: dict[str, float], out: Path
+) -> list[str]:
     """The same nightly into a new PostgreSQL warehouse (a server started for it on
     loopback, as the suite starts one); its reports must be byte for byte SQLite's."""
-    from boardpack import runs
     from tests.postgres import postgres_server
 
     with postgres_server(durable=True) as url:
-        start = _clock()
-        runs.nightly(
-            workdir / "council", url, workdir / "postgresql-out", AS_OF, steps=_nightly_steps()
-        )
-        times[ON_POSTGRESQL] = _clock() - start
+        run = _fresh_nightly(workdir / "council", url, workdir / "postgresql-out", True)
+    times[ON_POSTGRESQL], peaks[ON_POSTGRESQL] = run.seconds, run.peak_mb
     return _different_files(out, workdir / "postgresql-out")
 
 
-def first_run_on_large_boards(workdir: Path, times: dict[str, float]) -> int:
+def first_run_on_large_boards(
+    workdir: Path, times: dict[str, float], peaks: dict[str, float]
+) -> int:
     """``boardpack run`` the first time on the council of large boards: its reports."""
-    from boardpack import runs
-
-    start = _clock()
-    result = runs.nightly(
-        workdir / LARGE_BOARDS,
-        f"sqlite:///{workdir / 'large-boards.sqlite'}",
-        workdir / "large-boards-out",
-        AS_OF,
-    )
-    times[LARGE_BOARDS_FIRST_RUN] = _clock() - start
-    return len(result.reports)
+    url = f"sqlite:///{workdir / 'large-boards.sqlite'}"
+    run = _fresh_nightly(workdir / LARGE_BOARDS, url, workdir / "large-boards-out")
+    times[LARGE_BOARDS_FIRST_RUN], peaks[LARGE_BOARDS_FIRST_RUN] = run.seconds, run.peak_mb
+    return len(run.outcome.reports)
 
 
-def nightly_with_documents(workdir: Path, times: dict[str, float]) -> int:
+def nightly_with_documents(workdir: Path, times: dict[str, float], peaks: dict[str, float]) -> int:
     """The nightly of a council that asks for documents: the Word and PDF files it made."""
-    from boardpack import runs
-
     out = workdir / "documents-out"
-    start = _clock()
     database = f"sqlite:///{workdir / 'documents.sqlite'}"
-    runs.nightly(workdir / DOCUMENTS, database, out, AS_OF, steps=_nightly_steps())
-    times[WITH_DOCUMENTS] = _clock() - start
+    run = _fresh_nightly(workdir / DOCUMENTS, database, out, latest_only=True)
+    times[WITH_DOCUMENTS], peaks[WITH_DOCUMENTS] = run.seconds, run.peak_mb
     return sum(1 for p in out.rglob("*") if p.suffix in {".pdf", ".docx"})
 
 
