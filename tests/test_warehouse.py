@@ -231,6 +231,41 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
     assert {name: export_csv(engine, name) for name in whole} == whole
 
 
+def test_a_first_load_computes_its_measures_from_the_figures_it_stored(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A load into an empty warehouse computes its measures from the figures it keeps as it
+    stores them, not read back: the same measures and summaries as the warehouse's figures
+    give, over several slices of indicators, with a figure of -0 (SQLite stores it as 0)."""
+    council = tmp_path / "council"
+    shutil.copytree(DEMO, council)
+    extract = council / "extracts" / "children" / "cyp_returns_2025-26.csv"
+    text = extract.read_text(encoding="utf-8-sig")
+    assert "CYP SC 02,2025-06,247,,," in text
+    extract.write_text(text.replace("CYP SC 02,2025-06,247,,,", "CYP SC 02,2025-06,-0,,,"))
+    monkeypatch.setattr(load, "INDICATORS_PER_SLICE", 20)  # the demo's 67: four slices
+    read_back = []
+    reader = store.current_observations
+
+    def current_observations(
+        connection: sa.Connection, columns: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        read_back.append(list(columns))
+        return reader(connection, columns, *args, **kwargs)
+
+    monkeypatch.setattr(store, "current_observations", current_observations)
+    engine = nightly(warehouse_url, council)
+    assert load.MEASURE_INPUTS not in read_back
+    first = {name: export_csv(engine, name) for name in ("measures", "summary")}
+    as_stored = "0.0" if warehouse_url.startswith("sqlite") else "-0.0"  # PostgreSQL keeps -0
+    assert f"\nCYP SC 02,2025/26 Q1,quarter,2025/26,{as_stored}," in first["measures"]
+    monkeypatch.setattr(store, "current_observations", reader)
+    with engine.begin() as connection:
+        load.recompute(connection, load_council(council), DEMO_AS_OF)
+    assert {name: export_csv(engine, name) for name in first} == first
+    engine.dispose()
+
+
 def test_each_slice_of_figures_is_read_through_the_index_and_the_planner_put_back(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

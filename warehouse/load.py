@@ -17,6 +17,7 @@ from transforms.measures import compute_measures, empty_measures
 from transforms.summary import rag_counts, summary_of_counts
 from warehouse import benchmarks, store
 from warehouse.bulk import Inserts
+from warehouse.figures import FirstLoad, first_load
 from warehouse.models import Measure, Milestone, Narrative, Risk
 
 MEASURES_BASIS = "measures_basis"
@@ -33,9 +34,14 @@ MEASURES_FIRST_FY = "measures_first_fy"
 
 
 def store_batch(
-    connection: sa.Connection, run_id: int, council: Council, batch: Batch
+    connection: sa.Connection,
+    run_id: int,
+    council: Council,
+    batch: Batch,
+    first: FirstLoad | None = None,
 ) -> pl.DataFrame:
-    """Load one run's accepted rows, rejections and file records.
+    """Load one run's accepted rows, rejections and file records (the figures stored kept
+    by ``first`` too, when given).
 
     Returns the indicators and months that gained new or restated figures
     (:data:`warehouse.store.CHANGED_SCHEMA`).
@@ -47,7 +53,8 @@ def store_batch(
         council.boards,
         council.targets,
     )
-    changed = store.load_observations(connection, run_id, batch.accepted_observations())
+    keep = None if first is None else first.keep
+    changed = store.load_observations(connection, run_id, batch.accepted_observations(), keep)
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     benchmarks.load_values(connection, run_id, batch.frame("benchmarks"))
     targets = batch.frame("targets")
@@ -77,7 +84,12 @@ def store_batch(
 
 # Indicators computed together: about half a million monthly figures at a time.
 INDICATORS_PER_SLICE = 4_000
-_MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator", "forecast"]
+MEASURE_INPUTS = ["indicator_code", "fy", "fm", "value", "numerator", "denominator", "forecast"]
+
+
+def indicator_slices(indicators: pl.DataFrame) -> list[pl.DataFrame]:
+    """``indicators`` in the slices whose measures are computed together, in code order."""
+    return list(indicators.sort("code").iter_slices(INDICATORS_PER_SLICE))
 
 
 def recompute(
@@ -85,8 +97,11 @@ def recompute(
     council: Council,
     as_of: dt.date,
     targets: pl.DataFrame | None = None,
+    first: FirstLoad | None = None,
 ) -> int:
-    """Measures and board summaries from the current observations, stored in place.
+    """Measures and board summaries from the current observations, stored in place (read
+    from ``first`` when this transaction's load was the warehouse's first: the same
+    figures).
 
     A slice of indicators at a time (a measure depends only on its own indicator's
     figures), so memory follows the slice rather than the warehouse. Returns the number
@@ -106,7 +121,7 @@ def recompute(
     counts = []  # each slice's RAG counts by board and period, for the summaries
     stored = 0
     for measures in _stored_slices(
-        connection, council, as_of, targets, council.indicators, first_fy
+        connection, council, as_of, targets, council.indicators, first_fy, first=first
     ):
         counts.append(rag_counts(measures, council.indicators, council.boards))
         stored += measures.height
@@ -160,21 +175,29 @@ def _stored_slices(
     indicators: pl.DataFrame,
     first_fy: int,
     years: list[int] | None = None,
+    first: FirstLoad | None = None,
 ) -> Iterator[pl.DataFrame]:
     """The measures of ``indicators``, a slice of indicators at a time (a measure depends
     only on its own indicator's figures, so memory follows the slice, not the warehouse),
     each slice stored as it is computed: every year from ``first_fy``, or only ``years``
     (sorted) in place of those stored, computed from the figures of the year before the first
-    of them on (a measure reads its own year's figures and the previous year's)."""
+    of them on (a measure reads its own year's figures and the previous year's). Every
+    year's figures of a slice that ``first`` kept are read from it."""
     start = first_fy if years is None else max(first_fy, years[0] - 1)
     read = None if years is None else range(start, years[-1] + 1)
     with Inserts(connection) as inserts:
-        for part in indicators.sort("code").iter_slices(INDICATORS_PER_SLICE):
+        for part in indicator_slices(indicators):
             codes = part["code"].to_list()
             if years is not None:
                 store.delete_measures(connection, codes, years)
-            with store.through_the_index(connection):  # a slice, not the whole table
-                observations = store.current_observations(connection, _MEASURE_INPUTS, codes, read)
+            kept = None if first is None or years is not None else first.figures_of(codes)
+            if kept is not None:
+                observations = kept
+            else:
+                with store.through_the_index(connection):  # a slice, not the whole table
+                    observations = store.current_observations(
+                        connection, MEASURE_INPUTS, codes, read
+                    )
             observations = observations.rename({"indicator_code": "code"})
             measures = compute_measures(
                 part,
@@ -268,8 +291,11 @@ def load_and_compute(
     basis and the first year as before), only the measures they can change are computed
     again (:func:`recompute_changed`); otherwise every measure is.
     """
-    with engine.begin() as connection:
-        changed = store_batch(connection, run_id, council, batch)
+    with (
+        engine.begin() as connection,
+        first_load(connection, _slice_codes(council), MEASURE_INPUTS) as first,
+    ):
+        changed = store_batch(connection, run_id, council, batch, first)
         targets = store.current_targets(connection)
         positions = benchmarks.refresh_results(connection, council)
         basis = measures_basis(council, targets) + _digest(positions)
@@ -285,11 +311,15 @@ def load_and_compute(
         same_first = first_fy is not None and earliest is not None and earliest >= first_fy
         if not basis_changed and same_first and ended is not None:
             return _extended(connection, council, as_of, targets, changed, ended)
-        count = recompute(connection, council, as_of, targets)
+        count = recompute(connection, council, as_of, targets, first)
         store.set_state(connection, MEASURES_BASIS, basis)
     # A new basis, or an as-of date before the stored measures' (periods gone): everything.
     everything = basis_changed or ended is None
     return LoadResult(count, True, None if everything else _years(changed))
+
+
+def _slice_codes(council: Council) -> list[list[str]]:
+    return [part["code"].to_list() for part in indicator_slices(council.indicators)]
 
 
 def _extended(

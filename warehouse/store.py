@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -273,7 +273,18 @@ def current_observations(
         query = query.where(table.c.fy.in_(sorted(years)))
     if commented:
         query = query.where(table.c.commentary.is_not(None))
-    return select_frame(connection, query, {name: _OBSERVATION_TYPES[name] for name in wanted})
+    return select_frame(connection, query, observation_schema(wanted))
+
+
+def observation_schema(columns: Iterable[str]) -> dict[str, Any]:
+    """The types of the observations' ``columns`` as frames hold them."""
+    return {name: _OBSERVATION_TYPES[name] for name in columns}
+
+
+def holds_figures(connection: sa.Connection) -> bool:
+    """Whether the warehouse holds any figure, current or superseded."""
+    table = table_of(Observation)
+    return connection.execute(sa.select(table.c.id).limit(1)).first() is not None
 
 
 # What each source has sent, as the returns page's coverage needs it, kept in the state
@@ -382,10 +393,14 @@ _STORED_SCHEMA = pl.Schema([*CHANGED_SCHEMA.items(), ("source_id", pl.String)])
 
 
 def load_observations(
-    connection: sa.Connection, run_id: int, files: Iterable[pl.DataFrame]
+    connection: sa.Connection,
+    run_id: int,
+    files: Iterable[pl.DataFrame],
+    keep: Callable[[pl.DataFrame], None] | None = None,
 ) -> pl.DataFrame:
     """Store accepted figures, one file's frame at a time; a changed figure supersedes the
-    current one, which is kept. No key may appear in two of the frames.
+    current one, which is kept. No key may appear in two of the frames. ``keep``, when
+    given, is handed each file's stored rows (every column of the observations).
 
     Returns the indicators and months that gained new versions (:data:`CHANGED_SCHEMA`;
     unchanged figures are not stored).
@@ -400,7 +415,14 @@ def load_observations(
             if accepted.is_empty():
                 continue
             current = _current_of(connection, accepted)
-            stored = _load_file(connection, run_id, accepted, current, inserts)
+            table = table_of(Observation)
+            fields = OBSERVATION_FIELDS
+            rows = store_versions(
+                connection, run_id, table, accepted, current, fields, _VERSIONED, inserts
+            )
+            if keep is not None:
+                keep(rows)
+            stored = rows.select(list(_STORED_SCHEMA)).cast(_STORED_SCHEMA)
             changed.append(stored.select(list(CHANGED_SCHEMA)).unique())
             sent.append(stored.select(list(_SOURCE_INDICATORS_SCHEMA)).unique())
             restatements = stored.join(current, on=list(OBSERVATION_KEY), how="semi")
@@ -470,20 +492,6 @@ def through_the_index(connection: sa.Connection) -> Iterator[None]:
 def _chunks(codes: Sequence[str]) -> Iterator[Sequence[str]]:
     """``codes`` a query's worth at a time."""
     return (codes[i : i + CODES_PER_QUERY] for i in range(0, len(codes), CODES_PER_QUERY))
-
-
-def _load_file(
-    connection: sa.Connection,
-    run_id: int,
-    accepted: pl.DataFrame,
-    current: pl.DataFrame,
-    inserts: Inserts,
-) -> pl.DataFrame:
-    table = table_of(Observation)
-    stored = store_versions(
-        connection, run_id, table, accepted, current, OBSERVATION_FIELDS, _VERSIONED, inserts
-    )
-    return stored.select(list(_STORED_SCHEMA)).cast(_STORED_SCHEMA)
 
 
 def store_versions(
