@@ -7,9 +7,11 @@ from typing import Any
 
 import great_tables._gt_data as gt_data
 import great_tables._scss as scss
+import great_tables._tbl_data as tbl_data
 import great_tables._utils_render_html as render_html
 import great_tables.gt
 import polars as pl
+import polars.selectors as cs
 import pytest
 from great_tables import GT, html, loc, md, style
 from great_tables._gt_data import Body
@@ -66,7 +68,11 @@ def rendered(gt: GT, column_path: bool, monkeypatch: pytest.MonkeyPatch) -> str:
             patch.setattr(Body, "render_formats", gt_cells.ORIGINAL_FORMATS)
             patch.setattr(scss, "compile_scss", gt_cells.ORIGINAL_CSS)
             patch.setattr(gt_data, "create_empty_frame", gt_cells.ORIGINAL_EMPTY)
-        return gt.as_raw_html()
+            tbl_data.eval_select.register(pl.DataFrame, gt_cells.ORIGINAL_SELECT)
+        try:
+            return gt.as_raw_html()
+        finally:
+            tbl_data.eval_select.register(pl.DataFrame, gt_cells.columns_named)
 
 
 def test_reports_render_through_the_column_and_row_paths() -> None:
@@ -75,6 +81,33 @@ def test_reports_render_through_the_column_and_row_paths() -> None:
     assert Body.render_formats is gt_cells.formats_by_column
     assert scss.compile_scss is gt_cells.css_once_per_options
     assert gt_data.create_empty_frame is gt_cells.empty_body
+    assert tbl_data.eval_select.dispatch(pl.DataFrame) is gt_cells.columns_named
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        "value",
+        ["title", "value"],
+        ["value", "title", "value"],  # each once, in the order first named
+        [],
+        ["title", "no such column"],
+        [0, "value"],
+        -1,
+        cs.numeric(),
+        [cs.string(), "count"],
+    ],
+)
+def test_columns_are_found_by_name_as_great_tables_finds_them(named: Any) -> None:
+    frame = table(ATTACKS, [1.0] * len(ATTACKS))._tbl_data
+
+    def found(select: Any) -> Any:
+        try:
+            return select(frame, named)
+        except Exception as error:  # the same refusal, if great-tables refuses
+            return type(error)
+
+    assert found(gt_cells.columns_named) == found(gt_cells.ORIGINAL_SELECT)
 
 
 def test_hostile_text_nulls_and_numbers_render_byte_for_byte_as_great_tables_does(
