@@ -157,9 +157,24 @@ def recompute_changed(
     codes = changed["indicator_code"].unique().implode()
     indicators = council.indicators.filter(pl.col("code").is_in(codes))
     parts = _stored_slices(connection, council, as_of, targets, indicators, first_fy, years)
-    stored = sum(measures.height for measures in parts)
-    counted = store.read_table(connection, Measure, years=years, columns=_COUNTED)
-    summaries = summary_of_counts(rag_counts(counted, council.indicators, council.boards))
+    # Counts of separate sets of indicators add up: those computed again are counted as they
+    # are stored, and the rest read back (none, when a month arrives for every indicator).
+    # When most measures stand as they were, those years' are read back whole instead.
+    counts = []
+    stored = 0
+    for measures in parts:
+        counts.append(rag_counts(measures, council.indicators, council.boards))
+        stored += measures.height
+    others = council.indicators.filter(~pl.col("code").is_in(codes))["code"].sort().to_list()
+    if len(others) > indicators.height:
+        standing = [store.read_table(connection, Measure, years=years, columns=_COUNTED)]
+        counts = []  # those years' measures, the new among them
+    else:
+        standing = store.measures_of(connection, others, years, _COUNTED)
+    counts += [rag_counts(frame, council.indicators, council.boards) for frame in standing]
+    if not counts:
+        counts.append(rag_counts(empty_measures(), council.indicators, council.boards))
+    summaries = summary_of_counts(pl.concat(counts, how="vertical_relaxed"))
     store.replace_summaries(connection, years, summaries)
     return stored
 

@@ -598,6 +598,20 @@ def delete_measures(connection: sa.Connection, codes: Sequence[str], years: Sequ
     )
 
 
+def measures_of(
+    connection: sa.Connection, codes: Sequence[str], years: Sequence[int], columns: list[str]
+) -> list[pl.DataFrame]:
+    """The stored measures (only ``columns``) of indicators ``codes`` in financial
+    ``years``, a query's worth of indicators at a time, each through the index."""
+    with through_the_index(connection):
+        return [
+            read_table(
+                connection, Measure, years=years, columns=columns, among={"indicator_code": chunk}
+            )
+            for chunk in _chunks(codes)
+        ]
+
+
 def insert_summaries(connection: sa.Connection, summaries: pl.DataFrame) -> None:
     _insert(connection, table_of(BoardSummary), summaries)
 
