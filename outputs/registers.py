@@ -37,6 +37,7 @@ MISSING_COLUMNS = {
     "owner": pl.String,
     "reason": pl.String,
 }
+NONE_MISSING = pl.DataFrame(schema=MISSING_COLUMNS)
 NARRATIVE_COLUMNS = {"service": pl.String, "heading": pl.String, "text": pl.String}
 # Register columns a frame from before issue 24 (an old snapshot) lacks.
 _MILESTONE_EXTRA = {
@@ -84,7 +85,7 @@ def empty_worked_out_once(
 
     @functools.wraps(rows)
     def worked_out(
-        register: pl.DataFrame, *args: Arguments.args, **kwargs: Arguments.kwargs
+        register: pl.DataFrame, /, *args: Arguments.args, **kwargs: Arguments.kwargs
     ) -> pl.DataFrame:
         if not register.is_empty():
             return rows(register, *args, **kwargs)
@@ -203,6 +204,8 @@ def missing_indicators(
 ) -> pl.DataFrame:
     """The board's ``indicators`` with no row at this period (not among the ``shown``
     codes), each with the reason members are given."""
+    if set(indicators["code"].to_list()) <= set(shown.to_list()):
+        return NONE_MISSING  # most pages: every measure reported (no query a page)
     owner = indicators["owner"] if "owner" in indicators.columns else None
     frame = indicators.with_columns(
         owner=owner if owner is not None else pl.lit(None, dtype=pl.String)

@@ -486,6 +486,8 @@ def _two_states(inputs: SiteInputs) -> bool:
 def _restated_on(restated: pl.DataFrame, suffix: str) -> pl.DataFrame:
     """Restatements a page notes: of its board's final reports this year (``restated``),
     those up to this period."""
+    if restated.is_empty():
+        return _NONE_RESTATED  # most pages (no query a page)
     mine = restated.filter(pl.col("end") <= PERIODS_BY_SUFFIX[suffix].end_fm).sort(
         "period_suffix", "indicator_code"
     )
@@ -507,8 +509,12 @@ def _restated_on(restated: pl.DataFrame, suffix: str) -> pl.DataFrame:
             "published": [t[0] for t in texts],
             "now": [t[1] for t in texts],
         },
-        schema=dict.fromkeys(("indicator_code", "period", "published", "now"), pl.String),
+        schema=_RESTATED_COLUMNS,
     )
+
+
+_RESTATED_COLUMNS = dict.fromkeys(("indicator_code", "period", "published", "now"), pl.String)
+_NONE_RESTATED = pl.DataFrame(schema=_RESTATED_COLUMNS)
 
 
 def page_path(page: BoardPage) -> Path:
