@@ -234,9 +234,10 @@ def test_measures_computed_a_slice_of_indicators_at_a_time_are_the_same(
 def test_a_first_load_computes_its_measures_from_the_figures_it_stored(
     warehouse_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """A load into an empty warehouse computes its measures from the figures it keeps as it
-    stores them, not read back: the same measures and summaries as the warehouse's figures
-    give, over several slices of indicators, with a figure of -0 (SQLite stores it as 0)."""
+    """A load into an empty warehouse computes its measures, and counts what each source
+    sent, from the figures it keeps as it stores them, not read back: the same measures,
+    summaries and counts as the warehouse's figures give, over several slices of
+    indicators, with a figure of -0 (SQLite stores it as 0)."""
     council = tmp_path / "council"
     shutil.copytree(DEMO, council)
     extract = council / "extracts" / "children" / "cyp_returns_2025-26.csv"
@@ -256,13 +257,23 @@ def test_a_first_load_computes_its_measures_from_the_figures_it_stored(
     monkeypatch.setattr(store, "current_observations", current_observations)
     engine = nightly(warehouse_url, council)
     assert load.MEASURE_INPUTS not in read_back
+    assert not [columns for columns in read_back if "source_id" in columns]  # sources counted
     first = {name: export_csv(engine, name) for name in ("measures", "summary")}
     as_stored = "0.0" if warehouse_url.startswith("sqlite") else "-0.0"  # PostgreSQL keeps -0
     assert f"\nCYP SC 02,2025/26 Q1,quarter,2025/26,{as_stored}," in first["measures"]
     monkeypatch.setattr(store, "current_observations", reader)
     with engine.begin() as connection:
         load.recompute(connection, load_council(council), DEMO_AS_OF)
+        # What each source sent, remembered from the figures stored, as counted from them.
+        remembered = (store.source_months(connection), store.source_indicators(connection))
+        for key in (store.SOURCE_MONTHS, store.SOURCE_INDICATORS):
+            store.forget_state(connection, key)
+        store.remember_what_sources_sent(connection)
+        counted = (store.source_months(connection), store.source_indicators(connection))
     assert {name: export_csv(engine, name) for name in first} == first
+    for kept, recounted in zip(remembered, counted, strict=True):
+        assert kept.height > 0
+        assert kept.sort(kept.columns).equals(recounted.sort(recounted.columns))
     engine.dispose()
 
 

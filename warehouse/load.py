@@ -315,7 +315,7 @@ def load_and_compute(
         positions = benchmarks.refresh_results(connection, council)
         basis = measures_basis(council, targets) + _digest(positions)
         basis_changed = store.get_state(connection, MEASURES_BASIS) != basis
-        store.remember_what_sources_sent(connection)
+        store.remember_what_sources_sent(connection, None if first is None else first.distinct)
         latest = latest_quarter(as_of, council.settings.year_start_month)
         ended = quarters_ended_since(_stored_quarter(connection), latest)
         if changed.is_empty() and not basis_changed and ended == []:
