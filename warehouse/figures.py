@@ -76,7 +76,8 @@ class FirstLoad:
     def distinct(self, schema: pl.Schema) -> pl.DataFrame:
         """The distinct combinations of one of :data:`warehouse.store.SOURCES_SENT`'s
         columns among the figures stored (every current figure)."""
-        return pl.concat(self._sent[tuple(schema)], how="vertical").unique()
+        kept = self._sent[tuple(schema)]
+        return pl.concat([pl.DataFrame(schema=schema), *kept], how="vertical").unique()
 
     def close(self) -> None:
         shutil.rmtree(self._folder, ignore_errors=True)
