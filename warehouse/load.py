@@ -18,7 +18,7 @@ from transforms.summary import rag_counts, summary_of_counts
 from warehouse import benchmarks, store
 from warehouse.bulk import Inserts
 from warehouse.figures import FirstLoad, first_load
-from warehouse.models import Measure, Milestone, Narrative, Risk
+from warehouse.models import Measure, Milestone, Narrative, Observation, Risk
 
 MEASURES_BASIS = "measures_basis"
 # Raised when the rules of SPEC §3 change, so that a warehouse's stored measures are
@@ -54,7 +54,8 @@ def store_batch(
         council.targets,
     )
     keep = None if first is None else first.keep
-    changed = store.load_observations(connection, run_id, batch.accepted_observations(), keep)
+    with store.indexed_after(connection, Observation, first is not None):
+        changed = store.load_observations(connection, run_id, batch.accepted_observations(), keep)
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     benchmarks.load_values(connection, run_id, batch.frame("benchmarks"))
     targets = batch.frame("targets")

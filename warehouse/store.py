@@ -473,6 +473,24 @@ def _current_in_chunks(
 
 
 @contextmanager
+def indexed_after(connection: sa.Connection, model: type[Any], empty: bool) -> Iterator[None]:
+    """When ``empty`` (the table holds no rows: a first load), the table's indexes are
+    dropped for the block and built again after it, in the caller's transaction: building an
+    index once over ten million figures took SQLite 3.8 s, keeping it up to date as they
+    were inserted 15.6 s. Other connections see the table as it was, empty and indexed,
+    until the transaction commits (PostgreSQL has them wait for the commit)."""
+    if not empty:
+        yield
+        return
+    indexes = sorted(table_of(model).indexes, key=lambda index: str(index.name))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+@contextmanager
 def through_the_index(connection: sa.Connection) -> Iterator[None]:
     """Statements inside find their rows through an index rather than read the whole table,
     on PostgreSQL as SQLite does, for reads of a few thousand indicators' figures. Inside a
@@ -515,14 +533,16 @@ def store_versions(
     ``current`` holds the key columns and the versioned ones; the new rows go in through
     ``inserts`` when given (else at once). Returns the rows stored."""
     key = [c for c in current.columns if c not in versioned]
-    joined = accepted.select(list(fields)).join(
-        current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
-    )
-    unchanged = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in versioned])
-    changed = joined.filter(~(pl.col("existed").fill_null(False) & unchanged))
-    restated = changed.filter(pl.col("existed"))
-    if not restated.is_empty():
-        supersede(connection, run_id, table, restated.select(key))
+    changed = accepted.select(list(fields))
+    if not current.is_empty():  # else every row is new (a first load's): nothing to compare
+        joined = changed.join(
+            current.with_columns(existed=pl.lit(True)), on=key, how="left", suffix="_old"
+        )
+        same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in versioned])
+        changed = joined.filter(~(pl.col("existed").fill_null(False) & same))
+        restated = changed.filter(pl.col("existed"))
+        if not restated.is_empty():
+            supersede(connection, run_id, table, restated.select(key))
     new_rows = changed.select(list(fields)).with_columns(
         run_id=pl.lit(run_id), is_current=pl.lit(True)
     )
