@@ -37,6 +37,27 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 Writer = Callable[[Path, str | bytes], None]
 
 
+class FolderListing:
+    """Whether a file was in its folder when the folder was first asked about: one listing
+    a folder rather than a lookup a file. A publish asks, for each report, whether six
+    Word and PDF copies it did not make are there to remove; looking each up took a fifth
+    of the time spent writing a new month's 2,083 reports."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, frozenset[str]] = {}
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, Path):
+            return False
+        folder = path.parent
+        if folder not in self._names:
+            try:
+                self._names[folder] = frozenset(os.listdir(folder))
+            except FileNotFoundError:
+                self._names[folder] = frozenset()
+        return path.name in self._names[folder]
+
+
 class BackgroundWriter:
     """:func:`write_atomic` on a few threads. Each file waits for the disk twice (its flush,
     its rename), which when the disk is busy was most of publishing's time: here one file's

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import string
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -611,17 +611,23 @@ DOCUMENT_FILES = {
 
 
 def write_documents(
-    out: Path, page: Path, files: dict[str, bytes], write: Writer = write_atomic
+    out: Path,
+    page: Path,
+    files: dict[str, bytes],
+    write: Writer = write_atomic,
+    present: Container[Path] | None = None,
 ) -> dict[str, Any]:
     """Write a page's documents beside it (``page``: its path under ``out``) and return
     their manifest entries. A document this publish did not make is removed: a Word or PDF
-    copy left from before would show other figures than the page beside it."""
+    copy left from before would show other figures than the page beside it (``present``,
+    when given, says which files were there before the publish)."""
     entries: dict[str, Any] = {}
     for ending, key in DOCUMENT_FILES.items():
         path = page.with_name(f"{page.stem}{ending}")
         data = files.get(ending)
         if data is None:
-            (out / path).unlink(missing_ok=True)
+            if present is None or out / path in present:
+                (out / path).unlink(missing_ok=True)
             continue
         write(out / path, data)
         entries[key] = {"path": path.as_posix(), "sha256": hashlib.sha256(data).hexdigest()}

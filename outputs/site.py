@@ -18,7 +18,13 @@ from typing import Any
 import polars as pl
 
 from core.errors import UsageError
-from core.files import BackgroundWriter, Writer, remove_stale_temporaries, write_atomic
+from core.files import (
+    BackgroundWriter,
+    FolderListing,
+    Writer,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from core.periods import PERIODS_BY_SUFFIX, fy_label, period_label_expr
 from core.progress import counted
 from outputs import registers
@@ -660,9 +666,10 @@ def write_site(
     themes = priority_pages(pages, priorities or {})
     results = rendered([*pages, *themes], documents, mapper)
     pairs = zip(pages, itertools.islice(results, len(pages)), strict=True)
+    present = FolderListing()  # the copies there before, to remove those not made again
     with BackgroundWriter() as writer:  # every file written before the manifest
-        written = _write_pages(pairs, len(pages), out, as_at, writer.write)
-        themed = _write_priorities(zip(themes, results, strict=True), out, writer.write)
+        written = _write_pages(pairs, len(pages), out, as_at, writer.write, present)
+        themed = _write_priorities(zip(themes, results, strict=True), out, writer.write, present)
     entries = _merged(out, kept, written)
     listed = _merged_priorities(out, themed)
     manifest: dict[str, Any] = {"council": council, "reports": entries}
@@ -675,19 +682,29 @@ def write_site(
 
 
 def _write_pages(
-    pairs: Iterable[tuple[BoardPage, Rendered]], count: int, out: Path, as_at: str, write: Writer
+    pairs: Iterable[tuple[BoardPage, Rendered]],
+    count: int,
+    out: Path,
+    as_at: str,
+    write: Writer,
+    present: FolderListing,
 ) -> list[dict[str, Any]]:
     """Each board's page with its charts, exceptions, CSVs and documents; their manifest
     records."""
     written = []
     for page, files in counted(pairs, count, "Writing reports"):
         assert isinstance(files, RenderedPage)  # the pool gives each page's own back
-        written.append(_write_page(page, files, out, as_at, write))
+        written.append(_write_page(page, files, out, as_at, write, present))
     return written
 
 
 def _write_page(
-    page: BoardPage, files: RenderedPage, out: Path, as_at: str, write: Writer
+    page: BoardPage,
+    files: RenderedPage,
+    out: Path,
+    as_at: str,
+    write: Writer,
+    present: FolderListing,
 ) -> dict[str, Any]:
     """A board's page and the files beside it; its manifest record."""
     report = page_path(page)  # the others' paths are made from it
@@ -717,7 +734,7 @@ def _write_page(
     if not page.benchmarks.is_empty():
         write(out / benchmarking_path(page), benchmarking_document(page))
         entry["benchmarking"] = benchmarking_path(page).as_posix()
-    entry |= write_documents(out, report, files.documents, write)
+    entry |= write_documents(out, report, files.documents, write, present)
     return entry
 
 
@@ -726,7 +743,10 @@ RETURNS_LINK = ("returns.html", "Returns register: what each department owes, an
 
 
 def _write_priorities(
-    pairs: Iterable[tuple[PriorityPage, Rendered]], out: Path, write: Writer
+    pairs: Iterable[tuple[PriorityPage, Rendered]],
+    out: Path,
+    write: Writer,
+    present: FolderListing,
 ) -> list[dict[str, Any]]:
     """Each priority page, with its documents; their manifest records."""
     written = []
@@ -735,7 +755,8 @@ def _write_priorities(
         path = priority_path(page)
         (out / path).parent.mkdir(parents=True, exist_ok=True)
         write(out / path, files.document)
-        written.append(priority_entry(page) | write_documents(out, path, files.documents, write))
+        documents = write_documents(out, path, files.documents, write, present)
+        written.append(priority_entry(page) | documents)
     return written
 
 

@@ -27,6 +27,7 @@ from pypdf import PdfReader
 
 from boardpack.config import load_council
 from core.errors import ConfigError
+from core.files import FolderListing
 from outputs import publish as publishing
 from outputs.documents import (
     INDICATOR_COLUMNS,
@@ -443,6 +444,13 @@ def test_a_report_rewritten_without_documents_loses_its_old_copies(tmp_path: Pat
     assert made["pdf"]["path"] == "2025-26/Q4/els-ppb.pdf"
     assert write_documents(tmp_path, page, {}) == {}
     assert not list((tmp_path / page.parent).iterdir())
+    # A publish lists each folder once for the copies there before it: the same removals.
+    write_documents(tmp_path, page, {".pdf": b"%PDF old", "-exceptions.docx": b"PK old"})
+    present = FolderListing()
+    assert tmp_path / page.with_name("els-ppb.pdf") in present
+    assert tmp_path / page.with_name("els-ppb.docx") not in present
+    assert write_documents(tmp_path, page, {".docx": b"PK new"}, present=present) != {}
+    assert [p.name for p in (tmp_path / page.parent).iterdir()] == ["els-ppb.docx"]
 
 
 def test_a_nightly_publishes_the_latest_reports_again_when_their_documents_are_missing(
