@@ -257,9 +257,11 @@ def test_a_first_load_computes_its_measures_from_the_figures_it_stored(
     monkeypatch.setattr(store, "current_observations", current_observations)
     empty = connect(warehouse_url)  # the warehouse made, as migrated, with no figures
     indexes = sa.inspect(empty).get_indexes("observations")
+    keys = sa.inspect(empty).get_foreign_keys("observations")
     empty.dispose()
     engine = nightly(warehouse_url, council)
     assert sa.inspect(engine).get_indexes("observations") == indexes  # built again after
+    assert sa.inspect(engine).get_foreign_keys("observations") == keys  # on PostgreSQL too
     assert load.MEASURE_INPUTS not in read_back
     assert not [columns for columns in read_back if "source_id" in columns]  # sources counted
     first = {name: export_csv(engine, name) for name in ("measures", "summary")}

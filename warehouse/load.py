@@ -54,8 +54,9 @@ def store_batch(
         council.targets,
     )
     keep = None if first is None else first.keep
+    files = batch.accepted_observations()
     with store.indexed_after(connection, Observation, first is not None):
-        changed = store.load_observations(connection, run_id, batch.accepted_observations(), keep)
+        changed = store.load_observations(connection, run_id, files, keep, first is not None)
     store.record_rejections(connection, run_id, batch.frame("rejections"))
     benchmarks.load_values(connection, run_id, batch.frame("benchmarks"))
     targets = batch.frame("targets")
