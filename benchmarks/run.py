@@ -358,7 +358,17 @@ def _timed_nightly(council: Path, url: str, out: Path, latest_only: bool) -> Fre
     start = _clock()
     outcome = runs.nightly(council, url, out, AS_OF, steps=chosen)
     seconds = _clock() - start
-    return FreshNightly(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, outcome)
+    return FreshNightly(seconds, _own_peak_mb(), outcome)
+
+
+def _own_peak_mb() -> float:
+    """This process's own peak resident memory (``VmHWM``): ``ru_maxrss`` would be the
+    parent's at the fork that started it, which Linux carries across the exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def on_postgresql(
