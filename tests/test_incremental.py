@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -277,15 +278,22 @@ def test_a_new_month_recomputes_only_its_year(tmp_path: Path) -> None:
     calls: list[list[int]] = []
     original = load.store.delete_measures
 
-    def watched(connection: object, codes: list[str], years: list[int]) -> None:
+    def watched(connection: object, codes: list[str], years: list[int]) -> int:
         calls.append(list(years))
-        original(connection, codes, years)  # type: ignore[arg-type]
+        return original(connection, codes, years)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(load.store, "delete_measures", watched)
         second = runs.nightly(council.folder, url, tmp_path / "out", AS_OF)
     assert second.exit_code == 0, second
     assert calls == [[2025, 2026]]  # April 2025's year, and the next one's comparisons
+    # The measures stored are counted as they are stored, not by reading the table.
+    third = runs.nightly(council.folder, url, tmp_path / "out", AS_OF)  # nothing new
+    engine = connect(url)
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM measures")).scalar_one()
+    engine.dispose()
+    assert first.measures == second.measures == third.measures == count > 0
 
 
 def test_quarters_ending_extend_the_measures_as_a_fresh_run_computes_them(tmp_path: Path) -> None:

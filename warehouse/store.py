@@ -419,15 +419,21 @@ def load_observations(
     restated: set[str] = set()
     # The new versions are inserted together after the last file: keys are not shared
     # between files, so no file's restatements touch another's new rows.
+    table = table_of(Observation)
     with Inserts(connection) as inserts:
         for accepted in files:
             if accepted.is_empty():
                 continue
             current = _NO_CURRENT if into_empty else _current_of(connection, accepted)
-            table = table_of(Observation)
-            fields = OBSERVATION_FIELDS
             rows = store_versions(
-                connection, run_id, table, accepted, current, fields, _VERSIONED, inserts
+                connection,
+                run_id,
+                table,
+                accepted,
+                current,
+                OBSERVATION_FIELDS,
+                _VERSIONED,
+                inserts,
             )
             if keep is not None:
                 keep(rows)
@@ -645,12 +651,14 @@ def insert_measures(inserts: Inserts, measures: pl.DataFrame) -> None:
     inserts.add(table_of(Measure), measures)
 
 
-def delete_measures(connection: sa.Connection, codes: Sequence[str], years: Sequence[int]) -> None:
-    """The measures of indicators ``codes`` in financial ``years`` (to be computed again)."""
+def delete_measures(connection: sa.Connection, codes: Sequence[str], years: Sequence[int]) -> int:
+    """Delete the measures of indicators ``codes`` in financial ``years`` (to be computed
+    again); how many there were."""
     table = table_of(Measure)
-    connection.execute(
+    deleted = connection.execute(
         sa.delete(table).where(table.c.indicator_code.in_(codes), table.c.fy.in_(years))
     )
+    return int(deleted.rowcount)
 
 
 def measures_of(
