@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,13 +31,13 @@ class FirstLoad:
     def __init__(
         self, slices: Sequence[Sequence[str]], columns: Sequence[str], dialect: str
     ) -> None:
-        self._slices = [list(codes) for codes in slices]
+        self._numbers_of = {tuple(codes): n for n, codes in enumerate(slices)}
         self._columns = list(columns)
         self._schema = pl.Schema(store.observation_schema(self._columns))
         self._numbers = pl.DataFrame(
             {
-                "indicator_code": [code for codes in self._slices for code in codes],
-                "_slice": [n for n, codes in enumerate(self._slices) for _ in codes],
+                "indicator_code": [code for codes in slices for code in codes],
+                "_slice": [n for n, codes in enumerate(slices) for _ in codes],
             },
             schema={"indicator_code": pl.String, "_slice": pl.Int64},
         )
@@ -67,9 +67,9 @@ class FirstLoad:
     def figures_of(self, codes: Sequence[str]) -> pl.DataFrame | None:
         """The current figures of one of the slices' indicators, ``codes``; None for codes
         that are not one of the slices."""
-        if not codes or list(codes) not in self._slices:
+        number = self._numbers_of.get(tuple(codes))
+        if number is None:
             return None
-        number = self._slices.index(list(codes))
         parts = [pl.read_ipc(path) for path in self._files.get(number, [])]
         return pl.concat(parts) if parts else pl.DataFrame(schema=self._schema)
 
@@ -85,14 +85,17 @@ class FirstLoad:
 
 @contextmanager
 def first_load(
-    connection: sa.Connection, slices: Sequence[Sequence[str]], columns: Sequence[str]
+    connection: sa.Connection,
+    slices: Callable[[], Sequence[Sequence[str]]],
+    columns: Sequence[str],
 ) -> Iterator[FirstLoad | None]:
-    """A :class:`FirstLoad` when the warehouse holds no figures yet, else None; its files
-    removed when the block ends, however it ends."""
+    """A :class:`FirstLoad` (of the indicators ``slices()`` gives, worked out only then)
+    when the warehouse holds no figures yet, else None; its files removed when the block
+    ends, however it ends."""
     if store.holds_figures(connection):
         yield None
         return
-    kept = FirstLoad(slices, columns, connection.dialect.name)
+    kept = FirstLoad(slices(), columns, connection.dialect.name)
     try:
         yield kept
     finally:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 import sqlalchemy as sa
@@ -319,7 +320,7 @@ def load_and_compute(
     """
     with (
         engine.begin() as connection,
-        first_load(connection, _slice_codes(council), MEASURE_INPUTS) as first,
+        first_load(connection, partial(_slice_codes, council), MEASURE_INPUTS) as first,
     ):
         changed = store_batch(connection, run_id, council, batch, first)
         targets = store.current_targets(connection)
