@@ -364,11 +364,9 @@ def _timed_nightly(council: Path, url: str, out: Path, latest_only: bool) -> Fre
 def _own_peak_mb() -> float:
     """This process's own peak resident memory (``VmHWM``): ``ru_maxrss`` would be the
     parent's at the fork that started it, which Linux carries across the exec."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open("/proc/self/status") as status:  # Linux, as PeakMemory's sampling is
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    return int(peak.split()[1]) / 1024
 
 
 def on_postgresql(
